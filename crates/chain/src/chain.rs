@@ -1,0 +1,251 @@
+//! [`Chain`]: the head, the store, and the operations that move the head.
+
+use crate::{
+    ChainError, ChainSpec,
+    execute::{BlockAttributes, ExecutedBlock, execute_block},
+    state::{AccountPatch, BlockState, DevOverrides, StateDb},
+    state_root::{StoreNodes, compute_state_changes},
+};
+use alloy_consensus::{Header, TxEnvelope, transaction::Recovered};
+use alloy_eips::{BlockNumberOrTag, eip7685::EMPTY_REQUESTS_HASH};
+use alloy_genesis::Genesis;
+use alloy_primitives::{B256, B64, U256};
+use alloy_trie::EMPTY_ROOT_HASH;
+use parking_lot::RwLock;
+use std::sync::Arc;
+use tephra_storage::{Store, StoreReader};
+use tracing::info;
+
+/// A block header with its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedHeader {
+    /// The header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+}
+
+/// One EVM chain: its store, its rules and its head.
+///
+/// Readers take a [`StoreReader`] snapshot and never block the writer. Moving the head
+/// ([`Chain::commit_block`], [`Chain::unwind_to`]) is meant for one producer at a time (the
+/// sequencer); the head moves only after the store commit is durable.
+#[derive(Debug)]
+pub struct Chain {
+    store: Store,
+    spec: ChainSpec,
+    head: RwLock<SealedHeader>,
+    overrides: RwLock<Arc<DevOverrides>>,
+}
+
+impl Chain {
+    /// Opens the chain in `store`, writing `genesis` first if the store is empty.
+    pub fn open(store: Store, spec: ChainSpec, genesis: &Genesis) -> Result<Self, ChainError> {
+        let reader = store.read()?;
+        let head = match reader.head()? {
+            Some(number) => {
+                let header = reader.header(number)?.ok_or_else(|| {
+                    ChainError::Store(tephra_storage::StoreError::Corrupt {
+                        table: "headers",
+                        reason: format!("head block {number} has no header"),
+                    })
+                })?;
+                info!(target: "tephra::chain", number, "resuming chain");
+                SealedHeader { hash: header.hash_slow(), header }
+            }
+            None => write_genesis(&store, genesis)?,
+        };
+        Ok(Self { store, spec, head: RwLock::new(head), overrides: RwLock::default() })
+    }
+
+    /// The chain's rules.
+    pub fn spec(&self) -> &ChainSpec {
+        &self.spec
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The last committed block.
+    pub fn head(&self) -> SealedHeader {
+        self.head.read().clone()
+    }
+
+    /// A consistent snapshot of the store.
+    pub fn reader(&self) -> Result<Arc<StoreReader>, ChainError> {
+        Ok(Arc::new(self.store.read()?))
+    }
+
+    /// Resolves a block tag or number to a committed block number (`pending` is the head).
+    pub fn resolve_number(&self, tag: BlockNumberOrTag) -> Result<u64, ChainError> {
+        let head = self.head.read().header.number;
+        match tag {
+            BlockNumberOrTag::Number(number) if number <= head => Ok(number),
+            BlockNumberOrTag::Number(number) => Err(ChainError::UnknownBlock(number.to_string())),
+            BlockNumberOrTag::Earliest => Ok(0),
+            _ => Ok(head),
+        }
+    }
+
+    /// The state after block `number` as revm reads it; the head state includes the pending
+    /// dev overrides. `reader` must be at least as new as `number`.
+    pub fn state_at(&self, reader: Arc<StoreReader>, number: u64) -> Result<StateDb, ChainError> {
+        let head = reader.head()?.unwrap_or_default();
+        Ok(if number >= head {
+            StateDb::head(reader, Some(self.overrides.read().clone()))
+        } else {
+            StateDb::at(reader, number)
+        })
+    }
+
+    /// The pending dev overrides.
+    pub fn overrides(&self) -> Arc<DevOverrides> {
+        self.overrides.read().clone()
+    }
+
+    /// Edits the pending dev overrides (`anvil_setBalance` & co.).
+    pub fn edit_overrides(&self, edit: impl FnOnce(&mut DevOverrides)) {
+        let mut overrides = self.overrides.write();
+        edit(Arc::make_mut(&mut overrides));
+    }
+
+    /// Executes `transactions` as the next block on the head, with the pending dev overrides,
+    /// without committing it.
+    pub fn build_block<'a>(
+        &self,
+        attributes: &BlockAttributes,
+        transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
+    ) -> Result<(ExecutedBlock, Arc<DevOverrides>), ChainError> {
+        let reader = self.reader()?;
+        let head = self.head();
+        let overrides = self.overrides();
+        let block = execute_block(
+            &self.spec,
+            reader,
+            &head.header,
+            head.hash,
+            attributes,
+            &overrides,
+            transactions,
+        )?;
+        Ok((block, overrides))
+    }
+
+    /// Commits a block built on the current head, atomically, and moves the head to it.
+    /// `applied` are the overrides it was built with: they are cleared unless edited since.
+    pub fn commit_block(
+        &self,
+        block: &ExecutedBlock,
+        applied: &Arc<DevOverrides>,
+    ) -> Result<(), ChainError> {
+        let head = self.head();
+        if block.header.parent_hash != head.hash {
+            return Err(ChainError::Execution(format!(
+                "block {} does not extend the head {}",
+                block.header.number, head.hash
+            )));
+        }
+        let writer = self.store.write()?;
+        writer.insert_block(
+            &block.header,
+            block.hash,
+            &block.transactions,
+            &block.tx_hashes,
+            &block.senders,
+            &block.receipts,
+        )?;
+        let changes = &block.changes;
+        writer.apply_state(block.header.number, &changes.accounts, &changes.slots)?;
+        for (hash, code) in &changes.codes {
+            writer.insert_code(hash, code)?;
+        }
+        writer.insert_trie_nodes(&changes.trie_nodes)?;
+        writer.set_head(block.header.number)?;
+        writer.commit()?;
+        *self.head.write() = SealedHeader { header: block.header.clone(), hash: block.hash };
+        let mut overrides = self.overrides.write();
+        if Arc::ptr_eq(&overrides, applied) && !applied.is_empty() {
+            *overrides = Arc::default();
+        }
+        Ok(())
+    }
+
+    /// Removes every block above `target` and restores its state; the head becomes `target`.
+    pub fn unwind_to(&self, target: u64) -> Result<(), ChainError> {
+        let head = self.head();
+        if target >= head.header.number {
+            return Ok(());
+        }
+        let writer = self.store.write()?;
+        writer.unwind_to(head.header.number, target)?;
+        writer.commit()?;
+        let header = self
+            .store
+            .read()?
+            .header(target)?
+            .ok_or_else(|| ChainError::UnknownBlock(target.to_string()))?;
+        *self.head.write() = SealedHeader { hash: header.hash_slow(), header };
+        Ok(())
+    }
+}
+
+/// Computes the genesis block and its state and writes them as block 0.
+fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, ChainError> {
+    let reader = store.read()?;
+    let mut alloc = DevOverrides::default();
+    for (address, account) in &genesis.alloc {
+        alloc.accounts.insert(
+            *address,
+            AccountPatch {
+                balance: Some(account.balance),
+                nonce: Some(account.nonce.unwrap_or_default()),
+                code: account.code.clone(),
+            },
+        );
+        for (slot, value) in account.storage.iter().flatten() {
+            alloc.storage.insert((*address, *slot), U256::from_be_bytes(value.0));
+        }
+    }
+    let mut state = BlockState::new(StateDb::head(Arc::new(store.read()?), None));
+    state.apply_overrides(&alloc)?;
+    let (state_root, changes) = compute_state_changes(
+        &reader,
+        &StoreNodes(&reader),
+        EMPTY_ROOT_HASH,
+        state.accounts(),
+        state.codes(),
+    )?;
+    let header = Header {
+        state_root,
+        transactions_root: EMPTY_ROOT_HASH,
+        receipts_root: EMPTY_ROOT_HASH,
+        gas_limit: genesis.gas_limit,
+        timestamp: genesis.timestamp,
+        extra_data: genesis.extra_data.clone(),
+        mix_hash: genesis.mix_hash,
+        nonce: B64::from(genesis.nonce),
+        difficulty: genesis.difficulty,
+        beneficiary: genesis.coinbase,
+        base_fee_per_gas: genesis.base_fee_per_gas.map(|fee| fee as u64),
+        withdrawals_root: Some(EMPTY_ROOT_HASH),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    };
+    let hash = header.hash_slow();
+    let writer = store.write()?;
+    writer.insert_block(&header, hash, &[], &[], &[], &[])?;
+    writer.apply_state(0, &changes.accounts, &changes.slots)?;
+    for (code_hash, code) in &changes.codes {
+        writer.insert_code(code_hash, code)?;
+    }
+    writer.insert_trie_nodes(&changes.trie_nodes)?;
+    writer.set_head(0)?;
+    writer.commit()?;
+    info!(target: "tephra::chain", %hash, %state_root, accounts = changes.accounts.len(), "wrote genesis");
+    Ok(SealedHeader { header, hash })
+}

@@ -1,0 +1,190 @@
+//! Building one block: run transactions through revm with Ethereum's block rules (alloy-evm's
+//! block executor: system calls, gas accounting, receipts, requests), then derive the header.
+
+use crate::{
+    ChainError, ChainSpec,
+    state::{BlockState, DevOverrides, StateDb},
+    state_root::{StateChanges, StoreNodes, compute_state_changes},
+};
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
+    proofs::{calculate_receipt_root, calculate_transaction_root},
+    transaction::Recovered,
+};
+use alloy_eips::{eip7840::BlobParams, merge::BEACON_NONCE};
+use alloy_evm::{
+    EvmEnv, EvmFactory,
+    block::{BlockExecutionError, BlockExecutor, BlockValidationError},
+    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, NextEvmEnvAttributes, receipt_builder::AlloyReceiptBuilder},
+};
+use alloy_primitives::{Address, B256, Bloom, Bytes};
+use alloy_trie::EMPTY_ROOT_HASH;
+use std::{borrow::Cow, sync::Arc};
+use tephra_storage::StoreReader;
+
+/// What the sequencer chooses for the next block.
+#[derive(Debug, Clone)]
+pub struct BlockAttributes {
+    /// Block timestamp, in seconds.
+    pub timestamp: u64,
+    /// Fee recipient.
+    pub beneficiary: Address,
+    /// `PREVRANDAO`.
+    pub prevrandao: B256,
+    /// Block gas limit.
+    pub gas_limit: u64,
+}
+
+/// A transaction that could not go into the block.
+#[derive(Debug, Clone)]
+pub enum Skipped {
+    /// It is invalid on this state (nonce, funds, fee): drop it, with the reason.
+    Invalid(B256, String),
+    /// It does not fit in the gas left: keep it for a later block.
+    NoRoom(B256),
+}
+
+/// A block executed and sealed but not yet committed.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    /// The header.
+    pub header: Header,
+    /// `keccak256(rlp(header))`.
+    pub hash: B256,
+    /// Included transactions.
+    pub transactions: Vec<TxEnvelope>,
+    /// Their hashes.
+    pub tx_hashes: Vec<B256>,
+    /// Their senders.
+    pub senders: Vec<Address>,
+    /// Their receipts.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// Transactions offered but not included.
+    pub skipped: Vec<Skipped>,
+    /// State writes.
+    pub changes: StateChanges,
+}
+
+/// The EVM environment of a block with `header`'s fields.
+pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
+    EvmEnv::for_eth_block(header, spec, spec.chain_id, Some(BlobParams::osaka()))
+}
+
+/// Executes `transactions` as the block after `parent` on the head state of `reader` (which
+/// must be `parent`'s state), applying `overrides` first.
+pub fn execute_block<'a>(
+    spec: &ChainSpec,
+    reader: Arc<StoreReader>,
+    parent: &Header,
+    parent_hash: B256,
+    attributes: &BlockAttributes,
+    overrides: &DevOverrides,
+    transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
+) -> Result<ExecutedBlock, ChainError> {
+    let base_fee = parent
+        .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
+        .unwrap_or(alloy_eips::eip1559::INITIAL_BASE_FEE);
+    let env = EvmEnv::for_eth_next_block(
+        parent,
+        NextEvmEnvAttributes {
+            timestamp: attributes.timestamp,
+            suggested_fee_recipient: attributes.beneficiary,
+            prev_randao: attributes.prevrandao,
+            gas_limit: attributes.gas_limit,
+            slot_number: None,
+        },
+        base_fee,
+        spec,
+        spec.chain_id,
+        Some(BlobParams::osaka()),
+    );
+    let mut state = BlockState::new(StateDb::head(reader.clone(), None));
+    state.apply_overrides(overrides)?;
+
+    let mut included = Vec::new();
+    let mut skipped = Vec::new();
+    let result = {
+        let evm = EthEvmFactory::default().create_evm(&mut state, env);
+        let ctx = EthBlockExecutionCtx {
+            parent_hash,
+            parent_beacon_block_root: Some(B256::ZERO),
+            ommers: &[],
+            withdrawals: Some(Cow::Owned(Vec::new())),
+            extra_data: Bytes::new(),
+            tx_count_hint: None,
+            slot_number: None,
+        };
+        let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
+        executor.apply_pre_execution_changes().map_err(execution_error)?;
+        for tx in transactions {
+            let (envelope, signer): (&TxEnvelope, Address) = (tx.inner(), tx.signer());
+            let hash = *envelope.tx_hash();
+            match executor.execute_transaction(tx) {
+                Ok(_) => included.push((envelope.clone(), hash, signer)),
+                Err(BlockExecutionError::Validation(
+                    BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
+                )) => skipped.push(Skipped::NoRoom(hash)),
+                Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. })) => {
+                    skipped.push(Skipped::Invalid(hash, error.to_string()))
+                }
+                Err(other) => return Err(execution_error(other)),
+            }
+        }
+        let (_evm, result) = executor.finish().map_err(execution_error)?;
+        result
+    };
+
+    let (state_root, changes) = compute_state_changes(
+        &reader,
+        &StoreNodes(&reader),
+        parent.state_root,
+        state.accounts(),
+        state.codes(),
+    )?;
+    let receipts = result.receipts;
+    let (transactions, (tx_hashes, senders)): (Vec<_>, (Vec<_>, Vec<_>)) =
+        included.into_iter().map(|(tx, hash, sender)| (tx, (hash, sender))).unzip();
+    let logs_bloom = receipts.iter().fold(Bloom::ZERO, |mut bloom, receipt| {
+        bloom.accrue_bloom(&receipt.bloom());
+        bloom
+    });
+    let header = Header {
+        parent_hash,
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: attributes.beneficiary,
+        state_root,
+        transactions_root: calculate_transaction_root(&transactions),
+        receipts_root: calculate_receipt_root(&receipts),
+        logs_bloom,
+        difficulty: Default::default(),
+        number: parent.number + 1,
+        gas_limit: attributes.gas_limit,
+        gas_used: result.gas_used,
+        timestamp: attributes.timestamp,
+        extra_data: Bytes::new(),
+        mix_hash: attributes.prevrandao,
+        nonce: BEACON_NONCE.into(),
+        base_fee_per_gas: Some(base_fee),
+        withdrawals_root: Some(EMPTY_ROOT_HASH),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(result.requests.requests_hash()),
+        block_access_list_hash: None,
+        slot_number: None,
+    };
+    Ok(ExecutedBlock {
+        hash: header.hash_slow(),
+        header,
+        transactions,
+        tx_hashes,
+        senders,
+        receipts,
+        skipped,
+        changes,
+    })
+}
+
+fn execution_error(err: BlockExecutionError) -> ChainError {
+    ChainError::Execution(err.to_string())
+}

@@ -1,0 +1,20 @@
+//! The execution core of every Tephra chain: revm block execution with Ethereum's block rules,
+//! Merkle-Patricia state kept up to date incrementally, and state at any past block.
+//!
+//! It does not know which framework, DA layer or proof system a rollup uses, nor how blocks
+//! are scheduled: a sequencer (in `tephra-node`) calls [`Chain::build_block`] and
+//! [`Chain::commit_block`]. Start from [`Chain`].
+
+mod chain;
+mod error;
+mod execute;
+mod spec;
+mod state;
+mod state_root;
+
+pub use chain::{Chain, SealedHeader};
+pub use error::ChainError;
+pub use execute::{BlockAttributes, ExecutedBlock, Skipped, evm_env, execute_block};
+pub use spec::ChainSpec;
+pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};
+pub use state_root::{RecordingNodes, StateChanges, StoreNodes, compute_state_changes};

@@ -1,0 +1,354 @@
+//! State as revm reads it: [`StateDb`] over the store at a block, and [`BlockState`], the
+//! in-memory layer that collects one block's (or one call's) changes on top of it.
+
+use crate::ChainError;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
+use revm::primitives::KECCAK_EMPTY;
+use revm::{
+    Database, DatabaseCommit, DatabaseRef,
+    bytecode::Bytecode,
+    state::{Account, AccountInfo},
+};
+use std::{collections::BTreeMap, sync::Arc};
+use tephra_storage::StoreReader;
+
+/// Dev-mode state edits (`anvil_setBalance` & co.) made since the last block. Reads of the
+/// head state see them at once; the next block applies them first, so they enter its state
+/// root like any other change.
+#[derive(Debug, Clone, Default)]
+pub struct DevOverrides {
+    /// Account fields to replace.
+    pub accounts: HashMap<Address, AccountPatch>,
+    /// Storage slots to replace.
+    pub storage: HashMap<(Address, B256), U256>,
+}
+
+/// Replacement account fields; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    /// New balance.
+    pub balance: Option<U256>,
+    /// New nonce.
+    pub nonce: Option<u64>,
+    /// New code.
+    pub code: Option<Bytes>,
+}
+
+impl DevOverrides {
+    /// True when there is nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.storage.is_empty()
+    }
+
+    fn patch(&self, address: &Address, info: Option<AccountInfo>) -> Option<AccountInfo> {
+        let Some(patch) = self.accounts.get(address) else { return info };
+        let mut info = info.unwrap_or_default();
+        if let Some(balance) = patch.balance {
+            info.balance = balance;
+        }
+        if let Some(nonce) = patch.nonce {
+            info.nonce = nonce;
+        }
+        if let Some(code) = &patch.code {
+            info.code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(code) };
+            info.code = Some(Bytecode::new_raw(code.clone()));
+        }
+        Some(info)
+    }
+}
+
+/// The state of the chain after a given block, read from the store. The head state may carry
+/// [`DevOverrides`].
+#[derive(Debug, Clone)]
+pub struct StateDb {
+    reader: Arc<StoreReader>,
+    /// `None`: the head state (plain tables); `Some(n)`: history after block `n`.
+    at: Option<u64>,
+    overrides: Option<Arc<DevOverrides>>,
+}
+
+impl StateDb {
+    /// The head state of `reader`, with the pending dev overrides.
+    pub fn head(reader: Arc<StoreReader>, overrides: Option<Arc<DevOverrides>>) -> Self {
+        Self { reader, at: None, overrides }
+    }
+
+    /// The state after block `number`, from the history tables.
+    pub fn at(reader: Arc<StoreReader>, number: u64) -> Self {
+        Self { reader, at: Some(number), overrides: None }
+    }
+
+    /// The store snapshot.
+    pub fn reader(&self) -> &StoreReader {
+        &self.reader
+    }
+
+    fn trie_account(&self, address: &Address) -> Result<Option<alloy_trie::TrieAccount>, ChainError> {
+        Ok(match self.at {
+            None => self.reader.account(address)?,
+            Some(number) => self.reader.account_at(address, number)?,
+        })
+    }
+}
+
+impl DatabaseRef for StateDb {
+    type Error = ChainError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        let info = self.trie_account(&address)?.map(|account| AccountInfo {
+            balance: account.balance,
+            nonce: account.nonce,
+            code_hash: account.code_hash,
+            account_id: None,
+            code: None,
+        });
+        Ok(match &self.overrides {
+            Some(overrides) => overrides.patch(&address, info),
+            None => info,
+        })
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        if let Some(overrides) = &self.overrides {
+            let patched = overrides.accounts.values().filter_map(|patch| patch.code.as_ref());
+            if let Some(code) = patched.into_iter().find(|code| keccak256(code) == code_hash) {
+                return Ok(Bytecode::new_raw(code.clone()));
+            }
+        }
+        let code = self.reader.code(&code_hash)?.ok_or(ChainError::MissingCode(code_hash))?;
+        Ok(Bytecode::new_raw(code))
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        let slot = B256::from(index);
+        if let Some(value) = self.overrides.as_ref().and_then(|o| o.storage.get(&(address, slot))) {
+            return Ok(*value);
+        }
+        Ok(match self.at {
+            None => self.reader.storage(&address, &slot)?,
+            Some(number) => self.reader.storage_at(&address, &slot, number)?,
+        })
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        Ok(self.reader.header(number)?.map(|header| header.hash_slow()).unwrap_or_default())
+    }
+}
+
+/// One account as a block saw it: its value before the block and now, and the slots touched.
+#[derive(Debug, Clone)]
+pub struct TrackedAccount {
+    /// Before the block (`None`: did not exist).
+    pub original: Option<AccountInfo>,
+    /// Now (`None`: does not exist, or was destroyed).
+    pub current: Option<AccountInfo>,
+    /// Slots read or written: `slot -> (before, now)`.
+    pub storage: BTreeMap<U256, (U256, U256)>,
+    /// The account's stored storage was wiped (self-destructed or re-created) in this block:
+    /// slots not in `storage` read as zero.
+    pub cleared: bool,
+}
+
+impl TrackedAccount {
+    /// True when the block changed this account or any of its slots.
+    pub fn is_changed(&self) -> bool {
+        let info_changed = match (&self.original, &self.current) {
+            (None, None) => false,
+            (Some(a), Some(b)) => {
+                a.nonce != b.nonce || a.balance != b.balance || a.code_hash != b.code_hash
+            }
+            _ => true,
+        };
+        info_changed || self.cleared || self.storage.values().any(|(before, now)| before != now)
+    }
+}
+
+/// The changes of one block (or one call) over a base state, with everything it read: the
+/// recorded accounts, slots, codes and block hashes are also what a stateless re-execution
+/// needs.
+#[derive(Debug)]
+pub struct BlockState<DB> {
+    base: DB,
+    accounts: HashMap<Address, TrackedAccount>,
+    codes: HashMap<B256, Bytecode>,
+    block_hashes: BTreeMap<u64, B256>,
+}
+
+impl<DB: DatabaseRef> BlockState<DB> {
+    /// An empty layer over `base`.
+    pub fn new(base: DB) -> Self {
+        Self {
+            base,
+            accounts: HashMap::default(),
+            codes: HashMap::default(),
+            block_hashes: BTreeMap::new(),
+        }
+    }
+
+    /// The base state.
+    pub fn base(&self) -> &DB {
+        &self.base
+    }
+
+    /// Every account read or written, with its slots.
+    pub fn accounts(&self) -> &HashMap<Address, TrackedAccount> {
+        &self.accounts
+    }
+
+    /// Every bytecode read or deployed.
+    pub fn codes(&self) -> &HashMap<B256, Bytecode> {
+        &self.codes
+    }
+
+    /// Every block hash read (by `BLOCKHASH` or a system call).
+    pub fn block_hashes(&self) -> &BTreeMap<u64, B256> {
+        &self.block_hashes
+    }
+
+    fn tracked(&mut self, address: Address) -> Result<&mut TrackedAccount, DB::Error> {
+        if !self.accounts.contains_key(&address) {
+            let mut info = self.base.basic_ref(address)?;
+            if let Some(info) = &mut info {
+                if let Some(code) = info.code.take() {
+                    self.codes.insert(info.code_hash, code);
+                }
+            }
+            self.accounts.insert(
+                address,
+                TrackedAccount {
+                    original: info.clone(),
+                    current: info,
+                    storage: BTreeMap::new(),
+                    cleared: false,
+                },
+            );
+        }
+        Ok(self.accounts.get_mut(&address).expect("inserted above"))
+    }
+
+    fn slot(&mut self, address: Address, index: U256) -> Result<&mut (U256, U256), DB::Error> {
+        let known = self.tracked(address)?.storage.contains_key(&index);
+        if !known {
+            let before = self.base.storage_ref(address, index)?;
+            let account = self.accounts.get_mut(&address).expect("tracked above");
+            let now = if account.cleared { U256::ZERO } else { before };
+            account.storage.insert(index, (before, now));
+        }
+        Ok(self
+            .accounts
+            .get_mut(&address)
+            .expect("tracked above")
+            .storage
+            .get_mut(&index)
+            .expect("inserted above"))
+    }
+
+    /// Applies dev overrides as the first change of the block.
+    pub fn apply_overrides(&mut self, overrides: &DevOverrides) -> Result<(), DB::Error> {
+        for (address, patch) in &overrides.accounts {
+            let account = self.tracked(*address)?;
+            let mut info = account.current.clone().unwrap_or_default();
+            if let Some(balance) = patch.balance {
+                info.balance = balance;
+            }
+            if let Some(nonce) = patch.nonce {
+                info.nonce = nonce;
+            }
+            let code = patch.code.as_ref().map(|code| {
+                info.code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(code) };
+                (info.code_hash, Bytecode::new_raw(code.clone()))
+            });
+            account.current = Some(info);
+            if let Some((hash, code)) = code {
+                self.codes.insert(hash, code);
+            }
+        }
+        for ((address, slot), value) in &overrides.storage {
+            let account = self.tracked(*address)?;
+            if account.current.is_none() {
+                account.current = Some(AccountInfo::default());
+            }
+            self.slot(*address, (*slot).into())?.1 = *value;
+        }
+        Ok(())
+    }
+}
+
+impl<DB: DatabaseRef> Database for BlockState<DB> {
+    type Error = DB::Error;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        Ok(self.tracked(address)?.current.clone())
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        if let Some(code) = self.codes.get(&code_hash) {
+            return Ok(code.clone());
+        }
+        let code = self.base.code_by_hash_ref(code_hash)?;
+        self.codes.insert(code_hash, code.clone());
+        Ok(code)
+    }
+
+    fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        Ok(self.slot(address, index)?.1)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
+        if let Some(hash) = self.block_hashes.get(&number) {
+            return Ok(*hash);
+        }
+        let hash = self.base.block_hash_ref(number)?;
+        self.block_hashes.insert(number, hash);
+        Ok(hash)
+    }
+}
+
+impl<DB: DatabaseRef> DatabaseCommit for BlockState<DB> {
+    fn commit(&mut self, changes: revm::primitives::AddressMap<Account>) {
+        for (address, account) in changes {
+            if !account.is_touched() {
+                continue;
+            }
+            // Every committed account was loaded through `basic` first, so it is tracked;
+            // `or_insert_with` only guards the invariant without a fallible read.
+            let tracked = self.accounts.entry(address).or_insert_with(|| TrackedAccount {
+                original: None,
+                current: None,
+                storage: BTreeMap::new(),
+                cleared: false,
+            });
+            if account.is_selfdestructed() {
+                tracked.current = None;
+                tracked.cleared = true;
+                tracked.storage.values_mut().for_each(|(_, now)| *now = U256::ZERO);
+                continue;
+            }
+            if account.is_created() {
+                tracked.cleared = true;
+                tracked.storage.values_mut().for_each(|(_, now)| *now = U256::ZERO);
+            }
+            for (index, slot) in &account.storage {
+                if slot.is_changed() {
+                    let entry = tracked.storage.entry(*index).or_insert((slot.original_value, U256::ZERO));
+                    entry.1 = slot.present_value;
+                }
+            }
+            if account.is_empty() {
+                // EIP-161: a touched empty account is removed.
+                tracked.current = None;
+                continue;
+            }
+            let mut info = account.info;
+            if let Some(code) = info.code.take() {
+                if info.code_hash != KECCAK_EMPTY {
+                    self.codes.insert(info.code_hash, code);
+                }
+            }
+            tracked.current = Some(info);
+        }
+    }
+}

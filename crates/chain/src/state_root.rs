@@ -1,0 +1,179 @@
+//! From a block's tracked changes to its state-trie updates and new state root.
+//!
+//! Only the accounts and slots the block changed are re-hashed: each changed account's storage
+//! trie is updated from its previous root (in parallel across accounts), then the account trie
+//! from the parent's state root.
+
+use crate::{ChainError, state::TrackedAccount};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use parking_lot::Mutex;
+use rayon::prelude::*;
+use revm::bytecode::Bytecode;
+use tephra_storage::{AccountChange, SlotChange, StoreReader};
+use tephra_trie::{NodeStore, Trie, TrieError};
+
+/// A block's writes to the store, besides the block itself.
+#[derive(Debug, Default, Clone)]
+pub struct StateChanges {
+    /// Changed accounts, sorted by address.
+    pub accounts: Vec<AccountChange>,
+    /// Changed slots.
+    pub slots: Vec<SlotChange>,
+    /// Newly deployed bytecode.
+    pub codes: Vec<(B256, Bytes)>,
+    /// New trie nodes.
+    pub trie_nodes: Vec<(B256, Vec<u8>)>,
+}
+
+/// The store's trie nodes as a [`NodeStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct StoreNodes<'a>(pub &'a StoreReader);
+
+impl NodeStore for StoreNodes<'_> {
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+        self.0.trie_node(hash).map_err(|err| TrieError::Store(Box::new(err)))
+    }
+}
+
+/// A [`NodeStore`] that remembers every node read through it: the trie nodes a computation
+/// needed, for an execution witness.
+#[derive(Debug)]
+pub struct RecordingNodes<S> {
+    inner: S,
+    seen: Mutex<HashMap<B256, Vec<u8>>>,
+}
+
+impl<S> RecordingNodes<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> Self {
+        Self { inner, seen: Mutex::default() }
+    }
+
+    /// The nodes read so far.
+    pub fn into_nodes(self) -> HashMap<B256, Vec<u8>> {
+        self.seen.into_inner()
+    }
+}
+
+impl<S: NodeStore> NodeStore for RecordingNodes<S> {
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+        let node = self.inner.node(hash)?;
+        if let Some(node) = &node {
+            self.seen.lock().insert(*hash, node.clone());
+        }
+        Ok(node)
+    }
+}
+
+/// Computes the state changes and the new state root of a block applied on top of the head
+/// state of `reader`, whose state root is `parent_root`. `nodes` is where the tries read
+/// from (the store, possibly through a recorder).
+pub fn compute_state_changes<S: NodeStore + Sync>(
+    reader: &StoreReader,
+    nodes: &S,
+    parent_root: B256,
+    accounts: &HashMap<Address, TrackedAccount>,
+    codes: &HashMap<B256, Bytecode>,
+) -> Result<(B256, StateChanges), ChainError> {
+    let mut changed: Vec<(&Address, &TrackedAccount)> =
+        accounts.iter().filter(|(_, account)| account.is_changed()).collect();
+    changed.sort_unstable_by_key(|(address, _)| **address);
+
+    let per_account: Vec<AccountOutcome> = changed
+        .par_iter()
+        .map(|(address, tracked)| account_outcome(reader, nodes, **address, tracked))
+        .collect::<Result<_, ChainError>>()?;
+
+    let mut changes = StateChanges::default();
+    let mut account_trie = Trie::new(nodes, parent_root);
+    let mut trie_updates = Vec::with_capacity(per_account.len());
+    for outcome in per_account {
+        let key = keccak256(outcome.change.address);
+        trie_updates.push((key, outcome.change.after.as_ref().map(alloy_rlp::encode)));
+        if let Some(after) = &outcome.change.after {
+            let deployed = outcome.change.before.as_ref().map(|b| b.code_hash) != Some(after.code_hash);
+            if deployed {
+                if let Some(code) = codes.get(&after.code_hash) {
+                    changes.codes.push((after.code_hash, code.original_bytes()));
+                }
+            }
+        }
+        changes.slots.extend(outcome.slots);
+        changes.trie_nodes.extend(outcome.nodes);
+        changes.accounts.push(outcome.change);
+    }
+    trie_updates.sort_unstable_by_key(|(key, _)| *key);
+    account_trie.update(trie_updates)?;
+    let commit = account_trie.commit()?;
+    changes.trie_nodes.extend(commit.nodes);
+    Ok((commit.root, changes))
+}
+
+struct AccountOutcome {
+    change: AccountChange,
+    slots: Vec<SlotChange>,
+    nodes: Vec<(B256, Vec<u8>)>,
+}
+
+fn account_outcome<S: NodeStore>(
+    reader: &StoreReader,
+    nodes: &S,
+    address: Address,
+    tracked: &TrackedAccount,
+) -> Result<AccountOutcome, ChainError> {
+    let before = reader.account(&address)?;
+    let mut slots: Vec<SlotChange> = tracked
+        .storage
+        .iter()
+        .filter(|(_, (before, now))| before != now)
+        .map(|(slot, (before, now))| SlotChange {
+            address,
+            slot: B256::from(*slot),
+            before: *before,
+            after: *now,
+        })
+        .collect();
+    if tracked.cleared {
+        // Slots the block never touched are wiped too.
+        for (slot, value) in reader.storage_slots(&address)? {
+            if !tracked.storage.contains_key(&U256::from_be_bytes(slot.0)) {
+                slots.push(SlotChange { address, slot, before: value, after: U256::ZERO });
+            }
+        }
+    }
+    let previous_root = before.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+    let (storage_root, new_nodes) = if slots.is_empty() && !tracked.cleared {
+        (previous_root, Vec::new())
+    } else {
+        let start = if tracked.cleared { EMPTY_ROOT_HASH } else { previous_root };
+        let mut trie = Trie::new(nodes, start);
+        let mut updates: Vec<(B256, Option<Vec<u8>>)> = if tracked.cleared {
+            tracked
+                .storage
+                .iter()
+                .filter(|(_, (_, now))| !now.is_zero())
+                .map(|(slot, (_, now))| (keccak256(B256::from(*slot)), Some(alloy_rlp::encode(now))))
+                .collect()
+        } else {
+            slots
+                .iter()
+                .map(|change| {
+                    let value = (!change.after.is_zero()).then(|| alloy_rlp::encode(change.after));
+                    (keccak256(change.slot), value)
+                })
+                .collect()
+        };
+        updates.sort_unstable_by_key(|(key, _)| *key);
+        trie.update(updates)?;
+        let commit = trie.commit()?;
+        (commit.root, commit.nodes)
+    };
+    let after = tracked.current.as_ref().map(|info| TrieAccount {
+        nonce: info.nonce,
+        balance: info.balance,
+        storage_root,
+        code_hash: info.code_hash,
+    });
+    Ok(AccountOutcome { change: AccountChange { address, before, after }, slots, nodes: new_nodes })
+}

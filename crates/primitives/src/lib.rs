@@ -1,0 +1,9 @@
+//! Shared vocabulary of Tephra: the dev-chain genesis and the standard dev accounts.
+//!
+//! This crate holds plain data that several crates agree on; it executes nothing and stores
+//! nothing. Start from [`dev::DevGenesis`], which turns the user's `tephra dev` choices into
+//! an [`alloy_genesis::Genesis`].
+
+pub mod dev;
+
+pub use alloy_genesis::Genesis;
