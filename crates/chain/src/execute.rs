@@ -17,7 +17,7 @@ use alloy_evm::{
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, NextEvmEnvAttributes, receipt_builder::AlloyReceiptBuilder},
 };
-use alloy_primitives::{Address, B256, Bloom, Bytes};
+use alloy_primitives::{Address, B256, Bloom, Bytes, map::HashSet};
 use alloy_trie::EMPTY_ROOT_HASH;
 use std::{borrow::Cow, sync::Arc};
 use tephra_storage::StoreReader;
@@ -116,16 +116,26 @@ pub fn execute_block<'a>(
         };
         let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
         executor.apply_pre_execution_changes().map_err(execution_error)?;
+        // A sender whose transaction stays out of the block keeps its later nonces out too.
+        let mut held_back = HashSet::<Address>::default();
         for tx in transactions {
             let (envelope, signer): (&TxEnvelope, Address) = (tx.inner(), tx.signer());
             let hash = *envelope.tx_hash();
+            if held_back.contains(&signer) {
+                skipped.push(Skipped::NoRoom(hash));
+                continue;
+            }
             match executor.execute_transaction(tx) {
                 Ok(_) => included.push((envelope.clone(), hash, signer)),
                 Err(BlockExecutionError::Validation(
                     BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
-                )) => skipped.push(Skipped::NoRoom(hash)),
+                )) => {
+                    held_back.insert(signer);
+                    skipped.push(Skipped::NoRoom(hash));
+                }
                 Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. })) => {
-                    skipped.push(Skipped::Invalid(hash, error.to_string()))
+                    held_back.insert(signer);
+                    skipped.push(Skipped::Invalid(hash, error.to_string()));
                 }
                 Err(other) => return Err(execution_error(other)),
             }

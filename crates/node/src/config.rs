@@ -1,0 +1,45 @@
+use alloy_primitives::U256;
+use std::{path::PathBuf, time::Duration};
+use tephra_primitives::dev::{DEV_BASE_FEE, DEV_CHAIN_ID, DEV_GAS_LIMIT};
+
+/// When the sequencer seals blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockTime {
+    /// As soon as transactions are pending (anvil's automine).
+    Auto,
+    /// On a fixed interval, empty or not.
+    Interval(Duration),
+}
+
+/// Everything a node needs to start.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Block gas limit.
+    pub gas_limit: u64,
+    /// Base fee of the genesis block, in wei.
+    pub base_fee: u64,
+    /// Block production schedule.
+    pub block_time: BlockTime,
+    /// Where the database lives; `None`: a temporary directory removed on exit.
+    pub datadir: Option<PathBuf>,
+    /// Number of dev accounts derived from the standard mnemonic.
+    pub accounts: u32,
+    /// Balance of each dev account, in wei.
+    pub balance: U256,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            chain_id: DEV_CHAIN_ID,
+            gas_limit: DEV_GAS_LIMIT,
+            base_fee: DEV_BASE_FEE,
+            block_time: BlockTime::Auto,
+            datadir: None,
+            accounts: 10,
+            balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! A running chain: the [`Chain`](tephra_chain::Chain) core, its transaction pool and the
+//! sequencer that turns pooled transactions into blocks, plus the dev-mode controls anvil users
+//! expect (mining on demand, snapshots, time travel) and the node's metrics.
+//!
+//! It serves nothing over the network: `tephra-rpc` exposes a [`Node`] over JSON-RPC. Start
+//! from [`Node::open`] and [`Node::spawn_sequencer`].
+
+mod config;
+mod metrics;
+mod node;
+
+pub use config::{BlockTime, NodeConfig};
+pub use metrics::Metrics;
+pub use node::{MinedBlock, Node, NodeError, Snapshot};

@@ -1,0 +1,450 @@
+use crate::{BlockTime, Metrics, NodeConfig};
+use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
+use alloy_eips::eip1559::BaseFeeParams;
+use alloy_primitives::{Address, B256, TxHash, U256};
+use alloy_signer_local::{LocalSignerError, PrivateKeySigner};
+use parking_lot::Mutex;
+use revm::DatabaseRef;
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
+    thread,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tephra_chain::{BlockAttributes, Chain, ChainError, ChainSpec, DevOverrides, Skipped, StateDb};
+use tephra_primitives::dev::{DevGenesis, dev_accounts};
+use tephra_storage::{Store, StoreError};
+use tephra_txpool::{PoolConfig, PoolError, PooledTx, StateError, StateView, TxPool};
+use tokio::sync::broadcast;
+use tracing::{error, info, warn};
+
+/// What can fail in the node.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The chain core failed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The dev accounts could not be derived.
+    #[error("deriving dev accounts: {0}")]
+    Accounts(#[from] LocalSignerError),
+    /// The data directory could not be created.
+    #[error("data directory {path}: {source}")]
+    Datadir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A requested timestamp is not after the head's.
+    #[error("timestamp {requested} is lower than or equal to the previous block's timestamp {head}")]
+    Timestamp {
+        /// Requested.
+        requested: u64,
+        /// The head block's.
+        head: u64,
+    },
+}
+
+/// A block the sequencer sealed and committed, as subscribers see it.
+#[derive(Debug, Clone)]
+pub struct MinedBlock {
+    /// The header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Its transactions.
+    pub transactions: Vec<TxEnvelope>,
+    /// Their hashes.
+    pub tx_hashes: Vec<B256>,
+    /// Their senders.
+    pub senders: Vec<Address>,
+    /// Their receipts.
+    pub receipts: Vec<ReceiptEnvelope>,
+}
+
+/// Controls of block time (`evm_increaseTime`, `evm_setNextBlockTimestamp`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock {
+    /// Seconds added to the wall clock.
+    offset: i64,
+    /// The timestamp of the next block, once.
+    next: Option<u64>,
+}
+
+impl Clock {
+    fn now(&self) -> u64 {
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        wall.saturating_add_signed(self.offset)
+    }
+}
+
+/// What `evm_snapshot` saved and `evm_revert` restores.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    number: u64,
+    overrides: Arc<DevOverrides>,
+    clock: Clock,
+}
+
+/// A running chain with its pool and sequencer.
+#[derive(Debug)]
+pub struct Node {
+    config: NodeConfig,
+    chain: Arc<Chain>,
+    pool: TxPool,
+    signers: Vec<PrivateKeySigner>,
+    /// Held while a block is produced or the head moves: one producer at a time.
+    clock: Mutex<Clock>,
+    wake: mpsc::SyncSender<()>,
+    woken: Mutex<Option<mpsc::Receiver<()>>>,
+    blocks: broadcast::Sender<Arc<MinedBlock>>,
+    snapshots: Mutex<BTreeMap<u64, Snapshot>>,
+    next_snapshot: Mutex<u64>,
+    metrics: Metrics,
+    stopping: AtomicBool,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+/// The head state as the pool checks transactions against it.
+struct PoolState(StateDb);
+
+impl StateView for PoolState {
+    fn account(&self, address: Address) -> Result<(u64, U256), StateError> {
+        let info = self.0.basic_ref(address).map_err(|err| Box::new(err) as StateError)?;
+        Ok(info.map(|info| (info.nonce, info.balance)).unwrap_or_default())
+    }
+}
+
+impl Node {
+    /// Opens (or creates) the chain and its pool. Blocks are produced once
+    /// [`Node::spawn_sequencer`] runs, or on demand with [`Node::mine`].
+    pub fn open(config: NodeConfig) -> Result<Arc<Self>, NodeError> {
+        let (tempdir, dir) = match &config.datadir {
+            Some(dir) => (None, dir.clone()),
+            None => {
+                let tempdir = tempfile::tempdir().map_err(|source| NodeError::Datadir {
+                    path: std::env::temp_dir().display().to_string(),
+                    source,
+                })?;
+                let dir = tempdir.path().to_path_buf();
+                (Some(tempdir), dir)
+            }
+        };
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| NodeError::Datadir { path: dir.display().to_string(), source })?;
+        let store = Store::open(&dir.join("chain.redb"))?;
+        let signers = dev_accounts(config.accounts)?;
+        let genesis = DevGenesis {
+            chain_id: config.chain_id,
+            gas_limit: config.gas_limit,
+            base_fee: config.base_fee,
+            timestamp: Clock::default().now(),
+            accounts: signers.iter().map(|signer| signer.address()).collect(),
+            balance: config.balance,
+        }
+        .build();
+        let chain = Arc::new(Chain::open(store, ChainSpec::latest(config.chain_id), &genesis)?);
+        let pool = TxPool::new(PoolConfig {
+            chain_id: config.chain_id,
+            block_gas_limit: config.gas_limit,
+            ..Default::default()
+        });
+        let (wake, woken) = mpsc::sync_channel(1);
+        let metrics = Metrics::default();
+        metrics.head.set(chain.head().header.number as i64);
+        Ok(Arc::new(Self {
+            config,
+            chain,
+            pool,
+            signers,
+            clock: Mutex::default(),
+            wake,
+            woken: Mutex::new(Some(woken)),
+            blocks: broadcast::channel(1024).0,
+            snapshots: Mutex::default(),
+            next_snapshot: Mutex::default(),
+            metrics,
+            stopping: AtomicBool::new(false),
+            _tempdir: tempdir,
+        }))
+    }
+
+    /// The node's configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// The chain core.
+    pub fn chain(&self) -> &Arc<Chain> {
+        &self.chain
+    }
+
+    /// The transaction pool.
+    pub fn pool(&self) -> &TxPool {
+        &self.pool
+    }
+
+    /// The dev accounts' signers.
+    pub fn signers(&self) -> &[PrivateKeySigner] {
+        &self.signers
+    }
+
+    /// The node's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        self.metrics.txpool_pending.set(self.pool.pending_len() as i64);
+        self.metrics.txpool_queued.set(self.pool.queued_len() as i64);
+        &self.metrics
+    }
+
+    /// Blocks as they are committed.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<MinedBlock>> {
+        self.blocks.subscribe()
+    }
+
+    /// Base fee of the next block.
+    pub fn next_base_fee(&self) -> u64 {
+        let head = self.chain.head().header;
+        head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(self.config.base_fee)
+    }
+
+    /// Validates and pools transactions (results in input order), then wakes the sequencer.
+    pub fn add_transactions(&self, txs: Vec<PooledTx>) -> Vec<Result<TxHash, PoolError>> {
+        let state = match self.pool_state() {
+            Ok(state) => state,
+            Err(err) => {
+                let message = err.to_string();
+                return txs
+                    .iter()
+                    .map(|_| Err(PoolError::State(message.clone().into())))
+                    .collect();
+            }
+        };
+        let results = self.pool.add_all(txs, &state, self.next_base_fee());
+        let _ = self.wake.try_send(());
+        results.into_iter().map(|result| result.map(|added| added.hash)).collect()
+    }
+
+    fn pool_state(&self) -> Result<PoolState, NodeError> {
+        let reader = self.chain.reader()?;
+        Ok(PoolState(StateDb::head(reader, Some(self.chain.overrides()))))
+    }
+
+    /// Seals one block now with the pending transactions (`evm_mine`); `timestamp` sets its
+    /// timestamp.
+    pub fn mine(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, NodeError> {
+        let mut clock = self.clock.lock();
+        if let Some(timestamp) = timestamp {
+            self.check_timestamp(timestamp)?;
+            clock.next = Some(timestamp);
+        }
+        self.produce(&mut clock)
+    }
+
+    /// Sets the timestamp of the next block (`evm_setNextBlockTimestamp`).
+    pub fn set_next_timestamp(&self, timestamp: u64) -> Result<(), NodeError> {
+        self.check_timestamp(timestamp)?;
+        self.clock.lock().next = Some(timestamp);
+        Ok(())
+    }
+
+    /// Moves the clock forward by `seconds` (`evm_increaseTime`); returns the total offset.
+    pub fn increase_time(&self, seconds: i64) -> i64 {
+        let mut clock = self.clock.lock();
+        clock.offset = clock.offset.saturating_add(seconds);
+        clock.offset
+    }
+
+    fn check_timestamp(&self, requested: u64) -> Result<(), NodeError> {
+        let head = self.chain.head().header.timestamp;
+        if requested <= head {
+            return Err(NodeError::Timestamp { requested, head });
+        }
+        Ok(())
+    }
+
+    /// Saves the chain's current state (`evm_snapshot`); returns the snapshot id.
+    pub fn snapshot(&self) -> u64 {
+        let clock = self.clock.lock();
+        let snapshot = Snapshot {
+            number: self.chain.head().header.number,
+            overrides: self.chain.overrides(),
+            clock: *clock,
+        };
+        let mut next = self.next_snapshot.lock();
+        let id = *next;
+        *next += 1;
+        self.snapshots.lock().insert(id, snapshot);
+        id
+    }
+
+    /// Restores snapshot `id` (`evm_revert`): blocks after it are removed, its state, dev
+    /// overrides and clock are back, and it and every later snapshot are consumed. Returns
+    /// false for an unknown id.
+    pub fn revert(&self, id: u64) -> Result<bool, NodeError> {
+        let mut clock = self.clock.lock();
+        let snapshot = {
+            let mut snapshots = self.snapshots.lock();
+            let Some(snapshot) = snapshots.get(&id).cloned() else { return Ok(false) };
+            snapshots.split_off(&id);
+            snapshot
+        };
+        self.chain.unwind_to(snapshot.number)?;
+        self.chain.edit_overrides(|overrides| *overrides = (*snapshot.overrides).clone());
+        *clock = snapshot.clock;
+        let senders: Vec<Address> = self.pool.all_pending().iter().chain(self.pool.all_queued().iter()).map(|tx| tx.sender()).collect();
+        let state = self.pool_state()?;
+        self.pool.refresh_accounts(&senders, &state);
+        self.metrics.head.set(snapshot.number as i64);
+        info!(target: "tephra::sequencer", id, number = snapshot.number, "reverted to snapshot");
+        Ok(true)
+    }
+
+    /// Starts the sequencer thread: it seals blocks as the configured [`BlockTime`] says
+    /// until [`Node::stop`].
+    pub fn spawn_sequencer(self: &Arc<Self>) -> thread::JoinHandle<()> {
+        let node = self.clone();
+        let woken = self.woken.lock().take().expect("the sequencer is spawned once");
+        thread::Builder::new()
+            .name("sequencer".into())
+            .spawn(move || node.run_sequencer(woken))
+            .expect("spawning a thread")
+    }
+
+    /// Asks the sequencer to stop after the block it is sealing.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let _ = self.wake.try_send(());
+    }
+
+    fn run_sequencer(&self, woken: mpsc::Receiver<()>) {
+        let mut deadline = Instant::now();
+        while !self.stopping.load(Ordering::SeqCst) {
+            match self.config.block_time {
+                BlockTime::Auto => {
+                    let _ = woken.recv_timeout(Duration::from_millis(200));
+                    while self.pool.pending_len() > 0 && !self.stopping.load(Ordering::SeqCst) {
+                        match self.produce(&mut self.clock.lock()) {
+                            Ok(block) if block.transactions.is_empty() => break,
+                            Ok(_) => {}
+                            Err(err) => {
+                                error!(target: "tephra::sequencer", %err, "sealing a block failed");
+                                break;
+                            }
+                        }
+                    }
+                }
+                BlockTime::Interval(interval) => {
+                    deadline += interval;
+                    let now = Instant::now();
+                    if deadline > now {
+                        let _ = woken.recv_timeout(deadline - now);
+                        if Instant::now() < deadline {
+                            continue;
+                        }
+                    } else {
+                        deadline = now;
+                    }
+                    if let Err(err) = self.produce(&mut self.clock.lock()) {
+                        error!(target: "tephra::sequencer", %err, "sealing a block failed");
+                    }
+                }
+            }
+        }
+        info!(target: "tephra::sequencer", "sequencer stopped");
+    }
+
+    /// Seals and commits one block on the head with the best pending transactions.
+    fn produce(&self, clock: &mut Clock) -> Result<Arc<MinedBlock>, NodeError> {
+        let started = Instant::now();
+        let head = self.chain.head();
+        let base_fee = self.next_base_fee();
+        let timestamp = match clock.next.take() {
+            Some(timestamp) => {
+                let wall = Clock { offset: 0, next: None }.now();
+                clock.offset = timestamp as i64 - wall as i64;
+                timestamp
+            }
+            None => clock.now().max(head.header.timestamp + 1),
+        };
+        let gas_limit = self.config.gas_limit;
+        // Offer up to twice the gas limit in gas limits: most transactions use far less than
+        // they reserve, and the executor leaves out whatever does not fit.
+        let mut offered_gas = 0u64;
+        let candidates: Vec<Arc<PooledTx>> = self
+            .pool
+            .best_transactions(base_fee)
+            .take_while(|tx| {
+                offered_gas = offered_gas.saturating_add(tx.gas_limit());
+                offered_gas <= gas_limit.saturating_mul(2)
+            })
+            .collect();
+        let attributes = BlockAttributes {
+            timestamp,
+            beneficiary: Address::ZERO,
+            prevrandao: alloy_primitives::keccak256(head.hash),
+            gas_limit,
+        };
+        let (block, applied) = self
+            .chain
+            .build_block(&attributes, candidates.iter().map(|tx| tx.recovered().as_recovered_ref()))?;
+        let built = started.elapsed();
+        self.chain.commit_block(&block, &applied)?;
+        let committed = started.elapsed() - built;
+
+        let invalid: Vec<TxHash> = block
+            .skipped
+            .iter()
+            .filter_map(|skipped| match skipped {
+                Skipped::Invalid(hash, reason) => {
+                    warn!(target: "tephra::sequencer", %hash, %reason, "dropping invalid transaction");
+                    Some(*hash)
+                }
+                Skipped::NoRoom(_) => None,
+            })
+            .collect();
+        self.pool.remove_invalid(&invalid);
+        let mined: Vec<(Address, u64, TxHash)> = block
+            .transactions
+            .iter()
+            .zip(&block.senders)
+            .zip(&block.tx_hashes)
+            .map(|((tx, sender), hash)| (*sender, alloy_consensus::Transaction::nonce(tx), *hash))
+            .collect();
+        let state = self.pool_state()?;
+        self.pool.on_block_committed(&mined, &state);
+
+        let header = &block.header;
+        self.metrics.blocks.inc();
+        self.metrics.transactions.inc_by(block.transactions.len() as u64);
+        self.metrics.gas.inc_by(header.gas_used);
+        self.metrics.head.set(header.number as i64);
+        self.metrics.block_build_seconds.observe(built.as_secs_f64());
+        self.metrics.block_commit_seconds.observe(committed.as_secs_f64());
+        info!(
+            target: "tephra::sequencer",
+            number = header.number,
+            txs = block.transactions.len(),
+            gas = header.gas_used,
+            build_ms = built.as_secs_f64() * 1e3,
+            commit_ms = committed.as_secs_f64() * 1e3,
+            "sealed block"
+        );
+        let mined = Arc::new(MinedBlock {
+            header: block.header,
+            hash: block.hash,
+            transactions: block.transactions,
+            tx_hashes: block.tx_hashes,
+            senders: block.senders,
+            receipts: block.receipts,
+        });
+        let _ = self.blocks.send(mined.clone());
+        Ok(mined)
+    }
+}
