@@ -5,6 +5,7 @@
 //! are scheduled: a sequencer (in `tephra-node`) calls [`Chain::build_block`] and
 //! [`Chain::commit_block`]. Start from [`Chain`].
 
+mod call;
 mod chain;
 mod error;
 mod execute;
@@ -12,6 +13,7 @@ mod spec;
 mod state;
 mod state_root;
 
+pub use call::{CallError, geth_message};
 pub use chain::{Chain, SealedHeader};
 pub use error::ChainError;
 pub use execute::{BlockAttributes, ExecutedBlock, Skipped, evm_env, execute_block};

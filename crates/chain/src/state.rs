@@ -246,6 +246,11 @@ impl<DB: DatabaseRef> BlockState<DB> {
             .expect("inserted above"))
     }
 
+    /// Serves these block hashes instead of the base state's (block overrides of a call).
+    pub fn insert_block_hashes(&mut self, hashes: BTreeMap<u64, B256>) {
+        self.block_hashes.extend(hashes);
+    }
+
     /// Applies dev overrides as the first change of the block.
     pub fn apply_overrides(&mut self, overrides: &DevOverrides) -> Result<(), DB::Error> {
         for (address, patch) in &overrides.accounts {

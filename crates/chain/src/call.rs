@@ -1,0 +1,389 @@
+//! Executing without committing: `eth_call`, `eth_estimateGas`, `eth_createAccessList` and the
+//! geth-style tracers of `debug_traceCall` / `debug_traceTransaction`.
+
+use crate::{
+    Chain, ChainError,
+    execute::evm_env,
+    state::{BlockState, StateDb},
+};
+use alloy_consensus::Header;
+use alloy_evm::{
+    Evm, EvmEnv, EvmFactory,
+    block::BlockExecutor,
+    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+    overrides::{OverrideBlockHashes, apply_block_overrides, apply_state_overrides},
+    rpc::TryIntoTxEnv,
+};
+use alloy_primitives::{B256, Bytes, U256};
+use alloy_rpc_types_eth::{
+    AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
+};
+use alloy_rpc_types_trace::geth::{
+    GethDebugBuiltInTracerType, GethDebugTracerType, GethDebugTracingCallOptions,
+    GethDebugTracingOptions, GethTrace, NoopFrame,
+};
+use revm::{
+    DatabaseRef, Inspector,
+    context::TxEnv,
+    context_interface::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction},
+};
+use revm_inspectors::{
+    access_list::AccessListInspector,
+    tracing::{TracingInspector, TracingInspectorConfig},
+};
+use std::{borrow::Cow, collections::BTreeMap, sync::Arc};
+
+/// Why a call did not return data.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The EVM reverted, with this revert data.
+    #[error("execution reverted")]
+    Reverted(Bytes),
+    /// The EVM halted (out of gas, invalid opcode...).
+    #[error("{0}")]
+    Halted(String),
+    /// The transaction is not valid on this state; geth's message.
+    #[error("{0}")]
+    Invalid(String),
+    /// The chain could not serve the call.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl From<tephra_storage::StoreError> for CallError {
+    fn from(err: tephra_storage::StoreError) -> Self {
+        Self::Chain(err.into())
+    }
+}
+
+impl<DB: DatabaseRef> OverrideBlockHashes for BlockState<DB> {
+    fn override_block_hashes(&mut self, block_hashes: BTreeMap<u64, B256>) {
+        self.insert_block_hashes(block_hashes);
+    }
+}
+
+/// geth's text for a transaction revm refuses, so clients that match on it keep working.
+pub fn geth_message(err: &InvalidTransaction) -> String {
+    match err {
+        InvalidTransaction::NonceTooLow { tx, state } => {
+            format!("nonce too low: next nonce {state}, tx nonce {tx}")
+        }
+        InvalidTransaction::NonceTooHigh { tx, state } => {
+            format!("nonce too high: next nonce {state}, tx nonce {tx}")
+        }
+        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => {
+            format!("insufficient funds for gas * price + value: have {balance} want {fee}")
+        }
+        InvalidTransaction::CallGasCostMoreThanGasLimit { initial_gas, gas_limit } => {
+            format!("intrinsic gas too low: gas {gas_limit}, minimum needed {initial_gas}")
+        }
+        InvalidTransaction::GasFloorMoreThanGasLimit { gas_floor, gas_limit } => {
+            format!("intrinsic gas too low: gas {gas_limit}, minimum needed {gas_floor}")
+        }
+        InvalidTransaction::GasPriceLessThanBasefee => {
+            "max fee per gas less than block base fee".to_string()
+        }
+        InvalidTransaction::PriorityFeeGreaterThanMaxFee => {
+            "max priority fee per gas higher than max fee per gas".to_string()
+        }
+        InvalidTransaction::CallerGasLimitMoreThanBlock => "exceeds block gas limit".to_string(),
+        InvalidTransaction::RejectCallerWithCode => {
+            "sender not an eoa".to_string()
+        }
+        InvalidTransaction::InvalidChainId => "invalid chain id for signer".to_string(),
+        InvalidTransaction::CreateInitCodeSizeLimit => "max initcode size exceeded".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn evm_failure(err: EVMError<ChainError>) -> CallError {
+    match err {
+        EVMError::Transaction(invalid) => CallError::Invalid(geth_message(&invalid)),
+        EVMError::Database(err) => CallError::Chain(err),
+        other => CallError::Invalid(other.to_string()),
+    }
+}
+
+fn halt_message(reason: &HaltReason, gas_limit: u64) -> String {
+    match reason {
+        HaltReason::OutOfGas(_) => format!("out of gas: gas required exceeds allowance ({gas_limit})"),
+        HaltReason::OpcodeNotFound | HaltReason::InvalidFEOpcode => "invalid opcode".to_string(),
+        HaltReason::InvalidJump => "invalid jump destination".to_string(),
+        HaltReason::StackUnderflow => "stack underflow".to_string(),
+        HaltReason::StackOverflow => "stack limit reached 1024".to_string(),
+        HaltReason::CallTooDeep => "max call depth exceeded".to_string(),
+        HaltReason::OutOfFunds => "insufficient balance for transfer".to_string(),
+        HaltReason::CreateCollision => "contract address collision".to_string(),
+        HaltReason::CreateContractSizeLimit => "max code size exceeded".to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Data returned by a successful call; reverts and halts become errors.
+fn call_output(result: ExecutionResult, gas_limit: u64) -> Result<Bytes, CallError> {
+    match result {
+        ExecutionResult::Success { output, .. } => Ok(output.into_data()),
+        ExecutionResult::Revert { output, .. } => Err(CallError::Reverted(output)),
+        ExecutionResult::Halt { reason, .. } => Err(CallError::Halted(halt_message(&reason, gas_limit))),
+    }
+}
+
+/// The environment of a call at a block: its header's EVM env, made lenient as geth's
+/// `eth_call` is (no nonce check; no base-fee check when no fee is given; no per-transaction
+/// gas cap, since the default gas is the block gas limit).
+struct CallSetup {
+    state: StateDb,
+    env: EvmEnv,
+    tx: TxEnv,
+}
+
+impl Chain {
+    fn header_at(&self, reader: &Arc<tephra_storage::StoreReader>, number: u64) -> Result<Header, ChainError> {
+        reader.header(number)?.ok_or_else(|| ChainError::UnknownBlock(number.to_string()))
+    }
+
+    fn call_setup(
+        &self,
+        request: TransactionRequest,
+        number: u64,
+        block_overrides: Option<Box<BlockOverrides>>,
+    ) -> Result<(CallSetup, BTreeMap<u64, B256>), CallError> {
+        let reader = self.reader()?;
+        let header = self.header_at(&reader, number)?;
+        let mut env = evm_env(self.spec(), &header);
+        let no_fee = request.gas_price.is_none()
+            && request.max_fee_per_gas.is_none()
+            && request.max_priority_fee_per_gas.is_none();
+        env.cfg_env.disable_nonce_check = true;
+        env.cfg_env.disable_base_fee = no_fee;
+        env.cfg_env.tx_gas_limit_cap = Some(u64::MAX);
+        let mut hashes = BTreeMap::new();
+        if let Some(overrides) = block_overrides {
+            let mut recorder = BlockState::new(StateDb::at(reader.clone(), number));
+            apply_block_overrides(*overrides, &mut recorder, &mut env.block_env);
+            hashes = recorder.block_hashes().clone();
+        }
+        let tx = request
+            .try_into_tx_env(&env)
+            .map_err(|err| CallError::Invalid(err.to_string()))?;
+        let state = self.state_at(reader, number)?;
+        Ok((CallSetup { state, env, tx }, hashes))
+    }
+
+    fn run<I>(
+        setup: &CallSetup,
+        state_overrides: Option<&StateOverride>,
+        hashes: &BTreeMap<u64, B256>,
+        tx: TxEnv,
+        inspector: I,
+    ) -> Result<ExecutionResult, CallError>
+    where
+        I: for<'a> Inspector<<EthEvmFactory as EvmFactory>::Context<&'a mut BlockState<StateDb>>>,
+    {
+        let mut db = BlockState::new(setup.state.clone());
+        if let Some(overrides) = state_overrides {
+            apply_state_overrides(overrides.clone(), &mut db).map_err(|err| match err {
+                alloy_evm::overrides::StateOverrideError::Database(err) => CallError::Chain(err),
+                other => CallError::Invalid(other.to_string()),
+            })?;
+        }
+        db.insert_block_hashes(hashes.clone());
+        let mut evm =
+            EthEvmFactory::default().create_evm_with_inspector(&mut db, setup.env.clone(), inspector);
+        Ok(evm.transact(tx).map_err(evm_failure)?.result)
+    }
+
+    /// `eth_call`: runs `request` on the state after block `number`.
+    pub fn call(
+        &self,
+        request: TransactionRequest,
+        number: u64,
+        state: Option<StateOverride>,
+        block: Option<Box<BlockOverrides>>,
+    ) -> Result<Bytes, CallError> {
+        let (setup, hashes) = self.call_setup(request, number, block)?;
+        let gas_limit = setup.tx.gas_limit;
+        let result =
+            Self::run(&setup, state.as_ref(), &hashes, setup.tx.clone(), revm::inspector::NoOpInspector)?;
+        call_output(result, gas_limit)
+    }
+
+    /// `eth_estimateGas`: the least gas limit at which `request` succeeds, by binary search
+    /// between what it used and the cap (the request's gas, or the block gas limit, bounded by
+    /// what the sender can pay for), as geth does.
+    pub fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        number: u64,
+        state: Option<StateOverride>,
+    ) -> Result<u64, CallError> {
+        let (mut setup, hashes) = self.call_setup(request.clone(), number, None)?;
+        setup.env.cfg_env.tx_gas_limit_cap = None;
+        let mut hi = request.gas.unwrap_or(setup.env.block_env.gas_limit);
+        if setup.tx.gas_price > 0 {
+            let balance = {
+                let mut db = BlockState::new(setup.state.clone());
+                if let Some(overrides) = &state {
+                    let _ = apply_state_overrides(overrides.clone(), &mut db);
+                }
+                revm::Database::basic(&mut db, setup.tx.caller)?.map(|a| a.balance).unwrap_or_default()
+            };
+            let available = balance.saturating_sub(setup.tx.value);
+            let allowance = available / U256::from(setup.tx.gas_price);
+            hi = hi.min(allowance.saturating_to());
+        }
+        let attempt = |gas: u64| -> Result<ExecutionResult, CallError> {
+            let mut tx = setup.tx.clone();
+            tx.gas_limit = gas;
+            Self::run(&setup, state.as_ref(), &hashes, tx, revm::inspector::NoOpInspector)
+        };
+        let first = attempt(hi)?;
+        let used = match &first {
+            ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
+            ExecutionResult::Revert { output, .. } => return Err(CallError::Reverted(output.clone())),
+            ExecutionResult::Halt { reason, .. } => return Err(CallError::Halted(halt_message(reason, hi))),
+        };
+        let total = first.gas().total_gas_spent().max(used);
+        // Most transactions succeed with what they spent (plus the 63/64 reserve for calls).
+        let optimistic = (total + first.gas().final_refunded() + 2_300) * 64 / 63;
+        let (mut lo, mut hi) = (used.saturating_sub(1), hi);
+        if optimistic < hi && matches!(attempt(optimistic)?, ExecutionResult::Success { .. }) {
+            hi = optimistic;
+        }
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            match attempt(mid) {
+                Ok(ExecutionResult::Success { .. }) => hi = mid,
+                Ok(_) | Err(CallError::Invalid(_)) => lo = mid,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(hi)
+    }
+
+    /// `eth_createAccessList`: the accounts and slots `request` touches, and the gas it uses
+    /// with that list.
+    pub fn create_access_list(
+        &self,
+        request: TransactionRequest,
+        number: u64,
+    ) -> Result<AccessListResult, CallError> {
+        let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
+        let initial = request.access_list.clone().unwrap_or_default();
+        let mut inspector = AccessListInspector::new(initial);
+        Self::run(&setup, None, &hashes, setup.tx.clone(), &mut inspector)?;
+        let access_list = inspector.into_access_list();
+        let mut tx = setup.tx.clone();
+        tx.access_list = access_list.clone();
+        let result = Self::run(&setup, None, &hashes, tx, revm::inspector::NoOpInspector)?;
+        let error = match &result {
+            ExecutionResult::Success { .. } => None,
+            ExecutionResult::Revert { .. } => Some("execution reverted".to_string()),
+            ExecutionResult::Halt { reason, .. } => Some(halt_message(reason, setup.tx.gas_limit)),
+        };
+        Ok(AccessListResult {
+            access_list,
+            gas_used: U256::from(result.gas().tx_gas_used()),
+            error,
+        })
+    }
+
+    /// `debug_traceCall`.
+    pub fn trace_call(
+        &self,
+        request: TransactionRequest,
+        number: u64,
+        opts: GethDebugTracingCallOptions,
+    ) -> Result<GethTrace, CallError> {
+        let (setup, hashes) = self.call_setup(request, number, opts.block_overrides.map(Box::new))?;
+        let state = opts.state_overrides;
+        trace_with(opts.tracing_options, |inspector| {
+            Self::run(&setup, state.as_ref(), &hashes, setup.tx.clone(), inspector)
+        })
+    }
+
+    /// `debug_traceTransaction`: replays the transaction's block up to it on the parent state
+    /// (system calls and earlier transactions included), then traces it.
+    pub fn trace_transaction(
+        &self,
+        hash: B256,
+        opts: GethDebugTracingOptions,
+    ) -> Result<GethTrace, CallError> {
+        let reader = self.reader()?;
+        let location = reader
+            .tx_location(&hash)?
+            .ok_or_else(|| CallError::Invalid(format!("transaction {hash} not found")))?;
+        let header = self.header_at(&reader, location.block)?;
+        let transactions = reader.transactions(location.block)?.unwrap_or_default();
+        let senders = reader.senders(location.block)?.unwrap_or_default();
+        let parent = StateDb::at(reader, location.block.saturating_sub(1));
+        let mut db = BlockState::new(parent);
+        let env = evm_env(self.spec(), &header);
+        {
+            let evm = EthEvmFactory::default().create_evm(&mut db, env.clone());
+            let ctx = EthBlockExecutionCtx {
+                parent_hash: header.parent_hash,
+                parent_beacon_block_root: header.parent_beacon_block_root,
+                ommers: &[],
+                withdrawals: Some(Cow::Owned(Vec::new())),
+                extra_data: header.extra_data.clone(),
+                tx_count_hint: None,
+                slot_number: None,
+            };
+            let mut executor =
+                EthBlockExecutor::new(evm, ctx, self.spec(), AlloyReceiptBuilder::default());
+            executor.apply_pre_execution_changes().map_err(|e| ChainError::Execution(e.to_string()))?;
+            for (tx, sender) in transactions.iter().zip(&senders).take(location.index as usize) {
+                let recovered = alloy_consensus::transaction::Recovered::new_unchecked(tx, *sender);
+                executor
+                    .execute_transaction(recovered)
+                    .map_err(|e| ChainError::Execution(e.to_string()))?;
+            }
+        }
+        let index = location.index as usize;
+        let (tx, sender) = transactions
+            .get(index)
+            .zip(senders.get(index))
+            .ok_or_else(|| ChainError::UnknownBlock(location.block.to_string()))?;
+        let tx_env: TxEnv = alloy_evm::FromRecoveredTx::from_recovered_tx(tx, *sender);
+        trace_with(opts, |inspector| {
+            let mut evm = EthEvmFactory::default().create_evm_with_inspector(&mut db, env.clone(), inspector);
+            Ok(evm.transact(tx_env.clone()).map_err(evm_failure)?.result)
+        })
+    }
+}
+
+/// Runs `execute` under the tracer `opts` selects and shapes its output as geth does.
+fn trace_with(
+    opts: GethDebugTracingOptions,
+    execute: impl FnOnce(&mut TracingInspector) -> Result<ExecutionResult, CallError>,
+) -> Result<GethTrace, CallError> {
+    match opts.tracer {
+        None => {
+            let config = TracingInspectorConfig::from_geth_config(&opts.config);
+            let mut inspector = TracingInspector::new(config);
+            let result = execute(&mut inspector)?;
+            let gas = result.gas().tx_gas_used();
+            let output = result.output().cloned().unwrap_or_default();
+            let frame = inspector.into_geth_builder().geth_traces(gas, output, opts.config);
+            Ok(GethTrace::Default(frame))
+        }
+        Some(GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::CallTracer)) => {
+            let call_config = opts
+                .tracer_config
+                .into_call_config()
+                .map_err(|err| CallError::Invalid(format!("invalid callTracer config: {err}")))?;
+            let config = TracingInspectorConfig::from_geth_call_config(&call_config);
+            let mut inspector = TracingInspector::new(config);
+            let result = execute(&mut inspector)?;
+            let gas = result.gas().tx_gas_used();
+            let frame = inspector.into_geth_builder().geth_call_traces(call_config, gas);
+            Ok(GethTrace::CallTracer(frame))
+        }
+        Some(GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::NoopTracer)) => {
+            Ok(GethTrace::NoopTracer(NoopFrame::default()))
+        }
+        Some(other) => Err(CallError::Invalid(format!("tracer {other:?} is not supported"))),
+    }
+}
+
