@@ -9,8 +9,7 @@ use crate::{
 use alloy_consensus::Header;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory,
-    block::BlockExecutor,
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+    eth::EthEvmFactory,
     overrides::{OverrideBlockHashes, apply_block_overrides, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
@@ -31,7 +30,7 @@ use revm_inspectors::{
     access_list::AccessListInspector,
     tracing::{TracingInspector, TracingInspectorConfig},
 };
-use std::{borrow::Cow, collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Why a call did not return data.
 #[derive(Debug, thiserror::Error)]
@@ -313,33 +312,10 @@ impl Chain {
         let location = reader
             .tx_location(&hash)?
             .ok_or_else(|| CallError::Invalid(format!("transaction {hash} not found")))?;
-        let header = self.header_at(&reader, location.block)?;
+        let (header, mut db) = self.replay(&reader, location.block, location.index as usize, false)?;
+        let env = evm_env(self.spec(), &header);
         let transactions = reader.transactions(location.block)?.unwrap_or_default();
         let senders = reader.senders(location.block)?.unwrap_or_default();
-        let parent = StateDb::at(reader, location.block.saturating_sub(1));
-        let mut db = BlockState::new(parent);
-        let env = evm_env(self.spec(), &header);
-        {
-            let evm = EthEvmFactory::default().create_evm(&mut db, env.clone());
-            let ctx = EthBlockExecutionCtx {
-                parent_hash: header.parent_hash,
-                parent_beacon_block_root: header.parent_beacon_block_root,
-                ommers: &[],
-                withdrawals: Some(Cow::Owned(Vec::new())),
-                extra_data: header.extra_data.clone(),
-                tx_count_hint: None,
-                slot_number: None,
-            };
-            let mut executor =
-                EthBlockExecutor::new(evm, ctx, self.spec(), AlloyReceiptBuilder::default());
-            executor.apply_pre_execution_changes().map_err(|e| ChainError::Execution(e.to_string()))?;
-            for (tx, sender) in transactions.iter().zip(&senders).take(location.index as usize) {
-                let recovered = alloy_consensus::transaction::Recovered::new_unchecked(tx, *sender);
-                executor
-                    .execute_transaction(recovered)
-                    .map_err(|e| ChainError::Execution(e.to_string()))?;
-            }
-        }
         let index = location.index as usize;
         let (tx, sender) = transactions
             .get(index)

@@ -211,7 +211,7 @@ fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, Chain
     let mut state = BlockState::new(StateDb::head(Arc::new(store.read()?), None));
     state.apply_overrides(&alloc)?;
     let (state_root, changes) = compute_state_changes(
-        &reader,
+        state.base(),
         &StoreNodes(&reader),
         EMPTY_ROOT_HASH,
         state.accounts(),

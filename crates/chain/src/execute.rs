@@ -145,7 +145,7 @@ pub fn execute_block<'a>(
     };
 
     let (state_root, changes) = compute_state_changes(
-        &reader,
+        state.base(),
         &StoreNodes(&reader),
         parent.state_root,
         state.accounts(),

@@ -12,6 +12,7 @@ mod execute;
 mod spec;
 mod state;
 mod state_root;
+mod witness;
 
 pub use call::{CallError, geth_message};
 pub use chain::{Chain, SealedHeader};

@@ -83,7 +83,8 @@ impl StateDb {
         &self.reader
     }
 
-    fn trie_account(&self, address: &Address) -> Result<Option<alloy_trie::TrieAccount>, ChainError> {
+    /// An account as the state trie holds it (without dev overrides).
+    pub fn trie_account(&self, address: &Address) -> Result<Option<alloy_trie::TrieAccount>, ChainError> {
         Ok(match self.at {
             None => self.reader.account(address)?,
             Some(number) => self.reader.account_at(address, number)?,

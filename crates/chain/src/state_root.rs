@@ -4,13 +4,14 @@
 //! trie is updated from its previous root (in parallel across accounts), then the account trie
 //! from the parent's state root.
 
-use crate::{ChainError, state::TrackedAccount};
+use crate::{ChainError, state::{StateDb, TrackedAccount}};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use parking_lot::Mutex;
 use rayon::prelude::*;
 use revm::bytecode::Bytecode;
 use tephra_storage::{AccountChange, SlotChange, StoreReader};
+
 use tephra_trie::{NodeStore, Trie, TrieError};
 
 /// A block's writes to the store, besides the block itself.
@@ -66,11 +67,11 @@ impl<S: NodeStore> NodeStore for RecordingNodes<S> {
     }
 }
 
-/// Computes the state changes and the new state root of a block applied on top of the head
-/// state of `reader`, whose state root is `parent_root`. `nodes` is where the tries read
-/// from (the store, possibly through a recorder).
+/// Computes the state changes and the new state root of a block applied on top of `parent`
+/// (a state whose root is `parent_root`). `nodes` is where the tries read from (the store,
+/// possibly through a recorder).
 pub fn compute_state_changes<S: NodeStore + Sync>(
-    reader: &StoreReader,
+    parent: &StateDb,
     nodes: &S,
     parent_root: B256,
     accounts: &HashMap<Address, TrackedAccount>,
@@ -82,7 +83,7 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
 
     let per_account: Vec<AccountOutcome> = changed
         .par_iter()
-        .map(|(address, tracked)| account_outcome(reader, nodes, **address, tracked))
+        .map(|(address, tracked)| account_outcome(parent, nodes, **address, tracked))
         .collect::<Result<_, ChainError>>()?;
 
     let mut changes = StateChanges::default();
@@ -117,12 +118,12 @@ struct AccountOutcome {
 }
 
 fn account_outcome<S: NodeStore>(
-    reader: &StoreReader,
+    parent: &StateDb,
     nodes: &S,
     address: Address,
     tracked: &TrackedAccount,
 ) -> Result<AccountOutcome, ChainError> {
-    let before = reader.account(&address)?;
+    let before = parent.trie_account(&address)?;
     let mut slots: Vec<SlotChange> = tracked
         .storage
         .iter()
@@ -136,7 +137,7 @@ fn account_outcome<S: NodeStore>(
         .collect();
     if tracked.cleared {
         // Slots the block never touched are wiped too.
-        for (slot, value) in reader.storage_slots(&address)? {
+        for (slot, value) in parent.reader().storage_slots(&address)? {
             if !tracked.storage.contains_key(&U256::from_be_bytes(slot.0)) {
                 slots.push(SlotChange { address, slot, before: value, after: U256::ZERO });
             }

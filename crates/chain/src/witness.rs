@@ -1,0 +1,172 @@
+//! Evidence about state: `eth_getProof` account and storage proofs, and the execution witness
+//! of a block (`debug_executionWitness`): every trie node, bytecode, key preimage and ancestor
+//! header needed to re-execute the block statelessly against its parent's state root.
+
+use crate::{
+    Chain, ChainError,
+    execute::evm_env,
+    state::{BlockState, StateDb},
+    state_root::{RecordingNodes, StoreNodes, compute_state_changes},
+};
+use alloy_consensus::{Header, transaction::Recovered};
+use alloy_evm::{
+    EvmFactory,
+    block::BlockExecutor,
+    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+};
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_rpc_types_debug::ExecutionWitness;
+use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof};
+use alloy_trie::EMPTY_ROOT_HASH;
+use revm::primitives::KECCAK_EMPTY;
+use std::{borrow::Cow, sync::Arc};
+use tephra_storage::StoreReader;
+use tephra_trie::proof;
+
+impl Chain {
+    /// `eth_getProof`: the account and the given storage slots after block `number`, with
+    /// Merkle proofs against that block's state root.
+    pub fn proof(
+        &self,
+        address: Address,
+        slots: Vec<B256>,
+        number: u64,
+    ) -> Result<EIP1186AccountProofResponse, ChainError> {
+        let reader = self.reader()?;
+        let header = header(&reader, number)?;
+        let nodes = StoreNodes(&reader);
+        let account = reader.account_at(&address, number)?;
+        let account_proof = proof(&nodes, header.state_root, &keccak256(address))?;
+        let storage_root = account.as_ref().map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+        let storage_proof = slots
+            .into_iter()
+            .map(|slot| {
+                Ok(EIP1186StorageProof {
+                    key: slot.into(),
+                    value: reader.storage_at(&address, &slot, number)?,
+                    proof: proof(&nodes, storage_root, &keccak256(slot))?,
+                })
+            })
+            .collect::<Result<_, ChainError>>()?;
+        Ok(EIP1186AccountProofResponse {
+            address,
+            balance: account.as_ref().map(|a| a.balance).unwrap_or_default(),
+            code_hash: account.as_ref().map_or(KECCAK_EMPTY, |a| a.code_hash),
+            nonce: account.as_ref().map(|a| a.nonce).unwrap_or_default(),
+            storage_hash: storage_root,
+            account_proof,
+            storage_proof,
+        })
+    }
+
+    /// Replays block `number` on its parent's state: system calls, then its first `upto`
+    /// transactions, then (if `finish`) the post-block changes. Returns what it read and wrote.
+    pub(crate) fn replay(
+        &self,
+        reader: &Arc<StoreReader>,
+        number: u64,
+        upto: usize,
+        finish: bool,
+    ) -> Result<(Header, BlockState<StateDb>), ChainError> {
+        let header = header(reader, number)?;
+        let parent = number.checked_sub(1).ok_or_else(|| {
+            ChainError::UnknownBlock("the genesis block has no parent to replay on".into())
+        })?;
+        let transactions = reader.transactions(number)?.unwrap_or_default();
+        let senders = reader.senders(number)?.unwrap_or_default();
+        let mut state = BlockState::new(StateDb::at(reader.clone(), parent));
+        {
+            let evm = EthEvmFactory::default().create_evm(&mut state, evm_env(self.spec(), &header));
+            let ctx = EthBlockExecutionCtx {
+                parent_hash: header.parent_hash,
+                parent_beacon_block_root: header.parent_beacon_block_root,
+                ommers: &[],
+                withdrawals: Some(Cow::Owned(Vec::new())),
+                extra_data: header.extra_data.clone(),
+                tx_count_hint: Some(transactions.len()),
+                slot_number: None,
+            };
+            let failed = |err: alloy_evm::block::BlockExecutionError| {
+                ChainError::Execution(format!("replaying block {number}: {err}"))
+            };
+            let mut executor =
+                EthBlockExecutor::new(evm, ctx, self.spec(), AlloyReceiptBuilder::default());
+            executor.apply_pre_execution_changes().map_err(failed)?;
+            for (tx, sender) in transactions.iter().zip(&senders).take(upto) {
+                executor.execute_transaction(Recovered::new_unchecked(tx, *sender)).map_err(failed)?;
+            }
+            if finish {
+                executor.finish().map_err(failed)?;
+            }
+        }
+        Ok((header, state))
+    }
+
+    /// `debug_executionWitness`: what a stateless client needs to re-execute block `number`
+    /// against its parent's state root and reach its state root: the trie nodes on the path of
+    /// every account and slot the block read or wrote (including the siblings its deletions
+    /// need), the bytecode it ran, the preimages of the hashed keys, and the headers of the
+    /// ancestors it read hashes of (at least the parent).
+    pub fn execution_witness(&self, number: u64) -> Result<ExecutionWitness, ChainError> {
+        let reader = self.reader()?;
+        let (_, state) = self.replay(&reader, number, usize::MAX, true)?;
+        let parent = header(&reader, number - 1)?;
+        let recorder = RecordingNodes::new(StoreNodes(&reader));
+        // Paths of everything read, against the parent's tries.
+        let mut keys = Vec::new();
+        for (address, tracked) in state.accounts() {
+            keys.push(Bytes::copy_from_slice(address.as_slice()));
+            proof(&recorder, parent.state_root, &keccak256(address))?;
+            let storage_root = state
+                .base()
+                .trie_account(address)?
+                .map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+            for slot in tracked.storage.keys() {
+                let slot = B256::from(*slot);
+                keys.push(Bytes::copy_from_slice(slot.as_slice()));
+                proof(&recorder, storage_root, &keccak256(slot))?;
+            }
+        }
+        // The nodes the state-root update loads (siblings of deleted branches included).
+        let (root, _) = compute_state_changes(
+            state.base(),
+            &recorder,
+            parent.state_root,
+            state.accounts(),
+            state.codes(),
+        )?;
+        let block = header(&reader, number)?;
+        if root != block.state_root {
+            return Err(ChainError::Execution(format!(
+                "replayed state root {root} of block {number} differs from its header's {}",
+                block.state_root
+            )));
+        }
+        let mut nodes: Vec<(B256, Vec<u8>)> = recorder.into_nodes().into_iter().collect();
+        nodes.sort_unstable_by_key(|(hash, _)| *hash);
+        let mut codes: Vec<(B256, Bytes)> = state
+            .codes()
+            .iter()
+            .filter(|(hash, _)| **hash != KECCAK_EMPTY)
+            .map(|(hash, code)| (*hash, code.original_bytes()))
+            .collect();
+        codes.sort_unstable_by_key(|(hash, _)| *hash);
+        let oldest = state.block_hashes().keys().next().copied().unwrap_or(number - 1);
+        let headers = (oldest.min(number - 1)..number)
+            .map(|n| Ok(Bytes::from(alloy_rlp::encode(header(&reader, n)?))))
+            .collect::<Result<_, ChainError>>()?;
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(ExecutionWitness {
+            state: nodes.into_iter().map(|(_, node)| Bytes::from(node)).collect(),
+            codes: codes.into_iter().map(|(_, code)| code).collect(),
+            keys,
+            headers,
+        })
+    }
+}
+
+fn header(reader: &StoreReader, number: u64) -> Result<Header, ChainError> {
+    reader.header(number)?.ok_or_else(|| ChainError::UnknownBlock(number.to_string()))
+}
+
