@@ -86,9 +86,7 @@ pub fn geth_message(err: &InvalidTransaction) -> String {
             "max priority fee per gas higher than max fee per gas".to_string()
         }
         InvalidTransaction::CallerGasLimitMoreThanBlock => "exceeds block gas limit".to_string(),
-        InvalidTransaction::RejectCallerWithCode => {
-            "sender not an eoa".to_string()
-        }
+        InvalidTransaction::RejectCallerWithCode => "sender not an eoa".to_string(),
         InvalidTransaction::InvalidChainId => "invalid chain id for signer".to_string(),
         InvalidTransaction::CreateInitCodeSizeLimit => "max initcode size exceeded".to_string(),
         other => other.to_string(),
@@ -105,7 +103,9 @@ fn evm_failure(err: EVMError<ChainError>) -> CallError {
 
 fn halt_message(reason: &HaltReason, gas_limit: u64) -> String {
     match reason {
-        HaltReason::OutOfGas(_) => format!("out of gas: gas required exceeds allowance ({gas_limit})"),
+        HaltReason::OutOfGas(_) => {
+            format!("out of gas: gas required exceeds allowance ({gas_limit})")
+        }
         HaltReason::OpcodeNotFound | HaltReason::InvalidFEOpcode => "invalid opcode".to_string(),
         HaltReason::InvalidJump => "invalid jump destination".to_string(),
         HaltReason::StackUnderflow => "stack underflow".to_string(),
@@ -123,7 +123,9 @@ fn call_output(result: ExecutionResult, gas_limit: u64) -> Result<Bytes, CallErr
     match result {
         ExecutionResult::Success { output, .. } => Ok(output.into_data()),
         ExecutionResult::Revert { output, .. } => Err(CallError::Reverted(output)),
-        ExecutionResult::Halt { reason, .. } => Err(CallError::Halted(halt_message(&reason, gas_limit))),
+        ExecutionResult::Halt { reason, .. } => {
+            Err(CallError::Halted(halt_message(&reason, gas_limit)))
+        }
     }
 }
 
@@ -137,7 +139,11 @@ struct CallSetup {
 }
 
 impl Chain {
-    fn header_at(&self, reader: &Arc<tephra_storage::StoreReader>, number: u64) -> Result<Header, ChainError> {
+    fn header_at(
+        &self,
+        reader: &Arc<tephra_storage::StoreReader>,
+        number: u64,
+    ) -> Result<Header, ChainError> {
         reader.header(number)?.ok_or_else(|| ChainError::UnknownBlock(number.to_string()))
     }
 
@@ -162,9 +168,8 @@ impl Chain {
             apply_block_overrides(*overrides, &mut recorder, &mut env.block_env);
             hashes = recorder.block_hashes().clone();
         }
-        let tx = request
-            .try_into_tx_env(&env)
-            .map_err(|err| CallError::Invalid(err.to_string()))?;
+        let tx =
+            request.try_into_tx_env(&env).map_err(|err| CallError::Invalid(err.to_string()))?;
         let state = self.state_at(reader, number)?;
         Ok((CallSetup { state, env, tx }, hashes))
     }
@@ -187,8 +192,11 @@ impl Chain {
             })?;
         }
         db.insert_block_hashes(hashes.clone());
-        let mut evm =
-            EthEvmFactory::default().create_evm_with_inspector(&mut db, setup.env.clone(), inspector);
+        let mut evm = EthEvmFactory::default().create_evm_with_inspector(
+            &mut db,
+            setup.env.clone(),
+            inspector,
+        );
         Ok(evm.transact(tx).map_err(evm_failure)?.result)
     }
 
@@ -202,8 +210,13 @@ impl Chain {
     ) -> Result<Bytes, CallError> {
         let (setup, hashes) = self.call_setup(request, number, block)?;
         let gas_limit = setup.tx.gas_limit;
-        let result =
-            Self::run(&setup, state.as_ref(), &hashes, setup.tx.clone(), revm::inspector::NoOpInspector)?;
+        let result = Self::run(
+            &setup,
+            state.as_ref(),
+            &hashes,
+            setup.tx.clone(),
+            revm::inspector::NoOpInspector,
+        )?;
         call_output(result, gas_limit)
     }
 
@@ -225,7 +238,9 @@ impl Chain {
                 if let Some(overrides) = &state {
                     let _ = apply_state_overrides(overrides.clone(), &mut db);
                 }
-                revm::Database::basic(&mut db, setup.tx.caller)?.map(|a| a.balance).unwrap_or_default()
+                revm::Database::basic(&mut db, setup.tx.caller)?
+                    .map(|a| a.balance)
+                    .unwrap_or_default()
             };
             let available = balance.saturating_sub(setup.tx.value);
             let allowance = available / U256::from(setup.tx.gas_price);
@@ -239,8 +254,12 @@ impl Chain {
         let first = attempt(hi)?;
         let used = match &first {
             ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
-            ExecutionResult::Revert { output, .. } => return Err(CallError::Reverted(output.clone())),
-            ExecutionResult::Halt { reason, .. } => return Err(CallError::Halted(halt_message(reason, hi))),
+            ExecutionResult::Revert { output, .. } => {
+                return Err(CallError::Reverted(output.clone()));
+            }
+            ExecutionResult::Halt { reason, .. } => {
+                return Err(CallError::Halted(halt_message(reason, hi)));
+            }
         };
         let total = first.gas().total_gas_spent().max(used);
         // Most transactions succeed with what they spent (plus the 63/64 reserve for calls).
@@ -294,7 +313,8 @@ impl Chain {
         number: u64,
         opts: GethDebugTracingCallOptions,
     ) -> Result<GethTrace, CallError> {
-        let (setup, hashes) = self.call_setup(request, number, opts.block_overrides.map(Box::new))?;
+        let (setup, hashes) =
+            self.call_setup(request, number, opts.block_overrides.map(Box::new))?;
         let state = opts.state_overrides;
         trace_with(opts.tracing_options, |inspector| {
             Self::run(&setup, state.as_ref(), &hashes, setup.tx.clone(), inspector)
@@ -312,7 +332,8 @@ impl Chain {
         let location = reader
             .tx_location(&hash)?
             .ok_or_else(|| CallError::Invalid(format!("transaction {hash} not found")))?;
-        let (header, mut db) = self.replay(&reader, location.block, location.index as usize, false)?;
+        let (header, mut db) =
+            self.replay(&reader, location.block, location.index as usize, false)?;
         let env = evm_env(self.spec(), &header);
         let transactions = reader.transactions(location.block)?.unwrap_or_default();
         let senders = reader.senders(location.block)?.unwrap_or_default();
@@ -323,7 +344,8 @@ impl Chain {
             .ok_or_else(|| ChainError::UnknownBlock(location.block.to_string()))?;
         let tx_env: TxEnv = alloy_evm::FromRecoveredTx::from_recovered_tx(tx, *sender);
         trace_with(opts, |inspector| {
-            let mut evm = EthEvmFactory::default().create_evm_with_inspector(&mut db, env.clone(), inspector);
+            let mut evm =
+                EthEvmFactory::default().create_evm_with_inspector(&mut db, env.clone(), inspector);
             Ok(evm.transact(tx_env.clone()).map_err(evm_failure)?.result)
         })
     }
@@ -362,4 +384,3 @@ fn trace_with(
         Some(other) => Err(CallError::Invalid(format!("tracer {other:?} is not supported"))),
     }
 }
-

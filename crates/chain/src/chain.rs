@@ -9,7 +9,7 @@ use crate::{
 use alloy_consensus::{Header, TxEnvelope, transaction::Recovered};
 use alloy_eips::{BlockNumberOrTag, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_genesis::Genesis;
-use alloy_primitives::{B256, B64, U256};
+use alloy_primitives::{B64, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parking_lot::RwLock;
 use std::sync::Arc;

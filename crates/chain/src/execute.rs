@@ -15,7 +15,10 @@ use alloy_eips::{eip7840::BlobParams, merge::BEACON_NONCE};
 use alloy_evm::{
     EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, NextEvmEnvAttributes, receipt_builder::AlloyReceiptBuilder},
+    eth::{
+        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, NextEvmEnvAttributes,
+        receipt_builder::AlloyReceiptBuilder,
+    },
 };
 use alloy_primitives::{Address, B256, Bloom, Bytes, map::HashSet};
 use alloy_trie::EMPTY_ROOT_HASH;
@@ -133,7 +136,10 @@ pub fn execute_block<'a>(
                     held_back.insert(signer);
                     skipped.push(Skipped::NoRoom(hash));
                 }
-                Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx { error, .. })) => {
+                Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
+                    error,
+                    ..
+                })) => {
                     held_back.insert(signer);
                     skipped.push(Skipped::Invalid(hash, error.to_string()));
                 }

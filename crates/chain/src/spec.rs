@@ -1,9 +1,7 @@
 //! Which Ethereum rules a chain runs: every hardfork up to Osaka active from genesis.
 
 use alloy_evm::eth::spec::EthExecutorSpec;
-use alloy_hardforks::{
-    EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition,
-};
+use alloy_hardforks::{EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition};
 use alloy_primitives::{Address, U256};
 use revm::primitives::hardfork::SpecId;
 
@@ -19,18 +17,32 @@ impl ChainSpec {
     /// A chain with every Ethereum hardfork through Osaka active at genesis (as anvil's default).
     pub fn latest(chain_id: u64) -> Self {
         use EthereumHardfork::*;
-        let paris =
-            ForkCondition::TTD { activation_block_number: 0, fork_block: None, total_difficulty: U256::ZERO };
+        let paris = ForkCondition::TTD {
+            activation_block_number: 0,
+            fork_block: None,
+            total_difficulty: U256::ZERO,
+        };
         let mut forks: Vec<(EthereumHardfork, ForkCondition)> = [
-            Frontier, Homestead, Tangerine, SpuriousDragon, Byzantium, Constantinople,
-            Petersburg, Istanbul, MuirGlacier, Berlin, London,
+            Frontier,
+            Homestead,
+            Tangerine,
+            SpuriousDragon,
+            Byzantium,
+            Constantinople,
+            Petersburg,
+            Istanbul,
+            MuirGlacier,
+            Berlin,
+            London,
         ]
         .into_iter()
         .map(|fork| (fork, ForkCondition::ZERO_BLOCK))
         .collect();
         forks.push((Paris, paris));
         forks.extend(
-            [Shanghai, Cancun, Prague, Osaka].into_iter().map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP)),
+            [Shanghai, Cancun, Prague, Osaka]
+                .into_iter()
+                .map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP)),
         );
         Self { chain_id, hardforks: EthereumChainHardforks::new(forks) }
     }

@@ -84,7 +84,10 @@ impl StateDb {
     }
 
     /// An account as the state trie holds it (without dev overrides).
-    pub fn trie_account(&self, address: &Address) -> Result<Option<alloy_trie::TrieAccount>, ChainError> {
+    pub fn trie_account(
+        &self,
+        address: &Address,
+    ) -> Result<Option<alloy_trie::TrieAccount>, ChainError> {
         Ok(match self.at {
             None => self.reader.account(address)?,
             Some(number) => self.reader.account_at(address, number)?,
@@ -339,7 +342,8 @@ impl<DB: DatabaseRef> DatabaseCommit for BlockState<DB> {
             }
             for (index, slot) in &account.storage {
                 if slot.is_changed() {
-                    let entry = tracked.storage.entry(*index).or_insert((slot.original_value, U256::ZERO));
+                    let entry =
+                        tracked.storage.entry(*index).or_insert((slot.original_value, U256::ZERO));
                     entry.1 = slot.present_value;
                 }
             }

@@ -4,7 +4,10 @@
 //! trie is updated from its previous root (in parallel across accounts), then the account trie
 //! from the parent's state root.
 
-use crate::{ChainError, state::{StateDb, TrackedAccount}};
+use crate::{
+    ChainError,
+    state::{StateDb, TrackedAccount},
+};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use parking_lot::Mutex;
@@ -93,7 +96,8 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
         let key = keccak256(outcome.change.address);
         trie_updates.push((key, outcome.change.after.as_ref().map(alloy_rlp::encode)));
         if let Some(after) = &outcome.change.after {
-            let deployed = outcome.change.before.as_ref().map(|b| b.code_hash) != Some(after.code_hash);
+            let deployed =
+                outcome.change.before.as_ref().map(|b| b.code_hash) != Some(after.code_hash);
             if deployed {
                 if let Some(code) = codes.get(&after.code_hash) {
                     changes.codes.push((after.code_hash, code.original_bytes()));
@@ -154,7 +158,9 @@ fn account_outcome<S: NodeStore>(
                 .storage
                 .iter()
                 .filter(|(_, (_, now))| !now.is_zero())
-                .map(|(slot, (_, now))| (keccak256(B256::from(*slot)), Some(alloy_rlp::encode(now))))
+                .map(|(slot, (_, now))| {
+                    (keccak256(B256::from(*slot)), Some(alloy_rlp::encode(now)))
+                })
                 .collect()
         } else {
             slots

@@ -12,7 +12,9 @@ use alloy_consensus::{Header, transaction::Recovered};
 use alloy_evm::{
     EvmFactory,
     block::BlockExecutor,
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+    eth::{
+        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder,
+    },
 };
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use alloy_rpc_types_debug::ExecutionWitness;
@@ -76,7 +78,8 @@ impl Chain {
         let senders = reader.senders(number)?.unwrap_or_default();
         let mut state = BlockState::new(StateDb::at(reader.clone(), parent));
         {
-            let evm = EthEvmFactory::default().create_evm(&mut state, evm_env(self.spec(), &header));
+            let evm =
+                EthEvmFactory::default().create_evm(&mut state, evm_env(self.spec(), &header));
             let ctx = EthBlockExecutionCtx {
                 parent_hash: header.parent_hash,
                 parent_beacon_block_root: header.parent_beacon_block_root,
@@ -93,7 +96,9 @@ impl Chain {
                 EthBlockExecutor::new(evm, ctx, self.spec(), AlloyReceiptBuilder::default());
             executor.apply_pre_execution_changes().map_err(failed)?;
             for (tx, sender) in transactions.iter().zip(&senders).take(upto) {
-                executor.execute_transaction(Recovered::new_unchecked(tx, *sender)).map_err(failed)?;
+                executor
+                    .execute_transaction(Recovered::new_unchecked(tx, *sender))
+                    .map_err(failed)?;
             }
             if finish {
                 executor.finish().map_err(failed)?;
@@ -169,4 +174,3 @@ impl Chain {
 fn header(reader: &StoreReader, number: u64) -> Result<Header, ChainError> {
     reader.header(number)?.ok_or_else(|| ChainError::UnknownBlock(number.to_string()))
 }
-

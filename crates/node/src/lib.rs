@@ -12,3 +12,4 @@ mod node;
 pub use config::{BlockTime, NodeConfig};
 pub use metrics::Metrics;
 pub use node::{MinedBlock, Node, NodeError, Snapshot};
+pub use tephra_primitives::dev::DEV_MNEMONIC;

@@ -44,11 +44,23 @@ impl Default for Metrics {
         };
         let registry = &mut metrics.registry;
         registry.register("blocks", "Blocks sealed", metrics.blocks.clone());
-        registry.register("transactions", "Transactions included in blocks", metrics.transactions.clone());
+        registry.register(
+            "transactions",
+            "Transactions included in blocks",
+            metrics.transactions.clone(),
+        );
         registry.register("gas", "Gas used by sealed blocks", metrics.gas.clone());
         registry.register("head_block", "Number of the head block", metrics.head.clone());
-        registry.register("txpool_pending", "Executable pooled transactions", metrics.txpool_pending.clone());
-        registry.register("txpool_queued", "Pooled transactions behind a nonce gap", metrics.txpool_queued.clone());
+        registry.register(
+            "txpool_pending",
+            "Executable pooled transactions",
+            metrics.txpool_pending.clone(),
+        );
+        registry.register(
+            "txpool_queued",
+            "Pooled transactions behind a nonce gap",
+            metrics.txpool_queued.clone(),
+        );
         registry.register(
             "block_build_seconds",
             "Time to execute a block and compute its roots",

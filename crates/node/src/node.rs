@@ -43,7 +43,9 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// A requested timestamp is not after the head's.
-    #[error("timestamp {requested} is lower than or equal to the previous block's timestamp {head}")]
+    #[error(
+        "timestamp {requested} is lower than or equal to the previous block's timestamp {head}"
+    )]
     Timestamp {
         /// Requested.
         requested: u64,
@@ -220,10 +222,7 @@ impl Node {
             Ok(state) => state,
             Err(err) => {
                 let message = err.to_string();
-                return txs
-                    .iter()
-                    .map(|_| Err(PoolError::State(message.clone().into())))
-                    .collect();
+                return txs.iter().map(|_| Err(PoolError::State(message.clone().into()))).collect();
             }
         };
         let results = self.pool.add_all(txs, &state, self.next_base_fee());
@@ -298,7 +297,13 @@ impl Node {
         self.chain.unwind_to(snapshot.number)?;
         self.chain.edit_overrides(|overrides| *overrides = (*snapshot.overrides).clone());
         *clock = snapshot.clock;
-        let senders: Vec<Address> = self.pool.all_pending().iter().chain(self.pool.all_queued().iter()).map(|tx| tx.sender()).collect();
+        let senders: Vec<Address> = self
+            .pool
+            .all_pending()
+            .iter()
+            .chain(self.pool.all_queued().iter())
+            .map(|tx| tx.sender())
+            .collect();
         let state = self.pool_state()?;
         self.pool.refresh_accounts(&senders, &state);
         self.metrics.head.set(snapshot.number as i64);
@@ -391,9 +396,10 @@ impl Node {
             prevrandao: alloy_primitives::keccak256(head.hash),
             gas_limit,
         };
-        let (block, applied) = self
-            .chain
-            .build_block(&attributes, candidates.iter().map(|tx| tx.recovered().as_recovered_ref()))?;
+        let (block, applied) = self.chain.build_block(
+            &attributes,
+            candidates.iter().map(|tx| tx.recovered().as_recovered_ref()),
+        )?;
         let built = started.elapsed();
         self.chain.commit_block(&block, &applied)?;
         let committed = started.elapsed() - built;

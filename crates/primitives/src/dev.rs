@@ -53,7 +53,10 @@ impl DevGenesis {
             .map(|address| (*address, GenesisAccount::default().with_balance(self.balance)))
             .collect();
         for (address, code) in system_contracts() {
-            alloc.insert(address, GenesisAccount::default().with_code(Some(code)).with_nonce(Some(1)));
+            alloc.insert(
+                address,
+                GenesisAccount::default().with_code(Some(code)).with_nonce(Some(1)),
+            );
         }
         Genesis {
             config: ChainConfig { chain_id: self.chain_id, ..Default::default() },
@@ -74,7 +77,10 @@ pub fn system_contracts() -> [(Address, Bytes); 4] {
     [
         (eip4788::BEACON_ROOTS_ADDRESS, eip4788::BEACON_ROOTS_CODE.clone()),
         (eip2935::HISTORY_STORAGE_ADDRESS, eip2935::HISTORY_STORAGE_CODE.clone()),
-        (eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE.clone()),
+        (
+            eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+            eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE.clone(),
+        ),
         (
             eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
             eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE.clone(),
@@ -95,7 +101,9 @@ mod tests {
         assert_eq!(accounts[9].address(), address!("a0Ee7A142d267C1f36714E4a8F75612F20a79720"));
         assert_eq!(
             accounts[0].credential().to_bytes().as_slice(),
-            alloy_primitives::hex!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+            alloy_primitives::hex!(
+                "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+            )
         );
     }
 }

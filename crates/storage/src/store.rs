@@ -7,10 +7,7 @@ use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
 use alloy_trie::TrieAccount;
-use redb::{
-    Database, Durability, ReadOnlyTable, ReadableDatabase,
-    WriteTransaction,
-};
+use redb::{Database, Durability, ReadOnlyTable, ReadableDatabase, WriteTransaction};
 use std::{path::Path, sync::Arc};
 
 /// The chain database: one redb file. Cheap to clone; clones share the file.
@@ -139,8 +136,10 @@ impl StoreReader {
     /// Number of the last committed block; `None` before genesis is written.
     pub fn head(&self) -> Result<Option<u64>, StoreError> {
         let Some(raw) = self.meta.get(HEAD_KEY)? else { return Ok(None) };
-        let bytes: [u8; 8] =
-            raw.value().try_into().map_err(|_| StoreError::corrupt("meta", "head is not 8 bytes"))?;
+        let bytes: [u8; 8] = raw
+            .value()
+            .try_into()
+            .map_err(|_| StoreError::corrupt("meta", "head is not 8 bytes"))?;
         Ok(Some(u64::from_be_bytes(bytes)))
     }
 
@@ -213,7 +212,12 @@ impl StoreReader {
     }
 
     /// A storage slot as it was after block `block`.
-    pub fn storage_at(&self, address: &Address, slot: &B256, block: u64) -> Result<U256, StoreError> {
+    pub fn storage_at(
+        &self,
+        address: &Address,
+        slot: &B256,
+        block: u64,
+    ) -> Result<U256, StoreError> {
         let Some(from) = block.checked_add(1) else { return self.storage(address, slot) };
         let start = storage_history_key(address, slot, from);
         let end = storage_history_key(address, slot, u64::MAX);
@@ -302,7 +306,9 @@ impl StoreWriter {
         let mut history = self.tx.open_table(ACCOUNT_HISTORY)?;
         for change in accounts {
             match &change.after {
-                Some(_) => plain.insert(&change.address.0.0, encode_account(&change.after).as_slice())?,
+                Some(_) => {
+                    plain.insert(&change.address.0.0, encode_account(&change.after).as_slice())?
+                }
                 None => plain.remove(&change.address.0.0)?,
             };
             let key = account_history_key(&change.address, block);
@@ -417,4 +423,3 @@ impl StoreWriter {
         Ok(())
     }
 }
-

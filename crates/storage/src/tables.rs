@@ -24,8 +24,7 @@ pub(crate) const TX_LOOKUP: TableDefinition<'_, &[u8; 32], &[u8]> =
     TableDefinition::new("tx_lookup");
 
 /// Address -> RLP of the account as the state trie holds it.
-pub(crate) const ACCOUNTS: TableDefinition<'_, &[u8; 20], &[u8]> =
-    TableDefinition::new("accounts");
+pub(crate) const ACCOUNTS: TableDefinition<'_, &[u8; 20], &[u8]> = TableDefinition::new("accounts");
 /// Address ‖ slot -> value (32 bytes). Zero values are absent.
 pub(crate) const STORAGE: TableDefinition<'_, &[u8], &[u8; 32]> = TableDefinition::new("storage");
 /// Code hash -> bytecode.

@@ -1,0 +1,32 @@
+//! Where committed nodes are read from.
+
+use crate::TrieError;
+use alloy_primitives::B256;
+use std::{collections::HashMap, hash::BuildHasher};
+
+/// Read access to a content-addressed store of trie nodes: `keccak256(rlp) -> rlp`.
+///
+/// The trie only reads; the caller persists the nodes returned by
+/// [`Trie::commit`](crate::Trie::commit). The store is trusted to return the bytes stored under
+/// a hash: nodes are checked for shape when decoded, not re-hashed.
+pub trait NodeStore {
+    /// The RLP of the node stored under `hash`, or `None` if there is none.
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError>;
+}
+
+impl<H: BuildHasher> NodeStore for HashMap<B256, Vec<u8>, H> {
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+        Ok(self.get(hash).cloned())
+    }
+}
+
+impl<T: NodeStore + ?Sized> NodeStore for &T {
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+        (**self).node(hash)
+    }
+}
+
+/// Loads the node stored under `hash`, turning its absence into [`TrieError::MissingNode`].
+pub(crate) fn load<S: NodeStore + ?Sized>(store: &S, hash: &B256) -> Result<Vec<u8>, TrieError> {
+    store.node(hash)?.ok_or(TrieError::MissingNode(*hash))
+}

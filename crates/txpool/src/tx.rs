@@ -1,0 +1,165 @@
+//! A decoded, sender-recovered transaction as the pool stores it, and the decoding entry points.
+//!
+//! Signature recovery is the expensive step (tens of microseconds per transaction): callers on
+//! an async runtime should run [`decode_and_recover`] / [`recover_batch`] on a blocking thread.
+
+use crate::PoolError;
+use alloy_consensus::{Transaction, TxEnvelope, crypto::SECP256K1N_HALF, transaction::Recovered};
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+use alloy_primitives::{Address, B512, Bytes, TxHash, U256};
+use rayon::prelude::*;
+use revm::precompile::secp256k1::ecrecover;
+
+/// Batches at least this long are recovered on rayon's thread pool; shorter ones on the
+/// calling thread, where the hand-off would cost more than it saves.
+pub const PARALLEL_RECOVERY_THRESHOLD: usize = 16;
+
+/// EIP-2718 type bytes the pool accepts: EIP-2930, EIP-1559, EIP-7702 (legacy has none).
+const SUPPORTED_TYPES: [u8; 3] = [0x01, 0x02, 0x04];
+
+/// A signed transaction with its recovered sender, hash and EIP-2718 encoding.
+///
+/// The encoding is kept so that block building and `eth_getRawTransactionByHash` reuse the
+/// bytes the user sent instead of encoding again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PooledTx {
+    tx: Recovered<TxEnvelope>,
+    hash: TxHash,
+    encoded: Bytes,
+}
+
+impl PooledTx {
+    /// Wraps a transaction whose sender is already known (for example one the node signed for
+    /// `eth_sendTransaction`), encoding it once.
+    pub fn new(tx: Recovered<TxEnvelope>) -> Self {
+        let encoded = Bytes::from(tx.inner().encoded_2718());
+        let hash = *tx.inner().tx_hash();
+        Self { tx, hash, encoded }
+    }
+
+    /// The transaction and its sender.
+    pub const fn recovered(&self) -> &Recovered<TxEnvelope> {
+        &self.tx
+    }
+
+    /// The signed transaction.
+    pub const fn envelope(&self) -> &TxEnvelope {
+        self.tx.inner()
+    }
+
+    /// Hash of the transaction (keccak of its EIP-2718 encoding).
+    pub const fn hash(&self) -> TxHash {
+        self.hash
+    }
+
+    /// Address that signed the transaction.
+    pub const fn sender(&self) -> Address {
+        self.tx.signer()
+    }
+
+    /// Nonce of the transaction.
+    pub fn nonce(&self) -> u64 {
+        self.envelope().nonce()
+    }
+
+    /// Gas limit of the transaction.
+    pub fn gas_limit(&self) -> u64 {
+        self.envelope().gas_limit()
+    }
+
+    /// EIP-2718 encoding, exactly as received.
+    pub const fn encoded(&self) -> &Bytes {
+        &self.encoded
+    }
+
+    /// Length of the EIP-2718 encoding in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.encoded.len()
+    }
+
+    /// Fee cap in wei per gas: `max_fee_per_gas`, or the gas price of legacy and EIP-2930
+    /// transactions.
+    pub fn max_fee_per_gas(&self) -> u128 {
+        self.envelope().max_fee_per_gas()
+    }
+
+    /// Tip cap in wei per gas: `max_priority_fee_per_gas`, or the gas price of legacy and
+    /// EIP-2930 transactions.
+    pub fn max_priority_fee_per_gas(&self) -> u128 {
+        self.envelope().priority_fee_or_price()
+    }
+
+    /// Tip the block producer earns per gas at `base_fee`, or `None` if the fee cap is below
+    /// the base fee (the transaction cannot be included at that base fee).
+    pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
+        self.envelope().effective_tip_per_gas(base_fee)
+    }
+
+    /// Most the sender can be charged: `gas_limit * max_fee_per_gas + value`, in wei (geth's
+    /// `tx.Cost()`), saturating at `U256::MAX`.
+    pub fn cost(&self) -> U256 {
+        let env = self.envelope();
+        U256::from(env.gas_limit())
+            .saturating_mul(U256::from(env.max_fee_per_gas()))
+            .saturating_add(env.value())
+    }
+}
+
+/// Decodes an EIP-2718 transaction (the `eth_sendRawTransaction` payload) and recovers its
+/// sender.
+///
+/// Refuses trailing bytes, unknown type bytes and blob (type 3) transactions with
+/// [`PoolError::TxTypeNotSupported`], and signatures that do not recover (including high `s`,
+/// EIP-2) with [`PoolError::InvalidSender`]. Chain id, fees and gas are checked by
+/// [`crate::TxPool::add`], which knows the pool's config.
+pub fn decode_and_recover(raw: &[u8]) -> Result<PooledTx, PoolError> {
+    decode_bytes(Bytes::copy_from_slice(raw))
+}
+
+/// [`decode_and_recover`] for many transactions; results are in input order.
+///
+/// Batches of at least [`PARALLEL_RECOVERY_THRESHOLD`] are spread over rayon's global pool.
+pub fn recover_batch(raws: Vec<Bytes>) -> Vec<Result<PooledTx, PoolError>> {
+    if raws.len() >= PARALLEL_RECOVERY_THRESHOLD {
+        raws.into_par_iter().map(decode_bytes).collect()
+    } else {
+        raws.into_iter().map(decode_bytes).collect()
+    }
+}
+
+fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
+    // EIP-2718: a first byte up to 0x7f is a type. Refuse blob and unknown types before
+    // decoding, as geth does.
+    if let Some(&ty) = raw.first()
+        && ty <= 0x7f
+        && !SUPPORTED_TYPES.contains(&ty)
+    {
+        return Err(PoolError::TxTypeNotSupported);
+    }
+    let envelope = TxEnvelope::decode_2718_exact(&raw).map_err(PoolError::Decode)?;
+    if envelope.is_eip4844() {
+        return Err(PoolError::TxTypeNotSupported);
+    }
+    let sender = recover_sender(&envelope)?;
+    let hash = *envelope.tx_hash();
+    Ok(PooledTx { tx: Recovered::new_unchecked(envelope, sender), hash, encoded: raw })
+}
+
+/// The signer of `envelope`, refusing high-`s` signatures (EIP-2) as
+/// `SignerRecoverable::recover_signer` does.
+///
+/// Recovers through revm's `ecrecover`, which this workspace builds on libsecp256k1 (revm's
+/// `secp256k1` feature): several times faster than alloy-consensus's default pure-Rust `k256`
+/// backend, without linking a second copy of the C library.
+pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError> {
+    let signature = envelope.signature();
+    if signature.s() > SECP256K1N_HALF {
+        return Err(PoolError::InvalidSender);
+    }
+    let mut rs = B512::ZERO;
+    rs[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
+    rs[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
+    let word = ecrecover(&rs, u8::from(signature.v()), &envelope.signature_hash())
+        .map_err(|_| PoolError::InvalidSender)?;
+    Ok(Address::from_word(word))
+}
