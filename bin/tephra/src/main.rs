@@ -1,1 +1,35 @@
-fn main() {}
+//! `tephra`: the one binary. It parses the command line and wires the library crates; all
+//! logic lives in them.
+
+mod dev;
+
+use clap::{Parser, Subcommand};
+
+/// Tephra: a modular rollup operating system.
+#[derive(Debug, Parser)]
+#[command(name = "tephra", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a single local EVM dev chain (an anvil replacement): JSON-RPC over HTTP and
+    /// WebSocket, the standard dev accounts, crash-safe storage.
+    Dev(dev::DevArgs),
+}
+
+fn main() -> eyre::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Dev(args) => runtime.block_on(dev::run(args)),
+    }
+}
