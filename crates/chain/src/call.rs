@@ -7,6 +7,7 @@ use crate::{
     state::{BlockState, StateDb},
 };
 use alloy_consensus::Header;
+use alloy_hardforks::EthereumHardforks;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory,
     eth::EthEvmFactory,
@@ -229,9 +230,12 @@ impl Chain {
         number: u64,
         state: Option<StateOverride>,
     ) -> Result<u64, CallError> {
-        let (mut setup, hashes) = self.call_setup(request.clone(), number, None)?;
-        setup.env.cfg_env.tx_gas_limit_cap = None;
+        let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
         let mut hi = request.gas.unwrap_or(setup.env.block_env.gas_limit);
+        // A transaction cannot carry more than the per-transaction cap (EIP-7825, Osaka).
+        if self.spec().is_osaka_active_at_timestamp(setup.env.block_env.timestamp.saturating_to()) {
+            hi = hi.min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA);
+        }
         if setup.tx.gas_price > 0 {
             let balance = {
                 let mut db = BlockState::new(setup.state.clone());

@@ -11,6 +11,7 @@ use crate::{
     BestTransactions, PoolConfig, PoolError, PooledTx, StateError,
     validate::{is_acceptable_replacement, validate_against_account, validate_stateless},
 };
+use alloy_consensus::Transaction;
 use alloy_primitives::{
     Address, TxHash, U256,
     map::{AddressMap, B256Map},
@@ -213,10 +214,8 @@ impl TxPool {
                 let next = nonce.saturating_add(1);
                 let fallback = fallback_nonces.entry(sender).or_insert(next);
                 *fallback = (*fallback).max(next);
-                if let Some(list) = inner
-                    .by_hash
-                    .get(&hash)
-                    .and_then(|tx| alloy_consensus::Transaction::authorization_list(tx.envelope()))
+                if let Some(list) =
+                    inner.by_hash.get(&hash).and_then(|tx| tx.envelope().authorization_list())
                 {
                     authorizations.extend_from_slice(list);
                 }
