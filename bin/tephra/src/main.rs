@@ -1,6 +1,7 @@
 //! `tephra`: the one binary. It parses the command line and wires the library crates; all
 //! logic lives in them.
 
+mod bench;
 mod dev;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ enum Command {
     /// Run a single local EVM dev chain (an anvil replacement): JSON-RPC over HTTP and
     /// WebSocket, the standard dev accounts, crash-safe storage.
     Dev(dev::DevArgs),
+    /// Measure Tephra against a baseline from the same run (anvil, the in-process ceiling).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> eyre::Result<()> {
@@ -31,5 +34,6 @@ fn main() -> eyre::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Dev(args) => runtime.block_on(dev::run(args)),
+        Command::Bench(args) => bench::run(args),
     }
 }

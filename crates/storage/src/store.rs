@@ -43,7 +43,16 @@ pub struct SlotChange {
 impl Store {
     /// Opens the database at `path`, creating the file and its tables if needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::builder().set_cache_size(256 << 20).create(path)?;
+        Self::init(Database::builder().set_cache_size(256 << 20).create(path)?)
+    }
+
+    /// A store that lives in memory only: for benchmarks and tests that measure everything
+    /// but the disk.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?)
+    }
+
+    fn init(db: Database) -> Result<Self, StoreError> {
         let store = Self { db: Arc::new(db) };
         let writer = store.write()?;
         {

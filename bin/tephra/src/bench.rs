@@ -1,0 +1,122 @@
+//! `tephra bench`.
+
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use tephra_bench::{Rate, ThroughputConfig};
+
+/// Benchmarks; each prints figures as ratios to a baseline measured in the same run.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Sustained tx/s and Mgas/s of `tephra dev` under a JSON-RPC batch load, against anvil
+    /// (same flags, same load) and against the in-process ceiling.
+    Throughput(ThroughputArgs),
+    /// State-root cost of a block touching `--touched` accounts in a state of `--accounts`.
+    StateRoot(StateRootArgs),
+}
+
+#[derive(Debug, Args)]
+struct ThroughputArgs {
+    /// Plain transfers to send, and as many ERC-20 transfers.
+    #[arg(long, default_value_t = 10_000)]
+    txs: usize,
+    /// Distinct senders.
+    #[arg(long, default_value_t = 100)]
+    senders: u32,
+    /// Block interval of both nodes, in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    block_time_ms: u64,
+    /// Block gas limit of both nodes.
+    #[arg(long, default_value_t = 300_000_000)]
+    gas_limit: u64,
+    /// Transactions per JSON-RPC batch.
+    #[arg(long, default_value_t = 200)]
+    batch: usize,
+    /// Concurrent connections pushing batches.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// anvil binary for the baseline; by default the one the npm package `@foundry-rs/anvil`
+    /// installed under `node_modules`, if present.
+    #[arg(long)]
+    anvil: Option<PathBuf>,
+    /// Skip the anvil baseline.
+    #[arg(long)]
+    no_anvil: bool,
+}
+
+#[derive(Debug, Args)]
+struct StateRootArgs {
+    /// Accounts in the state.
+    #[arg(long, default_value_t = 1_000_000)]
+    accounts: usize,
+    /// Accounts the measured block touches.
+    #[arg(long, default_value_t = 1_000)]
+    touched: usize,
+    /// Measured blocks.
+    #[arg(long, default_value_t = 9)]
+    rounds: usize,
+}
+
+pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
+    match args.bench {
+        Bench::Throughput(args) => throughput(args),
+        Bench::StateRoot(args) => {
+            let report = tephra_bench::state_root_cost(args.accounts, args.touched, args.rounds)?;
+            println!(
+                "state root: {} touched accounts in a state of {}: median {:.2} ms over {} blocks (state built in {:.1} s)",
+                report.touched,
+                report.accounts,
+                report.median_ms(),
+                report.samples.len(),
+                report.build_seconds
+            );
+            Ok(())
+        }
+    }
+}
+
+fn throughput(args: ThroughputArgs) -> eyre::Result<()> {
+    let anvil = if args.no_anvil {
+        None
+    } else {
+        args.anvil.or_else(|| {
+            let installed = PathBuf::from("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+            installed.exists().then_some(installed)
+        })
+    };
+    let config = ThroughputConfig {
+        txs_per_kind: args.txs,
+        senders: args.senders,
+        block_time_ms: args.block_time_ms,
+        gas_limit: args.gas_limit,
+        batch: args.batch,
+        connections: args.connections,
+        tephra: std::env::current_exe()?,
+        anvil,
+    };
+    let report = tephra_bench::throughput(&config)?;
+    let line = |name: &str, rate: &Rate| {
+        println!(
+            "{name:<28} {:>6} txs  {:>8.0} tx/s  {:>7.1} Mgas/s  ({:.2} s)",
+            rate.txs,
+            rate.tps(),
+            rate.mgas(),
+            rate.seconds
+        )
+    };
+    line("tephra dev (JSON-RPC)", &report.tephra);
+    if let Some(anvil) = &report.anvil {
+        line("anvil (JSON-RPC)", anvil);
+    }
+    line("ceiling (in process)", &report.ceiling);
+    if let Some(anvil) = &report.anvil {
+        println!("tephra / anvil   = {:.2}", report.tephra.tps() / anvil.tps());
+    }
+    println!("tephra / ceiling = {:.2}", report.tephra.tps() / report.ceiling.tps());
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Benchmarks that compare Tephra with a baseline measured in the same run: a node under a
+//! JSON-RPC load against anvil and against the in-process ceiling, and the state-root cost of
+//! a block in a large state. They report figures; they assert nothing about speed.
+//!
+//! Start from [`throughput`] and [`state_root_cost`].
+
+mod load;
+mod state_root;
+mod workload;
+
+pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
+pub use state_root::{StateRootReport, state_root_cost};
+
+/// What can stop a benchmark.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A node process could not be started or did not answer.
+    #[error("{0}")]
+    Node(String),
+    /// A JSON-RPC call failed.
+    #[error("JSON-RPC {method}: {message}")]
+    Rpc {
+        /// The method.
+        method: String,
+        /// What the node or the transport said.
+        message: String,
+    },
+    /// The in-process chain failed.
+    #[error(transparent)]
+    Chain(#[from] tephra_chain::ChainError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] tephra_storage::StoreError),
+    /// Key derivation failed.
+    #[error("deriving keys: {0}")]
+    Keys(#[from] alloy_signer_local::LocalSignerError),
+}

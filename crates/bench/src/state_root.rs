@@ -1,0 +1,86 @@
+//! `tephra bench state-root`: the cost of a block's state root in a large state, through the
+//! chain's own path (tracked changes -> storage and account trie updates -> root), on an
+//! in-memory store so that it measures hashing and trie work, not the disk.
+
+use crate::BenchError;
+use alloy_primitives::{Address, U256, keccak256};
+use std::{sync::Arc, time::Instant};
+use tephra_chain::{BlockState, DevOverrides, StateDb, StoreNodes, compute_state_changes};
+use tephra_storage::Store;
+use tephra_trie::EMPTY_ROOT_HASH;
+
+/// Figures of one run.
+#[derive(Debug, Clone)]
+pub struct StateRootReport {
+    /// Accounts in the state.
+    pub accounts: usize,
+    /// Accounts each measured block touches.
+    pub touched: usize,
+    /// Seconds to build the state (genesis-style, one commit).
+    pub build_seconds: f64,
+    /// Seconds of each measured root computation.
+    pub samples: Vec<f64>,
+}
+
+impl StateRootReport {
+    /// The median sample, in milliseconds.
+    pub fn median_ms(&self) -> f64 {
+        let mut samples = self.samples.clone();
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2] * 1e3
+    }
+}
+
+fn address(i: usize) -> Address {
+    Address::from_word(keccak256((i as u64).to_be_bytes()))
+}
+
+/// Builds a state of `accounts` funded accounts, then `rounds` times changes the balance of
+/// `touched` of them and times the new state root (the changes are committed between rounds,
+/// as blocks would be).
+pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result<StateRootReport, BenchError> {
+    let store = Store::in_memory()?;
+    let mut root = EMPTY_ROOT_HASH;
+    let started = Instant::now();
+    // Build the state in slices so that no single transaction holds everything.
+    for (slice, start) in (0..accounts).step_by(100_000).enumerate() {
+        let mut overrides = DevOverrides::default();
+        for i in start..(start + 100_000).min(accounts) {
+            overrides.accounts.entry(address(i)).or_default().balance = Some(U256::from(1_000_000u64 + i as u64));
+        }
+        root = commit(&store, slice as u64, root, &overrides)?;
+    }
+    let build_seconds = started.elapsed().as_secs_f64();
+    let mut samples = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let mut overrides = DevOverrides::default();
+        for k in 0..touched {
+            let i = (round * 7919 + k * 997) % accounts;
+            overrides.accounts.entry(address(i)).or_default().balance = Some(U256::from(round + k));
+        }
+        let reader = Arc::new(store.read()?);
+        let mut state = BlockState::new(StateDb::head(reader.clone(), None));
+        state.apply_overrides(&overrides)?;
+        let timer = Instant::now();
+        let (new_root, _) = compute_state_changes(state.base(), &StoreNodes(&reader), root, state.accounts(), state.codes())?;
+        samples.push(timer.elapsed().as_secs_f64());
+        root = commit(&store, 1_000 + round as u64, root, &overrides)?;
+        if root != new_root {
+            return Err(BenchError::Node(format!("measured root {new_root} differs from committed {root}")));
+        }
+    }
+    Ok(StateRootReport { accounts, touched, build_seconds, samples })
+}
+
+fn commit(store: &Store, block: u64, root: alloy_primitives::B256, overrides: &DevOverrides) -> Result<alloy_primitives::B256, BenchError> {
+    let reader = Arc::new(store.read()?);
+    let mut state = BlockState::new(StateDb::head(reader.clone(), None));
+    state.apply_overrides(overrides)?;
+    let (root, changes) = compute_state_changes(state.base(), &StoreNodes(&reader), root, state.accounts(), state.codes())?;
+    let writer = store.write()?;
+    writer.apply_state(block, &changes.accounts, &changes.slots)?;
+    writer.insert_trie_nodes(&changes.trie_nodes)?;
+    writer.commit()?;
+    Ok(root)
+}
+
