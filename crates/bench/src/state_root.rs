@@ -5,7 +5,7 @@
 use crate::BenchError;
 use alloy_primitives::{Address, U256, keccak256};
 use std::{sync::Arc, time::Instant};
-use tephra_chain::{BlockState, DevOverrides, StateDb, StoreNodes, compute_state_changes};
+use tephra_chain::{BlockState, CachedNodes, DevOverrides, NodeCache, StateDb, compute_state_changes};
 use tephra_storage::Store;
 use tephra_trie::EMPTY_ROOT_HASH;
 
@@ -39,7 +39,9 @@ fn address(i: usize) -> Address {
 /// `touched` of them and times the new state root (the changes are committed between rounds,
 /// as blocks would be).
 pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result<StateRootReport, BenchError> {
-    let store = Store::in_memory()?;
+    let dir = tempfile::tempdir().map_err(|err| BenchError::Node(err.to_string()))?;
+    let store = Store::open(&dir.path().join("state.redb"))?;
+    let cache = NodeCache::new(2_000_000);
     let mut root = EMPTY_ROOT_HASH;
     let started = Instant::now();
     // Build the state in slices so that no single transaction holds everything.
@@ -48,7 +50,7 @@ pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result
         for i in start..(start + 100_000).min(accounts) {
             overrides.accounts.entry(address(i)).or_default().balance = Some(U256::from(1_000_000u64 + i as u64));
         }
-        root = commit(&store, slice as u64, root, &overrides)?;
+        root = commit(&store, &cache, slice as u64, root, &overrides)?;
     }
     let build_seconds = started.elapsed().as_secs_f64();
     let mut samples = Vec::with_capacity(rounds);
@@ -62,9 +64,10 @@ pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result
         let mut state = BlockState::new(StateDb::head(reader.clone(), None));
         state.apply_overrides(&overrides)?;
         let timer = Instant::now();
-        let (new_root, _) = compute_state_changes(state.base(), &StoreNodes(&reader), root, state.accounts(), state.codes())?;
+        let nodes = CachedNodes { reader: &reader, cache: &cache };
+        let (new_root, _) = compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
         samples.push(timer.elapsed().as_secs_f64());
-        root = commit(&store, 1_000 + round as u64, root, &overrides)?;
+        root = commit(&store, &cache, 1_000 + round as u64, root, &overrides)?;
         if root != new_root {
             return Err(BenchError::Node(format!("measured root {new_root} differs from committed {root}")));
         }
@@ -72,15 +75,17 @@ pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result
     Ok(StateRootReport { accounts, touched, build_seconds, samples })
 }
 
-fn commit(store: &Store, block: u64, root: alloy_primitives::B256, overrides: &DevOverrides) -> Result<alloy_primitives::B256, BenchError> {
+fn commit(store: &Store, cache: &NodeCache, block: u64, root: alloy_primitives::B256, overrides: &DevOverrides) -> Result<alloy_primitives::B256, BenchError> {
     let reader = Arc::new(store.read()?);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
-    let (root, changes) = compute_state_changes(state.base(), &StoreNodes(&reader), root, state.accounts(), state.codes())?;
+    let nodes = CachedNodes { reader: &reader, cache };
+    let (root, changes) = compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
     let writer = store.write()?;
     writer.apply_state(block, &changes.accounts, &changes.slots)?;
     writer.insert_trie_nodes(&changes.trie_nodes)?;
     writer.commit()?;
+    cache.extend(&changes.trie_nodes);
     Ok(root)
 }
 

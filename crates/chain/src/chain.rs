@@ -4,7 +4,7 @@ use crate::{
     ChainError, ChainSpec,
     execute::{BlockAttributes, ExecutedBlock, execute_block},
     state::{AccountPatch, BlockState, DevOverrides, StateDb},
-    state_root::{StoreNodes, compute_state_changes},
+    state_root::{CachedNodes, NodeCache, StoreNodes, compute_state_changes},
 };
 use alloy_consensus::{Header, TxEnvelope, transaction::Recovered};
 use alloy_eips::{BlockNumberOrTag, eip7685::EMPTY_REQUESTS_HASH};
@@ -36,7 +36,12 @@ pub struct Chain {
     spec: ChainSpec,
     head: RwLock<SealedHeader>,
     overrides: RwLock<Arc<DevOverrides>>,
+    nodes: NodeCache,
 }
+
+/// Trie nodes kept in memory: about 2M nodes (~1 GB at most), enough for every branch node of
+/// a state of several million accounts.
+const NODE_CACHE_CAPACITY: usize = 2_000_000;
 
 impl Chain {
     /// Opens the chain in `store`, writing `genesis` first if the store is empty.
@@ -55,7 +60,13 @@ impl Chain {
             }
             None => write_genesis(&store, genesis)?,
         };
-        Ok(Self { store, spec, head: RwLock::new(head), overrides: RwLock::default() })
+        Ok(Self {
+            store,
+            spec,
+            head: RwLock::new(head),
+            overrides: RwLock::default(),
+            nodes: NodeCache::new(NODE_CACHE_CAPACITY),
+        })
     }
 
     /// The chain's rules.
@@ -71,6 +82,11 @@ impl Chain {
     /// The last committed block.
     pub fn head(&self) -> SealedHeader {
         self.head.read().clone()
+    }
+
+    /// The in-memory cache of trie nodes.
+    pub fn node_cache(&self) -> &NodeCache {
+        &self.nodes
     }
 
     /// A consistent snapshot of the store.
@@ -121,9 +137,11 @@ impl Chain {
         let reader = self.reader()?;
         let head = self.head();
         let overrides = self.overrides();
+        let nodes = CachedNodes { reader: &reader, cache: &self.nodes };
         let block = execute_block(
             &self.spec,
-            reader,
+            reader.clone(),
+            &nodes,
             &head.header,
             head.hash,
             attributes,
@@ -164,6 +182,7 @@ impl Chain {
         writer.insert_trie_nodes(&changes.trie_nodes)?;
         writer.set_head(block.header.number)?;
         writer.commit()?;
+        self.nodes.extend(&changes.trie_nodes);
         *self.head.write() = SealedHeader { header: block.header.clone(), hash: block.hash };
         let mut overrides = self.overrides.write();
         if Arc::ptr_eq(&overrides, applied) && !applied.is_empty() {

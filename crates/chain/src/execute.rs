@@ -4,7 +4,7 @@
 use crate::{
     ChainError, ChainSpec,
     state::{BlockState, DevOverrides, StateDb},
-    state_root::{StateChanges, StoreNodes, compute_state_changes},
+    state_root::{StateChanges, compute_state_changes},
 };
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
@@ -24,6 +24,7 @@ use alloy_primitives::{Address, B256, Bloom, Bytes, map::HashSet};
 use alloy_trie::EMPTY_ROOT_HASH;
 use std::{borrow::Cow, sync::Arc};
 use tephra_storage::StoreReader;
+use tephra_trie::NodeStore;
 
 /// What the sequencer chooses for the next block.
 #[derive(Debug, Clone)]
@@ -74,10 +75,12 @@ pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
 }
 
 /// Executes `transactions` as the block after `parent` on the head state of `reader` (which
-/// must be `parent`'s state), applying `overrides` first.
+/// must be `parent`'s state), applying `overrides` first; the tries are read from `nodes`.
+#[allow(clippy::too_many_arguments)]
 pub fn execute_block<'a>(
     spec: &ChainSpec,
     reader: Arc<StoreReader>,
+    nodes: &(impl NodeStore + Sync),
     parent: &Header,
     parent_hash: B256,
     attributes: &BlockAttributes,
@@ -152,7 +155,7 @@ pub fn execute_block<'a>(
 
     let (state_root, changes) = compute_state_changes(
         state.base(),
-        &StoreNodes(&reader),
+        nodes,
         parent.state_root,
         state.accounts(),
         state.codes(),

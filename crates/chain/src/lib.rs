@@ -20,4 +20,6 @@ pub use error::ChainError;
 pub use execute::{BlockAttributes, ExecutedBlock, Skipped, evm_env, execute_block};
 pub use spec::ChainSpec;
 pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};
-pub use state_root::{RecordingNodes, StateChanges, StoreNodes, compute_state_changes};
+pub use state_root::{
+    CachedNodes, NodeCache, RecordingNodes, StateChanges, StoreNodes, compute_state_changes,
+};

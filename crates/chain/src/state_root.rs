@@ -11,6 +11,7 @@ use crate::{
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use parking_lot::Mutex;
+use std::sync::Arc;
 use rayon::prelude::*;
 use revm::bytecode::Bytecode;
 use tephra_storage::{AccountChange, SlotChange, StoreReader};
@@ -37,6 +38,60 @@ pub struct StoreNodes<'a>(pub &'a StoreReader);
 impl NodeStore for StoreNodes<'_> {
     fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
         self.0.trie_node(hash).map_err(|err| TrieError::Store(Box::new(err)))
+    }
+}
+
+/// Trie nodes kept in memory in front of the store. Nodes are addressed by their hash and
+/// never change, so a cached node is never stale, across blocks and unwinds alike. The upper
+/// levels of the tries are read by every block; keeping them here saves most store reads of
+/// a state-root update. Bounded: when full it starts over.
+#[derive(Debug)]
+pub struct NodeCache {
+    nodes: parking_lot::RwLock<HashMap<B256, Arc<[u8]>>>,
+    capacity: usize,
+}
+
+impl NodeCache {
+    /// A cache of at most `capacity` nodes.
+    pub fn new(capacity: usize) -> Self {
+        Self { nodes: Default::default(), capacity }
+    }
+
+    /// Adds nodes (a block's new nodes: the next block reads its upper levels first).
+    pub fn extend<'a>(&self, nodes: impl IntoIterator<Item = &'a (B256, Vec<u8>)>) {
+        let mut cache = self.nodes.write();
+        for (hash, node) in nodes {
+            if cache.len() >= self.capacity {
+                cache.clear();
+            }
+            cache.insert(*hash, Arc::from(node.as_slice()));
+        }
+    }
+}
+
+/// The store's trie nodes read through a [`NodeCache`].
+#[derive(Debug, Clone, Copy)]
+pub struct CachedNodes<'a> {
+    /// The store snapshot.
+    pub reader: &'a StoreReader,
+    /// The cache in front of it.
+    pub cache: &'a NodeCache,
+}
+
+impl NodeStore for CachedNodes<'_> {
+    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+        if let Some(node) = self.cache.nodes.read().get(hash) {
+            return Ok(Some(node.to_vec()));
+        }
+        let node = StoreNodes(self.reader).node(hash)?;
+        if let Some(node) = &node {
+            let mut cache = self.cache.nodes.write();
+            if cache.len() >= self.cache.capacity {
+                cache.clear();
+            }
+            cache.insert(*hash, Arc::from(node.as_slice()));
+        }
+        Ok(node)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::{
     Chain, ChainError,
     execute::evm_env,
     state::{BlockState, StateDb},
-    state_root::{RecordingNodes, StoreNodes, compute_state_changes},
+    state_root::{CachedNodes, RecordingNodes, StoreNodes, compute_state_changes},
 };
 use alloy_consensus::{Header, transaction::Recovered};
 use alloy_evm::{
@@ -116,7 +116,7 @@ impl Chain {
         let reader = self.reader()?;
         let (_, state) = self.replay(&reader, number, usize::MAX, true)?;
         let parent = header(&reader, number - 1)?;
-        let recorder = RecordingNodes::new(StoreNodes(&reader));
+        let recorder = RecordingNodes::new(CachedNodes { reader: &reader, cache: self.node_cache() });
         // Paths of everything read, against the parent's tries.
         let mut keys = Vec::new();
         for (address, tracked) in state.accounts() {
