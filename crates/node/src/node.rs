@@ -329,7 +329,10 @@ impl Node {
     }
 
     fn run_sequencer(&self, woken: mpsc::Receiver<()>) {
-        let mut deadline = Instant::now();
+        let mut deadline = Instant::now() + match self.config.block_time {
+            BlockTime::Interval(interval) => interval,
+            BlockTime::Auto => Duration::ZERO,
+        };
         while !self.stopping.load(Ordering::SeqCst) {
             match self.config.block_time {
                 BlockTime::Auto => {
@@ -346,15 +349,16 @@ impl Node {
                     }
                 }
                 BlockTime::Interval(interval) => {
-                    deadline += interval;
+                    // Wake-ups (new transactions) do not seal early: wait out the interval.
                     let now = Instant::now();
                     if deadline > now {
                         let _ = woken.recv_timeout(deadline - now);
-                        if Instant::now() < deadline {
-                            continue;
-                        }
-                    } else {
-                        deadline = now;
+                        continue;
+                    }
+                    deadline += interval;
+                    if deadline < now {
+                        // Behind schedule (a slow block): keep the interval from now on.
+                        deadline = now + interval;
                     }
                     if let Err(err) = self.produce(&mut self.clock.lock()) {
                         error!(target: "tephra::sequencer", %err, "sealing a block failed");
