@@ -69,6 +69,18 @@ pub struct ExecutedBlock {
     pub changes: StateChanges,
 }
 
+/// Base fee of the block after `parent`. The first block keeps the genesis base fee (as anvil
+/// and Hardhat do, so that a dev chain starts at the configured fee); EIP-1559 adjusts it from
+/// then on.
+pub fn next_base_fee(parent: &Header) -> u64 {
+    match parent.base_fee_per_gas {
+        Some(genesis_fee) if parent.number == 0 => genesis_fee,
+        _ => parent
+            .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
+            .unwrap_or(alloy_eips::eip1559::INITIAL_BASE_FEE),
+    }
+}
+
 /// The EVM environment of a block with `header`'s fields.
 pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
     EvmEnv::for_eth_block(header, spec, spec.chain_id, Some(BlobParams::osaka()))
@@ -87,9 +99,7 @@ pub fn execute_block<'a>(
     overrides: &DevOverrides,
     transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
 ) -> Result<ExecutedBlock, ChainError> {
-    let base_fee = parent
-        .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
-        .unwrap_or(alloy_eips::eip1559::INITIAL_BASE_FEE);
+    let base_fee = next_base_fee(parent);
     let env = EvmEnv::for_eth_next_block(
         parent,
         NextEvmEnvAttributes {

@@ -1,6 +1,5 @@
 use crate::{BlockTime, Metrics, NodeConfig};
 use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
-use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Address, B256, TxHash, U256};
 use alloy_signer_local::{LocalSignerError, PrivateKeySigner};
 use parking_lot::Mutex;
@@ -212,8 +211,7 @@ impl Node {
 
     /// Base fee of the next block.
     pub fn next_base_fee(&self) -> u64 {
-        let head = self.chain.head().header;
-        head.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(self.config.base_fee)
+        tephra_chain::next_base_fee(&self.chain.head().header)
     }
 
     /// Validates and pools transactions (results in input order), then wakes the sequencer.

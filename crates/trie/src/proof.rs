@@ -1,6 +1,10 @@
 //! Merkle proofs read from the node store, as `eth_getProof` returns them.
 
-use crate::{EMPTY_ROOT_HASH, NodeStore, TrieError, node::Node, store};
+use crate::{
+    EMPTY_ROOT_HASH, NodeStore, TrieError,
+    node::{Node, Slot},
+    store,
+};
 use alloy_primitives::{B256, Bytes};
 use alloy_trie::Nibbles;
 
@@ -30,24 +34,28 @@ pub fn proof<S: NodeStore + ?Sized>(
         // Walk down through the nodes embedded in this one, up to the next stored node.
         let mut current = &node;
         loop {
-            match current {
-                Node::Empty | Node::Leaf(_) => break,
-                Node::Hash(hash) => {
-                    next = Some(*hash);
-                    break;
-                }
+            let child = match current {
+                Node::Leaf(_) => break,
                 Node::Extension(ext) => {
                     if !path.starts_with(&ext.key) {
                         break;
                     }
                     path = path.slice(ext.key.len()..);
-                    current = &ext.child;
+                    &ext.child
                 }
                 Node::Branch(branch) => {
                     let Some(nibble) = path.first() else { break };
                     path = path.slice(1..);
-                    current = &branch.children[usize::from(nibble)];
+                    branch.child(usize::from(nibble))
                 }
+            };
+            match child {
+                Slot::Empty => break,
+                Slot::Stored(hash) => {
+                    next = Some(*hash);
+                    break;
+                }
+                Slot::Clean(node, _) | Slot::Dirty(node) => current = node,
             }
         }
     }

@@ -2,10 +2,10 @@
 
 use crate::{
     EMPTY_ROOT_HASH, NodeStore, TrieError,
-    node::{Branch, NewNodes, Node},
+    node::{Branch, NewNodes, Node, Slot},
 };
 use alloy_primitives::{B256, keccak256};
-use alloy_trie::Nibbles;
+use alloy_trie::{Nibbles, nodes::RlpNode};
 use std::mem;
 
 /// A Merkle-Patricia trie of 32-byte keys, opened at a root over a [`NodeStore`].
@@ -20,7 +20,7 @@ use std::mem;
 /// If an operation fails (a node is missing or corrupt), the trie is unchanged.
 pub struct Trie<S> {
     store: S,
-    root: Node,
+    root: Slot,
 }
 
 /// The outcome of [`Trie::commit`].
@@ -39,7 +39,7 @@ impl<S: NodeStore> Trie<S> {
     /// read until a key is: a root missing from the store surfaces as
     /// [`TrieError::MissingNode`] on first use.
     pub fn new(store: S, root: B256) -> Self {
-        let root = if root == EMPTY_ROOT_HASH { Node::Empty } else { Node::Hash(root) };
+        let root = if root == EMPTY_ROOT_HASH { Slot::Empty } else { Slot::Stored(root) };
         Self { store, root }
     }
 
@@ -106,22 +106,17 @@ impl<S: NodeStore> Trie<S> {
     pub fn commit(&mut self) -> Result<TrieCommit, TrieError> {
         let mut nodes = NewNodes::new();
         let root = match &self.root {
-            Node::Empty => EMPTY_ROOT_HASH,
-            Node::Hash(hash) => *hash,
-            _ => {
-                let dirty = self.root.is_dirty();
+            Slot::Empty => EMPTY_ROOT_HASH,
+            Slot::Stored(hash) => *hash,
+            Slot::Clean(_, reference) => root_hash(reference),
+            Slot::Dirty(_) => {
                 let reference = self.root.hash_root(&mut nodes);
-                match reference.as_hash() {
-                    Some(hash) => hash,
+                let hash = root_hash(&reference);
+                if reference.as_hash().is_none() {
                     // A root shorter than 32 bytes is still stored, under its hash.
-                    None => {
-                        let hash = keccak256(&reference);
-                        if dirty {
-                            nodes.push((hash, reference.to_vec()));
-                        }
-                        hash
-                    }
+                    nodes.push((hash, reference.to_vec()));
                 }
+                hash
             }
         };
         Ok(TrieCommit { root, nodes })
@@ -131,13 +126,18 @@ impl<S: NodeStore> Trie<S> {
 impl<S> std::fmt::Debug for Trie<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let root = match &self.root {
-            Node::Empty => "empty",
-            Node::Hash(_) => "unloaded",
-            node if node.is_dirty() => "changed",
-            _ => "committed",
+            Slot::Empty => "empty",
+            Slot::Stored(_) => "unloaded",
+            Slot::Clean(..) => "committed",
+            Slot::Dirty(_) => "changed",
         };
         f.debug_struct("Trie").field("root", &root).finish_non_exhaustive()
     }
+}
+
+/// The root hash of a root node with reference `reference`.
+fn root_hash(reference: &RlpNode) -> B256 {
+    reference.as_hash().unwrap_or_else(|| keccak256(reference))
 }
 
 /// The first nibble of `path` and the rest.
@@ -146,10 +146,20 @@ fn split_first(path: Nibbles) -> (usize, Nibbles) {
     (usize::from(first), path.slice(1..))
 }
 
-fn get<S: NodeStore>(node: &Node, store: &S, path: Nibbles) -> Result<Option<Vec<u8>>, TrieError> {
+fn get<S: NodeStore>(slot: &Slot, store: &S, path: Nibbles) -> Result<Option<Vec<u8>>, TrieError> {
+    match slot {
+        Slot::Empty => Ok(None),
+        Slot::Stored(hash) => get_in(&Node::load(store, hash, path.len())?, store, path),
+        Slot::Clean(node, _) | Slot::Dirty(node) => get_in(node, store, path),
+    }
+}
+
+fn get_in<S: NodeStore>(
+    node: &Node,
+    store: &S,
+    path: Nibbles,
+) -> Result<Option<Vec<u8>>, TrieError> {
     match node {
-        Node::Empty => Ok(None),
-        Node::Hash(hash) => get(&Node::load(store, hash, path.len())?, store, path),
         Node::Leaf(leaf) => Ok((leaf.key == path).then(|| leaf.value.clone())),
         Node::Extension(ext) => {
             if path.starts_with(&ext.key) {
@@ -160,102 +170,103 @@ fn get<S: NodeStore>(node: &Node, store: &S, path: Nibbles) -> Result<Option<Vec
         }
         Node::Branch(branch) => {
             let (nibble, rest) = split_first(path);
-            get(&branch.children[nibble], store, rest)
+            get(branch.child(nibble), store, rest)
         }
     }
 }
 
-/// Sets `path` to `value` (non-empty) under `node`; returns whether anything changed.
+/// Sets `path` to `value` (non-empty) in `slot`; returns whether anything changed.
 fn insert<S: NodeStore>(
-    node: &mut Node,
+    slot: &mut Slot,
     store: &S,
     path: Nibbles,
     value: Vec<u8>,
 ) -> Result<bool, TrieError> {
-    match node {
-        Node::Empty => {
-            *node = Node::leaf(path, value);
-            Ok(true)
+    let node = match slot {
+        Slot::Empty => {
+            *slot = Slot::leaf(path, value);
+            return Ok(true);
         }
-        Node::Hash(_) => {
-            node.resolve(store, path.len())?;
-            insert(node, store, path, value)
+        Slot::Stored(_) => {
+            slot.resolve(store, path.len())?;
+            return insert(slot, store, path, value);
+        }
+        Slot::Clean(node, _) | Slot::Dirty(node) => node,
+    };
+    let changed = match node {
+        Node::Leaf(leaf) if leaf.key == path => {
+            let changed = leaf.value != value;
+            leaf.value = value;
+            changed
         }
         Node::Leaf(leaf) => {
-            if leaf.key == path {
-                if leaf.value == value {
-                    return Ok(false);
-                }
-                leaf.value = value;
-                leaf.rlp = None;
-                return Ok(true);
-            }
             // Both keys have the same length, so they part at some nibble: fork there.
             let common = leaf.key.common_prefix_length(&path);
             let old_nibble = usize::from(leaf.key.get_unchecked(common));
             leaf.key = leaf.key.slice(common + 1..);
-            leaf.rlp = None;
-            let mut branch = Branch::new();
-            branch.children[old_nibble] = mem::take(node);
-            branch.children[usize::from(path.get_unchecked(common))] =
-                Node::leaf(path.slice(common + 1..), value);
-            *node = Node::extension(path.slice(..common), Node::Branch(branch));
-            Ok(true)
+            let mut old = mem::take(slot);
+            old.make_dirty();
+            let new = Slot::leaf(path.slice(common + 1..), value);
+            let branch =
+                Branch::new([(old_nibble, old), (usize::from(path.get_unchecked(common)), new)]);
+            *slot = Slot::extension(path.slice(..common), Slot::branch(branch));
+            return Ok(true);
         }
         Node::Extension(ext) => {
             let common = ext.key.common_prefix_length(&path);
             if common == ext.key.len() {
-                let changed = insert(&mut ext.child, store, path.slice(common..), value)?;
-                if changed {
-                    ext.rlp = None;
-                }
-                return Ok(changed);
-            }
-            // The key leaves the extension at nibble `common`: fork there, keeping the rest of
-            // the extension (if any) in front of its branch.
-            let prefix = ext.key.slice(..common);
-            let ext_nibble = usize::from(ext.key.get_unchecked(common));
-            let rest = ext.key.slice(common + 1..);
-            let old = if rest.is_empty() {
-                mem::take(&mut ext.child)
+                insert(&mut ext.child, store, path.slice(common..), value)?
             } else {
-                ext.key = rest;
-                ext.rlp = None;
-                mem::take(node)
-            };
-            let mut branch = Branch::new();
-            branch.children[ext_nibble] = old;
-            branch.children[usize::from(path.get_unchecked(common))] =
-                Node::leaf(path.slice(common + 1..), value);
-            *node = Node::extension(prefix, Node::Branch(branch));
-            Ok(true)
+                // The key leaves the extension at nibble `common`: fork there, keeping the rest
+                // of the extension (if any) in front of its branch.
+                let prefix = ext.key.slice(..common);
+                let ext_nibble = usize::from(ext.key.get_unchecked(common));
+                let rest = ext.key.slice(common + 1..);
+                let old = if rest.is_empty() {
+                    mem::take(&mut ext.child)
+                } else {
+                    ext.key = rest;
+                    let mut old = mem::take(slot);
+                    old.make_dirty();
+                    old
+                };
+                let new = Slot::leaf(path.slice(common + 1..), value);
+                let branch = Branch::new([
+                    (ext_nibble, old),
+                    (usize::from(path.get_unchecked(common)), new),
+                ]);
+                *slot = Slot::extension(prefix, Slot::branch(branch));
+                return Ok(true);
+            }
         }
         Node::Branch(branch) => {
             let (nibble, rest) = split_first(path);
-            let changed = insert(&mut branch.children[nibble], store, rest, value)?;
-            if changed {
-                branch.rlp = None;
-            }
-            Ok(changed)
+            branch.update_child(nibble, |child| insert(child, store, rest, value))?
         }
+    };
+    if changed {
+        slot.make_dirty();
     }
+    Ok(changed)
 }
 
-/// Removes `path` under `node`, collapsing what it leaves behind; returns whether anything
+/// Removes `path` from `slot`, collapsing what it leaves behind; returns whether anything
 /// changed. Every fallible load happens before the first change.
-fn remove<S: NodeStore>(node: &mut Node, store: &S, path: Nibbles) -> Result<bool, TrieError> {
-    match node {
-        Node::Empty => Ok(false),
-        Node::Hash(_) => {
-            node.resolve(store, path.len())?;
-            remove(node, store, path)
+fn remove<S: NodeStore>(slot: &mut Slot, store: &S, path: Nibbles) -> Result<bool, TrieError> {
+    let node = match slot {
+        Slot::Empty => return Ok(false),
+        Slot::Stored(_) => {
+            slot.resolve(store, path.len())?;
+            return remove(slot, store, path);
         }
+        Slot::Clean(node, _) | Slot::Dirty(node) => node,
+    };
+    match node {
         Node::Leaf(leaf) => {
             if leaf.key != path {
                 return Ok(false);
             }
-            *node = Node::Empty;
-            Ok(true)
+            *slot = Slot::Empty;
         }
         Node::Extension(ext) => {
             if !path.starts_with(&ext.key)
@@ -266,37 +277,38 @@ fn remove<S: NodeStore>(node: &mut Node, store: &S, path: Nibbles) -> Result<boo
             // The branch below may have collapsed into a leaf or an extension: absorb it.
             let key = ext.key;
             let child = mem::take(&mut ext.child);
-            *node = Node::absorb(key, child);
-            Ok(true)
+            *slot = Slot::absorb(key, child);
         }
         Node::Branch(branch) => {
             let (nibble, rest) = split_first(path);
-            branch.children[nibble].resolve(store, rest.len())?;
-            let empties = matches!(&branch.children[nibble], Node::Leaf(leaf) if leaf.key == rest);
+            branch.update_child(nibble, |child| child.resolve(store, rest.len()))?;
+            let empties = matches!(
+                branch.child(nibble),
+                Slot::Clean(Node::Leaf(leaf), _) | Slot::Dirty(Node::Leaf(leaf)) if leaf.key == rest
+            );
             let mask = branch.mask();
             if empties && mask.count_bits() == 2 {
                 // The branch will collapse into its other child, which must be loaded to know
                 // how: load it before changing anything.
-                let other = mask.get() & !(1 << nibble);
-                branch.children[other.trailing_zeros() as usize].resolve(store, rest.len())?;
+                let other = (mask.get() & !(1 << nibble)).trailing_zeros() as usize;
+                branch.update_child(other, |child| child.resolve(store, rest.len()))?;
             }
-            if !remove(&mut branch.children[nibble], store, rest)? {
+            if !branch.update_child(nibble, |child| remove(child, store, rest))? {
                 return Ok(false);
             }
-            branch.rlp = None;
             let mask = branch.mask();
             match mask.count_bits() {
                 // Only reachable from a stored branch of one child, which decoding refuses.
-                0 => *node = Node::Empty,
+                0 => *slot = Slot::Empty,
                 // A branch needs two children: the last one takes its place, nibble included.
                 1 => {
                     let last = mask.get().trailing_zeros() as u8;
-                    let child = mem::take(&mut branch.children[usize::from(last)]);
-                    *node = Node::absorb(Nibbles::from_nibbles_unchecked([last]), child);
+                    let child = branch.take_child(usize::from(last));
+                    *slot = Slot::absorb(Nibbles::from_nibbles_unchecked([last]), child);
                 }
-                _ => {}
+                _ => slot.make_dirty(),
             }
-            Ok(true)
         }
     }
+    Ok(true)
 }

@@ -400,7 +400,7 @@ fn rounds() -> impl Strategy<Value = Vec<Round>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(192))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn matches_hash_builder_and_proves_every_key(

@@ -29,7 +29,7 @@ pub enum PoolError {
     /// The transaction is signed for another chain.
     ///
     /// geth's signer error text; geth's pool prefixes it with `invalid sender: `.
-    #[error("invalid chain id for signer: have {have} want {want}")]
+    #[error("invalid sender: invalid chain id for signer: have {have} want {want}")]
     InvalidChainId {
         /// Chain id the transaction was signed for.
         have: u64,

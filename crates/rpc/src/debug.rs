@@ -1,0 +1,51 @@
+//! geth's `debug_*` namespace: `debug_traceTransaction` and `debug_traceCall` with the built-in
+//! tracers (struct logs, `callTracer`, `prestateTracer`, ...), `debug_getRawTransaction`, and
+//! the state proofs: `eth_getProof` (EIP-1186) and `debug_executionWitness`.
+
+use crate::{
+    context::{Module, blocking, state_block},
+    error::EthResult,
+};
+use alloy_eips::{BlockId, eip2718::Encodable2718};
+use alloy_primitives::{Address, B256, Bytes};
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_rpc_types_trace::geth::{
+    GethDebugTracingCallOptions, GethDebugTracingOptions, GethTrace,
+};
+use alloy_serde::JsonStorageKey;
+use jsonrpsee::core::RegisterMethodError;
+
+/// Registers the methods of this module.
+pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
+    blocking(module, "debug_traceTransaction", |ctx, args| -> EthResult<GethTrace> {
+        let hash = args.req::<B256>()?;
+        let options = args.opt::<GethDebugTracingOptions>()?.unwrap_or_default();
+        Ok(ctx.node.chain().trace_transaction(hash, options)?)
+    })?;
+    blocking(module, "debug_traceCall", |ctx, args| -> EthResult<GethTrace> {
+        let request = args.req::<TransactionRequest>()?;
+        let block = args.opt::<BlockId>()?;
+        let options = args.opt::<GethDebugTracingCallOptions>()?.unwrap_or_default();
+        let number = state_block(&*ctx.reader()?, block)?;
+        Ok(ctx.node.chain().trace_call(request, number, options)?)
+    })?;
+    blocking(module, "debug_getRawTransaction", |ctx, args| {
+        let hash = args.req::<B256>()?;
+        let reader = ctx.reader()?;
+        let Some(location) = reader.tx_location(&hash)? else { return Ok(None::<Bytes>) };
+        let transactions = reader.transactions(location.block)?.unwrap_or_default();
+        Ok(transactions.get(location.index as usize).map(|tx| Bytes::from(tx.encoded_2718())))
+    })?;
+    blocking(module, "eth_getProof", |ctx, args| {
+        let address = args.req::<Address>()?;
+        let keys = args.req::<Vec<JsonStorageKey>>()?;
+        let number = state_block(&*ctx.reader()?, args.opt::<BlockId>()?)?;
+        let slots = keys.iter().map(JsonStorageKey::as_b256).collect();
+        Ok(ctx.node.chain().proof(address, slots, number)?)
+    })?;
+    blocking(module, "debug_executionWitness", |ctx, args| {
+        let number = state_block(&*ctx.reader()?, Some(args.req::<BlockId>()?))?;
+        Ok(ctx.node.chain().execution_witness(number)?)
+    })?;
+    Ok(())
+}
