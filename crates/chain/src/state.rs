@@ -267,8 +267,11 @@ impl<DB: DatabaseRef> BlockState<DB> {
                 info.nonce = nonce;
             }
             let code = patch.code.as_ref().map(|code| {
+                let bytecode = Bytecode::new_raw(code.clone());
                 info.code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(code) };
-                (info.code_hash, Bytecode::new_raw(code.clone()))
+                // `AccountInfo::default()` carries empty code: replace it, or revm runs that.
+                info.code = Some(bytecode.clone());
+                (info.code_hash, bytecode)
             });
             account.current = Some(info);
             if let Some((hash, code)) = code {

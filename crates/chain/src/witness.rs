@@ -46,7 +46,13 @@ impl Chain {
                 Ok(EIP1186StorageProof {
                     key: slot.into(),
                     value: reader.storage_at(&address, &slot, number)?,
-                    proof: proof(&nodes, storage_root, &keccak256(slot))?,
+                    proof: if storage_root == EMPTY_ROOT_HASH {
+                        // The empty trie proven by its one node, rlp("") = 0x80, whose hash is
+                        // the empty root: verifiers that need a root node accept it.
+                        vec![Bytes::from_static(&[alloy_rlp::EMPTY_STRING_CODE])]
+                    } else {
+                        proof(&nodes, storage_root, &keccak256(slot))?
+                    },
                 })
             })
             .collect::<Result<_, ChainError>>()?;

@@ -297,3 +297,26 @@ fn execution_witness_holds_every_node_the_block_touched() {
     assert!(witness.keys.iter().any(|key| key.as_ref() == f.signers[0].address().as_slice()));
     assert_eq!(witness.headers.len(), 1);
 }
+
+#[test]
+fn dev_overrides_enter_the_next_block() {
+    let f = fixture();
+    let target = Address::repeat_byte(0xaa);
+    // runtime: SSTORE(0, 1)
+    let code = Bytes::from_static(&[0x60, 0x01, 0x60, 0x00, 0x55]);
+    f.chain.edit_overrides(|o| {
+        let patch = o.accounts.entry(target).or_default();
+        patch.balance = Some(U256::from(0x1000));
+        patch.code = Some(code.clone());
+        o.storage.insert((target, B256::with_last_byte(5)), U256::from(9));
+    });
+    let block = mine(&f.chain, &[call_store(&f.signers[0], 0, target, B256::ZERO, B256::ZERO)]);
+    assert!(block.receipts[0].status());
+    let reader = f.chain.reader().unwrap();
+    let account = reader.account(&target).unwrap().expect("the patched account exists");
+    assert_eq!(account.code_hash, keccak256(&code));
+    assert_eq!(reader.code(&account.code_hash).unwrap(), Some(code));
+    assert_eq!(reader.storage(&target, &B256::ZERO).unwrap(), U256::from(1), "the code ran");
+    assert_eq!(reader.storage(&target, &B256::with_last_byte(5)).unwrap(), U256::from(9));
+    assert!(f.chain.overrides().is_empty(), "applied overrides are cleared");
+}
