@@ -96,13 +96,11 @@ fn anvil_mine(ctx: &RpcContext, args: &mut Args) -> EthResult<()> {
 }
 
 fn mine_blocks(ctx: &RpcContext, blocks: u64, interval: Option<u64>) -> EthResult<()> {
-    let interval = interval.map(|i| i64::try_from(i).unwrap_or(i64::MAX));
     for _ in 0..blocks {
-        // As anvil: jump the clock forward by the interval, then mine.
-        if let Some(interval) = interval {
-            ctx.node.increase_time(interval);
-        }
-        ctx.node.mine(None)?;
+        // As anvil: each block is `interval` seconds after the previous one.
+        let timestamp =
+            interval.map(|interval| ctx.node.chain().head().header.timestamp.saturating_add(interval));
+        ctx.node.mine(timestamp)?;
     }
     Ok(())
 }

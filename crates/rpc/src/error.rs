@@ -33,7 +33,7 @@ pub enum RpcError {
     Register(#[from] jsonrpsee::core::RegisterMethodError),
 }
 
-/// What a method can fail with; [`From<EthError> for ErrorObjectOwned`] gives the wire form.
+/// What a method can fail with; its `From` conversion to `ErrorObjectOwned` gives the wire form.
 #[derive(Debug, thiserror::Error)]
 pub enum EthError {
     /// A state read named a block that does not exist (geth: `header not found`).

@@ -46,7 +46,7 @@ async fn pool_errors_carry_geth_messages() {
     );
     assert_eq!(
         refusal(&t, other_chain).await,
-        (-32000, "invalid chain id for signer: have 1 want 31337".into())
+        (-32000, "invalid sender: invalid chain id for signer: have 1 want 31337".into())
     );
 
     let starved = signed_tx(
