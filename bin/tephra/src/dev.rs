@@ -42,8 +42,9 @@ fn parse_block_time(value: &str) -> Result<BlockTime, String> {
     let duration = match value.parse::<f64>() {
         Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Duration::from_secs_f64(seconds),
         Ok(_) => return Err(format!("block time must be a non-negative number, got {value}")),
-        Err(_) => humantime::parse_duration(value)
-            .map_err(|err| format!("block time {value:?} is neither seconds nor a duration: {err}"))?,
+        Err(_) => humantime::parse_duration(value).map_err(|err| {
+            format!("block time {value:?} is neither seconds nor a duration: {err}")
+        })?,
     };
     Ok(if duration.is_zero() { BlockTime::Auto } else { BlockTime::Interval(duration) })
 }
@@ -91,7 +92,7 @@ fn print_banner(node: &Node, http: &str, ws: &str, args: &DevArgs) {
     println!();
     println!("Private keys");
     for (index, signer) in node.signers().iter().enumerate() {
-        println!("({index}) 0x{}", alloy_primitives::hex::encode(signer.credential().to_bytes()));
+        println!("({index}) {}", signer.to_bytes());
     }
     println!();
     match &args.datadir {

@@ -61,7 +61,10 @@ fn start(datadir: &Path, port: u16) -> (Child, Rpc) {
         .expect("starting tephra");
     let rpc = Rpc {
         url: format!("http://127.0.0.1:{port}"),
-        client: reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap(),
+        client: reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while rpc.call("eth_blockNumber", json!([])).is_err() {
@@ -72,7 +75,8 @@ fn start(datadir: &Path, port: u16) -> (Child, Rpc) {
 }
 
 fn quantity(value: &Value) -> u64 {
-    u64::from_str_radix(value.as_str().expect("a hex quantity").trim_start_matches("0x"), 16).unwrap()
+    u64::from_str_radix(value.as_str().expect("a hex quantity").trim_start_matches("0x"), 16)
+        .unwrap()
 }
 
 fn signed_transfer(signer: &PrivateKeySigner, nonce: u64, to: Address) -> Bytes {
@@ -100,15 +104,24 @@ fn check_restart(rpc: &Rpc, confirmed: &BTreeMap<u64, String>, accounts: &[Addre
         assert!(head >= highest, "head {head} is behind confirmed block {highest}");
     }
     for (number, hash) in confirmed {
-        let block = rpc.call("eth_getBlockByNumber", json!([format!("0x{number:x}"), false])).unwrap();
-        assert_eq!(block["hash"].as_str(), Some(hash.as_str()), "block {number} changed after a crash");
+        let block =
+            rpc.call("eth_getBlockByNumber", json!([format!("0x{number:x}"), false])).unwrap();
+        assert_eq!(
+            block["hash"].as_str(),
+            Some(hash.as_str()),
+            "block {number} changed after a crash"
+        );
     }
     let block = rpc.call("eth_getBlockByNumber", json!(["latest", false])).unwrap();
     let state_root: B256 = block["stateRoot"].as_str().unwrap().parse().unwrap();
     for address in accounts {
         let proof = rpc.call("eth_getProof", json!([address, [], "latest"])).unwrap();
-        let nodes: Vec<Bytes> =
-            proof["accountProof"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().parse().unwrap()).collect();
+        let nodes: Vec<Bytes> = proof["accountProof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().parse().unwrap())
+            .collect();
         let account = TrieAccount {
             nonce: quantity(&proof["nonce"]),
             balance: proof["balance"].as_str().unwrap().parse().unwrap(),
@@ -160,12 +173,17 @@ fn sigkill_under_load_loses_nothing_committed() {
                 thread::spawn(move || {
                     let rpc = Rpc { url, client: reqwest::blocking::Client::new() };
                     let mut sent = Vec::new();
-                    let Ok(nonce) = rpc.call("eth_getTransactionCount", json!([signer.address(), "pending"])) else {
+                    let Ok(nonce) =
+                        rpc.call("eth_getTransactionCount", json!([signer.address(), "pending"]))
+                    else {
                         return sent;
                     };
                     let mut nonce = quantity(&nonce);
                     while !stop.load(Ordering::SeqCst) {
-                        match rpc.call("eth_sendRawTransaction", json!([signed_transfer(&signer, nonce, recipient)])) {
+                        match rpc.call(
+                            "eth_sendRawTransaction",
+                            json!([signed_transfer(&signer, nonce, recipient)]),
+                        ) {
                             Ok(hash) => {
                                 sent.push(hash.as_str().unwrap().to_string());
                                 nonce += 1;
@@ -183,12 +201,12 @@ fn sigkill_under_load_loses_nothing_committed() {
             // Sample receipts of what was sent so far via the latest block.
             if let Ok(block) = rpc.call("eth_getBlockByNumber", json!(["latest", false])) {
                 for hash in block["transactions"].as_array().into_iter().flatten() {
-                    if let Ok(receipt) = rpc.call("eth_getTransactionReceipt", json!([hash])) {
-                        if !receipt.is_null() {
-                            let number = quantity(&receipt["blockNumber"]);
-                            let block_hash = receipt["blockHash"].as_str().unwrap().to_string();
-                            confirmed.insert(number, block_hash);
-                        }
+                    if let Ok(receipt) = rpc.call("eth_getTransactionReceipt", json!([hash]))
+                        && !receipt.is_null()
+                    {
+                        let number = quantity(&receipt["blockNumber"]);
+                        let block_hash = receipt["blockHash"].as_str().unwrap().to_string();
+                        confirmed.insert(number, block_hash);
                     }
                 }
             }
@@ -204,7 +222,10 @@ fn sigkill_under_load_loses_nothing_committed() {
     let head = check_restart(&rpc, &confirmed, &accounts);
     child.kill().unwrap();
     child.wait().unwrap();
-    eprintln!("heads after each restart: {heads:?} -> {head}; {} confirmed blocks checked", confirmed.len());
+    eprintln!(
+        "heads after each restart: {heads:?} -> {head}; {} confirmed blocks checked",
+        confirmed.len()
+    );
     assert!(!confirmed.is_empty(), "no receipt was observed");
     assert!(head > heads[0], "the chain made progress across restarts ({heads:?} -> {head})");
 }

@@ -80,9 +80,11 @@ pub fn throughput(config: &ThroughputConfig) -> Result<ThroughputReport, BenchEr
     let tephra = {
         let port = free_port()?;
         let mut command = Command::new(&config.tephra);
-        command.args(["dev", "--port", &port.to_string()]).args(common_flags(config)).arg("--block-time").arg(
-            format!("{}ms", config.block_time_ms),
-        );
+        command
+            .args(["dev", "--port", &port.to_string()])
+            .args(common_flags(config))
+            .arg("--block-time")
+            .arg(format!("{}ms", config.block_time_ms));
         run_node(config, command, port, &load)?
     };
     let anvil = match &config.anvil {
@@ -111,7 +113,8 @@ fn common_flags(config: &ThroughputConfig) -> Vec<String> {
 }
 
 fn free_port() -> Result<u16, BenchError> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|err| BenchError::Node(err.to_string()))?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|err| BenchError::Node(err.to_string()))?;
     Ok(listener.local_addr().map_err(|err| BenchError::Node(err.to_string()))?.port())
 }
 
@@ -132,7 +135,9 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
         let mut pending: Vec<_> = tephra_txpool::recover_batch(raw.to_vec())
             .into_iter()
             .collect::<Result<_, _>>()
-            .map_err(|err| BenchError::Node(format!("workload transaction does not decode: {err}")))?;
+            .map_err(|err| {
+                BenchError::Node(format!("workload transaction does not decode: {err}"))
+            })?;
         let (mut txs, mut gas) = (0, 0);
         while !pending.is_empty() {
             let head = chain.head();
@@ -142,15 +147,18 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
                 prevrandao: keccak256(head.hash),
                 gas_limit: config.gas_limit,
             };
-            let (block, applied) =
-                chain.build_block(&attributes, pending.iter().map(|tx| tx.recovered().as_recovered_ref()))?;
+            let (block, applied) = chain.build_block(
+                &attributes,
+                pending.iter().map(|tx| tx.recovered().as_recovered_ref()),
+            )?;
             if block.transactions.is_empty() {
                 return Err(BenchError::Node(format!("ceiling: {:?}", block.skipped.first())));
             }
             chain.commit_block(&block, &applied)?;
             txs += block.transactions.len();
             gas += block.header.gas_used;
-            let included: std::collections::HashSet<B256> = block.tx_hashes.iter().copied().collect();
+            let included: std::collections::HashSet<B256> =
+                block.tx_hashes.iter().copied().collect();
             pending.retain(|tx| !included.contains(&tx.hash()));
         }
         Ok((txs, gas))
@@ -171,12 +179,18 @@ impl Rpc {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let response = self.post(&body, method)?;
         match response.get("error") {
-            Some(error) => Err(BenchError::Rpc { method: method.into(), message: error.to_string() }),
+            Some(error) => {
+                Err(BenchError::Rpc { method: method.into(), message: error.to_string() })
+            }
             None => Ok(response["result"].clone()),
         }
     }
 
-    fn batch(&self, method: &str, params: impl Iterator<Item = Value>) -> Result<Vec<Value>, BenchError> {
+    fn batch(
+        &self,
+        method: &str,
+        params: impl Iterator<Item = Value>,
+    ) -> Result<Vec<Value>, BenchError> {
         let body: Vec<Value> = params
             .enumerate()
             .map(|(id, params)| json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
@@ -198,7 +212,10 @@ impl Rpc {
 }
 
 fn quantity(value: &Value) -> u64 {
-    value.as_str().and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok()).unwrap_or_default()
+    value
+        .as_str()
+        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .unwrap_or_default()
 }
 
 struct Process(Child);
@@ -221,7 +238,11 @@ fn run_node(
     let _process = Process(
         command
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("TEPHRA_BENCH_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
+            .stderr(if std::env::var_os("TEPHRA_BENCH_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .map_err(|err| BenchError::Node(format!("starting {command:?}: {err}")))?,
     );
@@ -275,7 +296,10 @@ fn send_all(rpc: &Rpc, raw: &[Bytes], batch: usize) -> Result<(), BenchError> {
     for chunk in raw.chunks(batch) {
         let answers = rpc.batch("eth_sendRawTransaction", chunk.iter().map(|tx| json!([tx])))?;
         if let Some(error) = answers.iter().find_map(|answer| answer.get("error")) {
-            return Err(BenchError::Rpc { method: "eth_sendRawTransaction".into(), message: error.to_string() });
+            return Err(BenchError::Rpc {
+                method: "eth_sendRawTransaction".into(),
+                message: error.to_string(),
+            });
         }
     }
     Ok(())
@@ -284,8 +308,10 @@ fn send_all(rpc: &Rpc, raw: &[Bytes], batch: usize) -> Result<(), BenchError> {
 fn wait_for_nonces(rpc: &Rpc, senders: &[Address], targets: &[u64]) -> Result<(), BenchError> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let nonces = rpc.batch("eth_getTransactionCount", senders.iter().map(|s| json!([s, "latest"])))?;
-        let done = nonces.iter().zip(targets).all(|(nonce, target)| quantity(&nonce["result"]) >= *target);
+        let nonces =
+            rpc.batch("eth_getTransactionCount", senders.iter().map(|s| json!([s, "latest"])))?;
+        let done =
+            nonces.iter().zip(targets).all(|(nonce, target)| quantity(&nonce["result"]) >= *target);
         if done {
             return Ok(());
         }

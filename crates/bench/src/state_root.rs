@@ -5,7 +5,9 @@
 use crate::BenchError;
 use alloy_primitives::{Address, U256, keccak256};
 use std::{sync::Arc, time::Instant};
-use tephra_chain::{BlockState, CachedNodes, DevOverrides, NodeCache, StateDb, compute_state_changes};
+use tephra_chain::{
+    BlockState, CachedNodes, DevOverrides, NodeCache, StateDb, compute_state_changes,
+};
 use tephra_storage::Store;
 use tephra_trie::EMPTY_ROOT_HASH;
 
@@ -38,7 +40,11 @@ fn address(i: usize) -> Address {
 /// Builds a state of `accounts` funded accounts, then `rounds` times changes the balance of
 /// `touched` of them and times the new state root (the changes are committed between rounds,
 /// as blocks would be).
-pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result<StateRootReport, BenchError> {
+pub fn state_root_cost(
+    accounts: usize,
+    touched: usize,
+    rounds: usize,
+) -> Result<StateRootReport, BenchError> {
     let dir = tempfile::tempdir().map_err(|err| BenchError::Node(err.to_string()))?;
     let store = Store::open(&dir.path().join("state.redb"))?;
     let cache = NodeCache::new(2_000_000);
@@ -48,7 +54,8 @@ pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result
     for (slice, start) in (0..accounts).step_by(100_000).enumerate() {
         let mut overrides = DevOverrides::default();
         for i in start..(start + 100_000).min(accounts) {
-            overrides.accounts.entry(address(i)).or_default().balance = Some(U256::from(1_000_000u64 + i as u64));
+            overrides.accounts.entry(address(i)).or_default().balance =
+                Some(U256::from(1_000_000u64 + i as u64));
         }
         root = commit(&store, &cache, slice as u64, root, &overrides)?;
     }
@@ -65,22 +72,32 @@ pub fn state_root_cost(accounts: usize, touched: usize, rounds: usize) -> Result
         state.apply_overrides(&overrides)?;
         let timer = Instant::now();
         let nodes = CachedNodes { reader: &reader, cache: &cache };
-        let (new_root, _) = compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
+        let (new_root, _) =
+            compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
         samples.push(timer.elapsed().as_secs_f64());
         root = commit(&store, &cache, 1_000 + round as u64, root, &overrides)?;
         if root != new_root {
-            return Err(BenchError::Node(format!("measured root {new_root} differs from committed {root}")));
+            return Err(BenchError::Node(format!(
+                "measured root {new_root} differs from committed {root}"
+            )));
         }
     }
     Ok(StateRootReport { accounts, touched, build_seconds, samples })
 }
 
-fn commit(store: &Store, cache: &NodeCache, block: u64, root: alloy_primitives::B256, overrides: &DevOverrides) -> Result<alloy_primitives::B256, BenchError> {
+fn commit(
+    store: &Store,
+    cache: &NodeCache,
+    block: u64,
+    root: alloy_primitives::B256,
+    overrides: &DevOverrides,
+) -> Result<alloy_primitives::B256, BenchError> {
     let reader = Arc::new(store.read()?);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
     let nodes = CachedNodes { reader: &reader, cache };
-    let (root, changes) = compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
+    let (root, changes) =
+        compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
     let writer = store.write()?;
     writer.apply_state(block, &changes.accounts, &changes.slots)?;
     writer.insert_trie_nodes(&changes.trie_nodes)?;
@@ -88,4 +105,3 @@ fn commit(store: &Store, cache: &NodeCache, block: u64, root: alloy_primitives::
     cache.extend(&changes.trie_nodes);
     Ok(root)
 }
-

@@ -16,7 +16,14 @@ pub(crate) const CHAIN_ID: u64 = 31337;
 /// Fee cap high enough for any base fee the runs reach.
 const MAX_FEE: u128 = 100_000_000_000;
 
-pub(crate) fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: U256, input: Bytes, gas: u64) -> Bytes {
+pub(crate) fn sign(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    gas: u64,
+) -> Bytes {
     let mut tx = TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
@@ -35,7 +42,8 @@ pub(crate) fn sign(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: U25
 
 /// The token deployment by `deployer` at nonce 0: the token lands at `deployer.create(0)`.
 pub(crate) fn deploy_token(deployer: &PrivateKeySigner) -> Bytes {
-    let artifact: serde_json::Value = serde_json::from_str(TEST_TOKEN).expect("committed artifact is JSON");
+    let artifact: serde_json::Value =
+        serde_json::from_str(TEST_TOKEN).expect("committed artifact is JSON");
     let code = artifact["bytecode"].as_str().expect("artifact has bytecode");
     let mut input = alloy_primitives::hex::decode(code).expect("bytecode is hex");
     let supply = U256::from(10u64).pow(U256::from(30u64));
@@ -43,7 +51,13 @@ pub(crate) fn deploy_token(deployer: &PrivateKeySigner) -> Bytes {
     sign(deployer, 0, TxKind::Create, U256::ZERO, input.into(), 2_000_000)
 }
 
-pub(crate) fn token_transfer(signer: &PrivateKeySigner, nonce: u64, token: Address, to: Address, amount: U256) -> Bytes {
+pub(crate) fn token_transfer(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    token: Address,
+    to: Address,
+    amount: U256,
+) -> Bytes {
     let mut input = vec![0xa9, 0x05, 0x9c, 0xbb];
     input.extend((to, amount).abi_encode_params());
     sign(signer, nonce, TxKind::Call(token), U256::ZERO, input.into(), 100_000)
@@ -65,7 +79,13 @@ pub(crate) fn build(signers: &[PrivateKeySigner], per_kind: usize) -> Workload {
     let token = deployer.address().create(0);
     let mut setup = vec![deploy_token(deployer)];
     for (i, signer) in signers.iter().enumerate() {
-        setup.push(token_transfer(deployer, 1 + i as u64, token, signer.address(), U256::from(10u64).pow(U256::from(24u64))));
+        setup.push(token_transfer(
+            deployer,
+            1 + i as u64,
+            token,
+            signer.address(),
+            U256::from(10u64).pow(U256::from(24u64)),
+        ));
     }
     let per_sender = (2 * per_kind).div_ceil(signers.len());
     let first_nonce = |i: usize| if i == 0 { 1 + signers.len() as u64 } else { 0 };
@@ -76,7 +96,9 @@ pub(crate) fn build(signers: &[PrivateKeySigner], per_kind: usize) -> Workload {
             (0..per_sender)
                 .map(|k| {
                     let nonce = first_nonce(i) + k as u64;
-                    let to = Address::from_word(alloy_primitives::keccak256((i as u64, k as u64).abi_encode()));
+                    let to = Address::from_word(alloy_primitives::keccak256(
+                        (i as u64, k as u64).abi_encode(),
+                    ));
                     if k % 2 == 0 {
                         sign(signer, nonce, TxKind::Call(to), U256::from(1), Bytes::new(), 21_000)
                     } else {

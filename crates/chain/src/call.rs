@@ -7,13 +7,13 @@ use crate::{
     state::{BlockState, StateDb},
 };
 use alloy_consensus::Header;
-use alloy_hardforks::EthereumHardforks;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory,
     eth::EthEvmFactory,
     overrides::{OverrideBlockHashes, apply_block_overrides, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
+use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_rpc_types_eth::{
     AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
@@ -291,7 +291,7 @@ impl Chain {
         number: u64,
     ) -> Result<AccessListResult, CallError> {
         let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
-        let initial = request.access_list.clone().unwrap_or_default();
+        let initial = request.access_list.unwrap_or_default();
         let mut inspector = AccessListInspector::new(initial);
         Self::run(&setup, None, &hashes, setup.tx.clone(), &mut inspector)?;
         let access_list = inspector.into_access_list();

@@ -114,7 +114,7 @@ pub fn execute_block<'a>(
         spec.chain_id,
         Some(BlobParams::osaka()),
     );
-    let mut state = BlockState::new(StateDb::head(reader.clone(), None));
+    let mut state = BlockState::new(StateDb::head(reader, None));
     state.apply_overrides(overrides)?;
 
     let mut included = Vec::new();

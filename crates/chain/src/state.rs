@@ -215,10 +215,10 @@ impl<DB: DatabaseRef> BlockState<DB> {
     fn tracked(&mut self, address: Address) -> Result<&mut TrackedAccount, DB::Error> {
         if !self.accounts.contains_key(&address) {
             let mut info = self.base.basic_ref(address)?;
-            if let Some(info) = &mut info {
-                if let Some(code) = info.code.take() {
-                    self.codes.insert(info.code_hash, code);
-                }
+            if let Some(info) = &mut info
+                && let Some(code) = info.code.take()
+            {
+                self.codes.insert(info.code_hash, code);
             }
             self.accounts.insert(
                 address,
@@ -356,10 +356,10 @@ impl<DB: DatabaseRef> DatabaseCommit for BlockState<DB> {
                 continue;
             }
             let mut info = account.info;
-            if let Some(code) = info.code.take() {
-                if info.code_hash != KECCAK_EMPTY {
-                    self.codes.insert(info.code_hash, code);
-                }
+            if let Some(code) = info.code.take()
+                && info.code_hash != KECCAK_EMPTY
+            {
+                self.codes.insert(info.code_hash, code);
             }
             tracked.current = Some(info);
         }

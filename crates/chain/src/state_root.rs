@@ -11,9 +11,9 @@ use crate::{
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use parking_lot::Mutex;
-use std::sync::Arc;
 use rayon::prelude::*;
 use revm::bytecode::Bytecode;
+use std::sync::Arc;
 use tephra_storage::{AccountChange, SlotChange, StoreReader};
 
 use tephra_trie::{NodeStore, Trie, TrieError};
@@ -153,10 +153,8 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
         if let Some(after) = &outcome.change.after {
             let deployed =
                 outcome.change.before.as_ref().map(|b| b.code_hash) != Some(after.code_hash);
-            if deployed {
-                if let Some(code) = codes.get(&after.code_hash) {
-                    changes.codes.push((after.code_hash, code.original_bytes()));
-                }
+            if deployed && let Some(code) = codes.get(&after.code_hash) {
+                changes.codes.push((after.code_hash, code.original_bytes()));
             }
         }
         changes.slots.extend(outcome.slots);

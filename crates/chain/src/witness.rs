@@ -122,7 +122,8 @@ impl Chain {
         let reader = self.reader()?;
         let (_, state) = self.replay(&reader, number, usize::MAX, true)?;
         let parent = header(&reader, number - 1)?;
-        let recorder = RecordingNodes::new(CachedNodes { reader: &reader, cache: self.node_cache() });
+        let recorder =
+            RecordingNodes::new(CachedNodes { reader: &reader, cache: self.node_cache() });
         // Paths of everything read, against the parent's tries.
         let mut keys = Vec::new();
         for (address, tracked) in state.accounts() {

@@ -239,8 +239,7 @@ fn history_proofs_unwind_and_reopen() {
         let header = reader.header(number).unwrap().unwrap();
         for address in [sender, recipient] {
             let response = f.chain.proof(address, vec![], number).unwrap();
-            let expected =
-                reader.account_at(&address, number).unwrap().map(|a| alloy_rlp::encode(a));
+            let expected = reader.account_at(&address, number).unwrap().map(alloy_rlp::encode);
             verify_proof(
                 header.state_root,
                 Nibbles::unpack(keccak256(address)),

@@ -327,10 +327,11 @@ impl Node {
     }
 
     fn run_sequencer(&self, woken: mpsc::Receiver<()>) {
-        let mut deadline = Instant::now() + match self.config.block_time {
-            BlockTime::Interval(interval) => interval,
-            BlockTime::Auto => Duration::ZERO,
-        };
+        let mut deadline = Instant::now()
+            + match self.config.block_time {
+                BlockTime::Interval(interval) => interval,
+                BlockTime::Auto => Duration::ZERO,
+            };
         while !self.stopping.load(Ordering::SeqCst) {
             match self.config.block_time {
                 BlockTime::Auto => {

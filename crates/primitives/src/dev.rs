@@ -100,8 +100,8 @@ mod tests {
         assert_eq!(accounts[1].address(), address!("70997970C51812dc3A010C7d01b50e0d17dc79C8"));
         assert_eq!(accounts[9].address(), address!("a0Ee7A142d267C1f36714E4a8F75612F20a79720"));
         assert_eq!(
-            accounts[0].credential().to_bytes().as_slice(),
-            alloy_primitives::hex!(
+            accounts[0].to_bytes(),
+            alloy_primitives::b256!(
                 "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
             )
         );

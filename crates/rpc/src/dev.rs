@@ -98,8 +98,8 @@ fn anvil_mine(ctx: &RpcContext, args: &mut Args) -> EthResult<()> {
 fn mine_blocks(ctx: &RpcContext, blocks: u64, interval: Option<u64>) -> EthResult<()> {
     for _ in 0..blocks {
         // As anvil: each block is `interval` seconds after the previous one.
-        let timestamp =
-            interval.map(|interval| ctx.node.chain().head().header.timestamp.saturating_add(interval));
+        let timestamp = interval
+            .map(|interval| ctx.node.chain().head().header.timestamp.saturating_add(interval));
         ctx.node.mine(timestamp)?;
     }
     Ok(())

@@ -639,7 +639,10 @@ fn bad_transactions_in_a_batch_do_not_block_others() {
     assert!(outcome[0].is_ok());
     assert!(outcome[1].as_ref().is_err_and(|e| e.starts_with("insufficient funds")));
     assert!(outcome[2].is_ok());
-    assert_eq!(outcome[3], Err("invalid sender: invalid chain id for signer: have 1 want 31337".into()));
+    assert_eq!(
+        outcome[3],
+        Err("invalid sender: invalid chain id for signer: have 1 want 31337".into())
+    );
     assert!(outcome[4].is_ok());
     assert_eq!(pool.pending_len(), 3);
     assert_eq!(pool.best_transactions(BASE_FEE).count(), 3);
