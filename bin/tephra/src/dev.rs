@@ -75,6 +75,7 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
         _ = terminate.recv() => info!(target: "tephra::dev", "terminated, stopping"),
     }
     server.stop();
+    server.stopped().await;
     node.stop();
     tokio::task::spawn_blocking(move || sequencer.join()).await?.ok();
     info!(target: "tephra::dev", head = node.chain().head().header.number, "stopped cleanly");

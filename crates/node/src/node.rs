@@ -228,6 +228,13 @@ impl Node {
         results.into_iter().map(|result| result.map(|added| added.hash)).collect()
     }
 
+    /// Tells the pool that these accounts' nonces or balances changed outside a block (dev
+    /// state edits), so that their transactions are re-sorted into pending and queued.
+    pub fn refresh_pool_accounts(&self, accounts: &[Address]) -> Result<(), NodeError> {
+        self.pool.refresh_accounts(accounts, &self.pool_state()?);
+        Ok(())
+    }
+
     fn pool_state(&self) -> Result<PoolState, NodeError> {
         let reader = self.chain.reader()?;
         Ok(PoolState(StateDb::head(reader, Some(self.chain.overrides()))))

@@ -11,10 +11,7 @@ use crate::{
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::core::RegisterMethodError;
-use revm::DatabaseRef;
 use serde::Deserialize;
-use tephra_chain::StateDb;
-use tephra_txpool::{StateError, StateView};
 
 /// Registers the methods of this module and their aliases.
 pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
@@ -130,20 +127,7 @@ fn evm_mine(ctx: &RpcContext, args: &mut Args) -> EthResult<&'static str> {
 
 /// Tells the pool that `address`'s nonce or balance may have changed outside a block.
 fn refresh_pool(ctx: &RpcContext, address: Address) -> EthResult<()> {
-    let reader = ctx.reader()?;
-    let state = ctx.node.chain().state_at(reader, u64::MAX)?;
-    ctx.node.pool().refresh_accounts(&[address], &HeadState(state));
-    Ok(())
-}
-
-/// The head state (with dev overrides) as the pool reads accounts.
-struct HeadState(StateDb);
-
-impl StateView for HeadState {
-    fn account(&self, address: Address) -> Result<(u64, U256), StateError> {
-        let info = self.0.basic_ref(address).map_err(|err| Box::new(err) as StateError)?;
-        Ok(info.map(|info| (info.nonce, info.balance)).unwrap_or_default())
-    }
+    Ok(ctx.node.refresh_pool_accounts(&[address])?)
 }
 
 fn u64_of(value: U256, what: &str) -> EthResult<u64> {
