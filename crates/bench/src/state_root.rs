@@ -47,7 +47,7 @@ pub fn state_root_cost(
 ) -> Result<StateRootReport, BenchError> {
     let dir = tempfile::tempdir().map_err(|err| BenchError::Node(err.to_string()))?;
     let store = Store::open(&dir.path().join("state.redb"))?;
-    let cache = NodeCache::new(2_000_000);
+    let cache = NodeCache::new(1_000_000);
     let mut root = EMPTY_ROOT_HASH;
     let started = Instant::now();
     // Build the state in slices so that no single transaction holds everything.

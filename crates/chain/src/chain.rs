@@ -39,9 +39,9 @@ pub struct Chain {
     nodes: NodeCache,
 }
 
-/// Trie nodes kept in memory: about 2M nodes (~1 GB at most), enough for every branch node of
-/// a state of several million accounts.
-const NODE_CACHE_CAPACITY: usize = 2_000_000;
+/// Trie nodes kept in memory per cache generation: up to 2 x 1M nodes (about 1 GB at most),
+/// enough for every branch node of a state of several million accounts.
+const NODE_CACHE_CAPACITY: usize = 1_000_000;
 
 impl Chain {
     /// Opens the chain in `store`, writing `genesis` first if the store is empty.

@@ -44,28 +44,62 @@ impl NodeStore for StoreNodes<'_> {
 /// Trie nodes kept in memory in front of the store. Nodes are addressed by their hash and
 /// never change, so a cached node is never stale, across blocks and unwinds alike. The upper
 /// levels of the tries are read by every block; keeping them here saves most store reads of
-/// a state-root update. Bounded: when full it starts over.
+/// a state-root update.
+///
+/// Bounded with two generations, an approximation of least-recently-used: new and read nodes
+/// go to the young generation; when it is full it becomes the old one (the previous old one is
+/// dropped), and a node found in the old generation moves back to the young one. Nodes every
+/// block reads never age out.
 #[derive(Debug)]
 pub struct NodeCache {
-    nodes: parking_lot::RwLock<HashMap<B256, Arc<[u8]>>>,
+    generations: parking_lot::RwLock<Generations>,
+    /// Nodes per generation.
     capacity: usize,
 }
 
+#[derive(Debug, Default)]
+struct Generations {
+    young: HashMap<B256, Arc<[u8]>>,
+    old: HashMap<B256, Arc<[u8]>>,
+}
+
+impl Generations {
+    fn insert(&mut self, hash: B256, node: Arc<[u8]>, capacity: usize) {
+        if self.young.len() >= capacity {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(hash, node);
+    }
+}
+
 impl NodeCache {
-    /// A cache of at most `capacity` nodes.
+    /// A cache of at most `2 * capacity` nodes.
     pub fn new(capacity: usize) -> Self {
-        Self { nodes: Default::default(), capacity }
+        Self { generations: Default::default(), capacity }
     }
 
     /// Adds nodes (a block's new nodes: the next block reads its upper levels first).
     pub fn extend<'a>(&self, nodes: impl IntoIterator<Item = &'a (B256, Vec<u8>)>) {
-        let mut cache = self.nodes.write();
+        let mut generations = self.generations.write();
         for (hash, node) in nodes {
-            if cache.len() >= self.capacity {
-                cache.clear();
-            }
-            cache.insert(*hash, Arc::from(node.as_slice()));
+            generations.insert(*hash, Arc::from(node.as_slice()), self.capacity);
         }
+    }
+
+    fn get(&self, hash: &B256) -> Option<Arc<[u8]>> {
+        {
+            let generations = self.generations.read();
+            if let Some(node) = generations.young.get(hash) {
+                return Some(node.clone());
+            }
+            if !generations.old.contains_key(hash) {
+                return None;
+            }
+        }
+        let mut generations = self.generations.write();
+        let node = generations.old.remove(hash)?;
+        generations.insert(*hash, node.clone(), self.capacity);
+        Some(node)
     }
 }
 
@@ -80,16 +114,16 @@ pub struct CachedNodes<'a> {
 
 impl NodeStore for CachedNodes<'_> {
     fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
-        if let Some(node) = self.cache.nodes.read().get(hash) {
+        if let Some(node) = self.cache.get(hash) {
             return Ok(Some(node.to_vec()));
         }
         let node = StoreNodes(self.reader).node(hash)?;
         if let Some(node) = &node {
-            let mut cache = self.cache.nodes.write();
-            if cache.len() >= self.cache.capacity {
-                cache.clear();
-            }
-            cache.insert(*hash, Arc::from(node.as_slice()));
+            self.cache.generations.write().insert(
+                *hash,
+                Arc::from(node.as_slice()),
+                self.cache.capacity,
+            );
         }
         Ok(node)
     }
@@ -236,4 +270,27 @@ fn account_outcome<S: NodeStore>(
         code_hash: info.code_hash,
     });
     Ok(AccountOutcome { change: AccountChange { address, before, after }, slots, nodes: new_nodes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(i: u8) -> (B256, Vec<u8>) {
+        (B256::repeat_byte(i), vec![i; 40])
+    }
+
+    #[test]
+    fn node_cache_keeps_what_is_read_and_forgets_the_rest() {
+        let cache = NodeCache::new(2);
+        cache.extend(&[node(1), node(2)]);
+        // The young generation is full: 3 starts a new one, 1 and 2 become old.
+        cache.extend(&[node(3)]);
+        assert_eq!(cache.get(&B256::repeat_byte(1)).as_deref(), Some(&[1u8; 40][..]));
+        // 1 was promoted (young: 3, 1); 4 ages them, dropping 2 which nobody read.
+        cache.extend(&[node(4)]);
+        assert!(cache.get(&B256::repeat_byte(2)).is_none());
+        assert!(cache.get(&B256::repeat_byte(1)).is_some());
+        assert!(cache.get(&B256::repeat_byte(4)).is_some());
+    }
 }
