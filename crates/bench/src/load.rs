@@ -147,14 +147,15 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
                 prevrandao: keccak256(head.hash),
                 gas_limit: config.gas_limit,
             };
-            let (block, applied) = chain.build_block(
+            let (executed, applied) = chain.build_block(
                 &attributes,
                 pending.iter().map(|tx| tx.recovered().as_recovered_ref()),
             )?;
-            if block.transactions.is_empty() {
-                return Err(BenchError::Node(format!("ceiling: {:?}", block.skipped.first())));
+            if executed.block.transactions.is_empty() {
+                return Err(BenchError::Node(format!("ceiling: {:?}", executed.skipped.first())));
             }
-            chain.commit_block(&block, &applied)?;
+            chain.commit_block(&executed, &applied)?;
+            let block = &executed.block;
             txs += block.transactions.len();
             gas += block.header.gas_used;
             let included: std::collections::HashSet<B256> =

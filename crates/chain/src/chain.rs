@@ -155,9 +155,10 @@ impl Chain {
     /// `applied` are the overrides it was built with: they are cleared unless edited since.
     pub fn commit_block(
         &self,
-        block: &ExecutedBlock,
+        executed: &ExecutedBlock,
         applied: &Arc<DevOverrides>,
     ) -> Result<(), ChainError> {
+        let block = &executed.block;
         let head = self.head();
         if block.header.parent_hash != head.hash {
             return Err(ChainError::Execution(format!(
@@ -174,7 +175,7 @@ impl Chain {
             &block.senders,
             &block.receipts,
         )?;
-        let changes = &block.changes;
+        let changes = &executed.changes;
         writer.apply_state(block.header.number, &changes.accounts, &changes.slots)?;
         for (hash, code) in &changes.codes {
             writer.insert_code(hash, code)?;

@@ -48,9 +48,9 @@ pub enum Skipped {
     NoRoom(B256),
 }
 
-/// A block executed and sealed but not yet committed.
+/// A sealed block: its header and hash, and its transactions with their senders and receipts.
 #[derive(Debug, Clone)]
-pub struct ExecutedBlock {
+pub struct SealedBlock {
     /// The header.
     pub header: Header,
     /// `keccak256(rlp(header))`.
@@ -63,6 +63,13 @@ pub struct ExecutedBlock {
     pub senders: Vec<Address>,
     /// Their receipts.
     pub receipts: Vec<ReceiptEnvelope>,
+}
+
+/// A block executed and sealed but not yet committed.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    /// The block.
+    pub block: SealedBlock,
     /// Transactions offered but not included.
     pub skipped: Vec<Skipped>,
     /// State writes.
@@ -203,12 +210,14 @@ pub fn execute_block<'a>(
         slot_number: None,
     };
     Ok(ExecutedBlock {
-        hash: header.hash_slow(),
-        header,
-        transactions,
-        tx_hashes,
-        senders,
-        receipts,
+        block: SealedBlock {
+            hash: header.hash_slow(),
+            header,
+            transactions,
+            tx_hashes,
+            senders,
+            receipts,
+        },
         skipped,
         changes,
     })

@@ -17,7 +17,9 @@ mod witness;
 pub use call::{CallError, geth_message};
 pub use chain::{Chain, SealedHeader};
 pub use error::ChainError;
-pub use execute::{BlockAttributes, ExecutedBlock, Skipped, evm_env, execute_block, next_base_fee};
+pub use execute::{
+    BlockAttributes, ExecutedBlock, SealedBlock, Skipped, evm_env, execute_block, next_base_fee,
+};
 pub use spec::ChainSpec;
 pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};
 pub use state_root::{

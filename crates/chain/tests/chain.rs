@@ -166,13 +166,13 @@ fn blocks_have_the_state_root_a_full_recomputation_gives() {
         &f.chain,
         &[transfer(&f.signers[0], 0, recipient, 1_000), transfer(&f.signers[1], 0, recipient, 5)],
     );
-    assert_eq!(block.transactions.len(), 2);
-    assert_eq!(block.header.state_root, full_state_root(&f.chain, &addresses));
+    assert_eq!(block.block.transactions.len(), 2);
+    assert_eq!(block.block.header.state_root, full_state_root(&f.chain, &addresses));
 
     let contract = f.signers[2].address().create(0);
     addresses.push(contract);
     let block = mine(&f.chain, &[deploy_store(&f.signers[2], 0)]);
-    assert!(block.receipts[0].status(), "deployment succeeds");
+    assert!(block.block.receipts[0].status(), "deployment succeeds");
     let block = mine(
         &f.chain,
         &[
@@ -192,13 +192,13 @@ fn blocks_have_the_state_root_a_full_recomputation_gives() {
             ),
         ],
     );
-    assert_eq!(block.header.state_root, full_state_root(&f.chain, &addresses));
+    assert_eq!(block.block.header.state_root, full_state_root(&f.chain, &addresses));
     // Clearing a slot deletes its leaf.
     let block = mine(
         &f.chain,
         &[call_store(&f.signers[2], 2, contract, B256::ZERO, B256::with_last_byte(1))],
     );
-    assert_eq!(block.header.state_root, full_state_root(&f.chain, &addresses));
+    assert_eq!(block.block.header.state_root, full_state_root(&f.chain, &addresses));
     let reader = f.chain.reader().unwrap();
     assert_eq!(reader.storage(&contract, &B256::with_last_byte(2)).unwrap(), U256::from(9));
     assert_eq!(reader.storage(&contract, &B256::with_last_byte(1)).unwrap(), U256::ZERO);
@@ -216,7 +216,7 @@ fn invalid_transactions_are_skipped_and_do_not_block_others() {
             transfer(&f.signers[1], 0, recipient, 1),
         ],
     );
-    assert_eq!(block.transactions.len(), 1);
+    assert_eq!(block.block.transactions.len(), 1);
     assert!(
         matches!(block.skipped.as_slice(), [tephra_chain::Skipped::Invalid(_, reason)] if reason.contains("nonce"))
     );
@@ -255,8 +255,8 @@ fn history_proofs_unwind_and_reopen() {
     let reader = f.chain.reader().unwrap();
     assert_eq!(f.chain.head().header.number, 1);
     assert_eq!(reader.account(&recipient).unwrap().unwrap().balance, U256::from(1_000));
-    assert_eq!(reader.block_number(&second.hash).unwrap(), None);
-    assert_eq!(reader.tx_location(&second.tx_hashes[0]).unwrap(), None);
+    assert_eq!(reader.block_number(&second.block.hash).unwrap(), None);
+    assert_eq!(reader.tx_location(&second.block.tx_hashes[0]).unwrap(), None);
 
     // Reopening the store resumes at the committed head.
     let head = f.chain.head();
@@ -310,7 +310,7 @@ fn dev_overrides_enter_the_next_block() {
         o.storage.insert((target, B256::with_last_byte(5)), U256::from(9));
     });
     let block = mine(&f.chain, &[call_store(&f.signers[0], 0, target, B256::ZERO, B256::ZERO)]);
-    assert!(block.receipts[0].status());
+    assert!(block.block.receipts[0].status());
     let reader = f.chain.reader().unwrap();
     let account = reader.account(&target).unwrap().expect("the patched account exists");
     assert_eq!(account.code_hash, keccak256(&code));

@@ -1,6 +1,5 @@
 use crate::{BlockTime, Metrics, NodeConfig};
-use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
-use alloy_primitives::{Address, B256, TxHash, U256};
+use alloy_primitives::{Address, TxHash, U256};
 use alloy_signer_local::{LocalSignerError, PrivateKeySigner};
 use parking_lot::Mutex;
 use revm::DatabaseRef;
@@ -54,21 +53,7 @@ pub enum NodeError {
 }
 
 /// A block the sequencer sealed and committed, as subscribers see it.
-#[derive(Debug, Clone)]
-pub struct MinedBlock {
-    /// The header.
-    pub header: Header,
-    /// Its hash.
-    pub hash: B256,
-    /// Its transactions.
-    pub transactions: Vec<TxEnvelope>,
-    /// Their hashes.
-    pub tx_hashes: Vec<B256>,
-    /// Their senders.
-    pub senders: Vec<Address>,
-    /// Their receipts.
-    pub receipts: Vec<ReceiptEnvelope>,
-}
+pub type MinedBlock = tephra_chain::SealedBlock;
 
 /// Controls of block time (`evm_increaseTime`, `evm_setNextBlockTimestamp`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -406,15 +391,15 @@ impl Node {
             prevrandao: alloy_primitives::keccak256(head.hash),
             gas_limit,
         };
-        let (block, applied) = self.chain.build_block(
+        let (executed, applied) = self.chain.build_block(
             &attributes,
             candidates.iter().map(|tx| tx.recovered().as_recovered_ref()),
         )?;
         let built = started.elapsed();
-        self.chain.commit_block(&block, &applied)?;
+        self.chain.commit_block(&executed, &applied)?;
         let committed = started.elapsed() - built;
 
-        let invalid: Vec<TxHash> = block
+        let invalid: Vec<TxHash> = executed
             .skipped
             .iter()
             .filter_map(|skipped| match skipped {
@@ -426,6 +411,7 @@ impl Node {
             })
             .collect();
         self.pool.remove_invalid(&invalid);
+        let block = executed.block;
         let mined: Vec<(Address, u64, TxHash)> = block
             .transactions
             .iter()
@@ -452,14 +438,7 @@ impl Node {
             commit_ms = committed.as_secs_f64() * 1e3,
             "sealed block"
         );
-        let mined = Arc::new(MinedBlock {
-            header: block.header,
-            hash: block.hash,
-            transactions: block.transactions,
-            tx_hashes: block.tx_hashes,
-            senders: block.senders,
-            receipts: block.receipts,
-        });
+        let mined = Arc::new(block);
         let _ = self.blocks.send(mined.clone());
         Ok(mined)
     }
