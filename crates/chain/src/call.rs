@@ -185,13 +185,7 @@ impl Chain {
     where
         I: for<'a> Inspector<<EthEvmFactory as EvmFactory>::Context<&'a mut BlockState<StateDb>>>,
     {
-        let mut db = BlockState::new(setup.state.clone());
-        if let Some(overrides) = state_overrides {
-            apply_state_overrides(overrides.clone(), &mut db).map_err(|err| match err {
-                alloy_evm::overrides::StateOverrideError::Database(err) => CallError::Chain(err),
-                other => CallError::Invalid(other.to_string()),
-            })?;
-        }
+        let mut db = overridden(setup, state_overrides)?;
         db.insert_block_hashes(hashes.clone());
         let mut evm = EthEvmFactory::default().create_evm_with_inspector(
             &mut db,
@@ -238,10 +232,7 @@ impl Chain {
         }
         if setup.tx.gas_price > 0 {
             let balance = {
-                let mut db = BlockState::new(setup.state.clone());
-                if let Some(overrides) = &state {
-                    let _ = apply_state_overrides(overrides.clone(), &mut db);
-                }
+                let mut db = overridden(&setup, state.as_ref())?;
                 revm::Database::basic(&mut db, setup.tx.caller)?
                     .map(|a| a.balance)
                     .unwrap_or_default()
@@ -353,6 +344,21 @@ impl Chain {
             Ok(evm.transact(tx_env.clone()).map_err(evm_failure)?.result)
         })
     }
+}
+
+/// The call's state with the request's state overrides applied.
+fn overridden(
+    setup: &CallSetup,
+    overrides: Option<&StateOverride>,
+) -> Result<BlockState<StateDb>, CallError> {
+    let mut db = BlockState::new(setup.state.clone());
+    if let Some(overrides) = overrides {
+        apply_state_overrides(overrides.clone(), &mut db).map_err(|err| match err {
+            alloy_evm::overrides::StateOverrideError::Database(err) => CallError::Chain(err),
+            other => CallError::Invalid(other.to_string()),
+        })?;
+    }
+    Ok(db)
 }
 
 /// Runs `execute` under the tracer `opts` selects and shapes its output as geth does.

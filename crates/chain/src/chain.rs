@@ -228,7 +228,8 @@ fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, Chain
             alloc.storage.insert((*address, *slot), U256::from_be_bytes(value.0));
         }
     }
-    let mut state = BlockState::new(StateDb::head(Arc::new(store.read()?), None));
+    let reader = Arc::new(reader);
+    let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(&alloc)?;
     let (state_root, changes) = compute_state_changes(
         state.base(),

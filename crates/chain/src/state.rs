@@ -41,19 +41,30 @@ impl DevOverrides {
     }
 
     fn patch(&self, address: &Address, info: Option<AccountInfo>) -> Option<AccountInfo> {
-        let Some(patch) = self.accounts.get(address) else { return info };
+        match self.accounts.get(address) {
+            Some(patch) => Some(patch.apply(info)),
+            None => info,
+        }
+    }
+}
+
+impl AccountPatch {
+    /// The account with this patch applied (a missing account is created). Patched code is
+    /// carried in the returned info, so readers never look it up by hash.
+    pub fn apply(&self, info: Option<AccountInfo>) -> AccountInfo {
         let mut info = info.unwrap_or_default();
-        if let Some(balance) = patch.balance {
+        if let Some(balance) = self.balance {
             info.balance = balance;
         }
-        if let Some(nonce) = patch.nonce {
+        if let Some(nonce) = self.nonce {
             info.nonce = nonce;
         }
-        if let Some(code) = &patch.code {
+        if let Some(code) = &self.code {
             info.code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(code) };
+            // `AccountInfo::default()` carries empty code: replace it, or revm runs that.
             info.code = Some(Bytecode::new_raw(code.clone()));
         }
-        Some(info)
+        info
     }
 }
 
@@ -116,12 +127,7 @@ impl DatabaseRef for StateDb {
         if code_hash == KECCAK_EMPTY {
             return Ok(Bytecode::default());
         }
-        if let Some(overrides) = &self.overrides {
-            let patched = overrides.accounts.values().filter_map(|patch| patch.code.as_ref());
-            if let Some(code) = patched.into_iter().find(|code| keccak256(code) == code_hash) {
-                return Ok(Bytecode::new_raw(code.clone()));
-            }
-        }
+        // Patched code never gets here: `basic_ref` returns it with the account.
         let code = self.reader.code(&code_hash)?.ok_or(ChainError::MissingCode(code_hash))?;
         Ok(Bytecode::new_raw(code))
     }
@@ -259,20 +265,8 @@ impl<DB: DatabaseRef> BlockState<DB> {
     pub fn apply_overrides(&mut self, overrides: &DevOverrides) -> Result<(), DB::Error> {
         for (address, patch) in &overrides.accounts {
             let account = self.tracked(*address)?;
-            let mut info = account.current.clone().unwrap_or_default();
-            if let Some(balance) = patch.balance {
-                info.balance = balance;
-            }
-            if let Some(nonce) = patch.nonce {
-                info.nonce = nonce;
-            }
-            let code = patch.code.as_ref().map(|code| {
-                let bytecode = Bytecode::new_raw(code.clone());
-                info.code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(code) };
-                // `AccountInfo::default()` carries empty code: replace it, or revm runs that.
-                info.code = Some(bytecode.clone());
-                (info.code_hash, bytecode)
-            });
+            let info = patch.apply(account.current.take());
+            let code = patch.code.as_ref().and_then(|_| Some((info.code_hash, info.code.clone()?)));
             account.current = Some(info);
             if let Some((hash, code)) = code {
                 self.codes.insert(hash, code);

@@ -50,7 +50,11 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let (address, block) = (args.req::<Address>()?, args.opt::<BlockId>()?);
         let state = state_at(ctx, block)?;
         let Some(info) = state.basic_ref(address)? else { return Ok(Bytes::new()) };
-        Ok(state.code_by_hash_ref(info.code_hash)?.original_bytes())
+        let code = match info.code {
+            Some(code) => code,
+            None => state.code_by_hash_ref(info.code_hash)?,
+        };
+        Ok(code.original_bytes())
     })?;
     blocking(module, "eth_getStorageAt", |ctx, args| {
         let address = args.req::<Address>()?;
