@@ -10,6 +10,6 @@ mod metrics;
 mod node;
 
 pub use config::{BlockTime, NodeConfig};
-pub use metrics::Metrics;
+use metrics::Metrics;
 pub use node::{MinedBlock, Node, NodeError, Snapshot};
 pub use tephra_primitives::dev::DEV_MNEMONIC;

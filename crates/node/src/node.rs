@@ -7,7 +7,7 @@ use std::{
     collections::BTreeMap,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         mpsc,
     },
     thread,
@@ -92,7 +92,7 @@ pub struct Node {
     woken: Mutex<Option<mpsc::Receiver<()>>>,
     blocks: broadcast::Sender<Arc<MinedBlock>>,
     snapshots: Mutex<BTreeMap<u64, Snapshot>>,
-    next_snapshot: Mutex<u64>,
+    next_snapshot: AtomicU64,
     metrics: Metrics,
     stopping: AtomicBool,
     _tempdir: Option<tempfile::TempDir>,
@@ -155,7 +155,7 @@ impl Node {
             woken: Mutex::new(Some(woken)),
             blocks: broadcast::channel(1024).0,
             snapshots: Mutex::default(),
-            next_snapshot: Mutex::default(),
+            next_snapshot: AtomicU64::new(0),
             metrics,
             stopping: AtomicBool::new(false),
             _tempdir: tempdir,
@@ -182,11 +182,11 @@ impl Node {
         &self.signers
     }
 
-    /// The node's metrics.
-    pub fn metrics(&self) -> &Metrics {
+    /// The node's metrics in Prometheus' text format, with the pool gauges read now.
+    pub fn render_metrics(&self) -> String {
         self.metrics.txpool_pending.set(self.pool.pending_len() as i64);
         self.metrics.txpool_queued.set(self.pool.queued_len() as i64);
-        &self.metrics
+        self.metrics.render()
     }
 
     /// Blocks as they are committed.
@@ -266,9 +266,7 @@ impl Node {
             overrides: self.chain.overrides(),
             clock: *clock,
         };
-        let mut next = self.next_snapshot.lock();
-        let id = *next;
-        *next += 1;
+        let id = self.next_snapshot.fetch_add(1, Ordering::Relaxed);
         self.snapshots.lock().insert(id, snapshot);
         id
     }

@@ -74,7 +74,7 @@ where
         if request.method() == Method::GET && !is_upgrade_request(&request) {
             match request.uri().path() {
                 "/metrics" => {
-                    let text = self.node.metrics().render();
+                    let text = self.node.render_metrics();
                     return ready(plain(
                         StatusCode::OK,
                         "text/plain; version=0.0.4; charset=utf-8",
