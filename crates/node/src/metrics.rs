@@ -6,24 +6,24 @@ use prometheus_client::{
 
 /// The node's Prometheus metrics, served as text on `/metrics`.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     /// Blocks sealed.
-    pub blocks: Counter,
+    pub(crate) blocks: Counter,
     /// Transactions included in blocks.
-    pub transactions: Counter,
+    pub(crate) transactions: Counter,
     /// Gas used by sealed blocks.
-    pub gas: Counter,
+    pub(crate) gas: Counter,
     /// Number of the head block.
-    pub head: Gauge,
+    pub(crate) head: Gauge,
     /// Executable transactions waiting in the pool.
-    pub txpool_pending: Gauge,
+    pub(crate) txpool_pending: Gauge,
     /// Transactions waiting behind a nonce gap.
-    pub txpool_queued: Gauge,
+    pub(crate) txpool_queued: Gauge,
     /// Seconds spent executing a block and computing its roots.
-    pub block_build_seconds: Histogram,
+    pub(crate) block_build_seconds: Histogram,
     /// Seconds spent committing a block to disk.
-    pub block_commit_seconds: Histogram,
+    pub(crate) block_commit_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -77,7 +77,7 @@ impl Default for Metrics {
 
 impl Metrics {
     /// The metrics in Prometheus' text exposition format.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
