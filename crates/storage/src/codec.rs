@@ -33,11 +33,11 @@ impl TxLocation {
 
 /// The accounts and storage slots one block changed: what an unwind must restore.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BlockChanges {
+pub(crate) struct BlockChanges {
     /// Changed accounts.
-    pub accounts: Vec<Address>,
+    pub(crate) accounts: Vec<Address>,
     /// Changed storage slots.
-    pub slots: Vec<(Address, B256)>,
+    pub(crate) slots: Vec<(Address, B256)>,
 }
 
 impl BlockChanges {
