@@ -6,6 +6,12 @@ mod dev;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: the node allocates and frees many small,
+/// short-lived objects per block (trie nodes, receipts, RPC values), where glibc's malloc
+/// spends a large share of a state-root update.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tephra: a modular rollup operating system.
 #[derive(Debug, Parser)]
 #[command(name = "tephra", version, about)]
