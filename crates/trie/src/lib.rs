@@ -26,4 +26,4 @@ pub use alloy_trie::EMPTY_ROOT_HASH;
 pub use error::TrieError;
 pub use proof::proof;
 pub use store::NodeStore;
-pub use trie::{Trie, TrieCommit};
+pub use trie::{Trie, TrieCommit, Unloaded};

@@ -100,6 +100,29 @@ impl Branch {
         result
     }
 
+    /// Runs `change` on each child with the matching item of `work`, children in parallel on
+    /// rayon's pool; returns whether any call reported a change, or the first error.
+    pub(crate) fn par_update_children<W: Send, E: Send>(
+        &mut self,
+        work: [W; 16],
+        change: impl Fn(&mut Slot, W) -> Result<bool, E> + Sync,
+    ) -> Result<bool, E> {
+        let changed = self
+            .children
+            .par_iter_mut()
+            .zip(work)
+            .map(|(child, work)| change(child, work))
+            .try_reduce(|| false, |a, b| Ok(a || b));
+        for nibble in 0..16u8 {
+            if matches!(self.children[usize::from(nibble)], Slot::Empty) {
+                self.mask.unset_bit(nibble);
+            } else {
+                self.mask.set_bit(nibble);
+            }
+        }
+        changed
+    }
+
     /// Takes the child at `nibble` out, leaving the slot empty.
     pub(crate) fn take_child(&mut self, nibble: usize) -> Slot {
         self.update_child(nibble, mem::take)
@@ -263,6 +286,28 @@ impl Node {
 fn decode_at(rlp: &[u8], remaining: usize) -> alloy_rlp::Result<Node> {
     use alloy_rlp::Error::Custom;
 
+    // Branches are most of the nodes an update loads: decode them straight from their items,
+    // without an intermediate list of references.
+    if let Some(items) = branch_items(rlp)? {
+        if remaining == 0 {
+            return Err(Custom("branch below the key length"));
+        }
+        if items[16] != [EMPTY_STRING_CODE] {
+            return Err(Custom("branch with a value"));
+        }
+        let mut branch = Branch::new([]);
+        for (nibble, item) in items[..16].iter().enumerate() {
+            if *item != [EMPTY_STRING_CODE] {
+                let child = decode_child(item, remaining - 1)?;
+                branch.update_child(nibble, |slot| *slot = child);
+            }
+        }
+        if branch.mask().count_bits() < 2 {
+            return Err(Custom("branch with fewer than two children"));
+        }
+        return Ok(Node::Branch(branch));
+    }
+
     let mut buf = rlp;
     let node = TrieNode::decode(&mut buf)?;
     if !buf.is_empty() {
@@ -284,36 +329,54 @@ fn decode_at(rlp: &[u8], remaining: usize) -> alloy_rlp::Result<Node> {
             if ext.key.is_empty() || ext.key.len() >= remaining {
                 return Err(Custom("extension key length out of range"));
             }
-            let child = decode_child(ext.child, remaining - ext.key.len())?;
+            let child = decode_child(&ext.child, remaining - ext.key.len())?;
             if !matches!(child, Slot::Stored(_) | Slot::Clean(Node::Branch(_), _)) {
                 return Err(Custom("extension child is not a branch"));
             }
             Ok(Node::Extension(Box::new(Extension { key: ext.key, child })))
         }
-        TrieNode::Branch(branch) => {
-            if remaining == 0 {
-                return Err(Custom("branch below the key length"));
-            }
-            if branch.state_mask.count_bits() < 2 {
-                return Err(Custom("branch with fewer than two children"));
-            }
-            let mut children = Vec::with_capacity(branch.stack.len());
-            for (nibble, child) in branch.state_mask.iter().zip(branch.stack) {
-                children.push((usize::from(nibble), decode_child(child, remaining - 1)?));
-            }
-            let decoded = Branch::new(children);
-            Ok(Node::Branch(decoded))
-        }
+        TrieNode::Branch(_) => Err(Custom("branch node of the wrong shape")),
     }
 }
 
-/// Decodes a child reference: a hash, or a node embedded in its parent.
-fn decode_child(child: RlpNode, remaining: usize) -> alloy_rlp::Result<Slot> {
+/// The 17 raw items (each with its RLP header) of `rlp` if it is a list of 17 items (a branch
+/// node), `None` if it is a list of another length. Errors on anything that is not one
+/// well-formed list.
+fn branch_items(rlp: &[u8]) -> alloy_rlp::Result<Option<[&[u8]; 17]>> {
+    let mut buf = rlp;
+    let header = alloy_rlp::Header::decode(&mut buf)?;
+    if !header.list {
+        return Err(alloy_rlp::Error::UnexpectedString);
+    }
+    if buf.len() != header.payload_length {
+        return Err(alloy_rlp::Error::Custom("trailing bytes after the node"));
+    }
+    let mut items: [&[u8]; 17] = [&[]; 17];
+    let mut count = 0;
+    while !buf.is_empty() {
+        let start = buf;
+        let item = alloy_rlp::Header::decode(&mut buf)?;
+        if buf.len() < item.payload_length {
+            return Err(alloy_rlp::Error::InputTooShort);
+        }
+        buf = &buf[item.payload_length..];
+        if count == 17 {
+            return Ok(None);
+        }
+        items[count] = &start[..start.len() - buf.len()];
+        count += 1;
+    }
+    Ok((count == 17).then_some(items))
+}
+
+/// Decodes a child reference (an RLP item): a hash, or a node embedded in its parent.
+fn decode_child(child: &[u8], remaining: usize) -> alloy_rlp::Result<Slot> {
     if child.len() == 33 && child[0] == EMPTY_STRING_CODE + 32 {
         return Ok(Slot::Stored(B256::from_slice(&child[1..])));
     }
     if child.len() >= 32 {
         return Err(alloy_rlp::Error::Custom("embedded node of 32 bytes or more"));
     }
-    Ok(Slot::Clean(decode_at(&child, remaining)?, child))
+    let reference = RlpNode::from_raw(child).expect("shorter than 32 bytes");
+    Ok(Slot::Clean(decode_at(child, remaining)?, reference))
 }

@@ -30,7 +30,7 @@ pub fn proof<S: NodeStore + ?Sized>(
     while let Some(hash) = next.take() {
         let rlp = store::load(store, &hash)?;
         let node = Node::decode(&hash, &rlp, path.len())?;
-        proof.push(Bytes::from(rlp));
+        proof.push(rlp);
         // Walk down through the nodes embedded in this one, up to the next stored node.
         let mut current = &node;
         loop {

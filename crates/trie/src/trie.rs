@@ -23,6 +23,17 @@ pub struct Trie<S> {
     root: Slot,
 }
 
+/// Nodes taken out of a trie by [`Trie::unload`]; dropping this frees them.
+pub struct Unloaded {
+    _nodes: Slot,
+}
+
+impl std::fmt::Debug for Unloaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unloaded").finish_non_exhaustive()
+    }
+}
+
 /// The outcome of [`Trie::commit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrieCommit {
@@ -52,6 +63,20 @@ impl<S: NodeStore> Trie<S> {
     /// owns.
     pub const fn store_mut(&mut self) -> &mut S {
         &mut self.store
+    }
+
+    /// Takes the nodes a committed trie holds in memory out of it, to be freed where it costs
+    /// least (freeing the thousands of nodes of a large update takes a while). The trie stays
+    /// open at the same root, as [`Trie::new`] would open it. A trie with changes not committed
+    /// yet is left as it is.
+    pub fn unload(&mut self) -> Unloaded {
+        let stored = match &self.root {
+            Slot::Clean(_, reference) => Slot::Stored(root_hash(reference)),
+            Slot::Empty | Slot::Stored(_) | Slot::Dirty(_) => {
+                return Unloaded { _nodes: Slot::Empty };
+            }
+        };
+        Unloaded { _nodes: mem::replace(&mut self.root, stored) }
     }
 
     /// Closes the trie, returning its store.
@@ -86,16 +111,63 @@ impl<S: NodeStore> Trie<S> {
     /// same key wins; sorted keys walk shared paths while they are hot in cache.
     ///
     /// Changes cost no hashing until [`Trie::commit`], so each costs one walk down its path.
-    /// On error, the changes before the failing one stay applied.
+    /// A large update of a trie whose root is a branch walks the root's subtries in parallel
+    /// on rayon's pool: loading the nodes on the paths, not hashing, is what a state-root
+    /// update of a large trie waits for. On error, some of the changes may stay applied.
     pub fn update<I>(&mut self, changes: I) -> Result<(), TrieError>
     where
         I: IntoIterator<Item = (B256, Option<Vec<u8>>)>,
+        S: Sync,
     {
-        for (key, value) in changes {
-            match value {
-                Some(value) => self.insert(key, value)?,
-                None => self.remove(&key)?,
+        let changes: Vec<_> = changes.into_iter().collect();
+        if changes.len() >= PARALLEL_UPDATE {
+            self.root.resolve(&self.store, KEY_NIBBLES)?;
+        }
+        let branch = match &mut self.root {
+            Slot::Clean(Node::Branch(branch), _) | Slot::Dirty(Node::Branch(branch))
+                if changes.len() >= PARALLEL_UPDATE =>
+            {
+                branch
             }
+            _ => {
+                for (key, value) in changes {
+                    self.insert(key, value.unwrap_or_default())?;
+                }
+                return Ok(());
+            }
+        };
+        let mut groups: [Vec<(Nibbles, Vec<u8>)>; 16] = Default::default();
+        for (key, value) in changes {
+            let (nibble, rest) = split_first(Nibbles::unpack(key));
+            groups[nibble].push((rest, value.unwrap_or_default()));
+        }
+        let store = &self.store;
+        let changed = branch.par_update_children(groups, |child, group| {
+            let mut changed = false;
+            for (path, value) in group {
+                changed |= if value.is_empty() {
+                    remove(child, store, path)?
+                } else {
+                    insert(child, store, path, value)?
+                };
+            }
+            Ok(changed)
+        })?;
+        if !changed {
+            return Ok(());
+        }
+        let mask = branch.mask();
+        match mask.count_bits() {
+            0 => self.root = Slot::Empty,
+            // A branch needs two children: the last one takes its place, nibble included. It
+            // must be loaded to know whether it absorbs the nibble or gets an extension.
+            1 => {
+                let last = mask.get().trailing_zeros() as u8;
+                let mut child = branch.take_child(usize::from(last));
+                child.resolve(store, KEY_NIBBLES - 1)?;
+                self.root = Slot::absorb(Nibbles::from_nibbles_unchecked([last]), child);
+            }
+            _ => self.root.make_dirty(),
         }
         Ok(())
     }
@@ -134,6 +206,12 @@ impl<S> std::fmt::Debug for Trie<S> {
         f.debug_struct("Trie").field("root", &root).finish_non_exhaustive()
     }
 }
+
+/// Nibbles in a key.
+const KEY_NIBBLES: usize = 64;
+
+/// Changes from which [`Trie::update`] walks the root's subtries in parallel.
+const PARALLEL_UPDATE: usize = 64;
 
 /// The root hash of a root node with reference `reference`.
 fn root_hash(reference: &RlpNode) -> B256 {

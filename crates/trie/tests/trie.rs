@@ -295,6 +295,26 @@ fn update_matches_single_changes() {
     assert_eq!(root, reference_root(&expected));
 }
 
+/// A large update (walked in parallel below the root) that leaves the root branch with one
+/// child, then none: the trie stays canonical.
+#[test]
+fn large_update_collapses_the_root() {
+    let model = account_keys(200);
+    let (trie, root) = committed(&model);
+    let store = trie.into_store();
+    let keep = *model.keys().next().unwrap();
+    let mut trie = Trie::new(&store, root);
+    trie.update(model.keys().filter(|k| **k != keep).map(|k| (*k, None))).unwrap();
+    let expected: Model =
+        model.iter().filter(|(k, _)| **k == keep).map(|(k, v)| (*k, v.clone())).collect();
+    assert_eq!(trie.commit().unwrap().root, reference_root(&expected));
+    assert_eq!(trie.get(&keep).unwrap(), model.get(&keep).cloned());
+
+    let mut trie = Trie::new(&store, root);
+    trie.update(model.keys().map(|k| (*k, Some(vec![])))).unwrap();
+    assert_eq!(trie.commit().unwrap().root, EMPTY_ROOT_HASH);
+}
+
 /// Keys that share all but their last nibbles leave leaves, and whole branches, shorter than
 /// 32 bytes, which must be embedded in their parent, not stored.
 #[test]
@@ -393,7 +413,8 @@ struct Round {
 
 fn rounds() -> impl Strategy<Value = Vec<Round>> {
     vec(
-        (vec((any::<Index>(), change()), 0..40), any::<bool>(), any::<bool>())
+        // Up to 96 changes: batches of 64 or more take the parallel path of `update`.
+        (vec((any::<Index>(), change()), 0..96), any::<bool>(), any::<bool>())
             .prop_map(|(changes, batched, reopen)| Round { changes, batched, reopen }),
         1..6,
     )
