@@ -58,7 +58,7 @@ struct StateRootArgs {
     #[arg(long, default_value_t = 1_000)]
     touched: usize,
     /// Measured blocks.
-    #[arg(long, default_value_t = 9)]
+    #[arg(long, default_value_t = 25)]
     rounds: usize,
 }
 
@@ -67,13 +67,18 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
         Bench::Throughput(args) => throughput(args),
         Bench::StateRoot(args) => {
             let report = tephra_bench::state_root_cost(args.accounts, args.touched, args.rounds)?;
+            let median = report.median_ms();
             println!(
-                "state root: {} touched accounts in a state of {}: median {:.2} ms over {} blocks (state built in {:.1} s)",
+                "state root: {} touched accounts in a state of {}: median {median:.2} ms over {} blocks (state built in {:.1} s)",
                 report.touched,
                 report.accounts,
-                report.median_ms(),
                 report.samples.len(),
                 report.build_seconds
+            );
+            println!(
+                "baseline: the final root from scratch (alloy-trie HashBuilder, same run, same root) {:.0} ms; incremental / from scratch {:.4}",
+                report.from_scratch_seconds * 1e3,
+                median / (report.from_scratch_seconds * 1e3)
             );
             Ok(())
         }

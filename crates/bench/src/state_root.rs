@@ -1,12 +1,15 @@
 //! `tephra bench state-root`: the cost of a block's state root in a large state, through the
-//! chain's own path (tracked changes -> storage and account trie updates -> root), on an
-//! in-memory store so that it measures hashing and trie work, not the disk.
+//! chain's own path (tracked changes -> storage and account trie updates -> root) over a redb
+//! store and the node cache the chain uses. The baseline, from the same run, is the root of the
+//! final state computed from scratch with alloy-trie's `HashBuilder`, which must agree.
 
 use crate::BenchError;
-use alloy_primitives::{Address, U256, keccak256};
+use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_trie::{HashBuilder, Nibbles, TrieAccount};
 use std::{sync::Arc, time::Instant};
 use tephra_chain::{
-    BlockState, CachedNodes, DevOverrides, NodeCache, StateDb, compute_state_changes,
+    BlockState, CachedNodes, DevOverrides, NODE_CACHE_CAPACITY, NodeCache, StateDb,
+    compute_state_changes,
 };
 use tephra_storage::Store;
 use tephra_trie::EMPTY_ROOT_HASH;
@@ -22,6 +25,8 @@ pub struct StateRootReport {
     pub build_seconds: f64,
     /// Seconds of each measured root computation.
     pub samples: Vec<f64>,
+    /// Seconds to compute the final state's root from scratch (the baseline).
+    pub from_scratch_seconds: f64,
 }
 
 impl StateRootReport {
@@ -47,7 +52,7 @@ pub fn state_root_cost(
 ) -> Result<StateRootReport, BenchError> {
     let dir = tempfile::tempdir().map_err(|err| BenchError::Node(err.to_string()))?;
     let store = Store::open(&dir.path().join("state.redb"))?;
-    let cache = NodeCache::new(1_000_000);
+    let cache = NodeCache::new(NODE_CACHE_CAPACITY);
     let mut root = EMPTY_ROOT_HASH;
     let started = Instant::now();
     // Build the state in slices so that no single transaction holds everything.
@@ -60,21 +65,23 @@ pub fn state_root_cost(
         root = commit(&store, &cache, slice as u64, root, &overrides)?;
     }
     let build_seconds = started.elapsed().as_secs_f64();
+    let mut balances: Vec<U256> = (0..accounts).map(|i| U256::from(1_000_000 + i)).collect();
     let mut samples = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let mut overrides = DevOverrides::default();
         for k in 0..touched {
             let i = (round * 7919 + k * 997) % accounts;
-            overrides.accounts.entry(address(i)).or_default().balance = Some(U256::from(round + k));
+            balances[i] = U256::from(round + k);
+            overrides.accounts.entry(address(i)).or_default().balance = Some(balances[i]);
         }
         let reader = Arc::new(store.read()?);
         let mut state = BlockState::new(StateDb::head(reader.clone(), None));
         state.apply_overrides(&overrides)?;
         let timer = Instant::now();
         let nodes = CachedNodes { reader: &reader, cache: &cache };
-        let (new_root, _) =
-            compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
+        let (new_root, _) = compute_state_changes(&state, &nodes, root)?;
         samples.push(timer.elapsed().as_secs_f64());
+        eprintln!("^ measured {:?}", timer.elapsed());
         root = commit(&store, &cache, 1_000 + round as u64, root, &overrides)?;
         if root != new_root {
             return Err(BenchError::Node(format!(
@@ -82,22 +89,47 @@ pub fn state_root_cost(
             )));
         }
     }
-    Ok(StateRootReport { accounts, touched, build_seconds, samples })
+    let started = Instant::now();
+    let scratch = from_scratch_root(&balances);
+    let from_scratch_seconds = started.elapsed().as_secs_f64();
+    if scratch != root {
+        return Err(BenchError::Node(format!(
+            "incremental root {root} differs from the root computed from scratch {scratch}"
+        )));
+    }
+    Ok(StateRootReport { accounts, touched, build_seconds, samples, from_scratch_seconds })
+}
+
+/// The state root of accounts `0..balances.len()` (no code, no storage) computed from scratch.
+fn from_scratch_root(balances: &[U256]) -> B256 {
+    let mut leaves: Vec<(B256, Vec<u8>)> = balances
+        .iter()
+        .enumerate()
+        .map(|(i, balance)| {
+            let account = TrieAccount { balance: *balance, ..TrieAccount::default() };
+            (keccak256(address(i)), alloy_rlp::encode(account))
+        })
+        .collect();
+    leaves.sort_unstable_by_key(|(key, _)| *key);
+    let mut builder = HashBuilder::default();
+    for (key, leaf) in &leaves {
+        builder.add_leaf(Nibbles::unpack(key), leaf);
+    }
+    builder.root()
 }
 
 fn commit(
     store: &Store,
     cache: &NodeCache,
     block: u64,
-    root: alloy_primitives::B256,
+    root: B256,
     overrides: &DevOverrides,
-) -> Result<alloy_primitives::B256, BenchError> {
+) -> Result<B256, BenchError> {
     let reader = Arc::new(store.read()?);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
     let nodes = CachedNodes { reader: &reader, cache };
-    let (root, changes) =
-        compute_state_changes(state.base(), &nodes, root, state.accounts(), state.codes())?;
+    let (root, changes) = compute_state_changes(&state, &nodes, root)?;
     let writer = store.write()?;
     writer.apply_state(block, &changes.accounts, &changes.slots)?;
     writer.insert_trie_nodes(&changes.trie_nodes)?;

@@ -23,7 +23,7 @@ use alloy_rpc_types_trace::geth::{
     GethDebugTracingOptions, GethTrace, NoopFrame,
 };
 use revm::{
-    DatabaseRef, Inspector,
+    Inspector,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction},
 };
@@ -56,7 +56,7 @@ impl From<tephra_storage::StoreError> for CallError {
     }
 }
 
-impl<DB: DatabaseRef> OverrideBlockHashes for BlockState<DB> {
+impl OverrideBlockHashes for BlockState {
     fn override_block_hashes(&mut self, block_hashes: BTreeMap<u64, B256>) {
         self.insert_block_hashes(block_hashes);
     }
@@ -183,7 +183,7 @@ impl Chain {
         inspector: I,
     ) -> Result<ExecutionResult, CallError>
     where
-        I: for<'a> Inspector<<EthEvmFactory as EvmFactory>::Context<&'a mut BlockState<StateDb>>>,
+        I: for<'a> Inspector<<EthEvmFactory as EvmFactory>::Context<&'a mut BlockState>>,
     {
         let mut db = overridden(setup, state_overrides)?;
         db.insert_block_hashes(hashes.clone());
@@ -350,7 +350,7 @@ impl Chain {
 fn overridden(
     setup: &CallSetup,
     overrides: Option<&StateOverride>,
-) -> Result<BlockState<StateDb>, CallError> {
+) -> Result<BlockState, CallError> {
     let mut db = BlockState::new(setup.state.clone());
     if let Some(overrides) = overrides {
         apply_state_overrides(overrides.clone(), &mut db).map_err(|err| match err {

@@ -39,9 +39,10 @@ pub struct Chain {
     nodes: NodeCache,
 }
 
-/// Trie nodes kept in memory per cache generation: up to 2 x 1M nodes (about 1 GB at most),
-/// enough for every branch node of a state of several million accounts.
-const NODE_CACHE_CAPACITY: usize = 1_000_000;
+/// Trie nodes kept in memory per cache generation: up to 2 x 2M nodes (about 1 GB at most),
+/// enough for the whole state trie of a million accounts, or for the branch nodes of a state
+/// many times larger.
+pub const NODE_CACHE_CAPACITY: usize = 2_000_000;
 
 impl Chain {
     /// Opens the chain in `store`, writing `genesis` first if the store is empty.
@@ -231,13 +232,8 @@ fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, Chain
     let reader = Arc::new(reader);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(&alloc)?;
-    let (state_root, changes) = compute_state_changes(
-        state.base(),
-        &StoreNodes(&reader),
-        EMPTY_ROOT_HASH,
-        state.accounts(),
-        state.codes(),
-    )?;
+    let (state_root, changes) =
+        compute_state_changes(&state, &StoreNodes(&reader), EMPTY_ROOT_HASH)?;
     let header = Header {
         state_root,
         transactions_root: EMPTY_ROOT_HASH,

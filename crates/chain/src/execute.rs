@@ -170,13 +170,7 @@ pub fn execute_block<'a>(
         result
     };
 
-    let (state_root, changes) = compute_state_changes(
-        state.base(),
-        nodes,
-        parent.state_root,
-        state.accounts(),
-        state.codes(),
-    )?;
+    let (state_root, changes) = compute_state_changes(&state, nodes, parent.state_root)?;
     let receipts = result.receipts;
     let (transactions, (tx_hashes, senders)): (Vec<_>, (Vec<_>, Vec<_>)) =
         included.into_iter().map(|(tx, hash, sender)| (tx, (hash, sender))).unzip();

@@ -15,7 +15,7 @@ mod state_root;
 mod witness;
 
 pub use call::{CallError, geth_message};
-pub use chain::{Chain, SealedHeader};
+pub use chain::{Chain, NODE_CACHE_CAPACITY, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
     BlockAttributes, ExecutedBlock, SealedBlock, Skipped, evm_env, execute_block, next_base_fee,

@@ -3,6 +3,7 @@
 
 use crate::ChainError;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
+use alloy_trie::EMPTY_ROOT_HASH;
 use revm::primitives::KECCAK_EMPTY;
 use revm::{
     Database, DatabaseCommit, DatabaseRef,
@@ -94,6 +95,27 @@ impl StateDb {
         &self.reader
     }
 
+    /// An account as revm reads it (dev overrides applied), with its storage root in the
+    /// store (`EMPTY_ROOT_HASH` for an account the store does not have).
+    pub fn account_and_root(
+        &self,
+        address: Address,
+    ) -> Result<(Option<AccountInfo>, B256), ChainError> {
+        let stored = self.trie_account(&address)?;
+        let root = stored.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+        let info = stored.map(|account| AccountInfo {
+            balance: account.balance,
+            nonce: account.nonce,
+            code_hash: account.code_hash,
+            account_id: None,
+            code: None,
+        });
+        Ok(match &self.overrides {
+            Some(overrides) => (overrides.patch(&address, info), root),
+            None => (info, root),
+        })
+    }
+
     /// An account as the state trie holds it (without dev overrides).
     pub fn trie_account(
         &self,
@@ -110,17 +132,7 @@ impl DatabaseRef for StateDb {
     type Error = ChainError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        let info = self.trie_account(&address)?.map(|account| AccountInfo {
-            balance: account.balance,
-            nonce: account.nonce,
-            code_hash: account.code_hash,
-            account_id: None,
-            code: None,
-        });
-        Ok(match &self.overrides {
-            Some(overrides) => overrides.patch(&address, info),
-            None => info,
-        })
+        Ok(self.account_and_root(address)?.0)
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -153,6 +165,8 @@ impl DatabaseRef for StateDb {
 pub struct TrackedAccount {
     /// Before the block (`None`: did not exist).
     pub original: Option<AccountInfo>,
+    /// The storage root before the block, as the base state's store holds it.
+    pub original_storage_root: B256,
     /// Now (`None`: does not exist, or was destroyed).
     pub current: Option<AccountInfo>,
     /// Slots read or written: `slot -> (before, now)`.
@@ -180,16 +194,16 @@ impl TrackedAccount {
 /// recorded accounts, slots, codes and block hashes are also what a stateless re-execution
 /// needs.
 #[derive(Debug)]
-pub struct BlockState<DB> {
-    base: DB,
+pub struct BlockState {
+    base: StateDb,
     accounts: HashMap<Address, TrackedAccount>,
     codes: HashMap<B256, Bytecode>,
     block_hashes: BTreeMap<u64, B256>,
 }
 
-impl<DB: DatabaseRef> BlockState<DB> {
+impl BlockState {
     /// An empty layer over `base`.
-    pub fn new(base: DB) -> Self {
+    pub fn new(base: StateDb) -> Self {
         Self {
             base,
             accounts: HashMap::default(),
@@ -199,7 +213,7 @@ impl<DB: DatabaseRef> BlockState<DB> {
     }
 
     /// The base state.
-    pub fn base(&self) -> &DB {
+    pub fn base(&self) -> &StateDb {
         &self.base
     }
 
@@ -218,9 +232,9 @@ impl<DB: DatabaseRef> BlockState<DB> {
         &self.block_hashes
     }
 
-    fn tracked(&mut self, address: Address) -> Result<&mut TrackedAccount, DB::Error> {
+    fn tracked(&mut self, address: Address) -> Result<&mut TrackedAccount, ChainError> {
         if !self.accounts.contains_key(&address) {
-            let mut info = self.base.basic_ref(address)?;
+            let (mut info, original_storage_root) = self.base.account_and_root(address)?;
             if let Some(info) = &mut info
                 && let Some(code) = info.code.take()
             {
@@ -230,6 +244,7 @@ impl<DB: DatabaseRef> BlockState<DB> {
                 address,
                 TrackedAccount {
                     original: info.clone(),
+                    original_storage_root,
                     current: info,
                     storage: BTreeMap::new(),
                     cleared: false,
@@ -239,7 +254,7 @@ impl<DB: DatabaseRef> BlockState<DB> {
         Ok(self.accounts.get_mut(&address).expect("inserted above"))
     }
 
-    fn slot(&mut self, address: Address, index: U256) -> Result<&mut (U256, U256), DB::Error> {
+    fn slot(&mut self, address: Address, index: U256) -> Result<&mut (U256, U256), ChainError> {
         let known = self.tracked(address)?.storage.contains_key(&index);
         if !known {
             let before = self.base.storage_ref(address, index)?;
@@ -262,7 +277,7 @@ impl<DB: DatabaseRef> BlockState<DB> {
     }
 
     /// Applies dev overrides as the first change of the block.
-    pub fn apply_overrides(&mut self, overrides: &DevOverrides) -> Result<(), DB::Error> {
+    pub fn apply_overrides(&mut self, overrides: &DevOverrides) -> Result<(), ChainError> {
         for (address, patch) in &overrides.accounts {
             let account = self.tracked(*address)?;
             let info = patch.apply(account.current.take());
@@ -283,8 +298,8 @@ impl<DB: DatabaseRef> BlockState<DB> {
     }
 }
 
-impl<DB: DatabaseRef> Database for BlockState<DB> {
-    type Error = DB::Error;
+impl Database for BlockState {
+    type Error = ChainError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
         Ok(self.tracked(address)?.current.clone())
@@ -313,7 +328,7 @@ impl<DB: DatabaseRef> Database for BlockState<DB> {
     }
 }
 
-impl<DB: DatabaseRef> DatabaseCommit for BlockState<DB> {
+impl DatabaseCommit for BlockState {
     fn commit(&mut self, changes: revm::primitives::AddressMap<Account>) {
         for (address, account) in changes {
             if !account.is_touched() {
@@ -323,6 +338,7 @@ impl<DB: DatabaseRef> DatabaseCommit for BlockState<DB> {
             // `or_insert_with` only guards the invariant without a fallible read.
             let tracked = self.accounts.entry(address).or_insert_with(|| TrackedAccount {
                 original: None,
+                original_storage_root: EMPTY_ROOT_HASH,
                 current: None,
                 storage: BTreeMap::new(),
                 cleared: false,

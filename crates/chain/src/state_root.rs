@@ -6,14 +6,12 @@
 
 use crate::{
     ChainError,
-    state::{StateDb, TrackedAccount},
+    state::{BlockState, StateDb, TrackedAccount},
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use parking_lot::Mutex;
 use rayon::prelude::*;
-use revm::bytecode::Bytecode;
-use std::sync::Arc;
 use tephra_storage::{AccountChange, SlotChange, StoreReader};
 
 use tephra_trie::{NodeStore, Trie, TrieError};
@@ -36,8 +34,9 @@ pub struct StateChanges {
 pub struct StoreNodes<'a>(pub &'a StoreReader);
 
 impl NodeStore for StoreNodes<'_> {
-    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
-        self.0.trie_node(hash).map_err(|err| TrieError::Store(Box::new(err)))
+    fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
+        let node = self.0.trie_node(hash).map_err(|err| TrieError::Store(Box::new(err)))?;
+        Ok(node.map(Bytes::from))
     }
 }
 
@@ -49,46 +48,72 @@ impl NodeStore for StoreNodes<'_> {
 /// Bounded with two generations, an approximation of least-recently-used: new and read nodes
 /// go to the young generation; when it is full it becomes the old one (the previous old one is
 /// dropped), and a node found in the old generation moves back to the young one. Nodes every
-/// block reads never age out.
+/// block reads never age out. The cache is split in shards by hash, each with its own lock and
+/// generations, so that the threads of a parallel trie update rarely wait for each other.
 #[derive(Debug)]
 pub struct NodeCache {
-    generations: parking_lot::RwLock<Generations>,
-    /// Nodes per generation.
+    shards: Box<[parking_lot::RwLock<Generations>]>,
+    /// Nodes per generation of one shard.
     capacity: usize,
 }
 
-#[derive(Debug, Default)]
+const SHARDS: usize = 16;
+
+#[derive(Debug)]
 struct Generations {
-    young: HashMap<B256, Arc<[u8]>>,
-    old: HashMap<B256, Arc<[u8]>>,
+    young: HashMap<B256, Bytes>,
+    old: HashMap<B256, Bytes>,
 }
 
 impl Generations {
-    fn insert(&mut self, hash: B256, node: Arc<[u8]>, capacity: usize) {
+    fn insert(&mut self, hash: B256, node: Bytes, capacity: usize) {
         if self.young.len() >= capacity {
-            self.old = std::mem::take(&mut self.young);
+            self.old = std::mem::replace(&mut self.young, generation(capacity));
         }
         self.young.insert(hash, node);
     }
 }
 
+/// An empty generation, its table allocated for `capacity` nodes up front (the memory is only
+/// touched as nodes arrive): growing a large map rehashes all of it, a pause in the middle of
+/// some block's state-root update.
+fn generation(capacity: usize) -> HashMap<B256, Bytes> {
+    HashMap::with_capacity_and_hasher(capacity, Default::default())
+}
+
 impl NodeCache {
-    /// A cache of at most `2 * capacity` nodes.
+    /// A cache of about `2 * capacity` nodes at most.
     pub fn new(capacity: usize) -> Self {
-        Self { generations: Default::default(), capacity }
+        let capacity = capacity.div_ceil(SHARDS);
+        let shards = (0..SHARDS)
+            .map(|_| {
+                let generations =
+                    Generations { young: generation(capacity), old: HashMap::default() };
+                parking_lot::RwLock::new(generations)
+            })
+            .collect();
+        Self { shards, capacity }
+    }
+
+    fn shard(&self, hash: &B256) -> &parking_lot::RwLock<Generations> {
+        &self.shards[usize::from(hash[0]) % SHARDS]
     }
 
     /// Adds nodes (a block's new nodes: the next block reads its upper levels first).
     pub fn extend<'a>(&self, nodes: impl IntoIterator<Item = &'a (B256, Vec<u8>)>) {
-        let mut generations = self.generations.write();
         for (hash, node) in nodes {
-            generations.insert(*hash, Arc::from(node.as_slice()), self.capacity);
+            self.insert(*hash, Bytes::copy_from_slice(node));
         }
     }
 
-    fn get(&self, hash: &B256) -> Option<Arc<[u8]>> {
+    fn insert(&self, hash: B256, node: Bytes) {
+        self.shard(&hash).write().insert(hash, node, self.capacity);
+    }
+
+    fn get(&self, hash: &B256) -> Option<Bytes> {
+        let shard = self.shard(hash);
         {
-            let generations = self.generations.read();
+            let generations = shard.read();
             if let Some(node) = generations.young.get(hash) {
                 return Some(node.clone());
             }
@@ -96,7 +121,7 @@ impl NodeCache {
                 return None;
             }
         }
-        let mut generations = self.generations.write();
+        let mut generations = shard.write();
         let node = generations.old.remove(hash)?;
         generations.insert(*hash, node.clone(), self.capacity);
         Some(node)
@@ -113,17 +138,13 @@ pub struct CachedNodes<'a> {
 }
 
 impl NodeStore for CachedNodes<'_> {
-    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+    fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
         if let Some(node) = self.cache.get(hash) {
-            return Ok(Some(node.to_vec()));
+            return Ok(Some(node));
         }
         let node = StoreNodes(self.reader).node(hash)?;
         if let Some(node) = &node {
-            self.cache.generations.write().insert(
-                *hash,
-                Arc::from(node.as_slice()),
-                self.cache.capacity,
-            );
+            self.cache.insert(*hash, node.clone());
         }
         Ok(node)
     }
@@ -134,7 +155,7 @@ impl NodeStore for CachedNodes<'_> {
 #[derive(Debug)]
 pub struct RecordingNodes<S> {
     inner: S,
-    seen: Mutex<HashMap<B256, Vec<u8>>>,
+    seen: Mutex<HashMap<B256, Bytes>>,
 }
 
 impl<S> RecordingNodes<S> {
@@ -144,13 +165,13 @@ impl<S> RecordingNodes<S> {
     }
 
     /// The nodes read so far.
-    pub fn into_nodes(self) -> HashMap<B256, Vec<u8>> {
+    pub fn into_nodes(self) -> HashMap<B256, Bytes> {
         self.seen.into_inner()
     }
 }
 
 impl<S: NodeStore> NodeStore for RecordingNodes<S> {
-    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+    fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
         let node = self.inner.node(hash)?;
         if let Some(node) = &node {
             self.seen.lock().insert(*hash, node.clone());
@@ -159,35 +180,34 @@ impl<S: NodeStore> NodeStore for RecordingNodes<S> {
     }
 }
 
-/// Computes the state changes and the new state root of a block applied on top of `parent`
-/// (a state whose root is `parent_root`). `nodes` is where the tries read from (the store,
-/// possibly through a recorder).
+/// Computes the state changes and the new state root of a block: `state` holds its changes
+/// over a parent state whose root is `parent_root`. `nodes` is where the tries read from (the
+/// store, possibly through a recorder). The parent state must carry no dev overrides (a block
+/// applies them as its first changes): an account's value before the block is the one the
+/// block read from it.
 pub fn compute_state_changes<S: NodeStore + Sync>(
-    parent: &StateDb,
+    state: &BlockState,
     nodes: &S,
     parent_root: B256,
-    accounts: &HashMap<Address, TrackedAccount>,
-    codes: &HashMap<B256, Bytecode>,
 ) -> Result<(B256, StateChanges), ChainError> {
     let mut changed: Vec<(&Address, &TrackedAccount)> =
-        accounts.iter().filter(|(_, account)| account.is_changed()).collect();
+        state.accounts().iter().filter(|(_, account)| account.is_changed()).collect();
     changed.sort_unstable_by_key(|(address, _)| **address);
 
     let per_account: Vec<AccountOutcome> = changed
         .par_iter()
-        .map(|(address, tracked)| account_outcome(parent, nodes, **address, tracked))
+        .map(|(address, tracked)| account_outcome(state.base(), nodes, **address, tracked))
         .collect::<Result<_, ChainError>>()?;
 
     let mut changes = StateChanges::default();
     let mut account_trie = Trie::new(nodes, parent_root);
     let mut trie_updates = Vec::with_capacity(per_account.len());
     for outcome in per_account {
-        let key = keccak256(outcome.change.address);
-        trie_updates.push((key, outcome.change.after.as_ref().map(alloy_rlp::encode)));
+        trie_updates.push(outcome.trie_update);
         if let Some(after) = &outcome.change.after {
             let deployed =
                 outcome.change.before.as_ref().map(|b| b.code_hash) != Some(after.code_hash);
-            if deployed && let Some(code) = codes.get(&after.code_hash) {
+            if deployed && let Some(code) = state.codes().get(&after.code_hash) {
                 changes.codes.push((after.code_hash, code.original_bytes()));
             }
         }
@@ -199,22 +219,32 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
     account_trie.update(trie_updates)?;
     let commit = account_trie.commit()?;
     changes.trie_nodes.extend(commit.nodes);
+    // Freeing the thousands of nodes the update loaded takes a while: not on this path.
+    let loaded = account_trie.unload();
+    rayon::spawn(move || drop(loaded));
     Ok((commit.root, changes))
 }
 
 struct AccountOutcome {
+    /// The account-trie change: hashed address and leaf.
+    trie_update: (B256, Option<Vec<u8>>),
     change: AccountChange,
     slots: Vec<SlotChange>,
     nodes: Vec<(B256, Vec<u8>)>,
 }
 
-fn account_outcome<S: NodeStore>(
+fn account_outcome<S: NodeStore + Sync>(
     parent: &StateDb,
     nodes: &S,
     address: Address,
     tracked: &TrackedAccount,
 ) -> Result<AccountOutcome, ChainError> {
-    let before = parent.trie_account(&address)?;
+    let before = tracked.original.as_ref().map(|info| TrieAccount {
+        nonce: info.nonce,
+        balance: info.balance,
+        storage_root: tracked.original_storage_root,
+        code_hash: info.code_hash,
+    });
     let mut slots: Vec<SlotChange> = tracked
         .storage
         .iter()
@@ -234,7 +264,7 @@ fn account_outcome<S: NodeStore>(
             }
         }
     }
-    let previous_root = before.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+    let previous_root = tracked.original_storage_root;
     let (storage_root, new_nodes) = if slots.is_empty() && !tracked.cleared {
         (previous_root, Vec::new())
     } else {
@@ -269,28 +299,36 @@ fn account_outcome<S: NodeStore>(
         storage_root,
         code_hash: info.code_hash,
     });
-    Ok(AccountOutcome { change: AccountChange { address, before, after }, slots, nodes: new_nodes })
+    let trie_update = (keccak256(address), after.as_ref().map(alloy_rlp::encode));
+    Ok(AccountOutcome {
+        trie_update,
+        change: AccountChange { address, before, after },
+        slots,
+        nodes: new_nodes,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Node `i`; nodes 1 to 4 share a shard.
     fn node(i: u8) -> (B256, Vec<u8>) {
-        (B256::repeat_byte(i), vec![i; 40])
+        (B256::repeat_byte(i * SHARDS as u8), vec![i; 40])
     }
 
     #[test]
     fn node_cache_keeps_what_is_read_and_forgets_the_rest() {
-        let cache = NodeCache::new(2);
+        // Two nodes per generation of a shard.
+        let cache = NodeCache::new(2 * SHARDS);
         cache.extend(&[node(1), node(2)]);
         // The young generation is full: 3 starts a new one, 1 and 2 become old.
         cache.extend(&[node(3)]);
-        assert_eq!(cache.get(&B256::repeat_byte(1)).as_deref(), Some(&[1u8; 40][..]));
+        assert_eq!(cache.get(&node(1).0).as_deref().map(|n| &n[..]), Some(&[1u8; 40][..]));
         // 1 was promoted (young: 3, 1); 4 ages them, dropping 2 which nobody read.
         cache.extend(&[node(4)]);
-        assert!(cache.get(&B256::repeat_byte(2)).is_none());
-        assert!(cache.get(&B256::repeat_byte(1)).is_some());
-        assert!(cache.get(&B256::repeat_byte(4)).is_some());
+        assert!(cache.get(&node(2).0).is_none());
+        assert!(cache.get(&node(1).0).is_some());
+        assert!(cache.get(&node(4).0).is_some());
     }
 }

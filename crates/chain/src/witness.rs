@@ -75,7 +75,7 @@ impl Chain {
         number: u64,
         upto: usize,
         finish: bool,
-    ) -> Result<(Header, BlockState<StateDb>), ChainError> {
+    ) -> Result<(Header, BlockState), ChainError> {
         let header = header(reader, number)?;
         let parent = number.checked_sub(1).ok_or_else(|| {
             ChainError::UnknownBlock("the genesis block has no parent to replay on".into())
@@ -140,13 +140,7 @@ impl Chain {
             }
         }
         // The nodes the state-root update loads (siblings of deleted branches included).
-        let (root, _) = compute_state_changes(
-            state.base(),
-            &recorder,
-            parent.state_root,
-            state.accounts(),
-            state.codes(),
-        )?;
+        let (root, _) = compute_state_changes(&state, &recorder, parent.state_root)?;
         let block = header(&reader, number)?;
         if root != block.state_root {
             return Err(ChainError::Execution(format!(
@@ -154,7 +148,7 @@ impl Chain {
                 block.state_root
             )));
         }
-        let mut nodes: Vec<(B256, Vec<u8>)> = recorder.into_nodes().into_iter().collect();
+        let mut nodes: Vec<(B256, Bytes)> = recorder.into_nodes().into_iter().collect();
         nodes.sort_unstable_by_key(|(hash, _)| *hash);
         let mut codes: Vec<(B256, Bytes)> = state
             .codes()
@@ -170,7 +164,7 @@ impl Chain {
         keys.sort_unstable();
         keys.dedup();
         Ok(ExecutionWitness {
-            state: nodes.into_iter().map(|(_, node)| Bytes::from(node)).collect(),
+            state: nodes.into_iter().map(|(_, node)| node).collect(),
             codes: codes.into_iter().map(|(_, code)| code).collect(),
             keys,
             headers,
