@@ -5,6 +5,7 @@ mod bench;
 mod dev;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// mimalloc instead of the system allocator: the node allocates and frees many small,
 /// short-lived objects per block (trie nodes, receipts, RPC values), where glibc's malloc
@@ -30,12 +31,14 @@ enum Command {
 }
 
 fn main() -> eyre::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // `RUST_LOG` takes `level` and `target=level` directives, comma-separated.
+    let filter: Targets = match std::env::var("RUST_LOG") {
+        Ok(directives) => {
+            directives.parse().map_err(|err| eyre::eyre!("RUST_LOG={directives:?}: {err}"))?
+        }
+        Err(_) => Targets::new().with_default(tracing::Level::INFO),
+    };
+    tracing_subscriber::fmt().with_writer(std::io::stderr).finish().with(filter).init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {

@@ -172,7 +172,7 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
 
 struct Rpc {
     url: String,
-    client: reqwest::blocking::Client,
+    agent: ureq::Agent,
 }
 
 impl Rpc {
@@ -203,11 +203,10 @@ impl Rpc {
     }
 
     fn post(&self, body: &Value, method: &str) -> Result<Value, BenchError> {
-        self.client
+        self.agent
             .post(&self.url)
-            .json(body)
-            .send()
-            .and_then(|response| response.json())
+            .send_json(body)
+            .and_then(|mut response| response.body_mut().with_config().limit(1 << 30).read_json())
             .map_err(|err| BenchError::Rpc { method: method.into(), message: err.to_string() })
     }
 }
@@ -247,11 +246,11 @@ fn run_node(
             .spawn()
             .map_err(|err| BenchError::Node(format!("starting {command:?}: {err}")))?,
     );
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
         .build()
-        .map_err(|err| BenchError::Node(err.to_string()))?;
-    let rpc = Rpc { url: format!("http://127.0.0.1:{port}"), client };
+        .new_agent();
+    let rpc = Rpc { url: format!("http://127.0.0.1:{port}"), agent };
     let deadline = Instant::now() + Duration::from_secs(30);
     while rpc.call("eth_chainId", json!([])).is_err() {
         if Instant::now() > deadline {
@@ -270,7 +269,7 @@ fn run_node(
         let workers: Vec<_> = (0..config.connections)
             .map(|_| {
                 scope.spawn(|| -> Result<(), BenchError> {
-                    let rpc = Rpc { url: rpc.url.clone(), client: rpc.client.clone() };
+                    let rpc = Rpc { url: rpc.url.clone(), agent: rpc.agent.clone() };
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(chunk) = chunks.get(index) else { return Ok(()) };
