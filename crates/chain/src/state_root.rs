@@ -59,7 +59,7 @@ pub struct NodeCache {
 
 const SHARDS: usize = 16;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Generations {
     young: HashMap<B256, Bytes>,
     old: HashMap<B256, Bytes>,
@@ -68,30 +68,17 @@ struct Generations {
 impl Generations {
     fn insert(&mut self, hash: B256, node: Bytes, capacity: usize) {
         if self.young.len() >= capacity {
-            self.old = std::mem::replace(&mut self.young, generation(capacity));
+            self.old = std::mem::take(&mut self.young);
         }
         self.young.insert(hash, node);
     }
-}
-
-/// An empty generation, its table allocated for `capacity` nodes up front (the memory is only
-/// touched as nodes arrive): growing a large map rehashes all of it, a pause in the middle of
-/// some block's state-root update.
-fn generation(capacity: usize) -> HashMap<B256, Bytes> {
-    HashMap::with_capacity_and_hasher(capacity, Default::default())
 }
 
 impl NodeCache {
     /// A cache of about `2 * capacity` nodes at most.
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.div_ceil(SHARDS);
-        let shards = (0..SHARDS)
-            .map(|_| {
-                let generations =
-                    Generations { young: generation(capacity), old: HashMap::default() };
-                parking_lot::RwLock::new(generations)
-            })
-            .collect();
+        let shards = (0..SHARDS).map(|_| Default::default()).collect();
         Self { shards, capacity }
     }
 
