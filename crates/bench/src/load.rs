@@ -288,7 +288,23 @@ fn run_node(
         "eth_getBlockByNumber",
         (first_block + 1..=last_block).map(|n| json!([format!("0x{n:x}"), false])),
     )?;
-    let gas = blocks.iter().map(|block| quantity(&block["result"]["gasUsed"])).sum();
+    let mut gas = 0;
+    for block in &blocks {
+        let used = &block["result"]["gasUsed"];
+        if !used.is_string() {
+            return Err(BenchError::Rpc {
+                method: "eth_getBlockByNumber".into(),
+                message: format!("no gasUsed in {block}"),
+            });
+        }
+        gas += quantity(used);
+    }
+    if blocks.len() as u64 != last_block - first_block {
+        return Err(BenchError::Rpc {
+            method: "eth_getBlockByNumber".into(),
+            message: format!("{} answers for {} blocks", blocks.len(), last_block - first_block),
+        });
+    }
     Ok(Rate { txs: load.load.len(), gas, seconds })
 }
 
