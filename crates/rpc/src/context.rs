@@ -116,18 +116,39 @@ impl Args {
 }
 
 /// Registers a handler that reads the store or executes: it runs on tokio's blocking pool so
-/// that it never stalls the runtime.
+/// that it never stalls the runtime. Its answer is serialized there, so that every such method
+/// registers the same closure type: the server's task machinery is compiled once, not once per
+/// answer type.
 pub(crate) fn blocking<T>(
     module: &mut Module,
     name: &'static str,
     handler: fn(&RpcContext, &mut Args) -> EthResult<T>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError>
 where
-    T: Serialize + Clone + Send + 'static,
+    T: Serialize + 'static,
 {
+    register_blocking(
+        module,
+        name,
+        Arc::new(move |ctx, args| {
+            let answer = handler(ctx, args)?;
+            serde_json::value::to_raw_value(&answer)
+                .map_err(|err| EthError::Internal(err.to_string()))
+        }),
+    )
+}
+
+/// A blocking handler with its answer already serialized.
+type RawHandler = Arc<dyn Fn(&RpcContext, &mut Args) -> EthResult<Box<RawValue>> + Send + Sync>;
+
+fn register_blocking(
+    module: &mut Module,
+    name: &'static str,
+    handler: RawHandler,
+) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     module.register_blocking_method(
         name,
-        move |params, ctx, _| -> Result<T, ErrorObjectOwned> {
+        move |params, ctx, _| -> Result<Box<RawValue>, ErrorObjectOwned> {
             let mut args = Args::new(&params)?;
             Ok(handler(&ctx, &mut args)?)
         },
