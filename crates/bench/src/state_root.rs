@@ -81,7 +81,6 @@ pub fn state_root_cost(
         let nodes = CachedNodes { reader: &reader, cache: &cache };
         let (new_root, _) = compute_state_changes(&state, &nodes, root)?;
         samples.push(timer.elapsed().as_secs_f64());
-        eprintln!("^ measured {:?}", timer.elapsed());
         root = commit(&store, &cache, 1_000 + round as u64, root, &overrides)?;
         if root != new_root {
             return Err(BenchError::Node(format!(
