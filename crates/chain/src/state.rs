@@ -76,7 +76,7 @@ pub struct StateDb {
     reader: Arc<StoreReader>,
     /// `None`: the head state (plain tables); `Some(n)`: history after block `n`.
     at: Option<u64>,
-    overrides: Option<Arc<DevOverrides>>,
+    pub(crate) overrides: Option<Arc<DevOverrides>>,
 }
 
 impl StateDb {

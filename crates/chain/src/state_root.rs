@@ -177,6 +177,10 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
     nodes: &S,
     parent_root: B256,
 ) -> Result<(B256, StateChanges), ChainError> {
+    debug_assert!(
+        state.base().overrides.is_none(),
+        "state changes over a parent with dev overrides would record patched values as before"
+    );
     let mut changed: Vec<(&Address, &TrackedAccount)> =
         state.accounts().iter().filter(|(_, account)| account.is_changed()).collect();
     changed.sort_unstable_by_key(|(address, _)| **address);
