@@ -28,8 +28,12 @@ const MAINNET_PAIR_INIT_CODE_HASH = '96e8ac4277198ff8b6f785478aa9a39f403cb768dd0
 const PAIR_LIBRARY = '@uniswap/v2-periphery/contracts/libraries/UniswapV2Library.sol';
 
 /// One standard-JSON compilation. `npm` is the package name of the solc build (see
-/// package.json: `solc`, `solc-0.5.16`, `solc-0.6.6`); `roots` are source unit names whose
-/// imports are followed; `outputs` maps artifact name -> source unit name of the contract.
+/// package.json: `solc`, `solc-0.5.16`, `solc-0.6.6`, `solc-0.8.15`); `roots` are source unit
+/// names whose imports are followed; `outputs` maps artifact name -> source unit name of the
+/// contract. Optional: `optimizer` and `metadata` (standard-JSON settings; default
+/// `{ enabled: true, runs: 200 }` and solc's own), `remappings` (import prefix -> source unit
+/// prefix, passed to solc and applied identically when collecting sources) and `dirs` (source
+/// unit prefix -> directory under node_modules to read those units from).
 const JOBS = [
   {
     npm: 'solc',
@@ -60,29 +64,98 @@ const JOBS = [
       WETH9: '@uniswap/v2-periphery/contracts/test/WETH9.sol',
     },
   },
+  {
+    // OP Stack L2 predeploys, from the audited sources of @eth-optimism/contracts-bedrock
+    // 0.17.3 (its src/; the forge-artifacts it ships are not used), with the exact settings its
+    // own build recorded in its metadata (foundry.toml): solc 0.8.15 (the sources pin
+    // `pragma solidity 0.8.15`), optimizer 999999 runs, evmVersion london, bytecodeHash none.
+    // Source unit names are the monorepo's (`src/...`, `lib/<submodule>/...`, reached through
+    // the same remappings), so the sources list matches the upstream build's; `dirs` says
+    // which npm package stands for each of its git submodules. Each package was chosen as the
+    // one whose files hash (keccak256) to exactly what the upstream metadata records:
+    // openzeppelin-contracts(-upgradeable) 4.7.3 (aliased `-v4`: the root already has 5.x),
+    // solmate 7.0.0-alpha.3 (the monorepo's submodule commit), solady 0.0.155. The resulting
+    // creation and runtime code is byte-identical to that of the forge-artifacts the package
+    // ships (checked when this job was added; bytecodeHash none keeps source paths out of it).
+    // An artifact's `source` is the solc source unit name, e.g. `src/L2/L1Block.sol`.
+    npm: 'solc-0.8.15',
+    evmVersion: 'london',
+    optimizer: { enabled: true, runs: 999999 },
+    metadata: { bytecodeHash: 'none' },
+    remappings: {
+      '@openzeppelin/contracts/': 'lib/openzeppelin-contracts/contracts/',
+      '@openzeppelin/contracts-upgradeable/': 'lib/openzeppelin-contracts-upgradeable/contracts/',
+      '@rari-capital/solmate/': 'lib/solmate/',
+      '@solady/': 'lib/solady/src/',
+    },
+    dirs: {
+      'src/': '@eth-optimism/contracts-bedrock/src/',
+      'lib/openzeppelin-contracts/contracts/': '@openzeppelin/contracts-v4/',
+      'lib/openzeppelin-contracts-upgradeable/contracts/': '@openzeppelin/contracts-upgradeable-v4/',
+      'lib/solmate/': '@rari-capital/solmate/',
+      'lib/solady/': 'solady/',
+    },
+    roots: [
+      'src/L2/L1Block.sol',
+      'src/L2/GasPriceOracle.sol',
+      'src/L2/L2ToL1MessagePasser.sol',
+      'src/L2/SequencerFeeVault.sol',
+      'src/L2/BaseFeeVault.sol',
+      'src/L2/L1FeeVault.sol',
+    ],
+    // Runtime code goes into a rollup genesis at the predeploy addresses. The three fee vaults
+    // take constructor arguments that end up as immutables (recipient, min withdrawal amount,
+    // withdrawal network), so their deployedBytecode has zero placeholders there and is not
+    // usable at genesis as-is; they are compiled for completeness.
+    outputs: {
+      L1Block: 'src/L2/L1Block.sol',
+      GasPriceOracle: 'src/L2/GasPriceOracle.sol',
+      L2ToL1MessagePasser: 'src/L2/L2ToL1MessagePasser.sol',
+      SequencerFeeVault: 'src/L2/SequencerFeeVault.sol',
+      BaseFeeVault: 'src/L2/BaseFeeVault.sol',
+      L1FeeVault: 'src/L2/L1FeeVault.sol',
+    },
+  },
 ];
+
+/// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).
+function longestPrefix(map, unit) {
+  let best;
+  for (const prefix of Object.keys(map ?? {})) {
+    if (unit.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+  }
+  return best;
+}
 
 /// Reads a source unit: `contracts/...` from this repo, `@scope/pkg/...` from the top-level
 /// node_modules. @uniswap/v2-periphery pins @uniswap/v2-core 1.0.0 (nested) while the root
 /// installs 1.0.1; their contracts/ trees are identical, so one copy serves both.
-function readUnit(unit) {
+/// A job's `dirs` take precedence: their units are read from the mapped node_modules directory.
+function readUnit(unit, dirs) {
+  const dir = longestPrefix(dirs, unit);
+  if (dir !== undefined) return readFileSync(path.join(nodeModules, dirs[dir], unit.slice(dir.length)), 'utf8');
   const file = unit.startsWith('@') ? path.join(nodeModules, unit) : path.join(repoRoot, unit);
   return readFileSync(file, 'utf8');
 }
 
 /// Collects `roots` and everything they import (transitively) into a standard-JSON `sources`
-/// map, with `patch(unit, content)` applied to each file's content.
-function collectSources(roots, patch) {
+/// map, with `patch(unit, content)` applied to each file's content. Non-relative imports go
+/// through `remappings` the way solc maps them, so the unit names are the ones solc looks up.
+function collectSources(roots, patch, { remappings, dirs } = {}) {
   const sources = {};
   const pending = [...roots];
+  const remap = (imp) => {
+    const prefix = longestPrefix(remappings, imp);
+    return prefix === undefined ? imp : remappings[prefix] + imp.slice(prefix.length);
+  };
   while (pending.length > 0) {
     const unit = pending.pop();
     if (sources[unit]) continue;
-    const content = patch(unit, readUnit(unit));
+    const content = patch(unit, readUnit(unit, dirs));
     sources[unit] = { content };
     for (const m of content.matchAll(/^\s*import\s+(?:[^'";]*\s+from\s+)?["']([^"']+)["']/gm)) {
       const imp = m[1];
-      pending.push(imp.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(unit), imp)) : imp);
+      pending.push(imp.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(unit), imp)) : remap(imp));
     }
   }
   // Stable order: the metadata hash appended to the bytecode covers the source list.
@@ -95,14 +168,17 @@ function hex(s) {
 
 function runJob(job, patch) {
   const solc = require(job.npm);
+  const settings = {
+    optimizer: job.optimizer ?? { enabled: true, runs: 200 },
+    evmVersion: job.evmVersion,
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+  };
+  if (job.metadata) settings.metadata = job.metadata;
+  if (job.remappings) settings.remappings = Object.entries(job.remappings).map(([from, to]) => `${from}=${to}`);
   const input = {
     language: 'Solidity',
-    sources: collectSources(job.roots, patch),
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: job.evmVersion,
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
-    },
+    sources: collectSources(job.roots, patch, job),
+    settings,
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input)));
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
@@ -157,6 +233,8 @@ export function compileAll() {
   if (!artifacts.UniswapV2Router02.deployedBytecode.includes(initCodeHash)) {
     throw new Error('UniswapV2Router02 does not contain the patched pair init code hash');
   }
+
+  Object.assign(artifacts, runJob(JOBS[3], (_u, c) => c));
 
   const files = {};
   for (const name of Object.keys(artifacts).sort()) {
