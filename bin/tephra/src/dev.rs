@@ -3,7 +3,8 @@
 use alloy_primitives::U256;
 use clap::Args;
 use eyre::WrapErr;
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use tephra_chain::Framework;
 use tephra_node::{BlockTime, Node, NodeConfig};
 use tracing::info;
 
@@ -36,6 +37,14 @@ pub(crate) struct DevArgs {
     /// Balance of each dev account, in ETH.
     #[arg(long, default_value_t = 10_000)]
     balance: u64,
+    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules) or `op-stack`
+    /// (deposits, L1 attributes, L1 data fee, predeploys, on op-revm).
+    #[arg(long, default_value = "ethereum", value_parser = parse_framework)]
+    framework: Arc<dyn Framework>,
+}
+
+fn parse_framework(name: &str) -> Result<Arc<dyn Framework>, String> {
+    tephra_frameworks::by_name(name).map_err(|err| err.to_string())
 }
 
 fn parse_block_time(value: &str) -> Result<BlockTime, String> {
@@ -51,6 +60,7 @@ fn parse_block_time(value: &str) -> Result<BlockTime, String> {
 
 pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
     let config = NodeConfig {
+        framework: args.framework.clone(),
         chain_id: args.chain_id,
         gas_limit: args.gas_limit,
         block_time: args.block_time,
@@ -84,7 +94,12 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
 
 fn print_banner(node: &Node, http: &str, ws: &str, args: &DevArgs) {
     let head = node.chain().head();
-    println!("tephra dev: chain id {}, head block {}", args.chain_id, head.header.number);
+    println!(
+        "tephra dev: {} chain, chain id {}, head block {}",
+        args.framework.name(),
+        args.chain_id,
+        head.header.number
+    );
     println!();
     println!("Available accounts (mnemonic: {})", tephra_node::DEV_MNEMONIC);
     for (index, signer) in node.signers().iter().enumerate() {

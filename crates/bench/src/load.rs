@@ -9,6 +9,7 @@ use std::{
     net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
+    sync::Arc,
     sync::atomic::{AtomicUsize, Ordering},
     thread,
     time::{Duration, Instant},
@@ -130,7 +131,12 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
         balance: U256::from(10u64).pow(U256::from(22u64)),
     }
     .build();
-    let chain = Chain::open(Store::in_memory()?, ChainSpec::latest(workload::CHAIN_ID), &genesis)?;
+    let chain = Chain::open(
+        Store::in_memory()?,
+        ChainSpec::latest(workload::CHAIN_ID),
+        Arc::new(tephra_frameworks::Ethereum),
+        &genesis,
+    )?;
     let mine = |raw: &[Bytes]| -> Result<(usize, u64), BenchError> {
         let mut pending: Vec<_> = tephra_txpool::recover_batch(raw.to_vec())
             .into_iter()

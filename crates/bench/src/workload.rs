@@ -1,12 +1,13 @@
 //! The signed transactions every measured target receives: plain transfers and ERC-20
 //! transfers from many senders, pre-signed once so that signing costs nothing in any figure.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_consensus::{SignableTransaction, TxEip1559};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolValue;
+use tephra_primitives::TxEnvelope;
 
 /// `TestToken` (OpenZeppelin ERC-20) creation code, from the committed artifact.
 const TEST_TOKEN: &str = include_str!("../../../contracts/artifacts/TestToken.json");

@@ -4,12 +4,12 @@
 use crate::{
     Chain, ChainError,
     execute::evm_env,
+    framework::{CallInspector, TraceOutcome},
     state::{BlockState, StateDb},
 };
-use alloy_consensus::Header;
+use alloy_consensus::{Header, transaction::Recovered};
 use alloy_evm::{
-    Evm, EvmEnv, EvmFactory,
-    eth::EthEvmFactory,
+    EvmEnv,
     overrides::{OverrideBlockHashes, apply_block_overrides, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
@@ -23,7 +23,6 @@ use alloy_rpc_types_trace::geth::{
     GethDebugTracingOptions, GethTrace, NoopFrame,
 };
 use revm::{
-    Inspector,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction},
 };
@@ -175,24 +174,17 @@ impl Chain {
         Ok((CallSetup { state, env, tx }, hashes))
     }
 
-    fn run<I>(
+    fn run(
+        &self,
         setup: &CallSetup,
         state_overrides: Option<&StateOverride>,
         hashes: &BTreeMap<u64, B256>,
         tx: TxEnv,
-        inspector: I,
-    ) -> Result<ExecutionResult, CallError>
-    where
-        I: for<'a> Inspector<<EthEvmFactory as EvmFactory>::Context<&'a mut BlockState>>,
-    {
+        inspector: CallInspector<'_>,
+    ) -> Result<ExecutionResult, CallError> {
         let mut db = overridden(setup, state_overrides)?;
         db.insert_block_hashes(hashes.clone());
-        let mut evm = EthEvmFactory::default().create_evm_with_inspector(
-            &mut db,
-            setup.env.clone(),
-            inspector,
-        );
-        Ok(evm.transact(tx).map_err(evm_failure)?.result)
+        self.framework().transact(setup.env.clone(), &mut db, tx, inspector).map_err(evm_failure)
     }
 
     /// `eth_call`: runs `request` on the state after block `number`.
@@ -205,13 +197,8 @@ impl Chain {
     ) -> Result<Bytes, CallError> {
         let (setup, hashes) = self.call_setup(request, number, block)?;
         let gas_limit = setup.tx.gas_limit;
-        let result = Self::run(
-            &setup,
-            state.as_ref(),
-            &hashes,
-            setup.tx.clone(),
-            revm::inspector::NoOpInspector,
-        )?;
+        let result =
+            self.run(&setup, state.as_ref(), &hashes, setup.tx.clone(), CallInspector::None)?;
         call_output(result, gas_limit)
     }
 
@@ -244,7 +231,7 @@ impl Chain {
         let attempt = |gas: u64| -> Result<ExecutionResult, CallError> {
             let mut tx = setup.tx.clone();
             tx.gas_limit = gas;
-            Self::run(&setup, state.as_ref(), &hashes, tx, revm::inspector::NoOpInspector)
+            self.run(&setup, state.as_ref(), &hashes, tx, CallInspector::None)
         };
         let first = attempt(hi)?;
         let used = match &first {
@@ -284,11 +271,17 @@ impl Chain {
         let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
         let initial = request.access_list.unwrap_or_default();
         let mut inspector = AccessListInspector::new(initial);
-        Self::run(&setup, None, &hashes, setup.tx.clone(), &mut inspector)?;
+        self.run(
+            &setup,
+            None,
+            &hashes,
+            setup.tx.clone(),
+            CallInspector::AccessList(&mut inspector),
+        )?;
         let access_list = inspector.into_access_list();
         let mut tx = setup.tx.clone();
         tx.access_list = access_list.clone();
-        let result = Self::run(&setup, None, &hashes, tx, revm::inspector::NoOpInspector)?;
+        let result = self.run(&setup, None, &hashes, tx, CallInspector::None)?;
         let error = match &result {
             ExecutionResult::Success { .. } => None,
             ExecutionResult::Revert { .. } => Some("execution reverted".to_string()),
@@ -312,7 +305,17 @@ impl Chain {
             self.call_setup(request, number, opts.block_overrides.map(Box::new))?;
         let state = opts.state_overrides;
         trace_with(opts.tracing_options, |inspector| {
-            Self::run(&setup, state.as_ref(), &hashes, setup.tx.clone(), inspector)
+            let result = self.run(
+                &setup,
+                state.as_ref(),
+                &hashes,
+                setup.tx.clone(),
+                CallInspector::Tracing(inspector),
+            )?;
+            Ok(TraceOutcome {
+                gas_used: result.gas().tx_gas_used(),
+                output: result.output().cloned().unwrap_or_default(),
+            })
         })
     }
 
@@ -329,7 +332,6 @@ impl Chain {
             .ok_or_else(|| CallError::Invalid(format!("transaction {hash} not found")))?;
         let (header, mut db) =
             self.replay(&reader, location.block, location.index as usize, false)?;
-        let env = evm_env(self.spec(), &header);
         let transactions = reader.transactions(location.block)?.unwrap_or_default();
         let senders = reader.senders(location.block)?.unwrap_or_default();
         let index = location.index as usize;
@@ -337,11 +339,16 @@ impl Chain {
             .get(index)
             .zip(senders.get(index))
             .ok_or_else(|| ChainError::UnknownBlock(location.block.to_string()))?;
-        let tx_env: TxEnv = alloy_evm::FromRecoveredTx::from_recovered_tx(tx, *sender);
         trace_with(opts, |inspector| {
-            let mut evm =
-                EthEvmFactory::default().create_evm_with_inspector(&mut db, env.clone(), inspector);
-            Ok(evm.transact(tx_env.clone()).map_err(evm_failure)?.result)
+            self.framework()
+                .trace_transaction(
+                    self.spec(),
+                    &header,
+                    &mut db,
+                    Recovered::new_unchecked(tx, *sender),
+                    inspector,
+                )
+                .map_err(CallError::Chain)
         })
     }
 }
@@ -364,16 +371,14 @@ fn overridden(
 /// Runs `execute` under the tracer `opts` selects and shapes its output as geth does.
 fn trace_with(
     opts: GethDebugTracingOptions,
-    execute: impl FnOnce(&mut TracingInspector) -> Result<ExecutionResult, CallError>,
+    execute: impl FnOnce(&mut TracingInspector) -> Result<TraceOutcome, CallError>,
 ) -> Result<GethTrace, CallError> {
     match opts.tracer {
         None => {
             let config = TracingInspectorConfig::from_geth_config(&opts.config);
             let mut inspector = TracingInspector::new(config);
-            let result = execute(&mut inspector)?;
-            let gas = result.gas().tx_gas_used();
-            let output = result.output().cloned().unwrap_or_default();
-            let frame = inspector.into_geth_builder().geth_traces(gas, output, opts.config);
+            let TraceOutcome { gas_used, output } = execute(&mut inspector)?;
+            let frame = inspector.into_geth_builder().geth_traces(gas_used, output, opts.config);
             Ok(GethTrace::Default(frame))
         }
         Some(GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::CallTracer)) => {
@@ -383,9 +388,8 @@ fn trace_with(
                 .map_err(|err| CallError::Invalid(format!("invalid callTracer config: {err}")))?;
             let config = TracingInspectorConfig::from_geth_call_config(&call_config);
             let mut inspector = TracingInspector::new(config);
-            let result = execute(&mut inspector)?;
-            let gas = result.gas().tx_gas_used();
-            let frame = inspector.into_geth_builder().geth_call_traces(call_config, gas);
+            let TraceOutcome { gas_used, .. } = execute(&mut inspector)?;
+            let frame = inspector.into_geth_builder().geth_call_traces(call_config, gas_used);
             Ok(GethTrace::CallTracer(frame))
         }
         Some(GethDebugTracerType::BuiltInTracer(GethDebugBuiltInTracerType::NoopTracer)) => {

@@ -3,16 +3,18 @@
 use crate::{
     ChainError, ChainSpec,
     execute::{BlockAttributes, ExecutedBlock, execute_block},
+    framework::Framework,
     state::{AccountPatch, BlockState, DevOverrides, StateDb},
     state_root::{CachedNodes, NodeCache, StoreNodes, compute_state_changes},
 };
-use alloy_consensus::{Header, TxEnvelope, transaction::Recovered};
+use alloy_consensus::{Header, transaction::Recovered};
 use alloy_eips::{BlockNumberOrTag, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_genesis::Genesis;
 use alloy_primitives::{B64, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parking_lot::RwLock;
 use std::sync::Arc;
+use tephra_primitives::TxEnvelope;
 use tephra_storage::{Store, StoreReader};
 use tracing::info;
 
@@ -34,6 +36,7 @@ pub struct SealedHeader {
 pub struct Chain {
     store: Store,
     spec: ChainSpec,
+    framework: Arc<dyn Framework>,
     head: RwLock<SealedHeader>,
     overrides: RwLock<Arc<DevOverrides>>,
     nodes: NodeCache,
@@ -45,11 +48,25 @@ pub struct Chain {
 pub const NODE_CACHE_CAPACITY: usize = 2_000_000;
 
 impl Chain {
-    /// Opens the chain in `store`, writing `genesis` first if the store is empty.
-    pub fn open(store: Store, spec: ChainSpec, genesis: &Genesis) -> Result<Self, ChainError> {
+    /// Opens the chain in `store` under `framework`'s rules, writing `genesis` (with the
+    /// framework's additions) first if the store is empty.
+    pub fn open(
+        store: Store,
+        spec: ChainSpec,
+        framework: Arc<dyn Framework>,
+        genesis: &Genesis,
+    ) -> Result<Self, ChainError> {
         let reader = store.read()?;
         let head = match reader.head()? {
             Some(number) => {
+                if let Some(stored) = reader.rules()?
+                    && stored != framework.name()
+                {
+                    return Err(ChainError::RulesMismatch {
+                        stored,
+                        configured: framework.name().to_string(),
+                    });
+                }
                 let header = reader.header(number)?.ok_or_else(|| {
                     ChainError::Store(tephra_storage::StoreError::Corrupt {
                         table: "headers",
@@ -59,11 +76,16 @@ impl Chain {
                 info!(target: "tephra::chain", number, "resuming chain");
                 SealedHeader { hash: header.hash_slow(), header }
             }
-            None => write_genesis(&store, genesis)?,
+            None => {
+                let mut genesis = genesis.clone();
+                framework.extend_genesis(&mut genesis);
+                write_genesis(&store, &genesis, framework.name())?
+            }
         };
         Ok(Self {
             store,
             spec,
+            framework,
             head: RwLock::new(head),
             overrides: RwLock::default(),
             nodes: NodeCache::new(NODE_CACHE_CAPACITY),
@@ -73,6 +95,16 @@ impl Chain {
     /// The chain's rules.
     pub fn spec(&self) -> &ChainSpec {
         &self.spec
+    }
+
+    /// The framework whose rules the chain runs.
+    pub fn framework(&self) -> &dyn Framework {
+        &*self.framework
+    }
+
+    /// Base fee of the next block, in wei.
+    pub fn next_base_fee(&self) -> u64 {
+        crate::next_base_fee(&self.head().header, self.framework.base_fee_params())
     }
 
     /// The store.
@@ -117,6 +149,18 @@ impl Chain {
         })
     }
 
+    /// The extra RPC receipt fields the framework defines for the transactions `txs` of the
+    /// committed block with `header`, one map per transaction.
+    pub fn receipt_fields(
+        &self,
+        reader: &Arc<StoreReader>,
+        header: &Header,
+        txs: &[TxEnvelope],
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ChainError> {
+        let mut state = BlockState::new(StateDb::at(reader.clone(), header.number));
+        self.framework.receipt_fields(header, &mut state, txs)
+    }
+
     /// The pending dev overrides.
     pub fn overrides(&self) -> Arc<DevOverrides> {
         self.overrides.read().clone()
@@ -141,6 +185,7 @@ impl Chain {
         let nodes = CachedNodes { reader: &reader, cache: &self.nodes };
         let block = execute_block(
             &self.spec,
+            &*self.framework,
             reader.clone(),
             &nodes,
             &head.header,
@@ -213,7 +258,11 @@ impl Chain {
 }
 
 /// Computes the genesis block and its state and writes them as block 0.
-fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, ChainError> {
+fn write_genesis(
+    store: &Store,
+    genesis: &Genesis,
+    rules: &str,
+) -> Result<SealedHeader, ChainError> {
     let reader = store.read()?;
     let mut alloc = DevOverrides::default();
     for (address, account) in &genesis.alloc {
@@ -262,6 +311,7 @@ fn write_genesis(store: &Store, genesis: &Genesis) -> Result<SealedHeader, Chain
     }
     writer.insert_trie_nodes(&changes.trie_nodes)?;
     writer.set_head(0)?;
+    writer.set_rules(rules)?;
     writer.commit()?;
     info!(target: "tephra::chain", %hash, %state_root, accounts = changes.accounts.len(), "wrote genesis");
     Ok(SealedHeader { header, hash })

@@ -18,6 +18,16 @@ pub enum ChainError {
     /// Executing a block failed for a reason that is not one transaction's fault.
     #[error("block execution failed: {0}")]
     Execution(String),
+    /// The store holds a chain created under other rules than the configured ones.
+    #[error(
+        "the database holds a chain of the {stored} framework, but {configured} was configured"
+    )]
+    RulesMismatch {
+        /// Rules recorded in the store.
+        stored: String,
+        /// Rules configured now.
+        configured: String,
+    },
     /// The genesis in the store is not the genesis of the configured chain.
     #[error("the database holds another chain: genesis {stored}, configured {configured}")]
     GenesisMismatch {

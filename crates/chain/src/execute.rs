@@ -1,28 +1,23 @@
-//! Building one block: run transactions through revm with Ethereum's block rules (alloy-evm's
-//! block executor: system calls, gas accounting, receipts, requests), then derive the header.
+//! Building one block: the framework runs its transactions (see [`Framework`]), then the core
+//! derives the state changes, the state root and the header.
 
 use crate::{
     ChainError, ChainSpec,
+    framework::{BlockRun, BlockTxs, Framework, Skipped},
     state::{BlockState, DevOverrides, StateDb},
     state_root::{StateChanges, compute_state_changes},
 };
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
+    EMPTY_OMMER_ROOT_HASH, Header, TxReceipt,
     proofs::{calculate_receipt_root, calculate_transaction_root},
     transaction::Recovered,
 };
-use alloy_eips::{eip7840::BlobParams, merge::BEACON_NONCE};
-use alloy_evm::{
-    EvmEnv, EvmFactory,
-    block::{BlockExecutionError, BlockExecutor, BlockValidationError},
-    eth::{
-        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, NextEvmEnvAttributes,
-        receipt_builder::AlloyReceiptBuilder,
-    },
-};
-use alloy_primitives::{Address, B256, Bloom, Bytes, map::HashSet};
-use alloy_trie::EMPTY_ROOT_HASH;
-use std::{borrow::Cow, sync::Arc};
+use alloy_eips::{eip1559::BaseFeeParams, eip7840::BlobParams, merge::BEACON_NONCE};
+use alloy_evm::EvmEnv;
+use alloy_primitives::{Address, B256, Bloom, Bytes};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use std::sync::Arc;
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 use tephra_storage::StoreReader;
 use tephra_trie::NodeStore;
 
@@ -37,15 +32,6 @@ pub struct BlockAttributes {
     pub prevrandao: B256,
     /// Block gas limit.
     pub gas_limit: u64,
-}
-
-/// A transaction that could not go into the block.
-#[derive(Debug, Clone)]
-pub enum Skipped {
-    /// It is invalid on this state (nonce, funds, fee): drop it, with the reason.
-    Invalid(B256, String),
-    /// It does not fit in the gas left: keep it for a later block.
-    NoRoom(B256),
 }
 
 /// A sealed block: its header and hash, and its transactions with their senders and receipts.
@@ -76,15 +62,13 @@ pub struct ExecutedBlock {
     pub changes: StateChanges,
 }
 
-/// Base fee of the block after `parent`. The first block keeps the genesis base fee (as anvil
+/// Base fee of the block after `parent` under the EIP-1559 `params`. The first block keeps the genesis base fee (as anvil
 /// and Hardhat do, so that a dev chain starts at the configured fee); EIP-1559 adjusts it from
 /// then on.
-pub fn next_base_fee(parent: &Header) -> u64 {
+pub fn next_base_fee(parent: &Header, params: BaseFeeParams) -> u64 {
     match parent.base_fee_per_gas {
         Some(genesis_fee) if parent.number == 0 => genesis_fee,
-        _ => parent
-            .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
-            .unwrap_or(alloy_eips::eip1559::INITIAL_BASE_FEE),
+        _ => parent.next_block_base_fee(params).unwrap_or(alloy_eips::eip1559::INITIAL_BASE_FEE),
     }
 }
 
@@ -93,11 +77,42 @@ pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
     EvmEnv::for_eth_block(header, spec, spec.chain_id, Some(BlobParams::osaka()))
 }
 
-/// Executes `transactions` as the block after `parent` on the head state of `reader` (which
-/// must be `parent`'s state), applying `overrides` first; the tries are read from `nodes`.
+/// The header of the block after `parent` as far as it is known before execution: its
+/// environment (number, timestamp, beneficiary, gas limit, base fee, prevrandao, parent hash
+/// and beacon root), with empty roots.
+pub fn next_header(
+    parent: &Header,
+    parent_hash: B256,
+    attributes: &BlockAttributes,
+    base_fee_params: BaseFeeParams,
+) -> Header {
+    Header {
+        parent_hash,
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: attributes.beneficiary,
+        difficulty: Default::default(),
+        number: parent.number + 1,
+        gas_limit: attributes.gas_limit,
+        timestamp: attributes.timestamp,
+        extra_data: Bytes::new(),
+        mix_hash: attributes.prevrandao,
+        nonce: BEACON_NONCE.into(),
+        base_fee_per_gas: Some(next_base_fee(parent, base_fee_params)),
+        withdrawals_root: Some(EMPTY_ROOT_HASH),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        ..Default::default()
+    }
+}
+
+/// Executes `transactions` as the block after `parent` under `framework`'s rules, on the head
+/// state of `reader` (which must be `parent`'s state), applying `overrides` first; the tries
+/// are read from `nodes`. The framework's system transactions come first.
 #[allow(clippy::too_many_arguments)]
 pub fn execute_block<'a>(
     spec: &ChainSpec,
+    framework: &dyn Framework,
     reader: Arc<StoreReader>,
     nodes: &(impl NodeStore + Sync),
     parent: &Header,
@@ -106,103 +121,40 @@ pub fn execute_block<'a>(
     overrides: &DevOverrides,
     transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
 ) -> Result<ExecutedBlock, ChainError> {
-    let base_fee = next_base_fee(parent);
-    let env = EvmEnv::for_eth_next_block(
-        parent,
-        NextEvmEnvAttributes {
-            timestamp: attributes.timestamp,
-            suggested_fee_recipient: attributes.beneficiary,
-            prev_randao: attributes.prevrandao,
-            gas_limit: attributes.gas_limit,
-            slot_number: None,
-        },
-        base_fee,
-        spec,
-        spec.chain_id,
-        Some(BlobParams::osaka()),
-    );
-    let mut state = BlockState::new(StateDb::head(reader, None));
+    let mut header = next_header(parent, parent_hash, attributes, framework.base_fee_params());
+    framework.prepare_header(parent, &mut header);
+    let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
-
-    let mut included = Vec::new();
-    let mut skipped = Vec::new();
-    let result = {
-        let evm = EthEvmFactory::default().create_evm(&mut state, env);
-        let ctx = EthBlockExecutionCtx {
-            parent_hash,
-            parent_beacon_block_root: Some(B256::ZERO),
-            ommers: &[],
-            withdrawals: Some(Cow::Owned(Vec::new())),
-            extra_data: Bytes::new(),
-            tx_count_hint: None,
-            slot_number: None,
-        };
-        let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
-        executor.apply_pre_execution_changes().map_err(execution_error)?;
-        // A sender whose transaction stays out of the block keeps its later nonces out too.
-        let mut held_back = HashSet::<Address>::default();
-        for tx in transactions {
-            let (envelope, signer): (&TxEnvelope, Address) = (tx.inner(), tx.signer());
-            let hash = *envelope.tx_hash();
-            if held_back.contains(&signer) {
-                skipped.push(Skipped::NoRoom(hash));
-                continue;
-            }
-            match executor.execute_transaction(tx) {
-                Ok(_) => included.push((envelope.clone(), hash, signer)),
-                Err(BlockExecutionError::Validation(
-                    BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
-                )) => {
-                    held_back.insert(signer);
-                    skipped.push(Skipped::NoRoom(hash));
-                }
-                Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
-                    error,
-                    ..
-                })) => {
-                    held_back.insert(signer);
-                    skipped.push(Skipped::Invalid(hash, error.to_string()));
-                }
-                Err(other) => return Err(execution_error(other)),
-            }
-        }
-        let (_evm, result) = executor.finish().map_err(execution_error)?;
-        result
-    };
+    let system = framework.system_transactions(spec, parent, &header, &mut state)?;
+    let run = framework.execute(
+        spec,
+        &header,
+        &mut state,
+        BlockTxs {
+            required: &mut system.iter().map(|tx| tx.as_recovered_ref()),
+            offered: &mut transactions
+                .into_iter()
+                .map(|tx| Recovered::new_unchecked(*tx.inner(), tx.signer())),
+            finish: true,
+        },
+    )?;
 
     let (state_root, changes) = compute_state_changes(&state, nodes, parent.state_root)?;
-    let receipts = result.receipts;
+    let BlockRun { included, skipped, receipts, gas_used, blob_gas_used, requests } = run;
     let (transactions, (tx_hashes, senders)): (Vec<_>, (Vec<_>, Vec<_>)) =
         included.into_iter().map(|(tx, hash, sender)| (tx, (hash, sender))).unzip();
     let logs_bloom = receipts.iter().fold(Bloom::ZERO, |mut bloom, receipt| {
         bloom.accrue_bloom(&receipt.bloom());
         bloom
     });
-    let header = Header {
-        parent_hash,
-        ommers_hash: EMPTY_OMMER_ROOT_HASH,
-        beneficiary: attributes.beneficiary,
-        state_root,
-        transactions_root: calculate_transaction_root(&transactions),
-        receipts_root: calculate_receipt_root(&receipts),
-        logs_bloom,
-        difficulty: Default::default(),
-        number: parent.number + 1,
-        gas_limit: attributes.gas_limit,
-        gas_used: result.gas_used,
-        timestamp: attributes.timestamp,
-        extra_data: Bytes::new(),
-        mix_hash: attributes.prevrandao,
-        nonce: BEACON_NONCE.into(),
-        base_fee_per_gas: Some(base_fee),
-        withdrawals_root: Some(EMPTY_ROOT_HASH),
-        blob_gas_used: Some(0),
-        excess_blob_gas: Some(0),
-        parent_beacon_block_root: Some(B256::ZERO),
-        requests_hash: Some(result.requests.requests_hash()),
-        block_access_list_hash: None,
-        slot_number: None,
-    };
+    header.state_root = state_root;
+    header.transactions_root = calculate_transaction_root(&transactions);
+    header.receipts_root = calculate_receipt_root(&receipts);
+    header.logs_bloom = logs_bloom;
+    header.gas_used = gas_used;
+    header.blob_gas_used = Some(blob_gas_used);
+    header.requests_hash = Some(requests.requests_hash());
+    framework.finish_header(&mut header, &|address| post_account(&changes, &reader, address))?;
     Ok(ExecutedBlock {
         block: SealedBlock {
             hash: header.hash_slow(),
@@ -217,6 +169,14 @@ pub fn execute_block<'a>(
     })
 }
 
-fn execution_error(err: BlockExecutionError) -> ChainError {
-    ChainError::Execution(err.to_string())
+/// An account after a block: as the block changed it, else as its parent left it.
+fn post_account(
+    changes: &StateChanges,
+    reader: &StoreReader,
+    address: &Address,
+) -> Result<Option<TrieAccount>, ChainError> {
+    match changes.accounts.binary_search_by(|change| change.address.cmp(address)) {
+        Ok(index) => Ok(changes.accounts[index].after),
+        Err(_) => Ok(reader.account(address)?),
+    }
 }

@@ -2,13 +2,15 @@
 //! Merkle-Patricia state kept up to date incrementally, and state at any past block.
 //!
 //! It does not know which framework, DA layer or proof system a rollup uses, nor how blocks
-//! are scheduled: a sequencer (in `tephra-node`) calls [`Chain::build_block`] and
+//! are scheduled: a [`Framework`] (implemented in `tephra-frameworks`) decides how a block's
+//! transactions execute, and a sequencer (in `tephra-node`) calls [`Chain::build_block`] and
 //! [`Chain::commit_block`]. Start from [`Chain`].
 
 mod call;
 mod chain;
 mod error;
 mod execute;
+mod framework;
 mod spec;
 mod state;
 mod state_root;
@@ -18,7 +20,11 @@ pub use call::{CallError, geth_message};
 pub use chain::{Chain, NODE_CACHE_CAPACITY, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
-    BlockAttributes, ExecutedBlock, SealedBlock, Skipped, evm_env, execute_block, next_base_fee,
+    BlockAttributes, ExecutedBlock, SealedBlock, evm_env, execute_block, next_base_fee, next_header,
+};
+pub use framework::{
+    BlockRun, BlockTxs, CallInspector, Framework, Skipped, TraceOutcome, ethereum_transact,
+    execution_error, run_transactions,
 };
 pub use spec::ChainSpec;
 pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};

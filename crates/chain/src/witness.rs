@@ -4,24 +4,17 @@
 
 use crate::{
     Chain, ChainError,
-    execute::evm_env,
+    framework::BlockTxs,
     state::{BlockState, StateDb},
     state_root::{CachedNodes, RecordingNodes, StoreNodes, compute_state_changes},
 };
 use alloy_consensus::{Header, transaction::Recovered};
-use alloy_evm::{
-    EvmFactory,
-    block::BlockExecutor,
-    eth::{
-        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder,
-    },
-};
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use alloy_rpc_types_debug::ExecutionWitness;
 use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof};
 use alloy_trie::EMPTY_ROOT_HASH;
 use revm::primitives::KECCAK_EMPTY;
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 use tephra_storage::StoreReader;
 use tephra_trie::proof;
 
@@ -83,33 +76,22 @@ impl Chain {
         let transactions = reader.transactions(number)?.unwrap_or_default();
         let senders = reader.senders(number)?.unwrap_or_default();
         let mut state = BlockState::new(StateDb::at(reader.clone(), parent));
-        {
-            let evm =
-                EthEvmFactory::default().create_evm(&mut state, evm_env(self.spec(), &header));
-            let ctx = EthBlockExecutionCtx {
-                parent_hash: header.parent_hash,
-                parent_beacon_block_root: header.parent_beacon_block_root,
-                ommers: &[],
-                withdrawals: Some(Cow::Owned(Vec::new())),
-                extra_data: header.extra_data.clone(),
-                tx_count_hint: Some(transactions.len()),
-                slot_number: None,
-            };
-            let failed = |err: alloy_evm::block::BlockExecutionError| {
-                ChainError::Execution(format!("replaying block {number}: {err}"))
-            };
-            let mut executor =
-                EthBlockExecutor::new(evm, ctx, self.spec(), AlloyReceiptBuilder::default());
-            executor.apply_pre_execution_changes().map_err(failed)?;
-            for (tx, sender) in transactions.iter().zip(&senders).take(upto) {
-                executor
-                    .execute_transaction(Recovered::new_unchecked(tx, *sender))
-                    .map_err(failed)?;
-            }
-            if finish {
-                executor.finish().map_err(failed)?;
-            }
-        }
+        self.framework()
+            .execute(
+                self.spec(),
+                &header,
+                &mut state,
+                BlockTxs {
+                    required: &mut transactions
+                        .iter()
+                        .zip(&senders)
+                        .take(upto)
+                        .map(|(tx, sender)| Recovered::new_unchecked(tx, *sender)),
+                    offered: &mut std::iter::empty(),
+                    finish,
+                },
+            )
+            .map_err(|err| ChainError::Execution(format!("replaying block {number}: {err}")))?;
         Ok((header, state))
     }
 

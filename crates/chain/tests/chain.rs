@@ -1,15 +1,22 @@
 //! The chain core end to end, in process: genesis, blocks of real signed transactions, the
 //! state root against an independent computation, history, proofs, unwinding and reopening.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, transaction::Recovered};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles, TrieAccount, proof::verify_proof};
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 use tephra_chain::{BlockAttributes, Chain, ChainSpec};
-use tephra_primitives::dev::{DevGenesis, dev_accounts};
+use tephra_primitives::{
+    TxEnvelope,
+    dev::{DevGenesis, dev_accounts},
+};
 use tephra_storage::Store;
+
+fn ethereum() -> Arc<dyn tephra_chain::Framework> {
+    Arc::new(tephra_frameworks::Ethereum)
+}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -33,7 +40,8 @@ fn fixture() -> Fixture {
     }
     .build();
     let chain =
-        Chain::open(Store::open(&path).unwrap(), ChainSpec::latest(31337), &genesis).unwrap();
+        Chain::open(Store::open(&path).unwrap(), ChainSpec::latest(31337), ethereum(), &genesis)
+            .unwrap();
     Fixture { _dir: dir, path, chain, signers, genesis }
 }
 
@@ -263,7 +271,8 @@ fn history_proofs_unwind_and_reopen() {
     let Fixture { _dir, path, chain, genesis, .. } = f;
     drop(chain);
     let reopened =
-        Chain::open(Store::open(&path).unwrap(), ChainSpec::latest(31337), &genesis).unwrap();
+        Chain::open(Store::open(&path).unwrap(), ChainSpec::latest(31337), ethereum(), &genesis)
+            .unwrap();
     assert_eq!(reopened.head(), head);
 }
 

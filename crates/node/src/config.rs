@@ -1,5 +1,6 @@
 use alloy_primitives::U256;
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
+use tephra_chain::Framework;
 use tephra_primitives::dev::{DEV_BASE_FEE, DEV_CHAIN_ID, DEV_GAS_LIMIT};
 
 /// When the sequencer seals blocks.
@@ -14,6 +15,8 @@ pub enum BlockTime {
 /// Everything a node needs to start.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
+    /// The framework whose rules the chain runs.
+    pub framework: Arc<dyn Framework>,
     /// EIP-155 chain id.
     pub chain_id: u64,
     /// Block gas limit.
@@ -33,6 +36,7 @@ pub struct NodeConfig {
 impl Default for NodeConfig {
     fn default() -> Self {
         Self {
+            framework: Arc::new(tephra_frameworks::Ethereum),
             chain_id: DEV_CHAIN_ID,
             gas_limit: DEV_GAS_LIMIT,
             base_fee: DEV_BASE_FEE,

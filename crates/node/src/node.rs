@@ -136,7 +136,8 @@ impl Node {
             balance: config.balance,
         }
         .build();
-        let chain = Arc::new(Chain::open(store, ChainSpec::latest(config.chain_id), &genesis)?);
+        let spec = ChainSpec::latest(config.chain_id);
+        let chain = Arc::new(Chain::open(store, spec, config.framework.clone(), &genesis)?);
         let pool = TxPool::new(PoolConfig {
             chain_id: config.chain_id,
             block_gas_limit: config.gas_limit,
@@ -196,7 +197,7 @@ impl Node {
 
     /// Base fee of the next block.
     pub fn next_base_fee(&self) -> u64 {
-        tephra_chain::next_base_fee(&self.chain.head().header)
+        self.chain.next_base_fee()
     }
 
     /// Validates and pools transactions (results in input order), then wakes the sequencer.

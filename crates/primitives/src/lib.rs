@@ -1,9 +1,15 @@
-//! Shared vocabulary of Tephra: the dev-chain genesis and the standard dev accounts.
+//! Shared vocabulary of Tephra: the transaction and receipt envelopes of every framework, the
+//! dev-chain genesis and the standard dev accounts.
 //!
 //! This crate holds plain data that several crates agree on; it executes nothing and stores
 //! nothing. Start from [`dev::DevGenesis`], which turns the user's `tephra dev` choices into
 //! an [`alloy_genesis::Genesis`].
 
 pub mod dev;
+pub mod receipt;
+pub mod tx;
+
+pub use receipt::ReceiptEnvelope;
+pub use tx::{TxEnvelope, TxType};
 
 pub use alloy_genesis::Genesis;

@@ -4,15 +4,25 @@
 
 use crate::error::EthResult;
 use alloy_consensus::{
-    BlockBody, Header, ReceiptEnvelope, Sealed, Transaction as _, TxEnvelope,
+    BlockBody, Header, Sealed, Transaction as _, TxReceipt as _,
     transaction::{Recovered, TransactionInfo},
 };
 use alloy_eips::eip4895::Withdrawals;
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::{
-    Block, BlockTransactions, Filter, Header as RpcHeader, Log, Transaction, TransactionReceipt,
+    BlockTransactions, Filter, Header as RpcHeader, Log, TransactionReceipt,
 };
+use alloy_serde::{OtherFields, WithOtherFields};
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 use tephra_storage::StoreReader;
+
+/// A transaction as the RPC returns it.
+pub(crate) type Transaction = alloy_rpc_types_eth::Transaction<TxEnvelope>;
+/// A block as the RPC returns it.
+pub(crate) type Block = alloy_rpc_types_eth::Block<Transaction>;
+/// A receipt as the RPC returns it, with the fields its chain's framework adds (OP Stack's
+/// `l1Fee` & co.).
+pub(crate) type Receipt = WithOtherFields<TransactionReceipt<ReceiptEnvelope<Log>>>;
 
 /// One block with its body and receipts, borrowed from the store or from a freshly mined block.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +91,7 @@ pub(crate) fn load_block(
 /// Where a transaction sits in its block.
 fn tx_info(block: &BlockView<'_>, index: usize) -> TransactionInfo {
     TransactionInfo {
-        hash: block.transactions.get(index).map(|tx| *tx.tx_hash()),
+        hash: block.transactions.get(index).map(|tx| tx.tx_hash()),
         index: Some(index as u64),
         block_hash: Some(block.hash),
         block_number: Some(block.header.number),
@@ -119,7 +129,7 @@ pub(crate) fn rpc_block(block: StoredBlock, full: bool) -> Block {
                 .collect(),
         )
     } else {
-        BlockTransactions::Hashes(block.transactions.iter().map(|tx| *tx.tx_hash()).collect())
+        BlockTransactions::Hashes(block.transactions.iter().map(|tx| tx.tx_hash()).collect())
     };
     let StoredBlock { header, hash, transactions: body_txs, .. } = block;
     let consensus = alloy_consensus::Block {
@@ -139,15 +149,18 @@ pub(crate) fn rpc_block(block: StoredBlock, full: bool) -> Block {
     Block { header, uncles: Vec::new(), transactions, withdrawals: Some(Withdrawals::default()) }
 }
 
-/// Receipts of `block` (which must carry them), from `first` on, at most `limit`.
+/// Receipts of `block` (which must carry them), from `first` on, at most `limit`, each with
+/// its entry of `extra` (the framework's fields, one map per transaction of the block).
 ///
 /// Log indexes count from the first log of the block, and gas used is the difference of
 /// cumulative gas, so both need the receipts before `first`, which are read but not returned.
 pub(crate) fn rpc_receipts(
     block: &BlockView<'_>,
+    extra: Vec<serde_json::Map<String, serde_json::Value>>,
     first: usize,
     limit: usize,
-) -> Vec<TransactionReceipt> {
+) -> Vec<Receipt> {
+    let mut extra = extra.into_iter().skip(first);
     let base_fee = block.header.base_fee_per_gas;
     let mut out = Vec::with_capacity(limit.min(block.receipts.len()));
     let mut log_index = 0u64;
@@ -167,7 +180,7 @@ pub(crate) fn rpc_receipts(
         else {
             break;
         };
-        let tx_hash = *tx.tx_hash();
+        let tx_hash = tx.tx_hash();
         let inner = receipt.clone().map_logs(|log| {
             let log = Log {
                 inner: log,
@@ -182,7 +195,7 @@ pub(crate) fn rpc_receipts(
             log_index += 1;
             log
         });
-        out.push(TransactionReceipt {
+        let receipt = TransactionReceipt {
             inner,
             transaction_hash: tx_hash,
             transaction_index: Some(index as u64),
@@ -195,7 +208,9 @@ pub(crate) fn rpc_receipts(
             from: sender,
             to: tx.to(),
             contract_address: tx.kind().is_create().then(|| sender.create(tx.nonce())),
-        });
+        };
+        let other = OtherFields::new(extra.next().unwrap_or_default().into_iter().collect());
+        out.push(WithOtherFields { inner: receipt, other });
         previous_cumulative = cumulative;
     }
     out
@@ -213,7 +228,7 @@ pub(crate) fn matching_logs(block: &BlockView<'_>, filter: &Filter, out: &mut Ve
                     block_hash: Some(block.hash),
                     block_number: Some(block.header.number),
                     block_timestamp: Some(block.header.timestamp),
-                    transaction_hash: block.transactions.get(index).map(|tx| *tx.tx_hash()),
+                    transaction_hash: block.transactions.get(index).map(|tx| tx.tx_hash()),
                     transaction_index: Some(index as u64),
                     log_index: Some(log_index),
                     removed: false,

@@ -6,12 +6,15 @@ use crate::{
         Args, Module, RpcContext, blocking, head_of, immediate, resolve_block, resolve_tag,
         state_block,
     },
-    convert::{load_block, rpc_block, rpc_pending_transaction, rpc_receipts, rpc_transaction},
+    convert::{
+        Block, Receipt, Transaction, load_block, rpc_block, rpc_pending_transaction, rpc_receipts,
+        rpc_transaction,
+    },
     error::EthResult,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Encodable2718};
 use alloy_primitives::{Address, B256, Bytes, U64, keccak256};
-use alloy_rpc_types_eth::{Block, Index, Transaction, TransactionReceipt};
+use alloy_rpc_types_eth::Index;
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::core::RegisterMethodError;
 use revm::DatabaseRef;
@@ -132,15 +135,17 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let reader = ctx.reader()?;
         let Some(location) = reader.tx_location(&hash)? else { return Ok(None) };
         let Some(block) = load_block(&reader, location.block, true)? else { return Ok(None) };
-        Ok(rpc_receipts(&block.view(), location.index as usize, 1).pop())
+        let extra = ctx.node.chain().receipt_fields(&reader, &block.header, &block.transactions)?;
+        Ok(rpc_receipts(&block.view(), extra, location.index as usize, 1).pop())
     })?;
     blocking(module, "eth_getBlockReceipts", |ctx, args| {
         let reader = ctx.reader()?;
         let Some(number) = resolve_block(&reader, args.req::<BlockId>()?)? else {
-            return Ok(None::<Vec<TransactionReceipt>>);
+            return Ok(None::<Vec<Receipt>>);
         };
         let Some(block) = load_block(&reader, number, true)? else { return Ok(None) };
-        Ok(Some(rpc_receipts(&block.view(), 0, usize::MAX)))
+        let extra = ctx.node.chain().receipt_fields(&reader, &block.header, &block.transactions)?;
+        Ok(Some(rpc_receipts(&block.view(), extra, 0, usize::MAX)))
     })?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use crate::{
     convert::{load_block, load_header},
     error::{EthError, EthResult},
 };
-use alloy_consensus::{Header, Transaction as _};
-use alloy_eips::{BlockNumberOrTag, eip1559::BaseFeeParams, eip7840::BlobParams};
+use alloy_consensus::{Header, Transaction as _, TxReceipt as _};
+use alloy_eips::{BlockNumberOrTag, eip7840::BlobParams};
 use alloy_primitives::{U64, U256};
 use alloy_rpc_types_eth::FeeHistory;
 use jsonrpsee::core::RegisterMethodError;
@@ -93,7 +93,8 @@ fn fee_history(ctx: &RpcContext, args: &mut Args) -> EthResult<FeeHistory> {
         last = Some(header);
     }
     if let Some(last) = last {
-        let next_base_fee = last.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or_default();
+        let params = ctx.node.chain().framework().base_fee_params();
+        let next_base_fee = last.next_block_base_fee(params).unwrap_or_default();
         history.base_fee_per_gas.push(next_base_fee.into());
         let excess = last.next_block_excess_blob_gas(blob_params).unwrap_or_default();
         history.base_fee_per_blob_gas.push(blob_params.calc_blob_fee(excess));
@@ -129,8 +130,8 @@ fn check_percentiles(percentiles: &[f64]) -> EthResult<()> {
 /// `processBlock`): zeros for an empty block.
 fn block_rewards(
     header: &Header,
-    transactions: &[alloy_consensus::TxEnvelope],
-    receipts: &[alloy_consensus::ReceiptEnvelope],
+    transactions: &[tephra_primitives::TxEnvelope],
+    receipts: &[tephra_primitives::ReceiptEnvelope],
     percentiles: &[f64],
 ) -> Vec<u128> {
     if transactions.is_empty() || receipts.len() != transactions.len() {

@@ -4,12 +4,12 @@
 
 use crate::{
     context::{Module, RpcContext, blocking, head_of, resolve_tag},
-    convert::{load_block, load_header, matching_logs},
+    convert::{Transaction, load_block, load_header, matching_logs},
     error::{EthError, EthResult},
 };
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{B256, TxHash, U256};
-use alloy_rpc_types_eth::{Filter, FilterBlockOption, FilterChanges, Log, Transaction};
+use alloy_rpc_types_eth::{Filter, FilterBlockOption, FilterChanges, Log};
 use jsonrpsee::core::RegisterMethodError;
 use parking_lot::Mutex;
 use std::{

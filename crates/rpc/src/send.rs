@@ -22,6 +22,7 @@ use jsonrpsee::{
     types::{ErrorObjectOwned, Request},
 };
 use std::{future::Future, sync::Arc};
+use tephra_primitives::TxEnvelope;
 use tephra_txpool::{PoolError, PooledTx, decode_and_recover, recover_batch};
 use tracing::debug;
 
@@ -124,7 +125,9 @@ fn sign_request(ctx: &RpcContext, mut request: TransactionRequest) -> EthResult<
     let signature = signer
         .sign_transaction_sync(&mut tx)
         .map_err(|err| EthError::Internal(format!("signing: {err}")))?;
-    Ok(PooledTx::new(Recovered::new_unchecked(tx.into_envelope(signature), from)))
+    let envelope = TxEnvelope::try_from(tx.into_envelope(signature))
+        .map_err(|_| EthError::from(PoolError::TxTypeNotSupported))?;
+    Ok(PooledTx::new(Recovered::new_unchecked(envelope, from)))
 }
 
 /// EIP-191 `personal_sign` of `message` by the dev account `address`.

@@ -3,12 +3,13 @@ use crate::{
     codec::{BlockChanges, TxLocation, account_history_key, storage_history_key, storage_key},
     tables::*,
 };
-use alloy_consensus::{Header, ReceiptEnvelope, TxEnvelope};
+use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
 use alloy_trie::TrieAccount;
 use redb::{Database, Durability, ReadOnlyTable, ReadableDatabase, WriteTransaction};
 use std::{path::Path, sync::Arc};
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
 /// The chain database: one redb file. Cheap to clone; clones share the file.
 #[derive(Clone, Debug)]
@@ -153,6 +154,15 @@ impl StoreReader {
             .try_into()
             .map_err(|_| StoreError::corrupt("meta", "head is not 8 bytes"))?;
         Ok(Some(u64::from_be_bytes(bytes)))
+    }
+
+    /// The name of the rules (framework) the chain was created with, as [`StoreWriter::set_rules`]
+    /// recorded it; `None` in a store written before it was recorded, or before genesis.
+    pub fn rules(&self) -> Result<Option<String>, StoreError> {
+        let Some(raw) = self.meta.get(RULES_KEY)? else { return Ok(None) };
+        String::from_utf8(raw.value().to_vec())
+            .map(Some)
+            .map_err(|_| StoreError::corrupt("meta", "rules are not UTF-8"))
     }
 
     /// Header of block `number`.
@@ -367,6 +377,12 @@ impl StoreWriter {
     /// Moves the head to block `number`.
     pub fn set_head(&self, number: u64) -> Result<(), StoreError> {
         self.tx.open_table(META)?.insert(HEAD_KEY, number.to_be_bytes().as_slice())?;
+        Ok(())
+    }
+
+    /// Records the name of the rules (framework) the chain runs.
+    pub fn set_rules(&self, name: &str) -> Result<(), StoreError> {
+        self.tx.open_table(META)?.insert(RULES_KEY, name.as_bytes())?;
         Ok(())
     }
 

@@ -3,10 +3,13 @@
 
 use redb::TableDefinition;
 
-/// Single values: the head block number, under [`HEAD_KEY`].
+/// Single values: the head block number, under [`HEAD_KEY`], and the chain's rules, under
+/// [`RULES_KEY`].
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 /// Key in [`META`] of the head block number (u64, big-endian).
 pub(crate) const HEAD_KEY: &str = "head";
+/// Key in [`META`] of the name of the rules the chain was created with (UTF-8).
+pub(crate) const RULES_KEY: &str = "rules";
 
 /// Block number -> RLP header.
 pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");

@@ -23,6 +23,12 @@ pub enum PoolError {
     /// This chain has no blob sidecars, so type 3 is refused like an unknown type.
     #[error("transaction type not supported")]
     TxTypeNotSupported,
+    /// An OP Stack deposit (type `0x7E`): the protocol derives deposits from L1 events, so the
+    /// pool never takes one, well-formed or not.
+    #[error(
+        "transaction type not supported: deposit transactions (type 0x7e) are derived from L1 and cannot be sent to the pool"
+    )]
+    DepositNotAccepted,
     /// The signature does not recover to an address (malformed, or high `s` per EIP-2).
     #[error("invalid sender")]
     InvalidSender,

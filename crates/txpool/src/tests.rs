@@ -37,6 +37,11 @@ where
     tx.into_signed(signature).into()
 }
 
+/// Ethereum's envelope as Tephra's (every type but blobs has one).
+fn tephra(envelope: TxEnvelope) -> tephra_primitives::TxEnvelope {
+    envelope.try_into().expect("not a blob transaction")
+}
+
 /// Through the decoder, as `eth_sendRawTransaction` does.
 fn decode(envelope: &TxEnvelope) -> PooledTx {
     decode_and_recover(&envelope.encoded_2718()).expect("valid transaction")
@@ -187,7 +192,7 @@ fn decodes_every_supported_type_and_keeps_hash_and_bytes() {
         assert_eq!(tx.hash(), *envelope.tx_hash());
         assert_eq!(tx.encoded().as_ref(), raw.as_slice());
         assert_eq!(tx.encoded_len(), raw.len());
-        assert_eq!(tx.envelope(), envelope);
+        assert_eq!(tx.envelope(), &tephra(envelope.clone()));
         let added = pool.add(tx, &state, BASE_FEE).expect("accepted");
         assert_eq!(added.status, TxStatus::Pending);
     }
@@ -216,7 +221,7 @@ fn sender_recovery_agrees_with_alloy() {
 fn pooled_tx_new_matches_decoded() {
     let k = key(1);
     let envelope = sign(&k, eip1559(0, 10 * GWEI, GWEI));
-    let built = PooledTx::new(Recovered::new_unchecked(envelope.clone(), k.address()));
+    let built = PooledTx::new(Recovered::new_unchecked(tephra(envelope.clone()), k.address()));
     assert_eq!(built, decode(&envelope));
 }
 
@@ -239,14 +244,33 @@ fn refuses_blob_transaction_as_type_not_supported() {
     let envelope = sign(&k, blob);
     let err = decode_and_recover(&envelope.encoded_2718()).expect_err("type 3 refused");
     assert_eq!(err.to_string(), "transaction type not supported");
-    // Also when built locally and handed to the pool directly.
-    let local = PooledTx::new(Recovered::new_unchecked(envelope, k.address()));
-    assert_eq!(refusal(local, &State::rich(&[&k])), "transaction type not supported");
+    // No Tephra envelope can even hold one, so none reaches the pool another way.
+    assert!(tephra_primitives::TxEnvelope::try_from(envelope).is_err());
+}
+
+#[test]
+fn refuses_deposit_transactions_well_formed_or_not() {
+    let deposit = tephra_primitives::tx::TxDeposit {
+        source_hash: B256::repeat_byte(1),
+        from: Address::repeat_byte(2),
+        to: TxKind::Call(Address::repeat_byte(3)),
+        mint: 1,
+        value: U256::from(1),
+        gas_limit: 100_000,
+        is_system_transaction: false,
+        input: Bytes::new(),
+    };
+    let raw = tephra_primitives::TxEnvelope::from(deposit).encoded_2718();
+    for raw in [raw.clone(), raw[..raw.len() - 1].to_vec(), vec![0x7e], vec![0x7e, 0xc0]] {
+        let err = decode_and_recover(&raw).expect_err("deposits never enter the pool");
+        assert!(matches!(err, PoolError::DepositNotAccepted), "{err}");
+        assert!(err.to_string().contains("deposit transactions (type 0x7e)"), "{err}");
+    }
 }
 
 #[test]
 fn refuses_unknown_type_byte_as_type_not_supported() {
-    for raw in [[0x05, 0xc0], [0x00, 0xc0], [0x7e, 0xc0]] {
+    for raw in [[0x05, 0xc0], [0x00, 0xc0], [0x7f, 0xc0]] {
         let err = decode_and_recover(&raw).expect_err("unknown type refused");
         assert_eq!(err.to_string(), "transaction type not supported");
     }

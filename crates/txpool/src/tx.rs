@@ -4,11 +4,12 @@
 //! an async runtime should run [`decode_and_recover`] / [`recover_batch`] on a blocking thread.
 
 use crate::PoolError;
-use alloy_consensus::{Transaction, TxEnvelope, crypto::SECP256K1N_HALF, transaction::Recovered};
+use alloy_consensus::{Transaction, crypto::SECP256K1N_HALF, transaction::Recovered};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, B512, Bytes, TxHash, U256};
 use rayon::prelude::*;
 use revm::precompile::secp256k1::ecrecover;
+use tephra_primitives::TxEnvelope;
 
 /// Batches at least this long are recovered on rayon's thread pool; shorter ones on the
 /// calling thread, where the hand-off would cost more than it saves.
@@ -16,6 +17,8 @@ pub const PARALLEL_RECOVERY_THRESHOLD: usize = 16;
 
 /// EIP-2718 type bytes the pool accepts: EIP-2930, EIP-1559, EIP-7702 (legacy has none).
 const SUPPORTED_TYPES: [u8; 3] = [0x01, 0x02, 0x04];
+/// OP Stack's deposit type: made by the protocol from L1 events, never by users.
+const DEPOSIT_TYPE: u8 = 0x7e;
 
 /// A signed transaction with its recovered sender, hash and EIP-2718 encoding.
 ///
@@ -33,7 +36,7 @@ impl PooledTx {
     /// `eth_sendTransaction`), encoding it once.
     pub fn new(tx: Recovered<TxEnvelope>) -> Self {
         let encoded = Bytes::from(tx.inner().encoded_2718());
-        let hash = *tx.inner().tx_hash();
+        let hash = tx.inner().tx_hash();
         Self { tx, hash, encoded }
     }
 
@@ -130,18 +133,16 @@ pub fn recover_batch(raws: Vec<Bytes>) -> Vec<Result<PooledTx, PoolError>> {
 fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
     // EIP-2718: a first byte up to 0x7f is a type. Refuse blob and unknown types before
     // decoding, as geth does.
-    if let Some(&ty) = raw.first()
-        && ty <= 0x7f
-        && !SUPPORTED_TYPES.contains(&ty)
-    {
-        return Err(PoolError::TxTypeNotSupported);
+    match raw.first() {
+        Some(&DEPOSIT_TYPE) => return Err(PoolError::DepositNotAccepted),
+        Some(&ty) if ty <= 0x7f && !SUPPORTED_TYPES.contains(&ty) => {
+            return Err(PoolError::TxTypeNotSupported);
+        }
+        _ => {}
     }
     let envelope = TxEnvelope::decode_2718_exact(&raw).map_err(PoolError::Decode)?;
-    if envelope.is_eip4844() {
-        return Err(PoolError::TxTypeNotSupported);
-    }
     let sender = recover_sender(&envelope)?;
-    let hash = *envelope.tx_hash();
+    let hash = envelope.tx_hash();
     Ok(PooledTx { tx: Recovered::new_unchecked(envelope, sender), hash, encoded: raw })
 }
 
@@ -152,14 +153,20 @@ fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
 /// `secp256k1` feature): several times faster than alloy-consensus's default pure-Rust `k256`
 /// backend, without linking a second copy of the C library.
 pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError> {
-    let signature = envelope.signature();
+    let (signature, signature_hash) = match envelope {
+        TxEnvelope::Legacy(tx) => (tx.signature(), tx.signature_hash()),
+        TxEnvelope::Eip2930(tx) => (tx.signature(), tx.signature_hash()),
+        TxEnvelope::Eip1559(tx) => (tx.signature(), tx.signature_hash()),
+        TxEnvelope::Eip7702(tx) => (tx.signature(), tx.signature_hash()),
+        TxEnvelope::Deposit(_) => return Err(PoolError::DepositNotAccepted),
+    };
     if signature.s() > SECP256K1N_HALF {
         return Err(PoolError::InvalidSender);
     }
     let mut rs = B512::ZERO;
     rs[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
     rs[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
-    let word = ecrecover(&rs, u8::from(signature.v()), &envelope.signature_hash())
+    let word = ecrecover(&rs, u8::from(signature.v()), &signature_hash)
         .map_err(|_| PoolError::InvalidSender)?;
     Ok(Address::from_word(word))
 }

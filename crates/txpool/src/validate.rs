@@ -32,9 +32,6 @@ pub(crate) fn validate_stateless(
     base_fee: u64,
 ) -> Result<(), PoolError> {
     let env = tx.envelope();
-    if env.is_eip4844() {
-        return Err(PoolError::TxTypeNotSupported);
-    }
     if tx.encoded_len() > config.max_tx_bytes {
         return Err(PoolError::OversizedData {
             size: tx.encoded_len(),

@@ -1,0 +1,272 @@
+//! The `Framework` seam: the rules a rollup framework (or plain Ethereum) adds to the core.
+//!
+//! The core owns state, tries, storage and the block's shape; a framework owns how a block's
+//! transactions execute (which EVM, which block executor, which system transactions), which
+//! transaction types users may send, and what it adds to genesis and to the header. The
+//! implementations live in `tephra-frameworks`; this crate only calls them, per block.
+
+use crate::{ChainError, ChainSpec, evm_env, state::BlockState};
+use alloy_consensus::{Header, TxReceipt, transaction::Recovered};
+use alloy_eips::{eip1559::BaseFeeParams, eip7685::Requests};
+use alloy_evm::{
+    Evm, EvmEnv, EvmFactory, FromRecoveredTx,
+    block::{BlockExecutionError, BlockExecutor, BlockValidationError},
+    eth::EthEvmFactory,
+};
+use alloy_genesis::Genesis;
+use alloy_primitives::{Address, B256, Bytes, map::HashSet};
+use alloy_trie::TrieAccount;
+use revm::{
+    context::TxEnv,
+    context_interface::result::{EVMError, ExecutionResult},
+};
+use revm_inspectors::{access_list::AccessListInspector, tracing::TracingInspector};
+use std::fmt::Debug;
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
+
+/// One framework's rules. Called once per block (or per traced transaction), so a `dyn
+/// Framework` costs nothing measurable.
+pub trait Framework: Debug + Send + Sync {
+    /// The name users configure it by (`ethereum`, `op-stack`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Adds the framework's predeployed contracts and accounts to a chain's genesis.
+    fn extend_genesis(&self, genesis: &mut Genesis);
+
+    /// Transactions the protocol puts first in the block with `header` (built on `parent`),
+    /// before any user's: OP Stack's L1 attributes deposit, for example.
+    /// `state` is the parent's state, for reading what the previous block left (a framework
+    /// reading its own predeploys' storage, say).
+    fn system_transactions(
+        &self,
+        spec: &ChainSpec,
+        parent: &Header,
+        header: &Header,
+        state: &mut BlockState,
+    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError>;
+
+    /// Executes a block's transactions on `state`, which holds the parent's state. `header`
+    /// carries the block's environment (number, timestamp, beneficiary, gas limit, base fee,
+    /// prevrandao, parent hash and beacon root); its roots are not known yet.
+    fn execute(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        txs: BlockTxs<'_, '_>,
+    ) -> Result<BlockRun, ChainError>;
+
+    /// Runs one transaction on `state` (a replay of its block up to it) under `inspector`.
+    /// By default through [`Framework::transact`]; a framework whose transactions carry more
+    /// than revm's [`TxEnv`] (OP deposits) runs them itself.
+    fn trace_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+        inspector: &mut TracingInspector,
+    ) -> Result<TraceOutcome, ChainError> {
+        let tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
+        let result = self
+            .transact(evm_env(spec, header), state, tx_env, CallInspector::Tracing(inspector))
+            .map_err(|err| ChainError::Execution(err.to_string()))?;
+        Ok(TraceOutcome {
+            gas_used: result.gas().tx_gas_used(),
+            output: result.output().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// Runs a call (`eth_call`, `eth_estimateGas`, access lists, `debug_traceCall`) on
+    /// `state` under the framework's EVM, without committing. By default Ethereum's EVM; a
+    /// framework with its own precompiles or opcodes runs them here too.
+    fn transact(
+        &self,
+        env: EvmEnv,
+        state: &mut BlockState,
+        tx: TxEnv,
+        inspector: CallInspector<'_>,
+    ) -> Result<ExecutionResult, EVMError<ChainError>> {
+        ethereum_transact(env, state, tx, inspector)
+    }
+
+    /// The EIP-1559 parameters its base fee follows.
+    fn base_fee_params(&self) -> BaseFeeParams {
+        BaseFeeParams::ethereum()
+    }
+
+    /// Sets the header fields the framework defines before execution (its fee recipient, its
+    /// extra data), on the Ethereum defaults [`crate::next_header`] chose.
+    fn prepare_header(&self, parent: &Header, header: &mut Header) {
+        let _ = (parent, header);
+    }
+
+    /// Extra fields of each transaction's RPC receipt in a committed block (OP Stack's `l1Fee`
+    /// & co.), one map per transaction of `txs` (the block's); `state` is the block's
+    /// post-state. Empty maps by default.
+    fn receipt_fields(
+        &self,
+        header: &Header,
+        state: &mut BlockState,
+        txs: &[TxEnvelope],
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ChainError> {
+        let _ = (header, state);
+        Ok(vec![serde_json::Map::new(); txs.len()])
+    }
+
+    /// Sets the header fields the framework defines once the block's state is known
+    /// (`post_account` reads an account of the block's post-state).
+    fn finish_header(
+        &self,
+        header: &mut Header,
+        post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+    ) -> Result<(), ChainError> {
+        let _ = (header, post_account);
+        Ok(())
+    }
+}
+
+/// The inspectors calls run under: a closed set, so that a `dyn Framework` can build its EVM
+/// with each.
+#[derive(Debug)]
+pub enum CallInspector<'a> {
+    /// No inspection.
+    None,
+    /// Records the accounts and slots touched (`eth_createAccessList`).
+    AccessList(&'a mut AccessListInspector),
+    /// geth's tracers.
+    Tracing(&'a mut TracingInspector),
+}
+
+/// [`Framework::transact`] on Ethereum's EVM (alloy-evm's `EthEvm` on revm).
+pub fn ethereum_transact(
+    env: EvmEnv,
+    state: &mut BlockState,
+    tx: TxEnv,
+    inspector: CallInspector<'_>,
+) -> Result<ExecutionResult, EVMError<ChainError>> {
+    let factory = EthEvmFactory::default();
+    let result = match inspector {
+        CallInspector::None => factory.create_evm(state, env).transact(tx),
+        CallInspector::AccessList(inspector) => {
+            factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+        }
+        CallInspector::Tracing(inspector) => {
+            factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+        }
+    };
+    Ok(result?.result)
+}
+
+/// A traced transaction's result, as a tracer's output needs it.
+#[derive(Debug, Clone, Default)]
+pub struct TraceOutcome {
+    /// Gas the transaction used.
+    pub gas_used: u64,
+    /// Its return or revert data.
+    pub output: Bytes,
+}
+
+/// The transactions of one block, as the framework's executor takes them.
+pub struct BlockTxs<'a, 'b> {
+    /// Transactions that must all execute (system transactions, or a stored block's replay):
+    /// any failure fails the block.
+    pub required: &'b mut dyn Iterator<Item = Recovered<&'a TxEnvelope>>,
+    /// Users' transactions offered by the pool: one that is invalid or does not fit is
+    /// skipped, and keeps its sender's later ones out of the block.
+    pub offered: &'b mut dyn Iterator<Item = Recovered<&'a TxEnvelope>>,
+    /// Whether to apply the post-block changes (false: stop after the transactions, to trace).
+    pub finish: bool,
+}
+
+impl std::fmt::Debug for BlockTxs<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockTxs").field("finish", &self.finish).finish_non_exhaustive()
+    }
+}
+
+/// A transaction that could not go into the block.
+#[derive(Debug, Clone)]
+pub enum Skipped {
+    /// It is invalid on this state (nonce, funds, fee): drop it, with the reason.
+    Invalid(B256, String),
+    /// It does not fit in the gas left: keep it for a later block.
+    NoRoom(B256),
+}
+
+/// What executing a block's transactions produced.
+#[derive(Debug, Default)]
+pub struct BlockRun {
+    /// Included transactions with their hashes and senders, in order.
+    pub included: Vec<(TxEnvelope, B256, Address)>,
+    /// Offered transactions left out.
+    pub skipped: Vec<Skipped>,
+    /// Receipts of the included transactions.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// Gas used by the block.
+    pub gas_used: u64,
+    /// Blob gas used (OP Stack's DA footprint after Jovian; 0 elsewhere).
+    pub blob_gas_used: u64,
+    /// EIP-7685 requests.
+    pub requests: Requests,
+}
+
+/// Runs `txs` through any alloy-evm block executor over Tephra's envelopes: the loop every
+/// framework shares, whatever EVM its executor drives.
+pub fn run_transactions<'a, E>(
+    mut executor: E,
+    txs: BlockTxs<'a, '_>,
+) -> Result<BlockRun, ChainError>
+where
+    E: BlockExecutor<Transaction = TxEnvelope, Receipt = ReceiptEnvelope>,
+{
+    executor.apply_pre_execution_changes().map_err(execution_error)?;
+    let mut run = BlockRun::default();
+    for tx in txs.required {
+        let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
+        executor.execute_transaction(tx).map_err(execution_error)?;
+        run.included.push((envelope.clone(), envelope.tx_hash(), signer));
+    }
+    // A sender whose transaction stays out of the block keeps its later nonces out too.
+    let mut held_back = HashSet::<Address>::default();
+    for tx in txs.offered {
+        let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
+        let hash = envelope.tx_hash();
+        if held_back.contains(&signer) {
+            run.skipped.push(Skipped::NoRoom(hash));
+            continue;
+        }
+        match executor.execute_transaction(tx) {
+            Ok(_) => run.included.push((envelope.clone(), hash, signer)),
+            Err(BlockExecutionError::Validation(
+                BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
+            )) => {
+                held_back.insert(signer);
+                run.skipped.push(Skipped::NoRoom(hash));
+            }
+            Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
+                error, ..
+            })) => {
+                held_back.insert(signer);
+                run.skipped.push(Skipped::Invalid(hash, error.to_string()));
+            }
+            Err(other) => return Err(execution_error(other)),
+        }
+    }
+    if txs.finish {
+        let (_evm, result) = executor.finish().map_err(execution_error)?;
+        run.receipts = result.receipts;
+        run.gas_used = result.gas_used;
+        run.blob_gas_used = result.blob_gas_used;
+        run.requests = result.requests;
+    } else {
+        run.receipts = executor.receipts().to_vec();
+        run.gas_used = run.receipts.last().map(|r| r.cumulative_gas_used()).unwrap_or_default();
+    }
+    Ok(run)
+}
+
+/// A block-level execution failure as the core reports it.
+pub fn execution_error(err: BlockExecutionError) -> ChainError {
+    ChainError::Execution(err.to_string())
+}

@@ -1,0 +1,35 @@
+//! The framework profiles of Tephra's one execution core, behind `tephra-chain`'s
+//! [`Framework`] seam: [`Ethereum`] (plain L1 rules: the embedded L1 and `tephra dev`'s
+//! default) and [`OpStack`] (OP Stack's deposits, L1 attributes, L1 data fee and predeploys, on
+//! op-revm). Nitro and ZK Stack profiles join here.
+//!
+//! A profile decides how a block's transactions execute, which transaction types users may
+//! send, what genesis holds and what the header and receipts add; it never touches storage or
+//! the trie. Start from [`by_name`].
+
+mod ethereum;
+pub mod op_stack;
+mod receipts;
+
+pub use ethereum::Ethereum;
+pub use op_stack::OpStack;
+
+use std::sync::Arc;
+use tephra_chain::Framework;
+
+/// The names `--framework` accepts, in the order `--help` lists them.
+pub const NAMES: [&str; 2] = ["ethereum", "op-stack"];
+
+/// A framework name that no profile has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown framework {0:?} (expected one of: {names})", names = NAMES.join(", "))]
+pub struct UnknownFramework(pub String);
+
+/// The profile called `name`, with its default settings.
+pub fn by_name(name: &str) -> Result<Arc<dyn Framework>, UnknownFramework> {
+    match name {
+        "ethereum" => Ok(Arc::new(Ethereum)),
+        "op-stack" => Ok(Arc::new(OpStack::default())),
+        other => Err(UnknownFramework(other.to_string())),
+    }
+}

@@ -1,0 +1,431 @@
+//! `op-stack`: OP Stack's execution rules on op-revm, through alloy-op-evm's block executor
+//! (the layer op-reth runs): deposits (type `0x7E`), the L1 attributes deposit first in every
+//! block, the L1 data fee (Fjord's formula) and the fee vaults, the L1Block, GasPriceOracle and
+//! L2ToL1MessagePasser predeploys, Holocene's EIP-1559 parameters in `extraData` and Isthmus'
+//! `withdrawalsRoot` (the message passer's storage root).
+//!
+//! The L1 origin of each block comes from [`L1Origin::dev`] until a rollup follows a real L1.
+//!
+//! Predeploys are compiled from `@eth-optimism/contracts-bedrock` 0.17.3 (`contracts/`), the
+//! newest release on npm. That release predates Isthmus' `setL1BlockValuesIsthmus`, so the
+//! L1 attributes deposit uses Ecotone's `setL1BlockValuesEcotone` layout, which the L1Block it
+//! ships understands; op-revm then reads an operator fee of zero, as on a chain that never set
+//! one.
+
+use crate::receipts::Receipts;
+use alloy_consensus::{Header, Sealed, transaction::Recovered};
+use alloy_eips::{Encodable2718, eip1559::BaseFeeParams};
+use alloy_evm::{Evm, EvmEnv, EvmFactory, FromRecoveredTx};
+use alloy_genesis::{Genesis, GenesisAccount};
+use alloy_hardforks::ForkCondition;
+use alloy_op_evm::{
+    OpEvmFactory, OpTx, OpTxError,
+    block::{OpBlockExecutionCtx, OpBlockExecutor},
+    env::{evm_env_for_op_block, spec_by_timestamp_after_bedrock},
+};
+use alloy_op_hardforks::{OpChainHardforks, OpHardfork};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use op_revm::{L1BlockInfo, OpHaltReason, OpSpecId, OpTransaction, OpTransactionError};
+use revm::{
+    Database,
+    context::TxEnv,
+    context_interface::result::{EVMError, ExecutionResult, HaltReason},
+};
+use revm_inspectors::tracing::TracingInspector;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use tephra_chain::{
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
+    run_transactions,
+};
+use tephra_primitives::{
+    TxEnvelope,
+    tx::{L1InfoDepositSource, TxDeposit},
+};
+
+/// The L1Block predeploy: the L1 origin's number, time, fees and hash, set by the L1
+/// attributes deposit.
+pub const L1_BLOCK: Address = address!("0x4200000000000000000000000000000000000015");
+/// The GasPriceOracle predeploy: `getL1Fee` and the L1 fee parameters, read from L1Block.
+pub const GAS_PRICE_ORACLE: Address = address!("0x420000000000000000000000000000000000000F");
+/// The L2ToL1MessagePasser predeploy: withdrawals start here.
+pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
+/// The SequencerFeeVault: the block's fee recipient (priority fees).
+pub const SEQUENCER_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000011");
+/// The BaseFeeVault: receives the base fee instead of it being burnt.
+pub const BASE_FEE_VAULT: Address = op_revm::constants::BASE_FEE_RECIPIENT;
+/// The L1FeeVault: receives the L1 data fee.
+pub const L1_FEE_VAULT: Address = op_revm::constants::L1_FEE_RECIPIENT;
+/// Sender of the L1 attributes deposit (the "depositor account" L1Block accepts).
+pub const L1_INFO_DEPOSITOR: Address = address!("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
+/// Gas limit of the L1 attributes deposit, as op-node sets it (Regolith onwards).
+pub const L1_INFO_GAS_LIMIT: u64 = 1_000_000;
+/// Selector of `L1Block.setL1BlockValuesEcotone()`.
+const SET_L1_BLOCK_VALUES_ECOTONE: [u8; 4] = [0x44, 0x0a, 0x5e, 0x20];
+/// OP Mainnet's EIP-1559 parameters since Canyon: denominator 250, elasticity 6.
+pub const BASE_FEE_PARAMS: BaseFeeParams = BaseFeeParams::new(250, 6);
+
+/// The L1 block a rollup block is derived from, as the L1 attributes deposit reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L1Origin {
+    /// L1 block number.
+    pub number: u64,
+    /// L1 block timestamp.
+    pub timestamp: u64,
+    /// L1 base fee, in wei.
+    pub base_fee: u64,
+    /// L1 blob base fee, in wei.
+    pub blob_base_fee: u64,
+    /// L1 block hash.
+    pub hash: B256,
+}
+
+impl L1Origin {
+    /// The L1 origin of an L2 block at `timestamp` on a dev chain without an L1: one L1 block
+    /// every `l1_block_time` seconds, numbered from the epoch, with fixed fees and a hash
+    /// derived from its number (so every node derives the same one).
+    pub fn dev(fees: &L1Fees, timestamp: u64) -> Self {
+        let number = timestamp / fees.l1_block_time.max(1);
+        Self {
+            number,
+            timestamp: number * fees.l1_block_time.max(1),
+            base_fee: fees.base_fee,
+            blob_base_fee: fees.blob_base_fee,
+            hash: keccak256([b"tephra dev l1 block ".as_slice(), &number.to_be_bytes()].concat()),
+        }
+    }
+}
+
+/// The L1 data fee parameters: the L1 prices a dev chain reports, and the chain's scalars
+/// (Ecotone's `baseFeeScalar` and `blobBaseFeeScalar`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L1Fees {
+    /// L1 base fee, in wei.
+    pub base_fee: u64,
+    /// L1 blob base fee, in wei.
+    pub blob_base_fee: u64,
+    /// Scalar on the L1 base fee (OP Mainnet: 5227).
+    pub base_fee_scalar: u32,
+    /// Scalar on the L1 blob base fee (OP Mainnet: 1014213).
+    pub blob_base_fee_scalar: u32,
+    /// Seconds between L1 blocks.
+    pub l1_block_time: u64,
+    /// The batcher's versioned hash (`bytes32(uint256(uint160(batcher)))`).
+    pub batcher_hash: B256,
+}
+
+impl Default for L1Fees {
+    fn default() -> Self {
+        Self {
+            base_fee: 1_000_000_000,
+            blob_base_fee: 1,
+            base_fee_scalar: 5227,
+            blob_base_fee_scalar: 1_014_213,
+            l1_block_time: 12,
+            batcher_hash: B256::ZERO,
+        }
+    }
+}
+
+/// The OP Stack profile: every OP hardfork through Isthmus active from genesis.
+#[derive(Debug, Clone)]
+pub struct OpStack {
+    hardforks: OpChainHardforks,
+    fees: L1Fees,
+}
+
+impl Default for OpStack {
+    fn default() -> Self {
+        Self::new(L1Fees::default())
+    }
+}
+
+impl OpStack {
+    /// OP Stack rules with these L1 fee parameters.
+    pub fn new(fees: L1Fees) -> Self {
+        use OpHardfork::*;
+        let at_genesis = [Regolith, Canyon, Ecotone, Fjord, Granite, Holocene, Isthmus]
+            .into_iter()
+            .map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP));
+        let hardforks = OpChainHardforks::new(
+            std::iter::once((Bedrock, ForkCondition::ZERO_BLOCK))
+                .chain(at_genesis)
+                .chain([Jovian, Karst, Interop].map(|fork| (fork, ForkCondition::Never))),
+        );
+        Self { hardforks, fees }
+    }
+
+    /// The op-revm spec of a block.
+    pub fn spec_id(&self, header: &Header) -> OpSpecId {
+        alloy_op_evm::env::spec(&self.hardforks, header)
+    }
+
+    fn env(&self, spec: &ChainSpec, header: &Header) -> alloy_evm::EvmEnv<OpSpecId> {
+        evm_env_for_op_block(header, &self.hardforks, spec.chain_id)
+    }
+}
+
+/// Calldata of `setL1BlockValuesEcotone()`: the selector, then the packed values in the order
+/// the OP specification's L1 attributes section gives (164 bytes).
+pub fn l1_info_calldata(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -> Bytes {
+    let mut data = Vec::with_capacity(164);
+    data.extend_from_slice(&SET_L1_BLOCK_VALUES_ECOTONE);
+    data.extend_from_slice(&fees.base_fee_scalar.to_be_bytes());
+    data.extend_from_slice(&fees.blob_base_fee_scalar.to_be_bytes());
+    data.extend_from_slice(&sequence_number.to_be_bytes());
+    data.extend_from_slice(&origin.timestamp.to_be_bytes());
+    data.extend_from_slice(&origin.number.to_be_bytes());
+    data.extend_from_slice(&U256::from(origin.base_fee).to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(origin.blob_base_fee).to_be_bytes::<32>());
+    data.extend_from_slice(origin.hash.as_slice());
+    data.extend_from_slice(fees.batcher_hash.as_slice());
+    data.into()
+}
+
+/// The L1 attributes deposit of an L2 block: from the depositor account to L1Block, no mint,
+/// no value, 1M gas, its source hash from the L1 origin's hash and the sequence number.
+pub fn l1_info_deposit(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -> TxDeposit {
+    TxDeposit {
+        source_hash: L1InfoDepositSource::new(origin.hash, sequence_number).source_hash(),
+        from: L1_INFO_DEPOSITOR,
+        to: TxKind::Call(L1_BLOCK),
+        mint: 0,
+        value: U256::ZERO,
+        gas_limit: L1_INFO_GAS_LIMIT,
+        is_system_transaction: false,
+        input: l1_info_calldata(fees, origin, sequence_number),
+    }
+}
+
+/// Holocene's `extraData`: version 0, then the EIP-1559 denominator and elasticity (u32 each).
+fn holocene_extra_data(params: BaseFeeParams) -> Bytes {
+    let mut data = vec![0u8];
+    data.extend_from_slice(&(params.max_change_denominator as u32).to_be_bytes());
+    data.extend_from_slice(&(params.elasticity_multiplier as u32).to_be_bytes());
+    data.into()
+}
+
+fn deployed_code(artifact: &str) -> Bytes {
+    let artifact: Value = serde_json::from_str(artifact).expect("committed artifacts are JSON");
+    let code = artifact["deployedBytecode"].as_str().expect("artifacts carry deployedBytecode");
+    code.parse().expect("deployedBytecode is hex")
+}
+
+impl Framework for OpStack {
+    fn name(&self) -> &'static str {
+        "op-stack"
+    }
+
+    fn extend_genesis(&self, genesis: &mut Genesis) {
+        let predeploy = |code: Bytes, storage: BTreeMap<B256, B256>| {
+            GenesisAccount::default().with_code(Some(code)).with_storage(Some(storage))
+        };
+        genesis.alloc.insert(
+            L1_BLOCK,
+            predeploy(
+                deployed_code(include_str!("../../../contracts/artifacts/L1Block.json")),
+                BTreeMap::new(),
+            ),
+        );
+        // isEcotone (slot 0, byte 0) and isFjord (slot 0, byte 1): Fjord's L1 fee formula, the
+        // one op-revm charges.
+        genesis.alloc.insert(
+            GAS_PRICE_ORACLE,
+            predeploy(
+                deployed_code(include_str!("../../../contracts/artifacts/GasPriceOracle.json")),
+                BTreeMap::from([(B256::ZERO, B256::from(U256::from(0x0101)))]),
+            ),
+        );
+        genesis.alloc.insert(
+            L2_TO_L1_MESSAGE_PASSER,
+            predeploy(
+                deployed_code(include_str!(
+                    "../../../contracts/artifacts/L2ToL1MessagePasser.json"
+                )),
+                BTreeMap::new(),
+            ),
+        );
+    }
+
+    fn base_fee_params(&self) -> BaseFeeParams {
+        BASE_FEE_PARAMS
+    }
+
+    fn prepare_header(&self, _parent: &Header, header: &mut Header) {
+        header.beneficiary = SEQUENCER_FEE_VAULT;
+        header.extra_data = holocene_extra_data(BASE_FEE_PARAMS);
+    }
+
+    fn system_transactions(
+        &self,
+        _spec: &ChainSpec,
+        _parent: &Header,
+        header: &Header,
+        state: &mut BlockState,
+    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
+        let origin = L1Origin::dev(&self.fees, header.timestamp);
+        // L1Block slot 0 holds `number` in its low 8 bytes, slot 3 `sequenceNumber`.
+        let previous_number = state.storage(L1_BLOCK, U256::ZERO)?.as_limbs()[0];
+        let sequence_number = if previous_number == origin.number {
+            state.storage(L1_BLOCK, U256::from(3))?.as_limbs()[0] + 1
+        } else {
+            0
+        };
+        let deposit = l1_info_deposit(&self.fees, &origin, sequence_number);
+        Ok(vec![Recovered::new_unchecked(
+            TxEnvelope::Deposit(Sealed::new(deposit)),
+            L1_INFO_DEPOSITOR,
+        )])
+    }
+
+    fn execute(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        txs: BlockTxs<'_, '_>,
+    ) -> Result<BlockRun, ChainError> {
+        let evm = OpEvmFactory::<OpTx>::default().create_evm(state, self.env(spec, header));
+        let ctx = OpBlockExecutionCtx {
+            parent_hash: header.parent_hash,
+            parent_beacon_block_root: header.parent_beacon_block_root,
+            extra_data: header.extra_data.clone(),
+        };
+        run_transactions(OpBlockExecutor::new(evm, ctx, &self.hardforks, Receipts), txs)
+    }
+
+    fn trace_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+        inspector: &mut TracingInspector,
+    ) -> Result<TraceOutcome, ChainError> {
+        let mut evm = OpEvmFactory::<OpTx>::default().create_evm_with_inspector(
+            state,
+            self.env(spec, header),
+            inspector,
+        );
+        let result = evm
+            .transact(OpTx::from_recovered_tx(tx.inner(), tx.signer()))
+            .map_err(|err| ChainError::Execution(err.to_string()))?
+            .result;
+        Ok(match result {
+            ExecutionResult::Success { gas, output, .. } => {
+                TraceOutcome { gas_used: gas.tx_gas_used(), output: output.into_data() }
+            }
+            ExecutionResult::Revert { gas, output, .. } => {
+                TraceOutcome { gas_used: gas.tx_gas_used(), output }
+            }
+            ExecutionResult::Halt { gas, .. } => {
+                TraceOutcome { gas_used: gas.tx_gas_used(), output: Bytes::new() }
+            }
+        })
+    }
+
+    fn transact(
+        &self,
+        env: EvmEnv,
+        state: &mut BlockState,
+        tx: TxEnv,
+        inspector: CallInspector<'_>,
+    ) -> Result<ExecutionResult, EVMError<ChainError>> {
+        let timestamp = env.block_env.timestamp.saturating_to();
+        let op_spec = spec_by_timestamp_after_bedrock(&self.hardforks, timestamp);
+        let env = EvmEnv {
+            cfg_env: env.cfg_env.with_spec_and_mainnet_gas_params(op_spec),
+            block_env: env.block_env,
+        };
+        // A call carries no encoding, so no L1 data fee or operator fee applies (as op-geth).
+        let tx = OpTx(OpTransaction {
+            base: tx,
+            enveloped_tx: Some(Bytes::new()),
+            deposit: Default::default(),
+        });
+        let factory = OpEvmFactory::<OpTx>::default();
+        let result = match inspector {
+            CallInspector::None => factory.create_evm(state, env).transact(tx),
+            CallInspector::AccessList(inspector) => {
+                factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+            }
+            CallInspector::Tracing(inspector) => {
+                factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+            }
+        };
+        let result = result.map_err(|err| match err {
+            EVMError::Transaction(OpTxError(OpTransactionError::Base(err))) => {
+                EVMError::Transaction(err)
+            }
+            EVMError::Transaction(other) => EVMError::Custom(other.to_string()),
+            EVMError::Header(err) => EVMError::Header(err),
+            EVMError::Database(err) => EVMError::Database(err),
+            EVMError::Custom(err) => EVMError::Custom(err),
+            EVMError::CustomAny(err) => EVMError::Custom(err.to_string()),
+        })?;
+        Ok(result.result.map_haltreason(|reason| match reason {
+            OpHaltReason::Base(reason) => reason,
+            // Only deposits fail this way, and calls are never deposits.
+            OpHaltReason::FailedDeposit => HaltReason::NotActivated,
+        }))
+    }
+
+    fn finish_header(
+        &self,
+        header: &mut Header,
+        post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+    ) -> Result<(), ChainError> {
+        // Isthmus: the withdrawals root is the L2ToL1MessagePasser's storage root.
+        header.withdrawals_root = Some(
+            post_account(&L2_TO_L1_MESSAGE_PASSER)?
+                .map_or(EMPTY_ROOT_HASH, |account| account.storage_root),
+        );
+        Ok(())
+    }
+
+    fn receipt_fields(
+        &self,
+        header: &Header,
+        state: &mut BlockState,
+        txs: &[TxEnvelope],
+    ) -> Result<Vec<Map<String, Value>>, ChainError> {
+        let spec_id = self.spec_id(header);
+        let info = L1BlockInfo::try_fetch(state, U256::from(header.number), spec_id)?;
+        Ok(txs
+            .iter()
+            .map(|tx| {
+                if tx.as_deposit().is_some() {
+                    return Map::new();
+                }
+                let mut info = info.clone();
+                let encoded = tx.encoded_2718();
+                [
+                    ("l1GasPrice", info.l1_base_fee),
+                    ("l1GasUsed", info.data_gas(&encoded, spec_id)),
+                    ("l1Fee", info.calculate_tx_l1_cost(&encoded, spec_id)),
+                    ("l1BaseFeeScalar", info.l1_base_fee_scalar),
+                    ("l1BlobBaseFee", info.l1_blob_base_fee.unwrap_or_default()),
+                    ("l1BlobBaseFeeScalar", info.l1_blob_base_fee_scalar.unwrap_or_default()),
+                ]
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), Value::String(format!("{value:#x}"))))
+                .collect()
+            })
+            .collect())
+    }
+}
+
+/// Output root version 0 (OP specification, "Proposals"): `keccak256(version ‖ stateRoot ‖
+/// messagePasserStorageRoot ‖ blockHash)`, each 32 bytes, version zero.
+pub fn output_root_v0(
+    state_root: B256,
+    message_passer_storage_root: B256,
+    block_hash: B256,
+) -> B256 {
+    let mut preimage = [0u8; 128];
+    preimage[32..64].copy_from_slice(state_root.as_slice());
+    preimage[64..96].copy_from_slice(message_passer_storage_root.as_slice());
+    preimage[96..].copy_from_slice(block_hash.as_slice());
+    keccak256(preimage)
+}

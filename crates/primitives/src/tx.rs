@@ -1,0 +1,161 @@
+//! The transaction envelope every Tephra chain stores, whatever its framework.
+//!
+//! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
+//! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
+//! (type `0x7E`). Which of them a chain accepts is its framework's decision (`tephra-chain`'s
+//! `Framework`); this module only encodes, decodes and hashes. Nitro's and ZK Stack's types
+//! join this enum as variants.
+
+use alloy_consensus::{
+    Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip7702, TxLegacy,
+};
+use alloy_eips::{Encodable2718, Typed2718};
+use alloy_evm::{FromRecoveredTx, FromTxWithEncoded};
+use alloy_op_evm::OpTx;
+use alloy_primitives::{Address, B256, Bytes};
+use revm::context::TxEnv;
+
+pub use op_alloy::consensus::{
+    DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
+};
+
+/// A transaction of any type a Tephra framework defines, in its EIP-2718 envelope.
+#[derive(Debug, Clone, TransactionEnvelope)]
+#[envelope(tx_type_name = TxType)]
+pub enum TxEnvelope {
+    /// Legacy (type 0), with or without EIP-155 replay protection.
+    #[envelope(ty = 0)]
+    Legacy(Signed<TxLegacy>),
+    /// EIP-2930 access-list transaction (type 1).
+    #[envelope(ty = 1)]
+    Eip2930(Signed<TxEip2930>),
+    /// EIP-1559 dynamic-fee transaction (type 2).
+    #[envelope(ty = 2)]
+    Eip1559(Signed<TxEip1559>),
+    /// EIP-7702 set-code transaction (type 4).
+    #[envelope(ty = 4)]
+    Eip7702(Signed<TxEip7702>),
+    /// OP Stack deposit (type `0x7E`): made by the protocol from L1 data, unsigned.
+    #[envelope(ty = 126)]
+    Deposit(Sealed<TxDeposit>),
+}
+
+impl TxEnvelope {
+    /// The transaction hash: keccak256 of the EIP-2718 encoding.
+    pub fn tx_hash(&self) -> B256 {
+        match self {
+            Self::Legacy(tx) => *tx.hash(),
+            Self::Eip2930(tx) => *tx.hash(),
+            Self::Eip1559(tx) => *tx.hash(),
+            Self::Eip7702(tx) => *tx.hash(),
+            Self::Deposit(tx) => tx.seal(),
+        }
+    }
+
+    /// The deposit, if this is one.
+    pub const fn as_deposit(&self) -> Option<&Sealed<TxDeposit>> {
+        match self {
+            Self::Deposit(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the transaction is signed by its sender (every type but deposits).
+    pub const fn is_signed(&self) -> bool {
+        !matches!(self, Self::Deposit(_))
+    }
+}
+
+macro_rules! impl_from_signed {
+    ($($variant:ident($tx:ty)),+ $(,)?) => {$(
+        impl From<Signed<$tx>> for TxEnvelope {
+            fn from(tx: Signed<$tx>) -> Self {
+                Self::$variant(tx)
+            }
+        }
+    )+};
+}
+
+impl_from_signed!(Legacy(TxLegacy), Eip2930(TxEip2930), Eip1559(TxEip1559), Eip7702(TxEip7702));
+
+impl From<TxDeposit> for TxEnvelope {
+    fn from(tx: TxDeposit) -> Self {
+        Self::Deposit(Sealed::new(tx))
+    }
+}
+
+impl TryFrom<alloy_consensus::TxEnvelope> for TxEnvelope {
+    type Error = UnsupportedTxType;
+
+    /// Ethereum's envelope into Tephra's; blob transactions (type 3) have no Tephra variant.
+    fn try_from(tx: alloy_consensus::TxEnvelope) -> Result<Self, Self::Error> {
+        Ok(match tx {
+            alloy_consensus::TxEnvelope::Legacy(tx) => Self::Legacy(tx),
+            alloy_consensus::TxEnvelope::Eip2930(tx) => Self::Eip2930(tx),
+            alloy_consensus::TxEnvelope::Eip1559(tx) => Self::Eip1559(tx),
+            alloy_consensus::TxEnvelope::Eip7702(tx) => Self::Eip7702(tx),
+            alloy_consensus::TxEnvelope::Eip4844(_) => return Err(UnsupportedTxType(3)),
+        })
+    }
+}
+
+/// A transaction type that no Tephra framework defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsupportedTxType(pub u8);
+
+impl std::fmt::Display for UnsupportedTxType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "transaction type {} not supported", self.0)
+    }
+}
+
+impl std::error::Error for UnsupportedTxType {}
+
+/// The EVM input of a transaction under Ethereum's rules (revm's [`TxEnv`]). A deposit maps to
+/// a call from its `from` without a mint: only OP Stack's EVM ([`OpTx`]) executes deposits, and
+/// frameworks on Ethereum's EVM refuse them before execution.
+impl FromRecoveredTx<TxEnvelope> for TxEnv {
+    fn from_recovered_tx(tx: &TxEnvelope, sender: Address) -> Self {
+        match tx {
+            TxEnvelope::Legacy(tx) => Self::from_recovered_tx(tx.tx(), sender),
+            TxEnvelope::Eip2930(tx) => Self::from_recovered_tx(tx.tx(), sender),
+            TxEnvelope::Eip1559(tx) => Self::from_recovered_tx(tx.tx(), sender),
+            TxEnvelope::Eip7702(tx) => Self::from_recovered_tx(tx.tx(), sender),
+            TxEnvelope::Deposit(tx) => Self {
+                tx_type: tx.ty(),
+                caller: sender,
+                gas_limit: tx.gas_limit,
+                kind: tx.to,
+                value: tx.value,
+                data: tx.input.clone(),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+impl FromTxWithEncoded<TxEnvelope> for TxEnv {
+    fn from_encoded_tx(tx: &TxEnvelope, sender: Address, _encoded: Bytes) -> Self {
+        Self::from_recovered_tx(tx, sender)
+    }
+}
+
+/// The EVM input of a transaction under OP Stack's rules: with its encoding, which the L1 data
+/// fee is charged on, and a deposit's source hash, mint and system flag.
+impl FromRecoveredTx<TxEnvelope> for OpTx {
+    fn from_recovered_tx(tx: &TxEnvelope, sender: Address) -> Self {
+        Self::from_encoded_tx(tx, sender, tx.encoded_2718().into())
+    }
+}
+
+impl FromTxWithEncoded<TxEnvelope> for OpTx {
+    fn from_encoded_tx(tx: &TxEnvelope, sender: Address, encoded: Bytes) -> Self {
+        match tx {
+            TxEnvelope::Legacy(tx) => Self::from_encoded_tx(tx, sender, encoded),
+            TxEnvelope::Eip2930(tx) => Self::from_encoded_tx(tx, sender, encoded),
+            TxEnvelope::Eip1559(tx) => Self::from_encoded_tx(tx, sender, encoded),
+            TxEnvelope::Eip7702(tx) => Self::from_encoded_tx(tx, sender, encoded),
+            TxEnvelope::Deposit(tx) => Self::from_encoded_tx(tx.inner(), sender, encoded),
+        }
+    }
+}
