@@ -38,9 +38,20 @@ const JOBS = [
   {
     npm: 'solc',
     evmVersion: 'prague',
-    roots: ['contracts/src/TestToken.sol', 'contracts/src/Events.sol', 'contracts/src/Storage.sol', 'contracts/src/Reverter.sol'],
+    roots: [
+      'contracts/src/TestToken.sol',
+      'contracts/src/Events.sol',
+      'contracts/src/Storage.sol',
+      'contracts/src/Reverter.sol',
+      'contracts/src/TestNFT.sol',
+      'contracts/src/Create2Factory.sol',
+      'contracts/src/PrecompileCaller.sol',
+    ],
     outputs: {
       TestToken: 'contracts/src/TestToken.sol',
+      TestNFT: 'contracts/src/TestNFT.sol',
+      Create2Factory: 'contracts/src/Create2Factory.sol',
+      PrecompileCaller: 'contracts/src/PrecompileCaller.sol',
       Events: 'contracts/src/Events.sol',
       Storage: 'contracts/src/Storage.sol',
       Reverter: 'contracts/src/Reverter.sol',
@@ -96,6 +107,8 @@ const JOBS = [
       'lib/solady/': 'solady/',
     },
     roots: [
+      'contracts/src/op/L1BlockIsthmus.sol',
+      'contracts/src/op/GasPriceOracleIsthmus.sol',
       'src/L2/L1Block.sol',
       'src/L2/GasPriceOracle.sol',
       'src/L2/L2ToL1MessagePasser.sol',
@@ -107,7 +120,12 @@ const JOBS = [
     // take constructor arguments that end up as immutables (recipient, min withdrawal amount,
     // withdrawal network), so their deployedBytecode has zero placeholders there and is not
     // usable at genesis as-is; they are compiled for completeness.
+    // L1BlockIsthmus and GasPriceOracleIsthmus (contracts/src/op) add Isthmus' operator fee
+    // functions, as the OP specification defines them, on top of the audited 0.17.3 contracts:
+    // they are what an op-stack chain's genesis holds.
     outputs: {
+      L1BlockIsthmus: 'contracts/src/op/L1BlockIsthmus.sol',
+      GasPriceOracleIsthmus: 'contracts/src/op/GasPriceOracleIsthmus.sol',
       L1Block: 'src/L2/L1Block.sol',
       GasPriceOracle: 'src/L2/GasPriceOracle.sol',
       L2ToL1MessagePasser: 'src/L2/L2ToL1MessagePasser.sol',

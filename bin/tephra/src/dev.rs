@@ -5,6 +5,7 @@ use clap::Args;
 use eyre::WrapErr;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tephra_chain::Framework;
+use tephra_frameworks::{FrameworkConfig, ScheduledChange};
 use tephra_node::{BlockTime, Node, NodeConfig};
 use tracing::info;
 
@@ -37,14 +38,20 @@ pub(crate) struct DevArgs {
     /// Balance of each dev account, in ETH.
     #[arg(long, default_value_t = 10_000)]
     balance: u64,
-    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules) or `op-stack`
-    /// (deposits, L1 attributes, L1 data fee, predeploys, on op-revm).
-    #[arg(long, default_value = "ethereum", value_parser = parse_framework)]
-    framework: Arc<dyn Framework>,
-}
-
-fn parse_framework(name: &str) -> Result<Arc<dyn Framework>, String> {
-    tephra_frameworks::by_name(name).map_err(|err| err.to_string())
+    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules, the default) or
+    /// `op-stack` (deposits, L1 attributes, L1 data and operator fees, predeploys, on op-revm).
+    /// Overrides the config file's `framework`.
+    #[arg(long)]
+    framework: Option<String>,
+    /// A change of framework at a block height, as `BLOCK=FRAMEWORK` (repeat for several, in
+    /// increasing order): state and contracts carry over, the new rules apply from that block.
+    /// Replaces the config file's `[[framework_schedule]]`.
+    #[arg(long, value_name = "BLOCK=FRAMEWORK", value_parser = ScheduledChange::parse_flag)]
+    framework_schedule: Vec<ScheduledChange>,
+    /// A TOML chain config with `framework` and `[[framework_schedule]]` entries
+    /// (`at_block`, `framework`); the flags above override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 fn parse_block_time(value: &str) -> Result<BlockTime, String> {
@@ -58,9 +65,30 @@ fn parse_block_time(value: &str) -> Result<BlockTime, String> {
     Ok(if duration.is_zero() { BlockTime::Auto } else { BlockTime::Interval(duration) })
 }
 
+/// The framework from the config file and the flags.
+fn framework(args: &DevArgs) -> eyre::Result<Arc<dyn Framework>> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .wrap_err_with(|| format!("reading {}", path.display()))?;
+            toml::from_str::<FrameworkConfig>(&text)
+                .wrap_err_with(|| format!("chain config {}", path.display()))?
+        }
+        None => FrameworkConfig::default(),
+    };
+    if let Some(name) = &args.framework {
+        config.framework = name.clone();
+    }
+    if !args.framework_schedule.is_empty() {
+        config.framework_schedule = args.framework_schedule.clone();
+    }
+    Ok(config.build()?)
+}
+
 pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
+    let framework = framework(&args)?;
     let config = NodeConfig {
-        framework: args.framework.clone(),
+        framework: framework.clone(),
         chain_id: args.chain_id,
         gas_limit: args.gas_limit,
         block_time: args.block_time,
@@ -77,7 +105,7 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
     let server = tephra_rpc::serve(node.clone(), addr)
         .await
         .wrap_err_with(|| format!("serving JSON-RPC on {addr}"))?;
-    print_banner(&node, &server.http_url(), &server.ws_url(), &args);
+    print_banner(&node, &*framework, &server.http_url(), &server.ws_url(), &args);
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
@@ -92,11 +120,11 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
     Ok(())
 }
 
-fn print_banner(node: &Node, http: &str, ws: &str, args: &DevArgs) {
+fn print_banner(node: &Node, framework: &dyn Framework, http: &str, ws: &str, args: &DevArgs) {
     let head = node.chain().head();
     println!(
         "tephra dev: {} chain, chain id {}, head block {}",
-        args.framework.name(),
+        framework.name(),
         args.chain_id,
         head.header.number
     );

@@ -104,7 +104,8 @@ impl Chain {
 
     /// Base fee of the next block, in wei.
     pub fn next_base_fee(&self) -> u64 {
-        crate::next_base_fee(&self.head().header, self.framework.base_fee_params())
+        let head = self.head().header;
+        crate::next_base_fee(&head, self.framework.base_fee_params(head.number + 1))
     }
 
     /// The store.

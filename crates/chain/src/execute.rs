@@ -121,7 +121,8 @@ pub fn execute_block<'a>(
     overrides: &DevOverrides,
     transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
 ) -> Result<ExecutedBlock, ChainError> {
-    let mut header = next_header(parent, parent_hash, attributes, framework.base_fee_params());
+    let params = framework.base_fee_params(parent.number + 1);
+    let mut header = next_header(parent, parent_hash, attributes, params);
     framework.prepare_header(parent, &mut header);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;

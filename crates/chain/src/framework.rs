@@ -90,8 +90,17 @@ pub trait Framework: Debug + Send + Sync {
         ethereum_transact(env, state, tx, inspector)
     }
 
-    /// The EIP-1559 parameters its base fee follows.
-    fn base_fee_params(&self) -> BaseFeeParams {
+    /// Called at the start of the first block the framework runs when it takes over a chain
+    /// from another one (a scheduled framework change), inside that block's execution: installs
+    /// what [`Framework::extend_genesis`] would have put in genesis and the chain lacks.
+    fn activate(&self, header: &Header, state: &mut BlockState) -> Result<(), ChainError> {
+        let _ = (header, state);
+        Ok(())
+    }
+
+    /// The EIP-1559 parameters block `number`'s base fee follows.
+    fn base_fee_params(&self, number: u64) -> BaseFeeParams {
+        let _ = number;
         BaseFeeParams::ethereum()
     }
 

@@ -7,12 +7,16 @@
 //! send, what genesis holds and what the header and receipts add; it never touches storage or
 //! the trie. Start from [`by_name`].
 
+pub mod config;
 mod ethereum;
 pub mod op_stack;
 mod receipts;
+pub mod schedule;
 
+pub use config::{FrameworkConfig, FrameworkConfigError, ScheduledChange};
 pub use ethereum::Ethereum;
 pub use op_stack::OpStack;
+pub use schedule::{Schedule, ScheduleError, Step};
 
 use std::sync::Arc;
 use tephra_chain::Framework;

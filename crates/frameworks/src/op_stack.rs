@@ -7,10 +7,10 @@
 //! The L1 origin of each block comes from [`L1Origin::dev`] until a rollup follows a real L1.
 //!
 //! Predeploys are compiled from `@eth-optimism/contracts-bedrock` 0.17.3 (`contracts/`), the
-//! newest release on npm. That release predates Isthmus' `setL1BlockValuesIsthmus`, so the
-//! L1 attributes deposit uses Ecotone's `setL1BlockValuesEcotone` layout, which the L1Block it
-//! ships understands; op-revm then reads an operator fee of zero, as on a chain that never set
-//! one.
+//! newest release on npm, which predates Isthmus: L1Block and GasPriceOracle are its audited
+//! contracts extended by the Isthmus operator-fee functions the OP specification defines
+//! (`contracts/src/op`), so the L1 attributes deposit is Isthmus' `setL1BlockValuesIsthmus`
+//! (Isthmus is active at genesis, where the specification asks for it from the first block).
 
 use crate::receipts::Receipts;
 use alloy_consensus::{Header, Sealed, transaction::Recovered};
@@ -31,13 +31,14 @@ use revm::{
     Database,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, HaltReason},
+    primitives::KECCAK_EMPTY,
 };
 use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
-    run_transactions,
+    AccountPatch, BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec,
+    DevOverrides, Framework, TraceOutcome, run_transactions,
 };
 use tephra_primitives::{
     TxEnvelope,
@@ -57,12 +58,16 @@ pub const SEQUENCER_FEE_VAULT: Address = address!("0x420000000000000000000000000
 pub const BASE_FEE_VAULT: Address = op_revm::constants::BASE_FEE_RECIPIENT;
 /// The L1FeeVault: receives the L1 data fee.
 pub const L1_FEE_VAULT: Address = op_revm::constants::L1_FEE_RECIPIENT;
+/// The OperatorFeeVault (Isthmus): receives the operator fee.
+pub const OPERATOR_FEE_VAULT: Address = op_revm::constants::OPERATOR_FEE_RECIPIENT;
 /// Sender of the L1 attributes deposit (the "depositor account" L1Block accepts).
 pub const L1_INFO_DEPOSITOR: Address = address!("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
 /// Gas limit of the L1 attributes deposit, as op-node sets it (Regolith onwards).
 pub const L1_INFO_GAS_LIMIT: u64 = 1_000_000;
-/// Selector of `L1Block.setL1BlockValuesEcotone()`.
-const SET_L1_BLOCK_VALUES_ECOTONE: [u8; 4] = [0x44, 0x0a, 0x5e, 0x20];
+/// Selector of `L1Block.setL1BlockValuesIsthmus()`.
+const SET_L1_BLOCK_VALUES_ISTHMUS: [u8; 4] = [0x09, 0x89, 0x99, 0xbe];
+/// Length of the Isthmus L1 attributes calldata.
+const L1_INFO_ISTHMUS_LEN: usize = 176;
 /// OP Mainnet's EIP-1559 parameters since Canyon: denominator 250, elasticity 6.
 pub const BASE_FEE_PARAMS: BaseFeeParams = BaseFeeParams::new(250, 6);
 
@@ -113,6 +118,10 @@ pub struct L1Fees {
     pub l1_block_time: u64,
     /// The batcher's versioned hash (`bytes32(uint256(uint160(batcher)))`).
     pub batcher_hash: B256,
+    /// Isthmus' operator fee scalar (per million gas).
+    pub operator_fee_scalar: u32,
+    /// Isthmus' operator fee constant, in wei.
+    pub operator_fee_constant: u64,
 }
 
 impl Default for L1Fees {
@@ -124,6 +133,8 @@ impl Default for L1Fees {
             blob_base_fee_scalar: 1_014_213,
             l1_block_time: 12,
             batcher_hash: B256::ZERO,
+            operator_fee_scalar: 0,
+            operator_fee_constant: 0,
         }
     }
 }
@@ -166,11 +177,11 @@ impl OpStack {
     }
 }
 
-/// Calldata of `setL1BlockValuesEcotone()`: the selector, then the packed values in the order
-/// the OP specification's L1 attributes section gives (164 bytes).
+/// Calldata of `setL1BlockValuesIsthmus()`: the selector, then the packed values in the order
+/// the OP specification's Isthmus L1 attributes section gives (176 bytes).
 pub fn l1_info_calldata(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -> Bytes {
-    let mut data = Vec::with_capacity(164);
-    data.extend_from_slice(&SET_L1_BLOCK_VALUES_ECOTONE);
+    let mut data = Vec::with_capacity(L1_INFO_ISTHMUS_LEN);
+    data.extend_from_slice(&SET_L1_BLOCK_VALUES_ISTHMUS);
     data.extend_from_slice(&fees.base_fee_scalar.to_be_bytes());
     data.extend_from_slice(&fees.blob_base_fee_scalar.to_be_bytes());
     data.extend_from_slice(&sequence_number.to_be_bytes());
@@ -180,7 +191,36 @@ pub fn l1_info_calldata(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) 
     data.extend_from_slice(&U256::from(origin.blob_base_fee).to_be_bytes::<32>());
     data.extend_from_slice(origin.hash.as_slice());
     data.extend_from_slice(fees.batcher_hash.as_slice());
+    data.extend_from_slice(&fees.operator_fee_scalar.to_be_bytes());
+    data.extend_from_slice(&fees.operator_fee_constant.to_be_bytes());
     data.into()
+}
+
+/// What an L1 attributes deposit's calldata says: the L1 origin, the sequence number and the
+/// fee scalars. `None` if `calldata` is not `setL1BlockValuesIsthmus` with its 176 bytes.
+pub fn parse_l1_info_calldata(calldata: &[u8]) -> Option<(L1Origin, u64)> {
+    if calldata.len() != L1_INFO_ISTHMUS_LEN || calldata[..4] != SET_L1_BLOCK_VALUES_ISTHMUS {
+        return None;
+    }
+    let u64_at = |at: usize| u64::from_be_bytes(calldata[at..at + 8].try_into().expect("8 bytes"));
+    let u256_at = |at: usize| U256::from_be_slice(&calldata[at..at + 32]);
+    let origin = L1Origin {
+        timestamp: u64_at(20),
+        number: u64_at(28),
+        base_fee: u256_at(36).saturating_to(),
+        blob_base_fee: u256_at(68).saturating_to(),
+        hash: B256::from_slice(&calldata[100..132]),
+    };
+    Some((origin, u64_at(12)))
+}
+
+/// The L1 origin and sequence number of an OP block, from its first transaction, the L1
+/// attributes deposit. `None` if the block does not start with one.
+pub fn l1_info_of_block(transactions: &[TxEnvelope]) -> Option<(L1Origin, u64)> {
+    let deposit = transactions.first()?.as_deposit()?;
+    (deposit.from == L1_INFO_DEPOSITOR && deposit.to == TxKind::Call(L1_BLOCK))
+        .then(|| parse_l1_info_calldata(&deposit.input))
+        .flatten()
 }
 
 /// The L1 attributes deposit of an L2 block: from the depositor account to L1Block, no mint,
@@ -198,6 +238,45 @@ pub fn l1_info_deposit(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -
     }
 }
 
+/// L1Block's storage after `setL1BlockValuesIsthmus` with these values (the layout of
+/// contracts-bedrock 0.17.3's L1Block: `number` and `timestamp` packed in slot 0, `basefee` 1,
+/// `hash` 2, `sequenceNumber`, `blobBaseFeeScalar` and `baseFeeScalar` packed in 3,
+/// `batcherHash` 4, `blobBaseFee` 7; then L1BlockIsthmus' `operatorFeeConstant` and
+/// `operatorFeeScalar` packed in 8).
+fn l1_block_storage(
+    fees: &L1Fees,
+    origin: &L1Origin,
+    sequence_number: u64,
+) -> BTreeMap<B256, B256> {
+    let slot = |index: u64| B256::from(U256::from(index));
+    let packed = |parts: &[(u64, usize)]| {
+        B256::from(
+            parts
+                .iter()
+                .fold(U256::ZERO, |word, (value, shift)| word | (U256::from(*value) << *shift)),
+        )
+    };
+    BTreeMap::from([
+        (slot(0), packed(&[(origin.number, 0), (origin.timestamp, 64)])),
+        (slot(1), B256::from(U256::from(origin.base_fee))),
+        (slot(2), origin.hash),
+        (
+            slot(3),
+            packed(&[
+                (sequence_number, 0),
+                (u64::from(fees.blob_base_fee_scalar), 64),
+                (u64::from(fees.base_fee_scalar), 96),
+            ]),
+        ),
+        (slot(4), fees.batcher_hash),
+        (slot(7), B256::from(U256::from(origin.blob_base_fee))),
+        (
+            slot(8),
+            packed(&[(fees.operator_fee_constant, 0), (u64::from(fees.operator_fee_scalar), 64)]),
+        ),
+    ])
+}
+
 /// Holocene's `extraData`: version 0, then the EIP-1559 denominator and elasticity (u32 each).
 fn holocene_extra_data(params: BaseFeeParams) -> Bytes {
     let mut data = vec![0u8];
@@ -212,43 +291,72 @@ fn deployed_code(artifact: &str) -> Bytes {
     code.parse().expect("deployedBytecode is hex")
 }
 
+impl OpStack {
+    /// The predeploys of an OP chain whose first block under these rules is at `timestamp`:
+    /// address, runtime code and initial storage. L1Block starts out reporting the L1 origin of
+    /// that time, as op-node's genesis does, so that fees are priced before the first block;
+    /// GasPriceOracle has isEcotone, isFjord and isIsthmus set (slot 0, bytes 0, 1 and 2):
+    /// Fjord's L1 fee formula and Isthmus' operator fee, as op-revm charges them.
+    fn predeploys(&self, timestamp: u64) -> [(Address, Bytes, BTreeMap<B256, B256>); 3] {
+        let origin = L1Origin::dev(&self.fees, timestamp);
+        [
+            (
+                L1_BLOCK,
+                deployed_code(include_str!("../../../contracts/artifacts/L1BlockIsthmus.json")),
+                l1_block_storage(&self.fees, &origin, 0),
+            ),
+            (
+                GAS_PRICE_ORACLE,
+                deployed_code(include_str!(
+                    "../../../contracts/artifacts/GasPriceOracleIsthmus.json"
+                )),
+                BTreeMap::from([(B256::ZERO, B256::from(U256::from(0x01_01_01)))]),
+            ),
+            (
+                L2_TO_L1_MESSAGE_PASSER,
+                deployed_code(include_str!(
+                    "../../../contracts/artifacts/L2ToL1MessagePasser.json"
+                )),
+                BTreeMap::new(),
+            ),
+        ]
+    }
+}
+
 impl Framework for OpStack {
     fn name(&self) -> &'static str {
         "op-stack"
     }
 
     fn extend_genesis(&self, genesis: &mut Genesis) {
-        let predeploy = |code: Bytes, storage: BTreeMap<B256, B256>| {
-            GenesisAccount::default().with_code(Some(code)).with_storage(Some(storage))
-        };
-        genesis.alloc.insert(
-            L1_BLOCK,
-            predeploy(
-                deployed_code(include_str!("../../../contracts/artifacts/L1Block.json")),
-                BTreeMap::new(),
-            ),
-        );
-        // isEcotone (slot 0, byte 0) and isFjord (slot 0, byte 1): Fjord's L1 fee formula, the
-        // one op-revm charges.
-        genesis.alloc.insert(
-            GAS_PRICE_ORACLE,
-            predeploy(
-                deployed_code(include_str!("../../../contracts/artifacts/GasPriceOracle.json")),
-                BTreeMap::from([(B256::ZERO, B256::from(U256::from(0x0101)))]),
-            ),
-        );
-        genesis.alloc.insert(
-            L2_TO_L1_MESSAGE_PASSER,
-            predeploy(
-                deployed_code(include_str!(
-                    "../../../contracts/artifacts/L2ToL1MessagePasser.json"
-                )),
-                BTreeMap::new(),
-            ),
-        );
+        for (address, code, storage) in self.predeploys(genesis.timestamp) {
+            let account =
+                GenesisAccount::default().with_code(Some(code)).with_storage(Some(storage));
+            genesis.alloc.insert(address, account);
+        }
     }
 
-    fn base_fee_params(&self) -> BaseFeeParams {
+    /// Installs the predeploys a chain that was not OP Stack lacks: an account that already has
+    /// code keeps it and its storage (a chain coming back to OP Stack keeps its withdrawals).
+    fn activate(&self, header: &Header, state: &mut BlockState) -> Result<(), ChainError> {
+        let mut install = DevOverrides::default();
+        for (address, code, storage) in self.predeploys(header.timestamp) {
+            if state.basic(address)?.is_some_and(|account| account.code_hash != KECCAK_EMPTY) {
+                continue;
+            }
+            install
+                .accounts
+                .insert(address, AccountPatch { code: Some(code), ..Default::default() });
+            install.storage.extend(
+                storage
+                    .into_iter()
+                    .map(|(slot, value)| ((address, slot), U256::from_be_bytes(value.0))),
+            );
+        }
+        state.apply_overrides(&install)
+    }
+
+    fn base_fee_params(&self, _number: u64) -> BaseFeeParams {
         BASE_FEE_PARAMS
     }
 
@@ -407,6 +515,8 @@ impl Framework for OpStack {
                     ("l1BaseFeeScalar", info.l1_base_fee_scalar),
                     ("l1BlobBaseFee", info.l1_blob_base_fee.unwrap_or_default()),
                     ("l1BlobBaseFeeScalar", info.l1_blob_base_fee_scalar.unwrap_or_default()),
+                    ("operatorFeeScalar", info.operator_fee_scalar.unwrap_or_default()),
+                    ("operatorFeeConstant", info.operator_fee_constant.unwrap_or_default()),
                 ]
                 .into_iter()
                 .map(|(name, value)| (name.to_string(), Value::String(format!("{value:#x}"))))
@@ -428,4 +538,31 @@ pub fn output_root_v0(
     preimage[64..96].copy_from_slice(message_passer_storage_root.as_slice());
     preimage[96..].copy_from_slice(block_hash.as_slice());
     keccak256(preimage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l1_info_calldata_round_trips_and_refuses_other_shapes() {
+        let fees = L1Fees { base_fee: 7, blob_base_fee: 3, ..L1Fees::default() };
+        let origin = L1Origin {
+            number: 21_000_000,
+            timestamp: 1_752_000_000,
+            base_fee: 7,
+            blob_base_fee: 3,
+            hash: B256::repeat_byte(0xab),
+        };
+        let calldata = l1_info_calldata(&fees, &origin, 5);
+        assert_eq!(calldata.len(), 176);
+        assert_eq!(parse_l1_info_calldata(&calldata), Some((origin.clone(), 5)));
+        assert_eq!(parse_l1_info_calldata(&calldata[..163]), None);
+        let mut other_selector = calldata.to_vec();
+        other_selector[0] ^= 1;
+        assert_eq!(parse_l1_info_calldata(&other_selector), None);
+        let deposit: TxEnvelope = l1_info_deposit(&fees, &origin, 5).into();
+        assert_eq!(l1_info_of_block(&[deposit]), Some((origin, 5)));
+        assert_eq!(l1_info_of_block(&[]), None);
+    }
 }

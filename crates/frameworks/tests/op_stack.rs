@@ -13,7 +13,8 @@ use std::sync::Arc;
 use tephra_chain::{BlockAttributes, Chain, ChainSpec, ExecutedBlock};
 use tephra_frameworks::op_stack::{
     BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Fees, L1Origin,
-    L2_TO_L1_MESSAGE_PASSER, OpStack, SEQUENCER_FEE_VAULT, l1_info_deposit, output_root_v0,
+    L2_TO_L1_MESSAGE_PASSER, OPERATOR_FEE_VAULT, OpStack, SEQUENCER_FEE_VAULT, l1_info_deposit,
+    output_root_v0,
 };
 use tephra_primitives::{
     TxEnvelope, TxType,
@@ -30,6 +31,10 @@ sol! {
     function baseFeeScalar() external view returns (uint32);
     function blobBaseFeeScalar() external view returns (uint32);
     function isFjord() external view returns (bool);
+    function isIsthmus() external view returns (bool);
+    function getOperatorFee(uint256 gasUsed) external view returns (uint256);
+    function operatorFeeScalar() external view returns (uint32);
+    function operatorFeeConstant() external view returns (uint64);
     function initiateWithdrawal(address target, uint256 gasLimit, bytes data) external payable;
     function messageNonce() external view returns (uint256);
 }
@@ -44,6 +49,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(L1Fees::default())
+}
+
+fn fixture_with(fees: L1Fees) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let signers = dev_accounts(2).unwrap();
     let genesis = DevGenesis {
@@ -57,7 +66,7 @@ fn fixture() -> Fixture {
     .build();
     let store = Store::open(&dir.path().join("chain.redb")).unwrap();
     let chain =
-        Chain::open(store, ChainSpec::latest(CHAIN_ID), Arc::new(OpStack::default()), &genesis)
+        Chain::open(store, ChainSpec::latest(CHAIN_ID), Arc::new(OpStack::new(fees)), &genesis)
             .unwrap();
     Fixture { _dir: dir, chain, signers }
 }
@@ -163,6 +172,35 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
 }
 
 #[test]
+fn genesis_reports_the_l1_origin_of_its_own_time() {
+    let f = fixture();
+    let fees = L1Fees::default();
+    let origin = L1Origin::dev(&fees, GENESIS_TIME);
+    let word = |data: Bytes| U256::from_be_slice(&data);
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, numberCall {}.abi_encode())),
+        U256::from(origin.number)
+    );
+    assert_eq!(B256::from_slice(&call(&f.chain, L1_BLOCK, hashCall {}.abi_encode())), origin.hash);
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, basefeeCall {}.abi_encode())),
+        U256::from(fees.base_fee)
+    );
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, baseFeeScalarCall {}.abi_encode())),
+        U256::from(fees.base_fee_scalar)
+    );
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, blobBaseFeeScalarCall {}.abi_encode())),
+        U256::from(fees.blob_base_fee_scalar)
+    );
+    assert_eq!(
+        word(call(&f.chain, GAS_PRICE_ORACLE, l1BaseFeeCall {}.abi_encode())),
+        U256::from(fees.base_fee)
+    );
+}
+
+#[test]
 fn fees_go_to_the_vaults_and_the_l1_fee_is_charged_as_gas_price_oracle_reports() {
     let f = fixture();
     mine(&f.chain, 2, &[]);
@@ -211,6 +249,57 @@ fn fees_go_to_the_vaults_and_the_l1_fee_is_charged_as_gas_price_oracle_reports()
         word(call(&f.chain, GAS_PRICE_ORACLE, baseFeeScalarCall {}.abi_encode())),
         U256::from(L1Fees::default().base_fee_scalar)
     );
+}
+
+#[test]
+fn the_operator_fee_is_charged_as_the_gas_price_oracle_computes_it() {
+    let fees = L1Fees {
+        operator_fee_scalar: 2_500_000,
+        operator_fee_constant: 7_000,
+        ..L1Fees::default()
+    };
+    let f = fixture_with(fees);
+    let word = |data: Bytes| U256::from_be_slice(&data);
+    assert_eq!(
+        word(call(&f.chain, GAS_PRICE_ORACLE, isIsthmusCall {}.abi_encode())),
+        U256::from(1)
+    );
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, operatorFeeScalarCall {}.abi_encode())),
+        U256::from(2_500_000)
+    );
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, operatorFeeConstantCall {}.abi_encode())),
+        U256::from(7_000)
+    );
+
+    let sender = &f.signers[0];
+    let before = balance(&f.chain, sender.address());
+    let vault_before = balance(&f.chain, OPERATOR_FEE_VAULT);
+    let transfer = sign(sender, tx(0, Address::repeat_byte(0x55), 1, Bytes::new(), 60_000));
+    let block = mine(&f.chain, 2, std::slice::from_ref(&transfer));
+    let receipts = &block.block.receipts;
+    let gas_used = receipts[1].cumulative_gas_used() - receipts[0].cumulative_gas_used();
+    let expected =
+        U256::from(gas_used) * U256::from(2_500_000) / U256::from(1_000_000) + U256::from(7_000);
+    let oracle = word(call(
+        &f.chain,
+        GAS_PRICE_ORACLE,
+        getOperatorFeeCall { gasUsed: U256::from(gas_used) }.abi_encode(),
+    ));
+    assert_eq!(oracle, expected, "GasPriceOracle.getOperatorFee follows the Isthmus formula");
+    assert_eq!(balance(&f.chain, OPERATOR_FEE_VAULT) - vault_before, expected, "the vault got it");
+
+    let reader = f.chain.reader().unwrap();
+    let fields =
+        f.chain.receipt_fields(&reader, &block.block.header, &block.block.transactions).unwrap();
+    let field = |name: &str| -> U256 { fields[1][name].as_str().unwrap().parse().unwrap() };
+    assert_eq!(field("operatorFeeScalar"), U256::from(2_500_000));
+    assert_eq!(field("operatorFeeConstant"), U256::from(7_000));
+    let base_fee = U256::from(block.block.header.base_fee_per_gas.unwrap());
+    let paid = before - balance(&f.chain, sender.address());
+    let execution = U256::from(gas_used) * (base_fee + U256::from(1_000_000_000u64));
+    assert_eq!(paid, U256::from(1) + execution + field("l1Fee") + expected);
 }
 
 #[test]

@@ -37,7 +37,28 @@ pub enum TxEnvelope {
     Eip7702(Signed<TxEip7702>),
     /// OP Stack deposit (type `0x7E`): made by the protocol from L1 data, unsigned.
     #[envelope(ty = 126)]
+    #[serde(serialize_with = "serialize_deposit")]
     Deposit(Sealed<TxDeposit>),
+}
+
+/// A deposit as op-geth's RPC shows it: its fields, `isSystemTx` even when false, its hash, and
+/// an all-zero signature (`v`, `r`, `s`).
+fn serialize_deposit<S: serde::Serializer>(
+    tx: &Sealed<TxDeposit>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Rpc<'a> {
+        #[serde(flatten)]
+        tx: &'a TxDeposit,
+        /// `TxDeposit` writes `isSystemTx` only when true.
+        #[serde(rename = "isSystemTx", skip_serializing_if = "Option::is_none")]
+        is_system_tx: Option<bool>,
+        hash: B256,
+    }
+    let (hash, tx) = (tx.seal(), tx.inner());
+    let rpc = Rpc { tx, is_system_tx: (!tx.is_system_transaction).then_some(false), hash };
+    op_alloy::consensus::serde_deposit_tx_rpc(&rpc, serializer)
 }
 
 impl TxEnvelope {

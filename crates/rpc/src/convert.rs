@@ -104,7 +104,14 @@ fn tx_info(block: &BlockView<'_>, index: usize) -> TransactionInfo {
 pub(crate) fn rpc_transaction(block: &BlockView<'_>, index: usize) -> Option<Transaction> {
     let tx = block.transactions.get(index)?.clone();
     let sender = *block.senders.get(index)?;
-    Some(Transaction::from_transaction(Recovered::new_unchecked(tx, sender), tx_info(block, index)))
+    let is_deposit = tx.as_deposit().is_some();
+    let mut rpc =
+        Transaction::from_transaction(Recovered::new_unchecked(tx, sender), tx_info(block, index));
+    if is_deposit {
+        // Deposits pay no gas price (op-geth reports 0): their gas is bought on L1.
+        rpc.effective_gas_price = Some(0);
+    }
+    Some(rpc)
 }
 
 /// A pooled (not yet mined) transaction: block fields are null and `gasPrice` is the fee cap,

@@ -21,6 +21,7 @@ mod eth;
 mod exec;
 mod fees;
 mod filters;
+mod optimism;
 mod routes;
 mod send;
 mod server;

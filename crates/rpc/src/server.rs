@@ -5,7 +5,7 @@ use crate::{
     context::{Module, RpcContext},
     debug, dev,
     error::RpcError,
-    eth, exec, fees, filters,
+    eth, exec, fees, filters, optimism,
     routes::RoutesLayer,
     send::{self, PreValidateLayer},
     subscriptions::{self, HexIdProvider},
@@ -129,6 +129,7 @@ fn methods(ctx: Arc<RpcContext>) -> Result<Module, RpcError> {
     filters::register(&mut module)?;
     subscriptions::register(&mut module)?;
     debug::register(&mut module)?;
+    optimism::register(&mut module)?;
     dev::register(&mut module)?;
     Ok(module)
 }
