@@ -543,6 +543,34 @@ pub fn output_root_v0(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::b256;
+    use tephra_primitives::tx::UserDepositSource;
+
+    /// Published source-hash vectors (OP specification, "Source hash computation"): viem's
+    /// `getSourceHash` tests (src/op-stack/utils/getSourceHash.test.ts) and contracts-bedrock's
+    /// `Hashing.t.sol` (`test_hashDepositSource`).
+    #[test]
+    fn deposit_source_hashes_match_published_vectors() {
+        let l1_hash = b256!("0x9ba3933dc6ce43c145349770a39c30f9b647f17668f004bd2e05c80a2e7262f7");
+        let origin =
+            L1Origin { number: 1, timestamp: 12, base_fee: 1, blob_base_fee: 1, hash: l1_hash };
+        assert_eq!(
+            l1_info_deposit(&L1Fees::default(), &origin, 1).source_hash,
+            b256!("0x722c43232e2f9dc07ebc07a02a3056993a2ed1328a1c81377ea99d135af39536")
+        );
+        assert_eq!(
+            UserDepositSource::new(l1_hash, 196).source_hash(),
+            b256!("0xd0868c8764d81f1749edb7dec4a550966963540d9fe50aefce8cdb38ea7b2213")
+        );
+        assert_eq!(
+            UserDepositSource::new(
+                b256!("0xd25df7858efc1778118fb133ac561b138845361626dfb976699c5287ed0f4959"),
+                1
+            )
+            .source_hash(),
+            b256!("0xf923fb07134d7d287cb52c770cc619e17e82606c21a875c92f4c63b65280a5cc")
+        );
+    }
 
     #[test]
     fn l1_info_calldata_round_trips_and_refuses_other_shapes() {
