@@ -38,8 +38,9 @@ const JOBS = [
   {
     npm: 'solc',
     evmVersion: 'prague',
-    roots: ['contracts/src/TestToken.sol', 'contracts/src/Events.sol', 'contracts/src/Storage.sol', 'contracts/src/Reverter.sol'],
+    roots: ['contracts/src/TestToken.sol', 'contracts/src/Events.sol', 'contracts/src/Storage.sol', 'contracts/src/Reverter.sol', 'contracts/src/L1MessageSender.sol'],
     outputs: {
+      L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
       Events: 'contracts/src/Events.sol',
       Storage: 'contracts/src/Storage.sol',

@@ -90,6 +90,14 @@ pub trait Framework: Debug + Send + Sync {
         ethereum_transact(env, state, tx, inspector)
     }
 
+    /// Whether users may send transactions of EIP-2718 type `ty` (0 for legacy) to this
+    /// chain's pool. By default Ethereum's: legacy, EIP-2930, EIP-1559 and EIP-7702; blob
+    /// transactions have no sidecars here, and protocol-made types (OP deposits) are never
+    /// sent by users.
+    fn accepts_tx_type(&self, ty: u8) -> bool {
+        ETHEREUM_TX_TYPES.contains(&ty)
+    }
+
     /// The EIP-1559 parameters its base fee follows.
     fn base_fee_params(&self) -> BaseFeeParams {
         BaseFeeParams::ethereum()
@@ -102,15 +110,16 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Extra fields of each transaction's RPC receipt in a committed block (OP Stack's `l1Fee`
-    /// & co.), one map per transaction of `txs` (the block's); `state` is the block's
-    /// post-state. Empty maps by default.
+    /// & co.), one map per transaction of `txs` (the block's, with their `receipts`); `state`
+    /// is the block's post-state. Empty maps by default.
     fn receipt_fields(
         &self,
         header: &Header,
         state: &mut BlockState,
         txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
     ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ChainError> {
-        let _ = (header, state);
+        let _ = (header, state, receipts);
         Ok(vec![serde_json::Map::new(); txs.len()])
     }
 
@@ -125,6 +134,10 @@ pub trait Framework: Debug + Send + Sync {
         Ok(())
     }
 }
+
+/// The EIP-2718 types of users' transactions on Ethereum's rules: legacy, EIP-2930, EIP-1559,
+/// EIP-7702.
+pub const ETHEREUM_TX_TYPES: [u8; 4] = [0x00, 0x01, 0x02, 0x04];
 
 /// The inspectors calls run under: a closed set, so that a `dyn Framework` can build its EVM
 /// with each.
