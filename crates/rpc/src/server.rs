@@ -9,6 +9,7 @@ use crate::{
     routes::RoutesLayer,
     send::{self, PreValidateLayer},
     subscriptions::{self, HexIdProvider},
+    zks,
 };
 use jsonrpsee::{
     core::middleware::RpcServiceBuilder,
@@ -130,6 +131,7 @@ fn methods(ctx: Arc<RpcContext>) -> Result<Module, RpcError> {
     subscriptions::register(&mut module)?;
     debug::register(&mut module)?;
     dev::register(&mut module)?;
+    zks::register(&mut module)?;
     Ok(module)
 }
 

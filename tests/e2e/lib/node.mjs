@@ -68,7 +68,7 @@ export function freePort() {
   });
 }
 
-function commandFor(kind, port, blockTime) {
+function commandFor(kind, port, blockTime, framework) {
   if (kind === 'anvil') {
     const args = ['--port', String(port), '--hardfork', 'osaka'];
     if (blockTime) args.push('--block-time', String(blockTime));
@@ -78,6 +78,7 @@ function commandFor(kind, port, blockTime) {
   if (!existsSync(bin)) throw new Error(`tephra binary not found at ${bin}: build it (cargo build --release) or set TEPHRA_BIN`);
   const args = ['dev', '--port', String(port)];
   if (blockTime) args.push('--block-time', `${blockTime}s`);
+  if (framework) args.push('--framework', framework);
   return { bin, args };
 }
 
@@ -94,12 +95,13 @@ export async function rawRpc(url, method, params = []) {
 }
 
 /// Starts a node and resolves once `eth_chainId` answers. `blockTime` (seconds) turns on
-/// interval mining; absent means one block per transaction.
-export async function startNode({ kind = nodeKind(), blockTime, startTimeoutMs = 30_000 } = {}) {
+/// interval mining; absent means one block per transaction. `framework` (tephra only) is
+/// `tephra dev --framework`'s value (`ethereum` when absent).
+export async function startNode({ kind = nodeKind(), blockTime, framework, startTimeoutMs = 30_000 } = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const { bin, args } = commandFor(kind, port, blockTime);
+    const { bin, args } = commandFor(kind, port, blockTime, framework);
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (chunk) => {
