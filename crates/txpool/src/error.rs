@@ -43,6 +43,10 @@ pub enum PoolError {
         /// Who signed it.
         signer: Address,
     },
+    /// A ZK Stack EIP-712 transaction that allows no gas per pubdata byte (zksync-era's
+    /// message).
+    #[error("gas per pub data limit is zero")]
+    GasPerPubdataZero,
     /// A ZK Stack EIP-712 transaction whose paymaster input cannot start with a paymaster
     /// flow's 4-byte selector: ZKsync's default account and paymasters revert such
     /// transactions in validation with this message.

@@ -1035,6 +1035,14 @@ mod eip712 {
     }
 
     #[test]
+    fn refuses_a_zero_gas_per_pubdata() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        tx.eip712_meta.gas_per_pubdata = U256::ZERO;
+        assert_eq!(refusal_of(&signed(&signer, tx)), "gas per pub data limit is zero");
+    }
+
+    #[test]
     fn refuses_malformed_paymaster_params() {
         let signer = key(1);
         let mut raw = signed(&signer, unsigned(signer.address(), CHAIN_ID));

@@ -172,8 +172,12 @@ pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError
 /// The sender of a ZK Stack EIP-712 transaction: the ECDSA signature (its custom signature, as
 /// zksync-ethers sends it, or its `v, r, s`) over its EIP-712 signing hash must recover to its
 /// explicit `from`. Smart-account (non-ECDSA) custom signatures are refused: there is no
-/// account abstraction here. Also refuses a paymaster input shorter than a selector.
+/// account abstraction here. Also refuses a zero gas per pubdata byte and a paymaster input
+/// shorter than a selector.
 fn recover_eip712(tx: &TxEip712) -> Result<Address, PoolError> {
+    if tx.eip712_meta.gas_per_pubdata.is_zero() {
+        return Err(PoolError::GasPerPubdataZero);
+    }
     if let Some(params) = &tx.eip712_meta.paymaster_params
         && params.paymaster_input.len() < 4
     {
