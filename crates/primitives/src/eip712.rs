@@ -599,7 +599,7 @@ mod tests {
 
     #[test]
     fn encoding_round_trips_byte_for_byte() {
-        for name in ["transfer", "full"] {
+        for name in ["transfer", "full", "vrs"] {
             let raw = raw(&vector(name));
             assert_eq!(decode(&raw).encoded_2718(), raw, "{name}");
         }
@@ -607,7 +607,7 @@ mod tests {
 
     #[test]
     fn signing_hash_matches_zksync_ethers() {
-        for name in ["transfer", "full"] {
+        for name in ["transfer", "full", "vrs"] {
             let case = vector(name);
             assert_eq!(decode(&raw(&case)).signing_hash(), b256(&case["signingHash"]), "{name}");
         }
@@ -615,7 +615,8 @@ mod tests {
 
     #[test]
     fn tx_hash_matches_zksync_ethers() {
-        for name in ["transfer", "full"] {
+        // `vrs` carries its signature in v, r, s: its hash covers the packed r ‖ s ‖ v.
+        for name in ["transfer", "full", "vrs"] {
             let case = vector(name);
             let envelope = TxEnvelope::decode_2718_exact(&raw(&case)).expect("envelope");
             assert_eq!(envelope.tx_hash(), b256(&case["hash"]), "{name}");
@@ -638,7 +639,7 @@ mod tests {
 
     #[test]
     fn signature_recovers_the_sender() {
-        for name in ["transfer", "full"] {
+        for name in ["transfer", "full", "vrs"] {
             let tx = decode(&raw(&vector(name)));
             let signature = tx.signature().expect("65-byte signature");
             let signer = signature.recover_address_from_prehash(&tx.signing_hash()).expect("ok");
@@ -699,6 +700,45 @@ mod tests {
         let mut raw = raw(&vector("transfer"));
         raw.push(0x80);
         assert!(TxEip712::decode_2718_exact(&relength(&raw)).is_err());
+    }
+
+    proptest::proptest! {
+        /// Any transaction encodes to bytes that decode back to it (factory deps of one word,
+        /// the smallest valid bytecode).
+        #[test]
+        fn any_transaction_round_trips(
+            nonce: u64, tip: u128, fee: u128, gas: u64, create: bool, to: [u8; 20],
+            value: [u8; 32], input: Vec<u8>, v: u64, r: [u8; 32], s: [u8; 32], chain_id: u64,
+            from: [u8; 20], pubdata: u64, deps in proptest::collection::vec(proptest::array::uniform32(0u8..), 0..3),
+            signature: Vec<u8>, paymaster: Option<([u8; 20], Vec<u8>)>,
+        ) {
+            let tx = TxEip712 {
+                chain_id,
+                nonce,
+                max_priority_fee_per_gas: tip,
+                max_fee_per_gas: fee,
+                gas_limit: gas,
+                to: if create { TxKind::Create } else { TxKind::Call(Address::from(to)) },
+                value: U256::from_be_bytes(value),
+                input: input.into(),
+                v,
+                r: U256::from_be_bytes(r),
+                s: U256::from_be_bytes(s),
+                from: Address::from(from),
+                eip712_meta: Eip712Meta {
+                    gas_per_pubdata: U256::from(pubdata),
+                    factory_deps: deps.into_iter().map(|dep| Bytes::from(dep.to_vec())).collect(),
+                    custom_signature: signature.into(),
+                    paymaster_params: paymaster.map(|(paymaster, input)| PaymasterParams {
+                        paymaster: Address::from(paymaster),
+                        paymaster_input: input.into(),
+                    }),
+                },
+            };
+            let encoded = tx.encoded_2718();
+            proptest::prop_assert_eq!(encoded.len(), tx.encode_2718_len());
+            proptest::prop_assert_eq!(TxEip712::decode_2718_exact(&encoded).expect("decodes"), tx);
+        }
     }
 
     /// Rewrites the outer list header of `0x71 ‖ list` to the actual payload length.

@@ -56,4 +56,16 @@ for (const [name, tx] of Object.entries(cases)) {
     parsedBack: utils.parseEip712(raw).hash,
   };
 }
+// The same transfer with the signature in the v, r, s slots instead of `customSignature`
+// (serializeEip712's `signature` argument); its hash covers the packed r ‖ s ‖ v.
+{
+  const tx = { ...cases.transfer, nonce: 1 };
+  const digest = EIP712Signer.getSignedDigest(tx);
+  const signature = key.sign(digest);
+  const raw = utils.serializeEip712(tx, signature);
+  out.cases.vrs = {
+    from, chainId: tx.chainId, nonce: tx.nonce, signingHash: digest, signature: signature.serialized,
+    raw, hash: utils.eip712TxHash(tx, signature),
+  };
+}
 console.log(JSON.stringify(out, null, 2));
