@@ -135,6 +135,11 @@ impl std::error::Error for TooManyLogs {}
 
 /// The root of the logs tree over `leaves` (padded to 2^14 with the default leaf), and the
 /// sibling path of leaf `index` if asked (bottom-up, as zksync-era's `MiniMerkleTree`).
+///
+/// This is the batch's *local* logs root. ZK Stack chains that settle through the gateway
+/// commit `keccak256(localRoot ‖ aggregatedRoot)` (the message root of chains below them) and
+/// prefix their proofs with metadata; a Tephra chain has no such aggregation yet, so its
+/// proofs are the 14 siblings up to the local root.
 pub fn logs_tree(leaves: &[B256], index: Option<usize>) -> Result<(B256, Vec<B256>), TooManyLogs> {
     if leaves.len() > 1 << L2_TO_L1_LOGS_TREE_HEIGHT {
         return Err(TooManyLogs(leaves.len()));
