@@ -46,8 +46,10 @@ const JOBS = [
       'contracts/src/TestNFT.sol',
       'contracts/src/Create2Factory.sol',
       'contracts/src/PrecompileCaller.sol',
+      'contracts/src/L1MessageSender.sol',
     ],
     outputs: {
+      L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',

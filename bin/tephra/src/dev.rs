@@ -38,8 +38,9 @@ pub(crate) struct DevArgs {
     /// Balance of each dev account, in ETH.
     #[arg(long, default_value_t = 10_000)]
     balance: u64,
-    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules, the default) or
-    /// `op-stack` (deposits, L1 attributes, L1 data and operator fees, predeploys, on op-revm).
+    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules, the default),
+    /// `op-stack` (deposits, L1 attributes, L1 data and operator fees, predeploys, on op-revm)
+    /// or `zk-stack` (ZKsync's EIP-712 transactions, L1Messenger, batch receipts, `zks_` RPC).
     /// Overrides the config file's `framework`.
     #[arg(long)]
     framework: Option<String>,

@@ -14,7 +14,7 @@ use alloy_primitives::{B64, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parking_lot::RwLock;
 use std::sync::Arc;
-use tephra_primitives::TxEnvelope;
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 use tephra_storage::{Store, StoreReader};
 use tracing::info;
 
@@ -151,15 +151,16 @@ impl Chain {
     }
 
     /// The extra RPC receipt fields the framework defines for the transactions `txs` of the
-    /// committed block with `header`, one map per transaction.
+    /// committed block with `header` (and their `receipts`), one map per transaction.
     pub fn receipt_fields(
         &self,
         reader: &Arc<StoreReader>,
         header: &Header,
         txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
     ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ChainError> {
         let mut state = BlockState::new(StateDb::at(reader.clone(), header.number));
-        self.framework.receipt_fields(header, &mut state, txs)
+        self.framework.receipt_fields(header, &mut state, txs, receipts)
     }
 
     /// The pending dev overrides.

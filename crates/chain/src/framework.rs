@@ -98,6 +98,15 @@ pub trait Framework: Debug + Send + Sync {
         Ok(())
     }
 
+    /// Whether users may send transactions of EIP-2718 type `ty` (0 for legacy) for block
+    /// `number` (the next one). By default Ethereum's: legacy, EIP-2930, EIP-1559 and EIP-7702;
+    /// blob transactions have no sidecars here, and protocol-made types (OP deposits) are never
+    /// sent by users.
+    fn accepts_tx_type(&self, ty: u8, number: u64) -> bool {
+        let _ = number;
+        ETHEREUM_TX_TYPES.contains(&ty)
+    }
+
     /// The EIP-1559 parameters block `number`'s base fee follows.
     fn base_fee_params(&self, number: u64) -> BaseFeeParams {
         let _ = number;
@@ -111,15 +120,16 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Extra fields of each transaction's RPC receipt in a committed block (OP Stack's `l1Fee`
-    /// & co.), one map per transaction of `txs` (the block's); `state` is the block's
-    /// post-state. Empty maps by default.
+    /// & co.), one map per transaction of `txs` (the block's, with their `receipts`); `state`
+    /// is the block's post-state. Empty maps by default.
     fn receipt_fields(
         &self,
         header: &Header,
         state: &mut BlockState,
         txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
     ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ChainError> {
-        let _ = (header, state);
+        let _ = (header, state, receipts);
         Ok(vec![serde_json::Map::new(); txs.len()])
     }
 
@@ -134,6 +144,10 @@ pub trait Framework: Debug + Send + Sync {
         Ok(())
     }
 }
+
+/// The EIP-2718 types of users' transactions on Ethereum's rules: legacy, EIP-2930, EIP-1559,
+/// EIP-7702.
+pub const ETHEREUM_TX_TYPES: [u8; 4] = [0x00, 0x01, 0x02, 0x04];
 
 /// The inspectors calls run under: a closed set, so that a `dyn Framework` can build its EVM
 /// with each.

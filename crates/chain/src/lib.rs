@@ -23,8 +23,8 @@ pub use execute::{
     BlockAttributes, ExecutedBlock, SealedBlock, evm_env, execute_block, next_base_fee, next_header,
 };
 pub use framework::{
-    BlockRun, BlockTxs, CallInspector, Framework, Skipped, TraceOutcome, ethereum_transact,
-    execution_error, run_transactions,
+    BlockRun, BlockTxs, CallInspector, ETHEREUM_TX_TYPES, Framework, Skipped, TraceOutcome,
+    ethereum_transact, execution_error, run_transactions,
 };
 pub use spec::ChainSpec;
 pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};

@@ -1,7 +1,8 @@
 //! The framework profiles of Tephra's one execution core, behind `tephra-chain`'s
 //! [`Framework`] seam: [`Ethereum`] (plain L1 rules: the embedded L1 and `tephra dev`'s
 //! default) and [`OpStack`] (OP Stack's deposits, L1 attributes, L1 data fee and predeploys, on
-//! op-revm). Nitro and ZK Stack profiles join here.
+//! op-revm) and [`ZkStack`] (ZK Stack's EIP-712 transactions, L1Messenger and batch receipts,
+//! on revm). The Nitro profile joins here.
 //!
 //! A profile decides how a block's transactions execute, which transaction types users may
 //! send, what genesis holds and what the header and receipts add; it never touches storage or
@@ -12,17 +13,19 @@ mod ethereum;
 pub mod op_stack;
 mod receipts;
 pub mod schedule;
+pub mod zk_stack;
 
 pub use config::{FrameworkConfig, FrameworkConfigError, ScheduledChange};
 pub use ethereum::Ethereum;
 pub use op_stack::OpStack;
 pub use schedule::{Schedule, ScheduleError, Step};
+pub use zk_stack::ZkStack;
 
 use std::sync::Arc;
 use tephra_chain::Framework;
 
 /// The names `--framework` accepts, in the order `--help` lists them.
-pub const NAMES: [&str; 2] = ["ethereum", "op-stack"];
+pub const NAMES: [&str; 3] = ["ethereum", "op-stack", "zk-stack"];
 
 /// A framework name that no profile has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +37,7 @@ pub fn by_name(name: &str) -> Result<Arc<dyn Framework>, UnknownFramework> {
     match name {
         "ethereum" => Ok(Arc::new(Ethereum)),
         "op-stack" => Ok(Arc::new(OpStack::default())),
+        "zk-stack" => Ok(Arc::new(ZkStack)),
         other => Err(UnknownFramework(other.to_string())),
     }
 }

@@ -41,7 +41,7 @@ use tephra_chain::{
     DevOverrides, Framework, TraceOutcome, run_transactions,
 };
 use tephra_primitives::{
-    TxEnvelope,
+    ReceiptEnvelope, TxEnvelope,
     tx::{L1InfoDepositSource, TxDeposit},
 };
 
@@ -497,6 +497,7 @@ impl Framework for OpStack {
         header: &Header,
         state: &mut BlockState,
         txs: &[TxEnvelope],
+        _receipts: &[ReceiptEnvelope],
     ) -> Result<Vec<Map<String, Value>>, ChainError> {
         let spec_id = self.spec_id(header);
         let info = L1BlockInfo::try_fetch(state, U256::from(header.number), spec_id)?;

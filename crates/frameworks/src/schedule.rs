@@ -22,7 +22,7 @@ use std::sync::Arc;
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
 };
-use tephra_primitives::TxEnvelope;
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
 /// One step of a schedule: from block `at_block` on, `framework`'s rules.
 #[derive(Debug, Clone)]
@@ -100,6 +100,10 @@ impl Framework for Schedule {
         self.steps[0].framework.extend_genesis(genesis);
     }
 
+    fn accepts_tx_type(&self, ty: u8, number: u64) -> bool {
+        self.at(number).accepts_tx_type(ty, number)
+    }
+
     fn base_fee_params(&self, number: u64) -> BaseFeeParams {
         self.at(number).base_fee_params(number)
     }
@@ -159,8 +163,9 @@ impl Framework for Schedule {
         header: &Header,
         state: &mut BlockState,
         txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
     ) -> Result<Vec<Map<String, Value>>, ChainError> {
-        self.at(header.number).receipt_fields(header, state, txs)
+        self.at(header.number).receipt_fields(header, state, txs, receipts)
     }
 
     fn finish_header(

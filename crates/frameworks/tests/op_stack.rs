@@ -222,7 +222,10 @@ fn fees_go_to_the_vaults_and_the_l1_fee_is_charged_as_gas_price_oracle_reports()
 
     // The L1 fee as the receipt reports it, and as the fee vault received it.
     let reader = f.chain.reader().unwrap();
-    let fields = f.chain.receipt_fields(&reader, header, &block.block.transactions).unwrap();
+    let fields = f
+        .chain
+        .receipt_fields(&reader, header, &block.block.transactions, &block.block.receipts)
+        .unwrap();
     assert!(fields[0].is_empty(), "deposits have no L1 fee fields");
     let field = |name: &str| -> U256 { fields[1][name].as_str().unwrap().parse().unwrap() };
     let l1_fee = field("l1Fee");
@@ -291,8 +294,15 @@ fn the_operator_fee_is_charged_as_the_gas_price_oracle_computes_it() {
     assert_eq!(balance(&f.chain, OPERATOR_FEE_VAULT) - vault_before, expected, "the vault got it");
 
     let reader = f.chain.reader().unwrap();
-    let fields =
-        f.chain.receipt_fields(&reader, &block.block.header, &block.block.transactions).unwrap();
+    let fields = f
+        .chain
+        .receipt_fields(
+            &reader,
+            &block.block.header,
+            &block.block.transactions,
+            &block.block.receipts,
+        )
+        .unwrap();
     let field = |name: &str| -> U256 { fields[1][name].as_str().unwrap().parse().unwrap() };
     assert_eq!(field("operatorFeeScalar"), U256::from(2_500_000));
     assert_eq!(field("operatorFeeConstant"), U256::from(7_000));

@@ -1,4 +1,5 @@
 use crate::{BlockTime, Metrics, NodeConfig};
+use alloy_eips::Typed2718;
 use alloy_primitives::{Address, TxHash, U256};
 use alloy_signer_local::{LocalSignerError, PrivateKeySigner};
 use parking_lot::Mutex;
@@ -209,7 +210,38 @@ impl Node {
                 return txs.iter().map(|_| Err(PoolError::State(message.clone().into()))).collect();
             }
         };
-        let results = self.pool.add_all(txs, &state, self.next_base_fee());
+        // The framework decides which transaction types its users may send (ZK Stack's 0x71
+        // only on zk-stack chains); the pool decodes every type any framework defines.
+        let framework = self.chain.framework();
+        let next = self.chain.head().header.number + 1;
+        let (accepted, refused): (Vec<_>, Vec<_>) = txs
+            .into_iter()
+            .enumerate()
+            .partition(|(_, tx)| framework.accepts_tx_type(tx.envelope().ty(), next));
+        if !refused.is_empty() {
+            let mut results: Vec<Option<Result<TxHash, PoolError>>> =
+                (0..accepted.len() + refused.len()).map(|_| None).collect();
+            for (index, _) in refused {
+                results[index] = Some(Err(PoolError::TxTypeNotSupported));
+            }
+            let (indexes, accepted): (Vec<usize>, Vec<PooledTx>) = accepted.into_iter().unzip();
+            for (index, result) in indexes.into_iter().zip(self.add_accepted(accepted, &state)) {
+                results[index] = Some(result);
+            }
+            return results.into_iter().map(|result| result.expect("every index is set")).collect();
+        }
+        self.add_accepted(accepted.into_iter().map(|(_, tx)| tx).collect(), &state)
+    }
+
+    fn add_accepted(
+        &self,
+        txs: Vec<PooledTx>,
+        state: &PoolState,
+    ) -> Vec<Result<TxHash, PoolError>> {
+        if txs.is_empty() {
+            return Vec::new();
+        }
+        let results = self.pool.add_all(txs, state, self.next_base_fee());
         let _ = self.wake.try_send(());
         results.into_iter().map(|result| result.map(|added| added.hash)).collect()
     }

@@ -6,8 +6,10 @@
 //! an [`alloy_genesis::Genesis`].
 
 pub mod dev;
+pub mod eip712;
 pub mod receipt;
 pub mod tx;
+pub mod zk;
 
 pub use receipt::ReceiptEnvelope;
 pub use tx::{TxEnvelope, TxType};

@@ -2,9 +2,9 @@
 //!
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
-//! (type `0x7E`). Which of them a chain accepts is its framework's decision (`tephra-chain`'s
-//! `Framework`); this module only encodes, decodes and hashes. Nitro's and ZK Stack's types
-//! join this enum as variants.
+//! (type `0x7E`), and ZK Stack's EIP-712 transaction (type `0x71`, [`crate::eip712`]). Which of
+//! them a chain accepts is its framework's decision (`tephra-chain`'s `Framework`); this module
+//! only encodes, decodes and hashes. Nitro's types join this enum as variants.
 
 use alloy_consensus::{
     Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip7702, TxLegacy,
@@ -13,7 +13,10 @@ use alloy_eips::{Encodable2718, Typed2718};
 use alloy_evm::{FromRecoveredTx, FromTxWithEncoded};
 use alloy_op_evm::OpTx;
 use alloy_primitives::{Address, B256, Bytes};
+use op_revm::OpTransaction;
 use revm::context::TxEnv;
+
+pub use crate::eip712::TxEip712;
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
@@ -39,6 +42,9 @@ pub enum TxEnvelope {
     #[envelope(ty = 126)]
     #[serde(serialize_with = "serialize_deposit")]
     Deposit(Sealed<TxDeposit>),
+    /// ZK Stack's EIP-712 transaction (type `0x71`), sealed with ZKsync's transaction hash.
+    #[envelope(ty = 113)]
+    Eip712(Sealed<TxEip712>),
 }
 
 /// A deposit as op-geth's RPC shows it: its fields, `isSystemTx` even when false, its hash, and
@@ -62,7 +68,8 @@ fn serialize_deposit<S: serde::Serializer>(
 }
 
 impl TxEnvelope {
-    /// The transaction hash: keccak256 of the EIP-2718 encoding.
+    /// The transaction hash: keccak256 of the EIP-2718 encoding, except for EIP-712
+    /// transactions, whose hash is ZKsync's (over the signing hash and the signature).
     pub fn tx_hash(&self) -> B256 {
         match self {
             Self::Legacy(tx) => *tx.hash(),
@@ -70,6 +77,15 @@ impl TxEnvelope {
             Self::Eip1559(tx) => *tx.hash(),
             Self::Eip7702(tx) => *tx.hash(),
             Self::Deposit(tx) => tx.seal(),
+            Self::Eip712(tx) => tx.seal(),
+        }
+    }
+
+    /// The EIP-712 transaction, if this is one.
+    pub const fn as_eip712(&self) -> Option<&Sealed<TxEip712>> {
+        match self {
+            Self::Eip712(tx) => Some(tx),
+            _ => None,
         }
     }
 
@@ -98,6 +114,12 @@ macro_rules! impl_from_signed {
 }
 
 impl_from_signed!(Legacy(TxLegacy), Eip2930(TxEip2930), Eip1559(TxEip1559), Eip7702(TxEip7702));
+
+impl From<TxEip712> for TxEnvelope {
+    fn from(tx: TxEip712) -> Self {
+        Self::Eip712(Sealed::new(tx))
+    }
+}
 
 impl From<TxDeposit> for TxEnvelope {
     fn from(tx: TxDeposit) -> Self {
@@ -151,7 +173,25 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 data: tx.input.clone(),
                 ..Default::default()
             },
+            TxEnvelope::Eip712(tx) => Self::from_recovered_tx(&eip1559_view(tx), sender),
         }
+    }
+}
+
+/// An EIP-712 transaction as the EIP-1559 call or create from its sender that it executes as
+/// on revm (ZKsync OS runs EVM bytecode with Ethereum's fee rules; its pubdata price, factory
+/// dependencies and paymaster are outside revm's transaction).
+fn eip1559_view(tx: &TxEip712) -> TxEip1559 {
+    TxEip1559 {
+        chain_id: tx.chain_id,
+        nonce: tx.nonce,
+        gas_limit: tx.gas_limit,
+        max_fee_per_gas: tx.max_fee_per_gas,
+        max_priority_fee_per_gas: tx.max_priority_fee_per_gas,
+        to: tx.to,
+        value: tx.value,
+        access_list: Default::default(),
+        input: tx.input.clone(),
     }
 }
 
@@ -177,6 +217,12 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
             TxEnvelope::Eip1559(tx) => Self::from_encoded_tx(tx, sender, encoded),
             TxEnvelope::Eip7702(tx) => Self::from_encoded_tx(tx, sender, encoded),
             TxEnvelope::Deposit(tx) => Self::from_encoded_tx(tx.inner(), sender, encoded),
+            // Only zk-stack chains accept these, and they do not run op-revm.
+            TxEnvelope::Eip712(tx) => Self(OpTransaction {
+                base: TxEnv::from_recovered_tx(&eip1559_view(tx), sender),
+                enveloped_tx: Some(encoded),
+                deposit: Default::default(),
+            }),
         }
     }
 }

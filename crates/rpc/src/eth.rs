@@ -135,7 +135,12 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let reader = ctx.reader()?;
         let Some(location) = reader.tx_location(&hash)? else { return Ok(None) };
         let Some(block) = load_block(&reader, location.block, true)? else { return Ok(None) };
-        let extra = ctx.node.chain().receipt_fields(&reader, &block.header, &block.transactions)?;
+        let extra = ctx.node.chain().receipt_fields(
+            &reader,
+            &block.header,
+            &block.transactions,
+            &block.receipts,
+        )?;
         Ok(rpc_receipts(&block.view(), extra, location.index as usize, 1).pop())
     })?;
     blocking(module, "eth_getBlockReceipts", |ctx, args| {
@@ -144,7 +149,12 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
             return Ok(None::<Vec<Receipt>>);
         };
         let Some(block) = load_block(&reader, number, true)? else { return Ok(None) };
-        let extra = ctx.node.chain().receipt_fields(&reader, &block.header, &block.transactions)?;
+        let extra = ctx.node.chain().receipt_fields(
+            &reader,
+            &block.header,
+            &block.transactions,
+            &block.receipts,
+        )?;
         Ok(Some(rpc_receipts(&block.view(), extra, 0, usize::MAX)))
     })?;
     Ok(())

@@ -2,8 +2,9 @@
 //! `eth_estimateGas` and `eth_createAccessList`, on the state after any block.
 
 use crate::{
-    context::{Module, blocking, state_block},
-    error::EthResult,
+    context::{Args, Module, RpcContext, blocking, state_block},
+    error::{EthError, EthResult},
+    zks,
 };
 use alloy_eips::BlockId;
 use alloy_primitives::{Bytes, U64};
@@ -13,7 +14,7 @@ use jsonrpsee::core::RegisterMethodError;
 /// Registers the methods of this module.
 pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     blocking(module, "eth_call", |ctx, args| -> EthResult<Bytes> {
-        let request = args.req::<TransactionRequest>()?;
+        let request = call_request(ctx, args)?;
         let block = args.opt::<BlockId>()?;
         let state = args.opt::<StateOverride>()?;
         let overrides = args.opt::<Box<BlockOverrides>>()?;
@@ -21,7 +22,7 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         Ok(ctx.node.chain().call(request, number, state, overrides)?)
     })?;
     blocking(module, "eth_estimateGas", |ctx, args| -> EthResult<U64> {
-        let request = args.req::<TransactionRequest>()?;
+        let request = call_request(ctx, args)?;
         let block = args.opt::<BlockId>()?;
         let state = args.opt::<StateOverride>()?;
         let number = state_block(&*ctx.reader()?, block)?;
@@ -33,4 +34,17 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         Ok(ctx.node.chain().create_access_list(request, number)?)
     })?;
     Ok(())
+}
+
+/// The call request argument. On zk-stack chains it may be a ZKsync EIP-712 request (type
+/// `0x71` with `eip712Meta`, as zksync-ethers sends it): that runs as the EIP-1559 call it
+/// executes as.
+fn call_request(ctx: &RpcContext, args: &mut Args) -> EthResult<TransactionRequest> {
+    if ctx.node.chain().framework().name() != zks::FRAMEWORK {
+        return args.req::<TransactionRequest>();
+    }
+    let mut request = args.req::<serde_json::Value>()?;
+    zks::strip_eip712(&mut request);
+    serde_json::from_value(request)
+        .map_err(|err| EthError::InvalidParams(format!("invalid argument 0: {err}")))
 }

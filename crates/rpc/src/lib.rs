@@ -26,6 +26,7 @@ mod routes;
 mod send;
 mod server;
 mod subscriptions;
+mod zks;
 
 pub use error::{EXECUTION_REVERTED_CODE, EthError, RpcError, SERVER_ERROR_CODE, revert_message};
 pub use eth::CLIENT_VERSION;

@@ -9,6 +9,7 @@ use crate::{
     routes::RoutesLayer,
     send::{self, PreValidateLayer},
     subscriptions::{self, HexIdProvider},
+    zks,
 };
 use jsonrpsee::{
     core::middleware::RpcServiceBuilder,
@@ -131,6 +132,7 @@ fn methods(ctx: Arc<RpcContext>) -> Result<Module, RpcError> {
     debug::register(&mut module)?;
     optimism::register(&mut module)?;
     dev::register(&mut module)?;
+    zks::register(&mut module)?;
     Ok(module)
 }
 

@@ -32,6 +32,31 @@ pub enum PoolError {
     /// The signature does not recover to an address (malformed, or high `s` per EIP-2).
     #[error("invalid sender")]
     InvalidSender,
+    /// A ZK Stack EIP-712 transaction (type `0x71`) whose signature over its EIP-712 hash
+    /// recovers to someone other than its explicit `from` (geth has no such message).
+    #[error(
+        "invalid sender: EIP-712 signature recovers to {signer}, not to the transaction's from {from}"
+    )]
+    Eip712SignerMismatch {
+        /// The transaction's `from`.
+        from: Address,
+        /// Who signed it.
+        signer: Address,
+    },
+    /// A ZK Stack EIP-712 transaction that allows no gas per pubdata byte (zksync-era's
+    /// message).
+    #[error("gas per pub data limit is zero")]
+    GasPerPubdataZero,
+    /// A ZK Stack EIP-712 transaction whose paymaster input cannot start with a paymaster
+    /// flow's 4-byte selector: ZKsync's default account and paymasters revert such
+    /// transactions in validation with this message.
+    #[error(
+        "malformed paymaster params: the standard paymaster input must be at least 4 bytes long, got {len}"
+    )]
+    PaymasterInputTooShort {
+        /// Length of the paymaster input.
+        len: usize,
+    },
     /// The transaction is signed for another chain.
     ///
     /// geth's signer error text; geth's pool prefixes it with `invalid sender: `.

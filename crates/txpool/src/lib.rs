@@ -1,7 +1,9 @@
 //! The transaction pool of a Tephra EVM node, like geth's legacy pool or anvil's.
 //!
-//! It holds signed Ethereum transactions (legacy, EIP-2930, EIP-1559, EIP-7702) between
-//! `eth_sendRawTransaction` and the sequencer: it decodes them and recovers their senders
+//! It holds signed Ethereum transactions (legacy, EIP-2930, EIP-1559, EIP-7702) and ZK Stack's
+//! EIP-712 transactions (type `0x71`, whose sender must be the signer of their EIP-712 hash;
+//! the node lets them in on zk-stack chains only) between `eth_sendRawTransaction` and the
+//! sequencer: it decodes them and recovers their senders
 //! ([`decode_and_recover`], [`recover_batch`] in parallel), validates them against the config,
 //! the next base fee and the sender's account (refusing with geth's exact messages, see
 //! [`PoolError`]), orders each sender's transactions by nonce into pending and queued, and hands

@@ -926,3 +926,159 @@ fn parallel_batch_recovery_matches_sequential() {
         assert_eq!(tx.sender(), keys[i % 8].address());
     }
 }
+
+// ---- ZK Stack EIP-712 (type 0x71) ------------------------------------------------------------
+
+mod eip712 {
+    use super::*;
+    use tephra_primitives::eip712::{
+        DEFAULT_GAS_PER_PUBDATA, Eip712Meta, PaymasterParams, TxEip712,
+    };
+
+    fn unsigned(from: Address, chain_id: u64) -> TxEip712 {
+        TxEip712 {
+            chain_id,
+            nonce: 0,
+            max_priority_fee_per_gas: GWEI,
+            max_fee_per_gas: 10 * GWEI,
+            gas_limit: 21_000,
+            to: TxKind::Call(Address::repeat_byte(0xaa)),
+            value: U256::from(1),
+            input: Bytes::new(),
+            v: chain_id,
+            r: U256::ZERO,
+            s: U256::ZERO,
+            from,
+            eip712_meta: Eip712Meta {
+                gas_per_pubdata: U256::from(DEFAULT_GAS_PER_PUBDATA),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Signed by `signer` as zksync-ethers signs: the signature in `customSignature`.
+    fn signed(signer: &PrivateKeySigner, mut tx: TxEip712) -> Vec<u8> {
+        let signature = signer.sign_hash_sync(&tx.signing_hash()).expect("signing");
+        tx.eip712_meta.custom_signature = Bytes::from(signature.as_bytes().to_vec());
+        tx.encoded_2718()
+    }
+
+    fn refusal_of(raw: &[u8]) -> String {
+        decode_and_recover(raw).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn accepts_the_zksync_ethers_vector_and_recovers_its_from() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../primitives/testdata/zksync_eip712.json"))
+                .expect("JSON");
+        let case = &vectors["cases"]["transfer"];
+        let raw: Bytes = case["raw"].as_str().expect("raw").parse().expect("hex");
+        let tx = decode_and_recover(&raw).expect("valid");
+        assert_eq!(tx.sender().to_string(), case["from"].as_str().expect("from"));
+        assert_eq!(tx.hash().to_string(), case["hash"].as_str().expect("hash"));
+        assert_eq!(tx.encoded(), &raw);
+        let state = State::default().with(tx.sender(), 0, ether(1000));
+        assert_eq!(
+            pool().add(tx, &state, BASE_FEE).expect("pooled").hash.to_string(),
+            case["hash"]
+        );
+    }
+
+    #[test]
+    fn accepts_a_v_r_s_signature_too() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        let signature = signer.sign_hash_sync(&tx.signing_hash()).expect("signing");
+        (tx.v, tx.r, tx.s) = (u64::from(signature.v()), signature.r(), signature.s());
+        let pooled = decode_and_recover(&tx.encoded_2718()).expect("valid");
+        assert_eq!(pooled.sender(), signer.address());
+    }
+
+    #[test]
+    fn refuses_a_signature_that_does_not_recover_to_from() {
+        let (owner, forger) = (key(1), key(2));
+        let raw = signed(&forger, unsigned(owner.address(), CHAIN_ID));
+        assert_eq!(
+            refusal_of(&raw),
+            format!(
+                "invalid sender: EIP-712 signature recovers to {}, not to the transaction's from {}",
+                forger.address(),
+                owner.address()
+            )
+        );
+    }
+
+    #[test]
+    fn refuses_a_wrong_chain_id() {
+        let signer = key(1);
+        let tx = decode_and_recover(&signed(&signer, unsigned(signer.address(), 270))).expect("ok");
+        let state = State::rich(&[&signer]);
+        assert_eq!(
+            refusal(tx, &state),
+            "invalid sender: invalid chain id for signer: have 270 want 31337"
+        );
+    }
+
+    #[test]
+    fn refuses_a_paymaster_input_shorter_than_a_selector() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        tx.eip712_meta.paymaster_params = Some(PaymasterParams {
+            paymaster: Address::repeat_byte(0x99),
+            paymaster_input: Bytes::from_static(&[0x8c, 0x5a, 0x34]),
+        });
+        assert_eq!(
+            refusal_of(&signed(&signer, tx)),
+            "malformed paymaster params: the standard paymaster input must be at least 4 bytes long, got 3"
+        );
+    }
+
+    #[test]
+    fn refuses_a_zero_gas_per_pubdata() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        tx.eip712_meta.gas_per_pubdata = U256::ZERO;
+        assert_eq!(refusal_of(&signed(&signer, tx)), "gas per pub data limit is zero");
+    }
+
+    #[test]
+    fn refuses_malformed_paymaster_params() {
+        let signer = key(1);
+        let mut raw = signed(&signer, unsigned(signer.address(), CHAIN_ID));
+        // Replace the empty paymaster list with a one-item list, fixing the outer length.
+        assert_eq!(raw.pop(), Some(0xc0));
+        raw.extend_from_slice(&[0xd5, 0x94]);
+        raw.extend_from_slice(&[0x99; 20]);
+        let payload = raw[3..].to_vec();
+        assert_eq!(raw[1], 0xf8, "a long list with a one-byte length");
+        let mut fixed = vec![0x71, 0xf8, payload.len() as u8];
+        fixed.extend_from_slice(&payload);
+        let err = refusal_of(&fixed);
+        assert!(err.starts_with("failed to decode signed transaction"), "{err}");
+        assert!(err.contains("malformed paymaster params"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_custom_signature_that_is_not_ecdsa() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        tx.eip712_meta.custom_signature = Bytes::from(vec![7u8; 64]);
+        assert_eq!(refusal_of(&tx.encoded_2718()), "invalid sender");
+    }
+
+    #[test]
+    fn refuses_a_high_s_signature() {
+        let signer = key(1);
+        let mut tx = unsigned(signer.address(), CHAIN_ID);
+        let signature = signer.sign_hash_sync(&tx.signing_hash()).expect("signing");
+        let n = U256::from_str_radix(
+            "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+            16,
+        )
+        .expect("n");
+        let high = Signature::new(signature.r(), n - signature.s(), !signature.v());
+        tx.eip712_meta.custom_signature = Bytes::from(high.as_bytes().to_vec());
+        assert_eq!(refusal_of(&tx.encoded_2718()), "invalid sender");
+    }
+}

@@ -6,17 +6,22 @@
 use crate::PoolError;
 use alloy_consensus::{Transaction, crypto::SECP256K1N_HALF, transaction::Recovered};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{Address, B512, Bytes, TxHash, U256};
+use alloy_primitives::{Address, B256, B512, Bytes, Signature, TxHash, U256};
 use rayon::prelude::*;
 use revm::precompile::secp256k1::ecrecover;
-use tephra_primitives::TxEnvelope;
+use tephra_primitives::{
+    TxEnvelope,
+    eip712::{EIP712_TX_TYPE, TxEip712},
+};
 
 /// Batches at least this long are recovered on rayon's thread pool; shorter ones on the
 /// calling thread, where the hand-off would cost more than it saves.
 pub const PARALLEL_RECOVERY_THRESHOLD: usize = 16;
 
-/// EIP-2718 type bytes the pool accepts: EIP-2930, EIP-1559, EIP-7702 (legacy has none).
-const SUPPORTED_TYPES: [u8; 3] = [0x01, 0x02, 0x04];
+/// EIP-2718 type bytes the pool decodes: EIP-2930, EIP-1559, EIP-7702 (legacy has none) and
+/// ZK Stack's EIP-712 (`0x71`). Whether a chain takes a type is its framework's decision, which
+/// the node applies before handing transactions to the pool.
+const SUPPORTED_TYPES: [u8; 4] = [0x01, 0x02, 0x04, EIP712_TX_TYPE];
 /// OP Stack's deposit type: made by the protocol from L1 events, never by users.
 const DEPOSIT_TYPE: u8 = 0x7e;
 
@@ -159,14 +164,41 @@ pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError
         TxEnvelope::Eip1559(tx) => (tx.signature(), tx.signature_hash()),
         TxEnvelope::Eip7702(tx) => (tx.signature(), tx.signature_hash()),
         TxEnvelope::Deposit(_) => return Err(PoolError::DepositNotAccepted),
+        TxEnvelope::Eip712(tx) => return recover_eip712(tx),
     };
+    ecrecover_checked(signature, &signature_hash)
+}
+
+/// The sender of a ZK Stack EIP-712 transaction: the ECDSA signature (its custom signature, as
+/// zksync-ethers sends it, or its `v, r, s`) over its EIP-712 signing hash must recover to its
+/// explicit `from`. Smart-account (non-ECDSA) custom signatures are refused: there is no
+/// account abstraction here. Also refuses a zero gas per pubdata byte and a paymaster input
+/// shorter than a selector.
+fn recover_eip712(tx: &TxEip712) -> Result<Address, PoolError> {
+    if tx.eip712_meta.gas_per_pubdata.is_zero() {
+        return Err(PoolError::GasPerPubdataZero);
+    }
+    if let Some(params) = &tx.eip712_meta.paymaster_params
+        && params.paymaster_input.len() < 4
+    {
+        return Err(PoolError::PaymasterInputTooShort { len: params.paymaster_input.len() });
+    }
+    let signature = tx.signature().ok_or(PoolError::InvalidSender)?;
+    let signer = ecrecover_checked(&signature, &tx.signing_hash())?;
+    if signer != tx.from {
+        return Err(PoolError::Eip712SignerMismatch { from: tx.from, signer });
+    }
+    Ok(signer)
+}
+
+fn ecrecover_checked(signature: &Signature, signature_hash: &B256) -> Result<Address, PoolError> {
     if signature.s() > SECP256K1N_HALF {
         return Err(PoolError::InvalidSender);
     }
     let mut rs = B512::ZERO;
     rs[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
     rs[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
-    let word = ecrecover(&rs, u8::from(signature.v()), &signature_hash)
+    let word = ecrecover(&rs, u8::from(signature.v()), signature_hash)
         .map_err(|_| PoolError::InvalidSender)?;
     Ok(Address::from_word(word))
 }

@@ -25,7 +25,12 @@ pub(crate) struct TestNode {
 impl TestNode {
     /// Opens a dev node (automine) and serves it on `127.0.0.1:0`.
     pub(crate) async fn start() -> Self {
-        let node = Node::open(NodeConfig::default()).expect("dev node opens");
+        Self::start_with(NodeConfig::default()).await
+    }
+
+    /// [`TestNode::start`] with `config`.
+    pub(crate) async fn start_with(config: NodeConfig) -> Self {
+        let node = Node::open(config).expect("dev node opens");
         node.spawn_sequencer();
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("literal address");
         let rpc = tephra_rpc::serve(node.clone(), addr).await.expect("server binds");

@@ -8,3 +8,4 @@ mod eth;
 mod pool;
 mod protocol;
 mod pubsub;
+mod zks;
