@@ -14,7 +14,7 @@ use alloy_evm::{
     eth::EthEvmFactory,
 };
 use alloy_genesis::Genesis;
-use alloy_primitives::{Address, B256, Bytes, map::HashSet};
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashSet};
 use alloy_trie::TrieAccount;
 use revm::{
     context::TxEnv,
@@ -115,13 +115,15 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Sets the header fields the framework defines once the block's state is known
-    /// (`post_account` reads an account of the block's post-state).
+    /// (`post_account` reads an account of the block's post-state, `post_storage` a slot of
+    /// it: Nitro's send root lives in its state account's storage).
     fn finish_header(
         &self,
         header: &mut Header,
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+        post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
-        let _ = (header, post_account);
+        let _ = (header, post_account, post_storage);
         Ok(())
     }
 }

@@ -375,6 +375,7 @@ impl Framework for OpStack {
         &self,
         header: &mut Header,
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+        _post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
         // Isthmus: the withdrawals root is the L2ToL1MessagePasser's storage root.
         header.withdrawals_root = Some(
