@@ -37,8 +37,9 @@ pub(crate) struct DevArgs {
     /// Balance of each dev account, in ETH.
     #[arg(long, default_value_t = 10_000)]
     balance: u64,
-    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules) or `op-stack`
-    /// (deposits, L1 attributes, L1 data fee, predeploys, on op-revm).
+    /// The framework whose rules the chain runs: `ethereum` (plain L1 rules), `op-stack`
+    /// (deposits, L1 attributes, L1 data fee, predeploys, on op-revm) or `nitro` (Arbitrum
+    /// Nitro's ArbOS 32: ArbSys and ArbGasInfo, the send root, L1 poster gas).
     #[arg(long, default_value = "ethereum", value_parser = parse_framework)]
     framework: Arc<dyn Framework>,
 }
