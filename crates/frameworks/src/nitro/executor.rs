@@ -119,7 +119,7 @@ impl<'a, 's> BlockExecutor for NitroExecutor<'a, 's> {
             })
         };
         let basefee = self.inner.evm().block().basefee();
-        let poster_gas = self.nitro.poster_gas(envelope.encode_2718_len(), basefee);
+        let poster_gas = self.nitro.poster_gas(&envelope.encoded_2718(), basefee);
         // Nitro: a gas limit that cannot pay for the calldata is "intrinsic gas too low".
         if tx_env.gas_limit < poster_gas {
             return Err(invalid(InvalidTransaction::CallGasCostMoreThanGasLimit {

@@ -7,8 +7,9 @@
 //!   storage ([`ARBOS_STATE`]).
 //! - **ArbGasInfo** (`0x6c`): `getPricesInWei`, `getL1BaseFeeEstimate`,
 //!   `getL1GasPriceEstimate`, `getCurrentTxL1GasFees`.
-//! - **L1 pricing**: the poster's L1 cost becomes extra L2 gas (`gasUsedForL1`) charged on top
-//!   of execution gas; tips are dropped; the compute base fee goes to the network fee account
+//! - **L1 pricing**: the poster's L1 cost (16 units per byte of the transaction's brotli
+//!   compression, at the L1 price per unit) becomes extra L2 gas (`gasUsedForL1`) charged on
+//!   top of execution gas; tips are dropped; the compute base fee goes to the network fee account
 //!   and the poster fee to the L1 pricer funds pool ([`executor`]).
 //! - **NUMBER** is the L1 block number: the EVM's block env carries it, as Nitro's EVM
 //!   context does for the opcode, while ArbSys, the header and the RPC keep the L2 number.
@@ -37,7 +38,7 @@ use alloy_evm::{
 };
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_hardforks::{EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition};
-use alloy_primitives::{Address, B256, Bytes, Signature, U256, address};
+use alloy_primitives::{Address, B256, Bytes, Signature, U256, address, keccak256};
 use alloy_trie::TrieAccount;
 use executor::{NitroExecutor, add_gas, drop_tip};
 use precompiles::{BlockInfo, L1_GAS_PER_BYTE};
@@ -206,6 +207,23 @@ impl merkle::AccumulatorStore for PostAccumulator<'_> {
     }
 }
 
+/// Length of `data` compressed as ArbOS 32 compresses a transaction to price it: brotli at
+/// quality 1 with a 2^22-byte window, generic mode, the input's size as the size hint (the
+/// parameters Nitro's one-shot `BrotliEncoderCompress` call passes), through the Rust port of
+/// the reference encoder.
+pub fn brotli_len(data: &[u8]) -> usize {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 1,
+        lgwin: 22,
+        size_hint: data.len(),
+        ..Default::default()
+    };
+    let mut compressed = Vec::with_capacity(data.len() + 64);
+    brotli::BrotliCompress(&mut &data[..], &mut compressed, &params)
+        .expect("compressing from memory into memory does not fail");
+    compressed.len()
+}
+
 /// Nitro's padding of a call's poster units, which has no signed transaction to measure: 16
 /// more bytes' worth, then 1% more.
 fn padded_estimate(units: u64) -> u64 {
@@ -218,11 +236,10 @@ impl Nitro {
         timestamp / self.l1_block_time.max(1)
     }
 
-    /// Poster units of a transaction whose EIP-2718 encoding is `len` bytes: 16 per byte.
-    /// Nitro counts 16 per byte of the brotli-compressed encoding; this profile does not
-    /// compress, so it charges for the uncompressed length (an overestimate).
-    pub fn poster_units(&self, len: usize) -> u64 {
-        (len as u64).saturating_mul(L1_GAS_PER_BYTE)
+    /// Poster units of a transaction with this EIP-2718 encoding: 16 per byte of its brotli
+    /// compression at ArbOS 32's level (1, since ArbOS 20) and Nitro's window (2^22).
+    pub fn poster_units(&self, encoded: &[u8]) -> u64 {
+        (brotli_len(encoded) as u64).saturating_mul(L1_GAS_PER_BYTE)
     }
 
     /// Poster gas (`gasUsedForL1`) of `units` at `basefee`: the poster cost
@@ -235,9 +252,9 @@ impl Nitro {
         (cost / U256::from(basefee)).saturating_to()
     }
 
-    /// Poster gas of a transaction whose encoding is `len` bytes, at `basefee`.
-    pub fn poster_gas(&self, len: usize, basefee: u64) -> u64 {
-        self.poster_gas_of_units(self.poster_units(len), basefee)
+    /// Poster gas of a transaction with this EIP-2718 encoding, at `basefee`.
+    pub fn poster_gas(&self, encoded: &[u8], basefee: u64) -> u64 {
+        self.poster_gas_of_units(self.poster_units(encoded), basefee)
     }
 
     /// The L1 block number a block's header carries (its `mixHash`); for a header Nitro did
@@ -267,23 +284,36 @@ impl Nitro {
         }
     }
 
-    /// Poster units Nitro estimates for a call: the length of an EIP-1559 transaction with the
-    /// call's fields and a signature, padded.
+    /// Poster units Nitro estimates for a call, which has no signed transaction to measure:
+    /// those of an EIP-1559 transaction with the call's recipient, value, data and access
+    /// list, pseudo-random stand-ins (Nitro's: `keccak256("Nonce")` and friends) for a zero
+    /// nonce or fee and for the gas limit (so that `eth_estimateGas`' search sees one cost),
+    /// and a pseudo-random signature, padded.
     fn call_poster_units(&self, chain_id: u64, tx: &TxEnv) -> u64 {
+        let stand_in = |name: &str, bytes: usize| -> u64 {
+            let hash = keccak256(name.as_bytes());
+            hash[..bytes].iter().fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte))
+        };
+        let or_stand_in = |value: u128, name: &str| {
+            if value == 0 { u128::from(stand_in(name, 4)) } else { value }
+        };
         let fake = TxEip1559 {
             chain_id,
-            nonce: tx.nonce,
-            gas_limit: tx.gas_limit,
-            max_fee_per_gas: tx.gas_price,
-            max_priority_fee_per_gas: tx.gas_priority_fee.unwrap_or_default(),
+            nonce: if tx.nonce == 0 { stand_in("Nonce", 8) } else { tx.nonce },
+            gas_limit: stand_in("Gas", 4),
+            max_fee_per_gas: or_stand_in(tx.gas_price, "GasFeeCap"),
+            max_priority_fee_per_gas: or_stand_in(
+                tx.gas_priority_fee.unwrap_or_default(),
+                "GasTipCap",
+            ),
             to: tx.kind,
             value: tx.value,
             access_list: tx.access_list.clone(),
             input: tx.data.clone(),
         };
-        let signature = Signature::new(U256::MAX, U256::MAX, false);
-        let len = TxEnvelope::from(fake.into_signed(signature)).encode_2718_len();
-        padded_estimate(self.poster_units(len))
+        let signature = Signature::new(keccak256(b"R").into(), keccak256(b"S").into(), false);
+        let encoded = TxEnvelope::from(fake.into_signed(signature)).encoded_2718();
+        padded_estimate(self.poster_units(&encoded))
     }
 }
 
@@ -407,7 +437,7 @@ impl Framework for Nitro {
         let env = self.env(spec.chain_id, header);
         let basefee = env.block_env.basefee;
         let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
-        let poster_gas = self.poster_gas(tx.inner().encode_2718_len(), basefee);
+        let poster_gas = self.poster_gas(&tx.inner().encoded_2718(), basefee);
         tx_env.gas_limit = tx_env.gas_limit.saturating_sub(poster_gas);
         drop_tip(&mut tx_env, basefee);
         let poster_fee = U256::from(poster_gas) * U256::from(basefee);
@@ -482,7 +512,7 @@ impl Framework for Nitro {
         Ok(txs
             .iter()
             .map(|tx| {
-                let gas_for_l1 = self.poster_gas(tx.encode_2718_len(), basefee);
+                let gas_for_l1 = self.poster_gas(&tx.encoded_2718(), basefee);
                 Map::from_iter([
                     ("gasUsedForL1".to_string(), Value::String(format!("{gas_for_l1:#x}"))),
                     ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),
