@@ -19,6 +19,7 @@ use tephra_frameworks::nitro::{
     ARB_GAS_INFO, ARB_SYS, ARBOS_VERSION, BATCH_POSTER, DEV_NETWORK_FEE_ACCOUNT,
     L1_PRICER_FUNDS_POOL, Nitro, decode_mix_hash,
 };
+use tephra_primitives::tx::TxArbitrumDeposit;
 use tephra_primitives::{
     TxEnvelope,
     dev::{DevGenesis, dev_accounts},
@@ -560,4 +561,39 @@ fn nitro_blocks_replay_for_witnesses_and_traces() {
         assert_eq!(frame.gas, receipt.cumulative_gas_used() - previous, "traced gas = receipt gas");
         previous = receipt.cumulative_gas_used();
     }
+}
+
+#[test]
+fn arbitrum_deposits_credit_the_recipient_without_gas() {
+    let f = fixture();
+    mine(&f.chain, 2, &[]);
+    let depositor = Address::repeat_byte(0xaa);
+    let recipient = Address::repeat_byte(0xbb);
+    let value = U256::from(5u64) * U256::from(10u64).pow(U256::from(18u64));
+    let deposit = TxArbitrumDeposit {
+        chain_id: U256::from(CHAIN_ID),
+        l1_request_id: B256::repeat_byte(0x01),
+        from: depositor,
+        to: recipient,
+        value,
+    };
+    let envelope = TxEnvelope::from(deposit);
+    let hash = keccak256(alloy_eips::Encodable2718::encoded_2718(&envelope));
+    assert_eq!(envelope.tx_hash(), hash, "the hash of 0x64 ‖ rlp(fields)");
+    let network_before = balance(&f.chain, DEV_NETWORK_FEE_ACCOUNT);
+    let block = mine(&f.chain, 2, &[Recovered::new_unchecked(envelope, depositor)]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    assert_eq!(receipt.tx_type, tephra_primitives::TxType::ArbitrumDeposit);
+    assert_eq!(receipt.cumulative_gas_used(), 0, "deposits use no gas");
+    assert_eq!(block.block.tx_hashes[0], hash);
+    assert_eq!(balance(&f.chain, recipient), value, "minted to the recipient");
+    assert_eq!(balance(&f.chain, depositor), U256::ZERO, "the depositor is only a passage");
+    assert_eq!(balance(&f.chain, DEV_NETWORK_FEE_ACCOUNT), network_before, "no fee");
+    let reader = f.chain.reader().unwrap();
+    let fields = f.chain.receipt_fields(&reader, &block.block.header, &block.block.transactions);
+    assert_eq!(fields.unwrap()[0]["gasUsedForL1"], "0x0", "no poster cost");
+    // The stored block replays (witness) and the deposit traces.
+    f.chain.execution_witness(block.block.header.number).unwrap();
+    f.chain.trace_transaction(hash, Default::default()).unwrap();
 }

@@ -6,6 +6,7 @@
 //! an [`alloy_genesis::Genesis`].
 
 pub mod dev;
+pub mod nitro_tx;
 pub mod receipt;
 pub mod tx;
 

@@ -2,9 +2,9 @@
 //!
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
-//! (type `0x7E`). Which of them a chain accepts is its framework's decision (`tephra-chain`'s
-//! `Framework`); this module only encodes, decodes and hashes. Nitro's and ZK Stack's types
-//! join this enum as variants.
+//! (type `0x7E`), and Arbitrum Nitro's ETH deposit (type `0x64`). Which of them a chain accepts
+//! is its framework's decision (`tephra-chain`'s `Framework`); this module only encodes,
+//! decodes and hashes. Nitro's retryables and ZK Stack's types join this enum as variants.
 
 use alloy_consensus::{
     Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip7702, TxLegacy,
@@ -12,8 +12,10 @@ use alloy_consensus::{
 use alloy_eips::{Encodable2718, Typed2718};
 use alloy_evm::{FromRecoveredTx, FromTxWithEncoded};
 use alloy_op_evm::OpTx;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, TxKind};
 use revm::context::TxEnv;
+
+pub use crate::nitro_tx::{ARBITRUM_DEPOSIT_TX_TYPE, TxArbitrumDeposit};
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
@@ -38,6 +40,10 @@ pub enum TxEnvelope {
     /// OP Stack deposit (type `0x7E`): made by the protocol from L1 data, unsigned.
     #[envelope(ty = 126)]
     Deposit(Sealed<TxDeposit>),
+    /// Arbitrum Nitro ETH deposit (type `0x64`): made by the protocol from an L1 inbox
+    /// message, unsigned.
+    #[envelope(ty = 100)]
+    ArbitrumDeposit(Sealed<TxArbitrumDeposit>),
 }
 
 impl TxEnvelope {
@@ -49,6 +55,7 @@ impl TxEnvelope {
             Self::Eip1559(tx) => *tx.hash(),
             Self::Eip7702(tx) => *tx.hash(),
             Self::Deposit(tx) => tx.seal(),
+            Self::ArbitrumDeposit(tx) => tx.seal(),
         }
     }
 
@@ -60,9 +67,18 @@ impl TxEnvelope {
         }
     }
 
-    /// Whether the transaction is signed by its sender (every type but deposits).
+    /// Nitro's ETH deposit, if this is one.
+    pub const fn as_arbitrum_deposit(&self) -> Option<&Sealed<TxArbitrumDeposit>> {
+        match self {
+            Self::ArbitrumDeposit(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the transaction is signed by its sender (every type but the protocol's
+    /// deposits).
     pub const fn is_signed(&self) -> bool {
-        !matches!(self, Self::Deposit(_))
+        !matches!(self, Self::Deposit(_) | Self::ArbitrumDeposit(_))
     }
 }
 
@@ -77,6 +93,12 @@ macro_rules! impl_from_signed {
 }
 
 impl_from_signed!(Legacy(TxLegacy), Eip2930(TxEip2930), Eip1559(TxEip1559), Eip7702(TxEip7702));
+
+impl From<TxArbitrumDeposit> for TxEnvelope {
+    fn from(tx: TxArbitrumDeposit) -> Self {
+        Self::ArbitrumDeposit(Sealed::new(tx))
+    }
+}
 
 impl From<TxDeposit> for TxEnvelope {
     fn from(tx: TxDeposit) -> Self {
@@ -130,6 +152,16 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 data: tx.input.clone(),
                 ..Default::default()
             },
+            // Nitro's executor credits it without the EVM; as an EVM input it is a gasless
+            // value transfer from the depositor.
+            TxEnvelope::ArbitrumDeposit(tx) => Self {
+                tx_type: tx.ty(),
+                caller: sender,
+                kind: TxKind::Call(tx.to),
+                value: tx.value,
+                chain_id: Some(tx.chain_id.saturating_to()),
+                ..Default::default()
+            },
         }
     }
 }
@@ -156,6 +188,12 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
             TxEnvelope::Eip1559(tx) => Self::from_encoded_tx(tx, sender, encoded),
             TxEnvelope::Eip7702(tx) => Self::from_encoded_tx(tx, sender, encoded),
             TxEnvelope::Deposit(tx) => Self::from_encoded_tx(tx.inner(), sender, encoded),
+            // Only Nitro makes these; OP Stack's EVM sees a plain transfer.
+            TxEnvelope::ArbitrumDeposit(_) => Self(op_revm::OpTransaction {
+                base: TxEnv::from_recovered_tx(tx, sender),
+                enveloped_tx: Some(encoded),
+                deposit: Default::default(),
+            }),
         }
     }
 }

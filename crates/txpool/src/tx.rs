@@ -9,7 +9,7 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_primitives::{Address, B512, Bytes, TxHash, U256};
 use rayon::prelude::*;
 use revm::precompile::secp256k1::ecrecover;
-use tephra_primitives::TxEnvelope;
+use tephra_primitives::{TxEnvelope, tx::ARBITRUM_DEPOSIT_TX_TYPE};
 
 /// Batches at least this long are recovered on rayon's thread pool; shorter ones on the
 /// calling thread, where the hand-off would cost more than it saves.
@@ -135,6 +135,7 @@ fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
     // decoding, as geth does.
     match raw.first() {
         Some(&DEPOSIT_TYPE) => return Err(PoolError::DepositNotAccepted),
+        Some(&ARBITRUM_DEPOSIT_TX_TYPE) => return Err(PoolError::ArbitrumDepositNotAccepted),
         Some(&ty) if ty <= 0x7f && !SUPPORTED_TYPES.contains(&ty) => {
             return Err(PoolError::TxTypeNotSupported);
         }
@@ -159,6 +160,7 @@ pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError
         TxEnvelope::Eip1559(tx) => (tx.signature(), tx.signature_hash()),
         TxEnvelope::Eip7702(tx) => (tx.signature(), tx.signature_hash()),
         TxEnvelope::Deposit(_) => return Err(PoolError::DepositNotAccepted),
+        TxEnvelope::ArbitrumDeposit(_) => return Err(PoolError::ArbitrumDepositNotAccepted),
     };
     if signature.s() > SECP256K1N_HALF {
         return Err(PoolError::InvalidSender);

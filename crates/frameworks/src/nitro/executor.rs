@@ -22,17 +22,20 @@ use alloy_evm::{
     eth::{EthBlockExecutor, EthEvm, EthTxResult},
     precompiles::PrecompilesMap,
 };
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use revm::{
     Database,
     context::{Block, TxEnv},
-    context_interface::result::{ExecutionResult, HaltReason, InvalidTransaction},
+    context_interface::result::{
+        ExecutionResult, HaltReason, InvalidTransaction, Output, ResultAndState, ResultGas,
+        SuccessReason,
+    },
     inspector::NoOpInspector,
     state::{Account, EvmState},
 };
 use std::sync::{Arc, Mutex};
 use tephra_chain::BlockState;
-use tephra_primitives::{TxEnvelope, TxType};
+use tephra_primitives::{TxEnvelope, TxType, tx::TxArbitrumDeposit};
 
 /// The EVM of a Nitro block: Ethereum's, with ArbSys and ArbGasInfo among its precompiles.
 pub(crate) type NitroEvm<'s> = EthEvm<&'s mut BlockState, NoOpInspector, PrecompilesMap>;
@@ -95,6 +98,34 @@ fn adjust<DB: Database>(
     Ok(())
 }
 
+impl NitroExecutor<'_, '_> {
+    /// Nitro's ETH deposit (type `0x64`): `value` is minted to the depositor and moved to the
+    /// recipient, without the EVM, gas or nonce; it always succeeds.
+    fn deposit(
+        &mut self,
+        deposit: &TxArbitrumDeposit,
+    ) -> Result<EthTxResult<HaltReason, TxType>, BlockExecutionError> {
+        let mut state = EvmState::default();
+        let db = self.inner.evm_mut().db_mut();
+        let value = deposit.value;
+        let moves = [(deposit.from, true), (deposit.from, false), (deposit.to, true)];
+        for (address, credit) in moves {
+            adjust(&mut state, db, address, value, credit).map_err(BlockExecutionError::other)?;
+        }
+        let result = ExecutionResult::Success {
+            reason: SuccessReason::Stop,
+            gas: ResultGas::default(),
+            logs: Vec::new(),
+            output: Output::Call(Bytes::new()),
+        };
+        Ok(EthTxResult {
+            result: ResultAndState { result, state },
+            blob_gas_used: 0,
+            tx_type: TxType::ArbitrumDeposit,
+        })
+    }
+}
+
 impl<'a, 's> BlockExecutor for NitroExecutor<'a, 's> {
     type Transaction = TxEnvelope;
     type Receipt = tephra_primitives::ReceiptEnvelope;
@@ -118,6 +149,9 @@ impl<'a, 's> BlockExecutor for NitroExecutor<'a, 's> {
                 error: Box::new(error),
             })
         };
+        if let TxEnvelope::ArbitrumDeposit(deposit) = envelope {
+            return self.deposit(deposit);
+        }
         let basefee = self.inner.evm().block().basefee();
         let poster_gas = self.nitro.poster_gas(&envelope.encoded_2718(), basefee);
         // Nitro: a gas limit that cannot pay for the calldata is "intrinsic gas too low".

@@ -19,6 +19,9 @@
 //! The L1 block number comes from a dev L1 origin (one L1 block every
 //! [`Nitro::l1_block_time`] seconds of L2 time) until a rollup follows a real L1.
 //!
+//! Nitro's ETH deposits (type `0x64`, [`tephra_primitives::tx::TxArbitrumDeposit`]) credit
+//! their recipient without the EVM; the pool refuses them from users.
+//!
 //! ArbOS 32 runs the EVM at Cancun: no EIP-7702 transactions, no EIP-2935 history contract,
 //! no EIP-7685 requests.
 
@@ -434,6 +437,10 @@ impl Framework for Nitro {
         tx: Recovered<&TxEnvelope>,
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
+        if tx.inner().as_arbitrum_deposit().is_some() {
+            // Deposits run no EVM: nothing to trace.
+            return Ok(TraceOutcome::default());
+        }
         let env = self.env(spec.chain_id, header);
         let basefee = env.block_env.basefee;
         let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
@@ -512,7 +519,11 @@ impl Framework for Nitro {
         Ok(txs
             .iter()
             .map(|tx| {
-                let gas_for_l1 = self.poster_gas(&tx.encoded_2718(), basefee);
+                // Deposits pay no poster cost (Nitro's `TxTypeHasPosterCosts`).
+                let gas_for_l1 = match tx.as_arbitrum_deposit() {
+                    Some(_) => 0,
+                    None => self.poster_gas(&tx.encoded_2718(), basefee),
+                };
                 Map::from_iter([
                     ("gasUsedForL1".to_string(), Value::String(format!("{gas_for_l1:#x}"))),
                     ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),
