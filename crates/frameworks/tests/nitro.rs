@@ -597,3 +597,19 @@ fn arbitrum_deposits_credit_the_recipient_without_gas() {
     f.chain.execution_witness(block.block.header.number).unwrap();
     f.chain.trace_transaction(hash, Default::default()).unwrap();
 }
+
+/// Nitro's system test `TestDisableL1Charging`: a plain transfer's estimate exceeds 21000 by
+/// the L1 part, a call with that much gas succeeds and one with 21000 fails.
+#[test]
+fn calls_and_estimates_include_the_poster_gas() {
+    let f = fixture();
+    mine(&f.chain, 2, &[]);
+    let number = f.chain.head().header.number;
+    let request =
+        TransactionRequest::default().from(f.signers[0].address()).to(Address::repeat_byte(0x12));
+    let estimate = f.chain.estimate_gas(request.clone(), number, None).unwrap();
+    assert!(estimate > 21_000, "estimate {estimate}");
+    f.chain.call(request.clone().gas_limit(estimate), number, None, None).unwrap();
+    let starved = f.chain.call(request.gas_limit(21_000), number, None, None);
+    assert!(matches!(starved, Err(CallError::Invalid(_))), "{starved:?}");
+}
