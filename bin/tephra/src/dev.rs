@@ -40,6 +40,7 @@ pub(crate) struct DevArgs {
     balance: u64,
     /// The framework whose rules the chain runs: `ethereum` (plain L1 rules, the default),
     /// `op-stack` (deposits, L1 attributes, L1 data and operator fees, predeploys, on op-revm)
+    /// `nitro` (Arbitrum Nitro's ArbOS 32: ArbSys and ArbGasInfo, the send root, L1 poster gas)
     /// or `zk-stack` (ZKsync's EIP-712 transactions, L1Messenger, batch receipts, `zks_` RPC).
     /// Overrides the config file's `framework`.
     #[arg(long)]

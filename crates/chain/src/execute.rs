@@ -14,7 +14,7 @@ use alloy_consensus::{
 };
 use alloy_eips::{eip1559::BaseFeeParams, eip7840::BlobParams, merge::BEACON_NONCE};
 use alloy_evm::EvmEnv;
-use alloy_primitives::{Address, B256, Bloom, Bytes};
+use alloy_primitives::{Address, B256, Bloom, Bytes, U256};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use std::sync::Arc;
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
@@ -155,7 +155,11 @@ pub fn execute_block<'a>(
     header.gas_used = gas_used;
     header.blob_gas_used = Some(blob_gas_used);
     header.requests_hash = Some(requests.requests_hash());
-    framework.finish_header(&mut header, &|address| post_account(&changes, &reader, address))?;
+    framework.finish_header(
+        &mut header,
+        &|address| post_account(&changes, &reader, address),
+        &|address, slot| post_storage(&changes, &reader, address, slot),
+    )?;
     Ok(ExecutedBlock {
         block: SealedBlock {
             hash: header.hash_slow(),
@@ -168,6 +172,21 @@ pub fn execute_block<'a>(
         skipped,
         changes,
     })
+}
+
+/// A storage slot after a block: as the block changed it, else as its parent left it. A
+/// linear scan: frameworks read a few slots per block.
+fn post_storage(
+    changes: &StateChanges,
+    reader: &StoreReader,
+    address: &Address,
+    slot: U256,
+) -> Result<U256, ChainError> {
+    let key = B256::from(slot);
+    match changes.slots.iter().find(|change| change.address == *address && change.slot == key) {
+        Some(change) => Ok(change.after),
+        None => Ok(reader.storage(address, &key)?),
+    }
 }
 
 /// An account after a block: as the block changed it, else as its parent left it.

@@ -5,7 +5,10 @@
 //! transaction types users may send, and what it adds to genesis and to the header. The
 //! implementations live in `tephra-frameworks`; this crate only calls them, per block.
 
-use crate::{ChainError, ChainSpec, evm_env, state::BlockState};
+use crate::{
+    ChainError, ChainSpec, evm_env,
+    state::{AccountPatch, BlockState, DevOverrides},
+};
 use alloy_consensus::{Header, TxReceipt, transaction::Recovered};
 use alloy_eips::{eip1559::BaseFeeParams, eip7685::Requests};
 use alloy_evm::{
@@ -14,11 +17,13 @@ use alloy_evm::{
     eth::EthEvmFactory,
 };
 use alloy_genesis::Genesis;
-use alloy_primitives::{Address, B256, Bytes, map::HashSet};
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashSet};
 use alloy_trie::TrieAccount;
 use revm::{
+    Database,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult},
+    primitives::KECCAK_EMPTY,
 };
 use revm_inspectors::{access_list::AccessListInspector, tracing::TracingInspector};
 use std::fmt::Debug;
@@ -91,11 +96,32 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Called at the start of the first block the framework runs when it takes over a chain
-    /// from another one (a scheduled framework change), inside that block's execution: installs
-    /// what [`Framework::extend_genesis`] would have put in genesis and the chain lacks.
+    /// from another one (a scheduled framework change), inside that block's execution. By
+    /// default installs what [`Framework::extend_genesis`] would put in a genesis at the block's
+    /// time, for the accounts the chain lacks: an account that already has code or a nonce
+    /// keeps its code and storage (a chain coming back to a framework keeps its state).
     fn activate(&self, header: &Header, state: &mut BlockState) -> Result<(), ChainError> {
-        let _ = (header, state);
-        Ok(())
+        let mut genesis = Genesis { timestamp: header.timestamp, ..Default::default() };
+        self.extend_genesis(&mut genesis);
+        let mut install = DevOverrides::default();
+        for (address, account) in genesis.alloc {
+            let present = state.basic(address)?;
+            if present.is_some_and(|info| info.code_hash != KECCAK_EMPTY || info.nonce > 0) {
+                continue;
+            }
+            install.accounts.insert(
+                address,
+                AccountPatch {
+                    balance: (!account.balance.is_zero()).then_some(account.balance),
+                    nonce: account.nonce,
+                    code: account.code,
+                },
+            );
+            for (slot, value) in account.storage.into_iter().flatten() {
+                install.storage.insert((address, slot), U256::from_be_bytes(value.0));
+            }
+        }
+        state.apply_overrides(&install)
     }
 
     /// Whether users may send transactions of EIP-2718 type `ty` (0 for legacy) for block
@@ -134,13 +160,15 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Sets the header fields the framework defines once the block's state is known
-    /// (`post_account` reads an account of the block's post-state).
+    /// (`post_account` reads an account of the block's post-state, `post_storage` a slot of
+    /// it: Nitro's send root lives in its state account's storage).
     fn finish_header(
         &self,
         header: &mut Header,
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+        post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
-        let _ = (header, post_account);
+        let _ = (header, post_account, post_storage);
         Ok(())
     }
 }

@@ -31,14 +31,13 @@ use revm::{
     Database,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, HaltReason},
-    primitives::KECCAK_EMPTY,
 };
 use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tephra_chain::{
-    AccountPatch, BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec,
-    DevOverrides, Framework, TraceOutcome, run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
+    run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -336,26 +335,6 @@ impl Framework for OpStack {
         }
     }
 
-    /// Installs the predeploys a chain that was not OP Stack lacks: an account that already has
-    /// code keeps it and its storage (a chain coming back to OP Stack keeps its withdrawals).
-    fn activate(&self, header: &Header, state: &mut BlockState) -> Result<(), ChainError> {
-        let mut install = DevOverrides::default();
-        for (address, code, storage) in self.predeploys(header.timestamp) {
-            if state.basic(address)?.is_some_and(|account| account.code_hash != KECCAK_EMPTY) {
-                continue;
-            }
-            install
-                .accounts
-                .insert(address, AccountPatch { code: Some(code), ..Default::default() });
-            install.storage.extend(
-                storage
-                    .into_iter()
-                    .map(|(slot, value)| ((address, slot), U256::from_be_bytes(value.0))),
-            );
-        }
-        state.apply_overrides(&install)
-    }
-
     fn base_fee_params(&self, _number: u64) -> BaseFeeParams {
         BASE_FEE_PARAMS
     }
@@ -483,6 +462,7 @@ impl Framework for OpStack {
         &self,
         header: &mut Header,
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+        _post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
         // Isthmus: the withdrawals root is the L2ToL1MessagePasser's storage root.
         header.withdrawals_root = Some(

@@ -10,7 +10,7 @@ use alloy_consensus::{Header, transaction::Recovered};
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_evm::EvmEnv;
 use alloy_genesis::Genesis;
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use alloy_trie::TrieAccount;
 use revm::{
     context::TxEnv,
@@ -172,7 +172,8 @@ impl Framework for Schedule {
         &self,
         header: &mut Header,
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
+        post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
-        self.at(header.number).finish_header(header, post_account)
+        self.at(header.number).finish_header(header, post_account, post_storage)
     }
 }

@@ -24,17 +24,15 @@ use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{B256, Bytes, Log, LogData, keccak256};
 use alloy_sol_types::SolValue;
 use revm::{
-    Database,
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult},
     precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult},
-    primitives::KECCAK_EMPTY,
 };
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use tephra_chain::{
-    AccountPatch, BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec,
-    DevOverrides, ETHEREUM_TX_TYPES, Framework, evm_env, run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
+    Framework, evm_env, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -124,19 +122,6 @@ impl Framework for ZkStack {
         genesis
             .alloc
             .insert(L1_MESSENGER, GenesisAccount::default().with_code(Some(Bytes::from([0u8]))));
-    }
-
-    /// Taking over a chain: the L1Messenger marker code, unless something is already there.
-    fn activate(&self, _header: &Header, state: &mut BlockState) -> Result<(), ChainError> {
-        if state.basic(L1_MESSENGER)?.is_some_and(|account| account.code_hash != KECCAK_EMPTY) {
-            return Ok(());
-        }
-        let mut install = DevOverrides::default();
-        install.accounts.insert(
-            L1_MESSENGER,
-            AccountPatch { code: Some(Bytes::from([0u8])), ..Default::default() },
-        );
-        state.apply_overrides(&install)
     }
 
     fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {

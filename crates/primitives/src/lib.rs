@@ -7,6 +7,7 @@
 
 pub mod dev;
 pub mod eip712;
+pub mod nitro_tx;
 pub mod receipt;
 pub mod tx;
 pub mod zk;

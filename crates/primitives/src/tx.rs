@@ -2,9 +2,10 @@
 //!
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
-//! (type `0x7E`), and ZK Stack's EIP-712 transaction (type `0x71`, [`crate::eip712`]). Which of
-//! them a chain accepts is its framework's decision (`tephra-chain`'s `Framework`); this module
-//! only encodes, decodes and hashes. Nitro's types join this enum as variants.
+//! (type `0x7E`), Arbitrum Nitro's ETH deposit (type `0x64`) and ZK Stack's EIP-712 transaction
+//! (type `0x71`, [`crate::eip712`]). Which of them a chain accepts is its framework's decision
+//! (`tephra-chain`'s `Framework`); this module only encodes, decodes and hashes. Nitro's
+//! retryables join this enum as variants.
 
 use alloy_consensus::{
     Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip7702, TxLegacy,
@@ -12,11 +13,12 @@ use alloy_consensus::{
 use alloy_eips::{Encodable2718, Typed2718};
 use alloy_evm::{FromRecoveredTx, FromTxWithEncoded};
 use alloy_op_evm::OpTx;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, TxKind};
 use op_revm::OpTransaction;
 use revm::context::TxEnv;
 
 pub use crate::eip712::TxEip712;
+pub use crate::nitro_tx::{ARBITRUM_DEPOSIT_TX_TYPE, TxArbitrumDeposit};
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
@@ -42,6 +44,10 @@ pub enum TxEnvelope {
     #[envelope(ty = 126)]
     #[serde(serialize_with = "serialize_deposit")]
     Deposit(Sealed<TxDeposit>),
+    /// Arbitrum Nitro ETH deposit (type `0x64`): made by the protocol from an L1 inbox
+    /// message, unsigned.
+    #[envelope(ty = 100)]
+    ArbitrumDeposit(Sealed<TxArbitrumDeposit>),
     /// ZK Stack's EIP-712 transaction (type `0x71`), sealed with ZKsync's transaction hash.
     #[envelope(ty = 113)]
     Eip712(Sealed<TxEip712>),
@@ -77,6 +83,7 @@ impl TxEnvelope {
             Self::Eip1559(tx) => *tx.hash(),
             Self::Eip7702(tx) => *tx.hash(),
             Self::Deposit(tx) => tx.seal(),
+            Self::ArbitrumDeposit(tx) => tx.seal(),
             Self::Eip712(tx) => tx.seal(),
         }
     }
@@ -97,9 +104,18 @@ impl TxEnvelope {
         }
     }
 
-    /// Whether the transaction is signed by its sender (every type but deposits).
+    /// Nitro's ETH deposit, if this is one.
+    pub const fn as_arbitrum_deposit(&self) -> Option<&Sealed<TxArbitrumDeposit>> {
+        match self {
+            Self::ArbitrumDeposit(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the transaction is signed by its sender (every type but the protocol's
+    /// deposits).
     pub const fn is_signed(&self) -> bool {
-        !matches!(self, Self::Deposit(_))
+        !matches!(self, Self::Deposit(_) | Self::ArbitrumDeposit(_))
     }
 }
 
@@ -118,6 +134,12 @@ impl_from_signed!(Legacy(TxLegacy), Eip2930(TxEip2930), Eip1559(TxEip1559), Eip7
 impl From<TxEip712> for TxEnvelope {
     fn from(tx: TxEip712) -> Self {
         Self::Eip712(Sealed::new(tx))
+    }
+}
+
+impl From<TxArbitrumDeposit> for TxEnvelope {
+    fn from(tx: TxArbitrumDeposit) -> Self {
+        Self::ArbitrumDeposit(Sealed::new(tx))
     }
 }
 
@@ -174,6 +196,16 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 ..Default::default()
             },
             TxEnvelope::Eip712(tx) => Self::from_recovered_tx(&eip1559_view(tx), sender),
+            // Nitro's executor credits it without the EVM; as an EVM input it is a gasless
+            // value transfer from the depositor.
+            TxEnvelope::ArbitrumDeposit(tx) => Self {
+                tx_type: tx.ty(),
+                caller: sender,
+                kind: TxKind::Call(tx.to),
+                value: tx.value,
+                chain_id: Some(tx.chain_id.saturating_to()),
+                ..Default::default()
+            },
         }
     }
 }
@@ -220,6 +252,12 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
             // Only zk-stack chains accept these, and they do not run op-revm.
             TxEnvelope::Eip712(tx) => Self(OpTransaction {
                 base: TxEnv::from_recovered_tx(&eip1559_view(tx), sender),
+                enveloped_tx: Some(encoded),
+                deposit: Default::default(),
+            }),
+            // Only Nitro makes these; OP Stack's EVM sees a plain transfer.
+            TxEnvelope::ArbitrumDeposit(_) => Self(OpTransaction {
+                base: TxEnv::from_recovered_tx(tx, sender),
                 enveloped_tx: Some(encoded),
                 deposit: Default::default(),
             }),

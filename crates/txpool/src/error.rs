@@ -29,6 +29,12 @@ pub enum PoolError {
         "transaction type not supported: deposit transactions (type 0x7e) are derived from L1 and cannot be sent to the pool"
     )]
     DepositNotAccepted,
+    /// Arbitrum Nitro's ETH deposit (type `0x64`): made by the protocol from L1 inbox
+    /// messages, never sent by users.
+    #[error(
+        "transaction type not supported: Arbitrum deposit transactions (type 0x64) are made from L1 inbox messages and cannot be sent to the pool"
+    )]
+    ArbitrumDepositNotAccepted,
     /// The signature does not recover to an address (malformed, or high `s` per EIP-2).
     #[error("invalid sender")]
     InvalidSender,

@@ -269,6 +269,23 @@ fn refuses_deposit_transactions_well_formed_or_not() {
 }
 
 #[test]
+fn refuses_arbitrum_deposit_transactions_well_formed_or_not() {
+    let deposit = tephra_primitives::tx::TxArbitrumDeposit {
+        chain_id: U256::from(412346),
+        l1_request_id: B256::repeat_byte(1),
+        from: Address::repeat_byte(2),
+        to: Address::repeat_byte(3),
+        value: U256::from(1),
+    };
+    let raw = tephra_primitives::TxEnvelope::from(deposit).encoded_2718();
+    for raw in [raw.clone(), raw[..raw.len() - 1].to_vec(), vec![0x64], vec![0x64, 0xc0]] {
+        let err = decode_and_recover(&raw).expect_err("Arbitrum deposits never enter the pool");
+        assert!(matches!(err, PoolError::ArbitrumDepositNotAccepted), "{err}");
+        assert!(err.to_string().contains("(type 0x64)"), "{err}");
+    }
+}
+
+#[test]
 fn refuses_unknown_type_byte_as_type_not_supported() {
     for raw in [[0x05, 0xc0], [0x00, 0xc0], [0x7f, 0xc0]] {
         let err = decode_and_recover(&raw).expect_err("unknown type refused");
