@@ -46,6 +46,39 @@ test('--framework-schedule switches op-stack -> ethereum -> op-stack with a live
     [[1, true], [2, true], [3, false], [4, false], [5, true]],
   ));
 
+test('op-stack -> zk-stack -> nitro on one chain: each block follows its framework, contracts live on', async () => {
+  const node = await startNode({
+    kind: 'tephra',
+    tephraArgs: ['--framework', 'op-stack', '--framework-schedule', '3=zk-stack', '--framework-schedule', '5=nitro'],
+  });
+  try {
+    const c = clients(node);
+    const storage = await deploy(c, A0, 'Storage'); // block 1, op-stack
+    const receipts = [storage.receipt];
+    for (let value = 1n; value <= 5n; value++) {
+      receipts.push(await write(c, A0, { ...storage, functionName: 'set', args: [value, value * 7n] })); // blocks 2-6
+    }
+    const raw = async (r) => (await rawRpc(node.url, 'eth_getTransactionReceipt', [r.transactionHash])).result;
+    for (const r of receipts) {
+      const n = Number(r.blockNumber);
+      const receipt = await raw(r);
+      const block = (await rawRpc(node.url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true])).result;
+      const framework = n < 3 ? 'op-stack' : n < 5 ? 'zk-stack' : 'nitro';
+      assert.equal(block.transactions[0].type === '0x7e', framework === 'op-stack', `block ${n} (${framework}): L1 attributes deposit`);
+      assert.equal(receipt.l1Fee !== undefined, framework === 'op-stack', `block ${n}: OP L1 fee fields`);
+      assert.equal(receipt.l1BatchNumber !== undefined, framework === 'zk-stack', `block ${n}: ZK batch fields`);
+      assert.equal(receipt.gasUsedForL1 !== undefined, framework === 'nitro', `block ${n}: Nitro poster gas`);
+      if (framework === 'nitro') assert.equal((block.extraData.length - 2) / 2, 32, `block ${n}: Nitro's send root in extraData`);
+    }
+    for (let value = 1n; value <= 5n; value++) {
+      assert.equal(await read(c, storage, 'values', [value]), value * 7n, 'state written under every framework is there');
+    }
+    assert.equal(await read(c, storage, 'writes'), 5n);
+  } finally {
+    await node.stop();
+  }
+});
+
 test('a TOML chain config schedules the same switch', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tephra-schedule-'));
   const config = path.join(dir, 'chain.toml');

@@ -48,7 +48,7 @@ use precompiles::{BlockInfo, L1_GAS_PER_BYTE};
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
-    precompile::{PrecompileSpecId, Precompiles},
+    precompile::{PrecompileSpecId, Precompiles, secp256r1},
     primitives::hardfork::SpecId,
 };
 use revm_inspectors::tracing::TracingInspector;
@@ -328,10 +328,12 @@ fn nitro_block_env(env: &mut EvmEnv, l1_number: u64) {
     env.block_env.prevrandao = Some(B256::with_last_byte(1));
 }
 
-/// Ethereum's precompiles at `spec` plus ArbSys and ArbGasInfo for `info`.
+/// Ethereum's precompiles at `spec` (Cancun for ArbOS 32), RIP-7212's P256VERIFY at 0x100
+/// (3,450 gas, on Arbitrum since ArbOS 30), and ArbSys and ArbGasInfo for `info`.
 fn precompiles_for(spec: SpecId, info: &BlockInfo) -> PrecompilesMap {
-    let mut map =
-        PrecompilesMap::from_static(Precompiles::new(PrecompileSpecId::from_spec_id(spec)));
+    let mut ethereum = Precompiles::new(PrecompileSpecId::from_spec_id(spec)).clone();
+    ethereum.extend([secp256r1::P256VERIFY]);
+    let mut map = PrecompilesMap::new(std::borrow::Cow::Owned(ethereum));
     map.extend_precompiles(precompiles::precompiles(info));
     map
 }
