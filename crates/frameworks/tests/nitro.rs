@@ -640,3 +640,23 @@ fn calls_and_estimates_include_the_poster_gas() {
     let starved = f.chain.call(request.gas_limit(21_000), number, None, None);
     assert!(matches!(starved, Err(CallError::Invalid(_))), "{starved:?}");
 }
+
+/// The poster-cost compression against Google's reference encoder (testdata/brotli_q1_w22.txt
+/// says how its lengths were computed): Nitro compresses with that encoder through cgo.
+#[test]
+fn poster_compression_matches_the_reference_brotli_encoder() {
+    let vectors = include_str!("../testdata/brotli_q1_w22.txt");
+    let mut checked = 0;
+    for line in vectors.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
+        let (input, len) = line.split_once(' ').unwrap();
+        let input = alloy_primitives::hex::decode(input).unwrap();
+        assert_eq!(
+            tephra_frameworks::nitro::brotli_len(&input),
+            len.parse::<usize>().unwrap(),
+            "{} input bytes",
+            input.len()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}
