@@ -255,6 +255,33 @@ fn unknown_selectors_and_bad_input_revert_cleanly() {
         sign(&f.signers[0], tx(0, TxKind::Call(ARB_SYS), 0, vec![0xde, 0xad].into(), 100_000));
     let block = mine(&f.chain, 2, std::slice::from_ref(&bad));
     assert!(!block.block.receipts[0].status());
+    assert_eq!(block.block.receipts[0].cumulative_gas_used(), 100_000, "refusals burn all gas");
+
+    // Nitro refuses precompile methods to a delegate call; a plain call from the same
+    // contract works. CALL then DELEGATECALL (100k gas each) to ArbSys.arbBlockNumber(),
+    // storing both success flags and the CALL's answer.
+    let mut runtime = vec![0x63];
+    runtime.extend_from_slice(&arbBlockNumberCall::SELECTOR);
+    runtime.extend_from_slice(&[0x60, 0xe0, 0x1b, 0x60, 0x00, 0x52]);
+    let call_args = [0x60, 0x20, 0x60, 0x00, 0x60, 0x04, 0x60, 0x00];
+    runtime.extend_from_slice(&call_args);
+    runtime.extend_from_slice(&[0x60, 0x00, 0x60, 0x64, 0x62, 0x01, 0x86, 0xa0, 0xf1]); // CALL
+    runtime.extend_from_slice(&[0x60, 0x01, 0x55, 0x60, 0x00, 0x51, 0x60, 0x02, 0x55]);
+    runtime.extend_from_slice(&call_args);
+    runtime.extend_from_slice(&[0x60, 0x64, 0x62, 0x01, 0x86, 0xa0, 0xf4]); // DELEGATECALL
+    runtime.extend_from_slice(&[0x60, 0x00, 0x55, 0x00]);
+    let sender = &f.signers[0];
+    let deploy = sign(sender, tx(1, TxKind::Create, 0, deploy_code(&runtime), 1_000_000));
+    mine(&f.chain, 2, std::slice::from_ref(&deploy));
+    let contract = sender.address().create(1);
+    let poke = sign(sender, tx(2, TxKind::Call(contract), 0, Bytes::new(), 1_000_000));
+    let block = mine(&f.chain, 2, std::slice::from_ref(&poke));
+    assert!(block.block.receipts[0].status());
+    let reader = f.chain.reader().unwrap();
+    let slot = |n: u8| reader.storage(&contract, &B256::with_last_byte(n)).unwrap();
+    assert_eq!(slot(1), U256::from(1), "a call succeeds");
+    assert_eq!(slot(2), U256::from(block.block.header.number), "and answers the L2 number");
+    assert_eq!(slot(0), U256::ZERO, "a delegate call is refused");
 }
 
 #[test]
@@ -625,4 +652,33 @@ fn calls_and_estimates_include_the_poster_gas() {
     f.chain.call(request.clone().gas_limit(estimate), number, None, None).unwrap();
     let starved = f.chain.call(request.gas_limit(21_000), number, None, None);
     assert!(matches!(starved, Err(CallError::Invalid(_))), "{starved:?}");
+}
+
+/// The poster-cost compression against Google's reference encoder (testdata/brotli_q1_w22.txt
+/// says how its lengths were computed): Nitro compresses with that encoder through cgo.
+#[test]
+fn poster_compression_matches_the_reference_brotli_encoder() {
+    let vectors = include_str!("../testdata/brotli_q1_w22.txt");
+    let mut checked = 0;
+    for line in vectors.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
+        let (input, len) = line.split_once(' ').unwrap();
+        let input = alloy_primitives::hex::decode(input).unwrap();
+        assert_eq!(
+            tephra_frameworks::nitro::brotli_len(&input),
+            len.parse::<usize>().unwrap(),
+            "{} input bytes",
+            input.len()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}
+
+#[test]
+fn arbos_32_takes_no_set_code_transactions_from_users() {
+    let nitro = tephra_frameworks::Nitro::default();
+    for ty in [0x00, 0x01, 0x02] {
+        assert!(tephra_chain::Framework::accepts_tx_type(&nitro, ty, 1), "type {ty}");
+    }
+    assert!(!tephra_chain::Framework::accepts_tx_type(&nitro, 0x04, 1), "EIP-7702 is Prague");
 }

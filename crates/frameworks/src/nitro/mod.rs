@@ -10,9 +10,15 @@
 //! - **L1 pricing**: the poster's L1 cost (16 units per byte of the transaction's brotli
 //!   compression, at the L1 price per unit) becomes extra L2 gas (`gasUsedForL1`) charged on
 //!   top of execution gas; tips are dropped; the compute base fee goes to the network fee account
-//!   and the poster fee to the L1 pricer funds pool ([`executor`]).
-//! - **NUMBER** is the L1 block number: the EVM's block env carries it, as Nitro's EVM
-//!   context does for the opcode, while ArbSys, the header and the RPC keep the L2 number.
+//!   and the poster fee to the L1 pricer funds pool (see `executor.rs`).
+//! - **NUMBER** is the L1 block number, while ArbSys, the header and the RPC keep the L2 one.
+//!   Nitro's geth keeps the L2 number in its block context and answers NUMBER (and bounds
+//!   BLOCKHASH) through a hook reading ArbOS state; here the EVM's block env carries the L1
+//!   number instead, and the precompiles are handed the L2 number. revm's instruction table
+//!   could take a custom NUMBER (`EthInstructions::insert_instruction`, reached by building
+//!   alloy-evm's `EthEvm` from its inner revm `Evm`), but an instruction is a plain function
+//!   that can only find the L1 number in the context, which would mean keeping it in state as
+//!   ArbOS does: a step for when blocks carry Nitro's StartBlock internal transaction.
 //! - **Header** as Nitro stores it: `extraData` = send root, `mixHash` = send count ‖ L1 block
 //!   number ‖ ArbOS version ‖ zeros, `difficulty` 1, coinbase the batch poster.
 //!
@@ -362,6 +368,11 @@ fn run_call(
 impl Framework for Nitro {
     fn name(&self) -> &'static str {
         "nitro"
+    }
+
+    /// ArbOS 32 is Cancun for L1 rules: no EIP-7702 (type 4) yet.
+    fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {
+        matches!(ty, 0x00..=0x02)
     }
 
     fn extend_genesis(&self, genesis: &mut Genesis) {

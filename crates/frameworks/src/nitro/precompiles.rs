@@ -126,7 +126,7 @@ fn fatal(err: impl std::fmt::Display) -> PrecompileError {
     PrecompileError::Fatal(err.to_string())
 }
 
-/// A call that reverts and keeps its gas (Nitro: the method exists but refused).
+/// A method that reverts after running: the gas it used is charged, the rest kept.
 fn revert(gas_used: u64, gas_limit: u64, data: Bytes, reservoir: u64) -> PrecompileResult {
     Ok(PrecompileOutput::revert(gas_used.min(gas_limit), data, reservoir))
 }
@@ -139,10 +139,21 @@ fn finish(gas_used: u64, input: &PrecompileInput<'_>, output: Vec<u8>) -> Precom
     Ok(PrecompileOutput::new(gas_used, output.into(), input.reservoir))
 }
 
-/// Nitro's answer to a selector it does not know (or to calldata too short for one): revert
-/// with no data, all gas used.
-fn unknown(input: &PrecompileInput<'_>) -> PrecompileResult {
+/// Nitro's answer to a call it refuses before running the method (calldata too short for a
+/// selector, an unknown selector, a delegate call or call code, a write in a static call,
+/// value sent to a method that is not payable, arguments that do not decode): revert with no
+/// data, all gas used.
+fn refuse(input: &PrecompileInput<'_>) -> PrecompileResult {
     Ok(PrecompileOutput::revert(input.gas, Bytes::new(), input.reservoir))
+}
+
+/// The call's selector, if it is a direct call (every method served here is at least a view,
+/// and Nitro refuses those when the precompile is not the acting address).
+fn selector(input: &PrecompileInput<'_>) -> Option<[u8; 4]> {
+    if !input.is_direct_call() {
+        return None;
+    }
+    input.data.get(..4).map(|s| <[u8; 4]>::try_from(s).expect("4 bytes"))
 }
 
 /// The send accumulator in the ArbOS state account: the item count at slot 0 and the partial
@@ -192,14 +203,14 @@ fn log_gas(topics: usize, data: usize) -> u64 {
 
 fn arb_sys(info: &BlockInfo, mut input: PrecompileInput<'_>) -> PrecompileResult {
     let data = input.data;
-    let Some(selector) = data.get(..4).map(|s| <[u8; 4]>::try_from(s).expect("4 bytes")) else {
-        return unknown(&input);
+    let Some(selector) = selector(&input) else {
+        return refuse(&input);
     };
-    let args_gas = COPY_GAS * words(data.len());
+    let args_gas = COPY_GAS * words(data.len() - 4);
     let payable =
         matches!(selector, ArbSys::withdrawEthCall::SELECTOR | ArbSys::sendTxToL1Call::SELECTOR);
-    if !payable && !input.value.is_zero() {
-        return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
+    if (!payable && !input.value.is_zero()) || (payable && input.is_static) {
+        return refuse(&input);
     }
     let word = |value: U256| value.to_be_bytes::<32>().to_vec();
     match selector {
@@ -215,13 +226,14 @@ fn arb_sys(info: &BlockInfo, mut input: PrecompileInput<'_>) -> PrecompileResult
         }
         ArbSys::arbBlockHashCall::SELECTOR => {
             let Ok(call) = ArbSys::arbBlockHashCall::abi_decode(data) else {
-                return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
+                return refuse(&input);
             };
             let requested = call.arbBlockNum;
             let current = info.l2_number;
             let in_range = requested < U256::from(current)
                 && requested.saturating_add(U256::from(256)) >= U256::from(current);
             if !in_range {
+                // A Solidity error of the method: reverts with its data, keeps the unused gas.
                 let error = ArbSys::InvalidBlockNumber { requested, current: U256::from(current) };
                 return revert(args_gas, input.gas, error.abi_encode().into(), input.reservoir);
             }
@@ -234,18 +246,19 @@ fn arb_sys(info: &BlockInfo, mut input: PrecompileInput<'_>) -> PrecompileResult
         }
         ArbSys::withdrawEthCall::SELECTOR => {
             let Ok(call) = ArbSys::withdrawEthCall::abi_decode(data) else {
-                return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
+                return refuse(&input);
             };
             send_tx_to_l1(info, input, args_gas, call.destination, Bytes::new())
         }
         ArbSys::sendTxToL1Call::SELECTOR => {
             let Ok(call) = ArbSys::sendTxToL1Call::abi_decode(data) else {
-                return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
+                return refuse(&input);
             };
             send_tx_to_l1(info, input, args_gas, call.destination, call.data)
         }
         ArbSys::sendMerkleTreeStateCall::SELECTOR => {
-            // Nitro serves the accumulator's state to address zero only (state export).
+            // Nitro serves the accumulator's state to address zero only (state export); its
+            // refusal is the method's error: a revert that keeps the unused gas.
             if !input.caller.is_zero() {
                 return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
             }
@@ -261,7 +274,7 @@ fn arb_sys(info: &BlockInfo, mut input: PrecompileInput<'_>) -> PrecompileResult
             ));
             finish(gas + COPY_GAS * words(output.len()), &input, output)
         }
-        _ => unknown(&input),
+        _ => refuse(&input),
     }
 }
 
@@ -275,9 +288,6 @@ fn send_tx_to_l1(
     destination: Address,
     data: Bytes,
 ) -> PrecompileResult {
-    if input.is_static {
-        return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
-    }
     let caller = input.caller;
     let value = input.value;
     let timestamp = input.internals.block_timestamp();
@@ -332,12 +342,12 @@ fn send_tx_to_l1(
 
 fn arb_gas_info(info: &BlockInfo, input: PrecompileInput<'_>) -> PrecompileResult {
     let data = input.data;
-    let Some(selector) = data.get(..4).map(|s| <[u8; 4]>::try_from(s).expect("4 bytes")) else {
-        return unknown(&input);
+    let Some(selector) = selector(&input) else {
+        return refuse(&input);
     };
-    let args_gas = COPY_GAS * words(data.len());
+    let args_gas = COPY_GAS * words(data.len() - 4);
     if !input.value.is_zero() {
-        return revert(args_gas, input.gas, Bytes::new(), input.reservoir);
+        return refuse(&input);
     }
     let word = |value: U256| value.to_be_bytes::<32>().to_vec();
     let price_per_unit = U256::from(info.pricing.price_per_unit);
@@ -365,6 +375,6 @@ fn arb_gas_info(info: &BlockInfo, input: PrecompileInput<'_>) -> PrecompileResul
             let fee = *info.poster_fee.lock().map_err(fatal)?;
             finish(args_gas + COPY_GAS, &input, word(fee))
         }
-        _ => unknown(&input),
+        _ => refuse(&input),
     }
 }
