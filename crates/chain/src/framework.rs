@@ -35,8 +35,11 @@ pub trait Framework: Debug + Send + Sync {
     /// The name users configure it by (`ethereum`, `op-stack`, ...).
     fn name(&self) -> &'static str;
 
-    /// Adds the framework's predeployed contracts and accounts to a chain's genesis.
-    fn extend_genesis(&self, genesis: &mut Genesis);
+    /// Adds the framework's predeployed contracts and accounts to a chain's genesis (none by
+    /// default).
+    fn extend_genesis(&self, genesis: &mut Genesis) {
+        let _ = genesis;
+    }
 
     /// Transactions the protocol puts first in the block with `header` (built on `parent`),
     /// before any user's: OP Stack's L1 attributes deposit, for example.
@@ -48,7 +51,10 @@ pub trait Framework: Debug + Send + Sync {
         parent: &Header,
         header: &Header,
         state: &mut BlockState,
-    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError>;
+    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
+        let _ = (spec, parent, header, state);
+        Ok(Vec::new())
+    }
 
     /// Executes a block's transactions on `state`, which holds the parent's state. `header`
     /// carries the block's environment (number, timestamp, beneficiary, gas limit, base fee,

@@ -26,7 +26,7 @@ pub use framework::{
     BlockRun, BlockTxs, CallInspector, ETHEREUM_TX_TYPES, Framework, Skipped, TraceOutcome,
     ethereum_transact, execution_error, run_transactions,
 };
-pub use spec::ChainSpec;
+pub use spec::{ChainSpec, forks_through};
 pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};
 pub use state_root::{
     CachedNodes, NodeCache, RecordingNodes, StateChanges, StoreNodes, compute_state_changes,

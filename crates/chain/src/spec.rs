@@ -16,41 +16,46 @@ pub struct ChainSpec {
 impl ChainSpec {
     /// A chain with every Ethereum hardfork through Osaka active at genesis (as anvil's default).
     pub fn latest(chain_id: u64) -> Self {
-        use EthereumHardfork::*;
-        let paris = ForkCondition::TTD {
-            activation_block_number: 0,
-            fork_block: None,
-            total_difficulty: U256::ZERO,
-        };
-        let mut forks: Vec<(EthereumHardfork, ForkCondition)> = [
-            Frontier,
-            Homestead,
-            Tangerine,
-            SpuriousDragon,
-            Byzantium,
-            Constantinople,
-            Petersburg,
-            Istanbul,
-            MuirGlacier,
-            Berlin,
-            London,
-        ]
-        .into_iter()
-        .map(|fork| (fork, ForkCondition::ZERO_BLOCK))
-        .collect();
-        forks.push((Paris, paris));
-        forks.extend(
-            [Shanghai, Cancun, Prague, Osaka]
-                .into_iter()
-                .map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP)),
-        );
-        Self { chain_id, hardforks: EthereumChainHardforks::new(forks) }
+        Self { chain_id, hardforks: forks_through(EthereumHardfork::Osaka) }
     }
 
     /// The revm spec in force at a block.
     pub fn spec_id(&self, number: u64, timestamp: u64) -> SpecId {
         alloy_evm::spec_by_timestamp_and_block_number(self, timestamp, number)
     }
+}
+
+/// Every Ethereum hardfork up to and including `last` active at genesis (Paris as a merged
+/// chain from block 0), the later ones never: the schedule of a chain that starts at `last`.
+pub fn forks_through(last: EthereumHardfork) -> EthereumChainHardforks {
+    use EthereumHardfork::*;
+    let by_block = [
+        Frontier,
+        Homestead,
+        Tangerine,
+        SpuriousDragon,
+        Byzantium,
+        Constantinople,
+        Petersburg,
+        Istanbul,
+        MuirGlacier,
+        Berlin,
+        London,
+    ];
+    let paris = ForkCondition::TTD {
+        activation_block_number: 0,
+        fork_block: None,
+        total_difficulty: U256::ZERO,
+    };
+    let by_time = [Shanghai, Cancun, Prague, Osaka];
+    let mut forks: Vec<(EthereumHardfork, ForkCondition)> =
+        by_block.into_iter().map(|fork| (fork, ForkCondition::ZERO_BLOCK)).collect();
+    forks.push((Paris, paris));
+    forks.extend(by_time.into_iter().map(|fork| {
+        let active = fork <= last;
+        (fork, if active { ForkCondition::ZERO_TIMESTAMP } else { ForkCondition::Never })
+    }));
+    EthereumChainHardforks::new(forks)
 }
 
 impl EthereumHardforks for ChainSpec {

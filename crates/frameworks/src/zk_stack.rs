@@ -14,10 +14,10 @@
 //!   byte of pubdata (the message and its 88-byte log), not ZKsync's pubdata pricing.
 
 use crate::receipts::Receipts;
-use alloy_consensus::{Header, transaction::Recovered};
+use alloy_consensus::Header;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory,
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
+    eth::{EthBlockExecutor, EthEvmFactory},
     precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap},
 };
 use alloy_genesis::{Genesis, GenesisAccount};
@@ -29,7 +29,6 @@ use revm::{
     precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult},
 };
 use serde_json::{Map, Value, json};
-use std::borrow::Cow;
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
     Framework, evm_env, run_transactions,
@@ -128,16 +127,6 @@ impl Framework for ZkStack {
         ty == EIP712_TX_TYPE || ETHEREUM_TX_TYPES.contains(&ty)
     }
 
-    fn system_transactions(
-        &self,
-        _spec: &ChainSpec,
-        _parent: &Header,
-        _header: &Header,
-        _state: &mut BlockState,
-    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        Ok(Vec::new())
-    }
-
     fn execute(
         &self,
         spec: &ChainSpec,
@@ -147,15 +136,7 @@ impl Framework for ZkStack {
     ) -> Result<BlockRun, ChainError> {
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
         add_system_contracts(evm.precompiles_mut());
-        let ctx = EthBlockExecutionCtx {
-            parent_hash: header.parent_hash,
-            parent_beacon_block_root: header.parent_beacon_block_root,
-            ommers: &[],
-            withdrawals: Some(Cow::Owned(Vec::new())),
-            extra_data: header.extra_data.clone(),
-            tx_count_hint: None,
-            slot_number: None,
-        };
+        let ctx = crate::ethereum::block_ctx(header);
         run_transactions(EthBlockExecutor::new(evm, ctx, spec, Receipts), txs)
     }
 

@@ -42,7 +42,7 @@ use alloy_consensus::{Header, SignableTransaction, TxEip1559, transaction::Recov
 use alloy_eips::{Encodable2718, eip1559::BaseFeeParams, eip7840::BlobParams};
 use alloy_evm::{
     Evm, EvmEnv, FromRecoveredTx,
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmBuilder, spec::EthExecutorSpec},
+    eth::{EthBlockExecutor, EthEvmBuilder, spec::EthExecutorSpec},
     precompiles::PrecompilesMap,
 };
 use alloy_genesis::{Genesis, GenesisAccount};
@@ -59,10 +59,7 @@ use revm::{
 };
 use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
-use std::{
-    borrow::Cow,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
     run_transactions,
@@ -112,32 +109,7 @@ pub struct NitroForks(EthereumChainHardforks);
 
 impl Default for NitroForks {
     fn default() -> Self {
-        use EthereumHardfork::*;
-        let paris = ForkCondition::TTD {
-            activation_block_number: 0,
-            fork_block: None,
-            total_difficulty: U256::ZERO,
-        };
-        let mut forks: Vec<(EthereumHardfork, ForkCondition)> = [
-            Frontier,
-            Homestead,
-            Tangerine,
-            SpuriousDragon,
-            Byzantium,
-            Constantinople,
-            Petersburg,
-            Istanbul,
-            MuirGlacier,
-            Berlin,
-            London,
-        ]
-        .into_iter()
-        .map(|fork| (fork, ForkCondition::ZERO_BLOCK))
-        .collect();
-        forks.push((Paris, paris));
-        forks.extend([Shanghai, Cancun].map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP)));
-        forks.extend([Prague, Osaka].map(|fork| (fork, ForkCondition::Never)));
-        Self(EthereumChainHardforks::new(forks))
+        Self(tephra_chain::forks_through(EthereumHardfork::Cancun))
     }
 }
 
@@ -403,16 +375,6 @@ impl Framework for Nitro {
         header.extra_data = Bytes::from(vec![0u8; 32]);
     }
 
-    fn system_transactions(
-        &self,
-        _spec: &ChainSpec,
-        _parent: &Header,
-        _header: &Header,
-        _state: &mut BlockState,
-    ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        Ok(Vec::new())
-    }
-
     fn execute(
         &self,
         spec: &ChainSpec,
@@ -425,15 +387,7 @@ impl Framework for Nitro {
         let info = self.block_info(header.number, l1_number, U256::ZERO);
         let precompiles = precompiles_for(env.cfg_env.spec, &info);
         let evm = EthEvmBuilder::new(state, env).precompiles(precompiles).build();
-        let ctx = EthBlockExecutionCtx {
-            parent_hash: header.parent_hash,
-            parent_beacon_block_root: header.parent_beacon_block_root,
-            ommers: &[],
-            withdrawals: Some(Cow::Owned(Vec::new())),
-            extra_data: header.extra_data.clone(),
-            tx_count_hint: None,
-            slot_number: None,
-        };
+        let ctx = crate::ethereum::block_ctx(header);
         let executor = NitroExecutor {
             inner: EthBlockExecutor::new(evm, ctx, &self.forks, Receipts),
             nitro: self,
