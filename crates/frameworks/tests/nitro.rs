@@ -7,24 +7,21 @@
 // `sol!`'s constructor of the nine-field `L2ToL1Tx` event.
 #![allow(clippy::too_many_arguments)]
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
-use alloy_network::TxSignerSync;
+use alloy_consensus::{TxEip1559, TxReceipt, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_rpc_types_eth::TransactionRequest;
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError, SolEvent, sol};
 use std::sync::Arc;
-use tephra_chain::{BlockAttributes, CallError, Chain, ChainSpec, ExecutedBlock};
+use support::{Fixture, balance, call, mine, sign, try_call};
+
+mod support;
+use tephra_chain::{BlockAttributes, CallError};
 use tephra_frameworks::nitro::{
     ARB_GAS_INFO, ARB_SYS, ARBOS_VERSION, BATCH_POSTER, DEV_NETWORK_FEE_ACCOUNT,
     L1_PRICER_FUNDS_POOL, Nitro, decode_mix_hash,
 };
+use tephra_primitives::TxEnvelope;
 use tephra_primitives::tx::TxArbitrumDeposit;
-use tephra_primitives::{
-    TxEnvelope,
-    dev::{DevGenesis, dev_accounts},
-};
-use tephra_storage::Store;
 
 sol! {
     function arbBlockNumber() external view returns (uint256);
@@ -54,36 +51,9 @@ sol! {
 }
 
 const CHAIN_ID: u64 = 412346;
-const GENESIS_TIME: u64 = 1_700_000_000;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    chain: Chain,
-    signers: Vec<PrivateKeySigner>,
-}
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let signers = dev_accounts(2).unwrap();
-    let genesis = DevGenesis {
-        chain_id: CHAIN_ID,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: GENESIS_TIME,
-        accounts: signers.iter().map(|s| s.address()).collect(),
-        balance: U256::from(10u64).pow(U256::from(22u64)),
-    }
-    .build();
-    let store = Store::open(&dir.path().join("chain.redb")).unwrap();
-    let chain =
-        Chain::open(store, ChainSpec::latest(CHAIN_ID), Arc::new(Nitro::default()), &genesis)
-            .unwrap();
-    Fixture { _dir: dir, chain, signers }
-}
-
-fn sign(signer: &PrivateKeySigner, mut tx: TxEip1559) -> Recovered<TxEnvelope> {
-    let signature = signer.sign_transaction_sync(&mut tx).unwrap();
-    Recovered::new_unchecked(tx.into_signed(signature).into(), signer.address())
+    support::fixture(Arc::new(Nitro::default()), CHAIN_ID, 2)
 }
 
 fn tx(nonce: u64, to: TxKind, value: u64, input: Bytes, gas_limit: u64) -> TxEip1559 {
@@ -100,37 +70,8 @@ fn tx(nonce: u64, to: TxKind, value: u64, input: Bytes, gas_limit: u64) -> TxEip
     }
 }
 
-fn mine(chain: &Chain, seconds: u64, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
-    let head = chain.head();
-    let attributes = BlockAttributes {
-        timestamp: head.header.timestamp + seconds,
-        beneficiary: Address::repeat_byte(0xcb),
-        prevrandao: keccak256(head.hash),
-        gas_limit: 30_000_000,
-    };
-    let (block, applied) =
-        chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();
-    assert!(block.skipped.is_empty(), "every offered transaction is included: {:?}", block.skipped);
-    chain.commit_block(&block, &applied).unwrap();
-    block
-}
-
-fn try_call(chain: &Chain, to: Address, input: Vec<u8>) -> Result<Bytes, CallError> {
-    let request = TransactionRequest::default().to(to).input(input.into());
-    chain.call(request, chain.head().header.number, None, None)
-}
-
-fn call(chain: &Chain, to: Address, input: Vec<u8>) -> Bytes {
-    try_call(chain, to, input).unwrap()
-}
-
 fn word(data: &[u8]) -> U256 {
     U256::from_be_slice(&data[..32])
-}
-
-fn balance(chain: &Chain, address: Address) -> U256 {
-    let reader = chain.reader().unwrap();
-    reader.account(&address).unwrap().map(|account| account.balance).unwrap_or_default()
 }
 
 /// Init code that deploys `runtime` unchanged.

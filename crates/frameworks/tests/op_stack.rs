@@ -3,23 +3,20 @@
 //! accounting, deposit receipts, Isthmus' withdrawals root, output root) and read back through
 //! the predeploys compiled from `@eth-optimism/contracts-bedrock`.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
-use alloy_network::TxSignerSync;
+use alloy_consensus::{TxEip1559, TxReceipt};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
-use alloy_rpc_types_eth::TransactionRequest;
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
 use std::sync::Arc;
-use tephra_chain::{BlockAttributes, Chain, ChainSpec, ExecutedBlock};
+use support::{Fixture, GENESIS_TIME, balance, call, mine, sign};
+
+mod support;
+use tephra_chain::{Chain, ChainSpec};
 use tephra_frameworks::op_stack::{
     BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Fees, L1Origin,
     L2_TO_L1_MESSAGE_PASSER, OPERATOR_FEE_VAULT, OpStack, SEQUENCER_FEE_VAULT, l1_info_deposit,
     output_root_v0,
 };
-use tephra_primitives::{
-    TxEnvelope, TxType,
-    dev::{DevGenesis, dev_accounts},
-};
+use tephra_primitives::{TxEnvelope, TxType};
 use tephra_storage::Store;
 
 sol! {
@@ -40,40 +37,13 @@ sol! {
 }
 
 const CHAIN_ID: u64 = 901;
-const GENESIS_TIME: u64 = 1_700_000_000;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    chain: Chain,
-    signers: Vec<PrivateKeySigner>,
-}
 
 fn fixture() -> Fixture {
     fixture_with(L1Fees::default())
 }
 
 fn fixture_with(fees: L1Fees) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let signers = dev_accounts(2).unwrap();
-    let genesis = DevGenesis {
-        chain_id: CHAIN_ID,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: GENESIS_TIME,
-        accounts: signers.iter().map(|s| s.address()).collect(),
-        balance: U256::from(10u64).pow(U256::from(22u64)),
-    }
-    .build();
-    let store = Store::open(&dir.path().join("chain.redb")).unwrap();
-    let chain =
-        Chain::open(store, ChainSpec::latest(CHAIN_ID), Arc::new(OpStack::new(fees)), &genesis)
-            .unwrap();
-    Fixture { _dir: dir, chain, signers }
-}
-
-fn sign(signer: &PrivateKeySigner, mut tx: TxEip1559) -> Recovered<TxEnvelope> {
-    let signature = signer.sign_transaction_sync(&mut tx).unwrap();
-    Recovered::new_unchecked(tx.into_signed(signature).into(), signer.address())
+    support::fixture(Arc::new(OpStack::new(fees)), CHAIN_ID, 2)
 }
 
 fn tx(nonce: u64, to: Address, value: u64, input: Bytes, gas_limit: u64) -> TxEip1559 {
@@ -88,30 +58,6 @@ fn tx(nonce: u64, to: Address, value: u64, input: Bytes, gas_limit: u64) -> TxEi
         input,
         ..Default::default()
     }
-}
-
-fn mine(chain: &Chain, seconds: u64, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
-    let head = chain.head();
-    let attributes = BlockAttributes {
-        timestamp: head.header.timestamp + seconds,
-        beneficiary: Address::repeat_byte(0xcb),
-        prevrandao: keccak256(head.hash),
-        gas_limit: 30_000_000,
-    };
-    let (block, applied) =
-        chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();
-    chain.commit_block(&block, &applied).unwrap();
-    block
-}
-
-fn call(chain: &Chain, to: Address, input: Vec<u8>) -> Bytes {
-    let request = TransactionRequest::default().to(to).input(input.into());
-    chain.call(request, chain.head().header.number, None, None).unwrap()
-}
-
-fn balance(chain: &Chain, address: Address) -> U256 {
-    let reader = chain.reader().unwrap();
-    reader.account(&address).unwrap().map(|account| account.balance).unwrap_or_default()
 }
 
 #[test]
@@ -378,17 +324,9 @@ fn blocks_replay_for_witnesses_and_traces() {
 fn a_chain_reopens_only_under_the_rules_it_was_created_with() {
     let f = fixture();
     mine(&f.chain, 2, &[]);
-    let path = f._dir.path().join("chain.redb");
+    let path = f.dir.path().join("chain.redb");
     drop(f.chain);
-    let genesis = DevGenesis {
-        chain_id: CHAIN_ID,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: GENESIS_TIME,
-        accounts: Vec::new(),
-        balance: U256::ZERO,
-    }
-    .build();
+    let genesis = support::genesis(CHAIN_ID, &[]);
     let reopen = |framework: Arc<dyn tephra_chain::Framework>| {
         Chain::open(Store::open(&path).unwrap(), ChainSpec::latest(CHAIN_ID), framework, &genesis)
     };

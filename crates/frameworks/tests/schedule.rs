@@ -7,15 +7,14 @@ use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use std::sync::Arc;
+
+mod support;
 use tephra_chain::{BlockAttributes, Chain, ChainSpec, ExecutedBlock, Framework};
 use tephra_frameworks::{
     Ethereum, OpStack, Schedule, Step,
     op_stack::{L1_BLOCK, L2_TO_L1_MESSAGE_PASSER, SEQUENCER_FEE_VAULT},
 };
-use tephra_primitives::{
-    TxEnvelope,
-    dev::{DevGenesis, dev_accounts},
-};
+use tephra_primitives::{TxEnvelope, dev::dev_accounts};
 use tephra_storage::Store;
 
 const CHAIN_ID: u64 = 31337;
@@ -29,15 +28,7 @@ fn ethereum() -> Arc<dyn Framework> {
 }
 
 fn open(dir: &std::path::Path, framework: Arc<dyn Framework>, accounts: &[Address]) -> Chain {
-    let genesis = DevGenesis {
-        chain_id: CHAIN_ID,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: 1_700_000_000,
-        accounts: accounts.to_vec(),
-        balance: U256::from(10u64).pow(U256::from(22u64)),
-    }
-    .build();
+    let genesis = support::genesis(CHAIN_ID, accounts);
     let store = Store::open(&dir.join("chain.redb")).unwrap();
     Chain::open(store, ChainSpec::latest(CHAIN_ID), framework, &genesis).unwrap()
 }

@@ -11,15 +11,16 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolValue, sol};
 use serde_json::Value;
 use std::sync::Arc;
-use tephra_chain::{BlockAttributes, Chain, ChainSpec, ExecutedBlock, Framework};
+use support::{Fixture, balance};
+
+mod support;
+use tephra_chain::{Chain, ExecutedBlock, Framework};
 use tephra_frameworks::{Ethereum, OpStack, ZkStack, by_name};
 use tephra_primitives::{
     TxEnvelope, TxType,
-    dev::{DevGenesis, dev_accounts},
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
     zk::{L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2ToL1Log, batch_logs, logs_tree, verify_log_proof},
 };
-use tephra_storage::Store;
 
 sol! {
     function sendToL1(bytes message) external returns (bytes32);
@@ -28,34 +29,18 @@ sol! {
 }
 
 const CHAIN_ID: u64 = 260;
-const GENESIS_TIME: u64 = 1_700_000_000;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    chain: Chain,
-    signers: Vec<PrivateKeySigner>,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let signers = dev_accounts(2).unwrap();
-    let genesis = DevGenesis {
-        chain_id: CHAIN_ID,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: GENESIS_TIME,
-        accounts: signers.iter().map(|s| s.address()).collect(),
-        balance: U256::from(10u64).pow(U256::from(22u64)),
-    }
-    .build();
-    let store = Store::open(&dir.path().join("chain.redb")).unwrap();
-    let chain =
-        Chain::open(store, ChainSpec::latest(CHAIN_ID), Arc::new(ZkStack), &genesis).unwrap();
-    Fixture { _dir: dir, chain, signers }
-}
 
 /// An EIP-712 transaction signed as zksync-ethers signs one: the 65-byte signature over the
 /// EIP-712 hash in `customSignature`, `chainId, 0, 0` in the `v, r, s` slots.
+fn fixture() -> Fixture {
+    support::fixture(Arc::new(ZkStack), CHAIN_ID, 2)
+}
+
+/// Mines the next block (one second on) with `txs`.
+fn mine(chain: &Chain, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
+    support::mine(chain, 1, txs)
+}
+
 fn eip712(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: Bytes) -> TxEip712 {
     let mut tx = TxEip712 {
         chain_id: CHAIN_ID,
@@ -103,26 +88,6 @@ fn eip1559(
     };
     let signature = signer.sign_transaction_sync(&mut tx).unwrap();
     Recovered::new_unchecked(tx.into_signed(signature).into(), signer.address())
-}
-
-fn mine(chain: &Chain, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
-    let head = chain.head();
-    let attributes = BlockAttributes {
-        timestamp: head.header.timestamp + 1,
-        beneficiary: Address::repeat_byte(0xcb),
-        prevrandao: keccak256(head.hash),
-        gas_limit: 30_000_000,
-    };
-    let (block, applied) =
-        chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();
-    assert!(block.skipped.is_empty(), "skipped: {:?}", block.skipped);
-    chain.commit_block(&block, &applied).unwrap();
-    block
-}
-
-fn balance(chain: &Chain, address: Address) -> U256 {
-    let reader = chain.reader().unwrap();
-    reader.account(&address).unwrap().map(|account| account.balance).unwrap_or_default()
 }
 
 fn receipt_fields(chain: &Chain, block: &ExecutedBlock) -> Vec<serde_json::Map<String, Value>> {
