@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { concat, encodeFunctionData, keccak256, pad, ripemd160, sha256, toHex } from 'viem';
 import { accounts, artifact, clients, deploy, read, write } from './lib/chain.mjs';
 import { rawRpc, startNode } from './lib/node.mjs';
@@ -181,7 +181,6 @@ before(async () => {
   precompiles = await vectors();
   for (const framework of FRAMEWORKS) results[framework] = await runScenario(framework, precompiles);
 });
-after(() => {});
 
 /// Precompiles a profile's hardfork does not have: a call to one is a call to an empty account
 /// (success, no output). Nitro's ArbOS 32 is Cancun for L1 rules: BLS12-381 (EIP-2537, Prague)

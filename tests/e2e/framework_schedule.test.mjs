@@ -34,7 +34,7 @@ async function crossesWithLiveContract(tephraArgs, expected) {
     for (let value = 1n; value <= 4n; value++) {
       assert.equal(await read(c, storage, 'values', [value]), value * 10n, 'state written under every framework is there');
     }
-    assert.notEqual(await c.pub.getCode({ address: L1_BLOCK }), undefined, 'OP predeploys stay after leaving op-stack');
+    assert.notEqual(await c.pub.getCode({ address: L1_BLOCK }), undefined, 'OP predeploys are there once op-stack has run');
   } finally {
     await node.stop();
   }
