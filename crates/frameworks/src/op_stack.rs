@@ -4,7 +4,8 @@
 //! L2ToL1MessagePasser predeploys, Holocene's EIP-1559 parameters in `extraData` and Isthmus'
 //! `withdrawalsRoot` (the message passer's storage root).
 //!
-//! The L1 origin of each block comes from [`L1Origin::dev`] until a rollup follows a real L1.
+//! The L1 origin of each block is the L1 block the chain follows, or [`dev_l1_origin`] on a
+//! chain without an L1.
 //!
 //! Predeploys are compiled from `@eth-optimism/contracts-bedrock` 0.17.3 (`contracts/`), the
 //! newest release on npm, which predates Isthmus: L1Block and GasPriceOracle are its audited
@@ -36,8 +37,8 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
-    run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
+    TraceOutcome, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -70,34 +71,17 @@ const L1_INFO_ISTHMUS_LEN: usize = 176;
 /// OP Mainnet's EIP-1559 parameters since Canyon: denominator 250, elasticity 6.
 pub const BASE_FEE_PARAMS: BaseFeeParams = BaseFeeParams::new(250, 6);
 
-/// The L1 block a rollup block is derived from, as the L1 attributes deposit reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct L1Origin {
-    /// L1 block number.
-    pub number: u64,
-    /// L1 block timestamp.
-    pub timestamp: u64,
-    /// L1 base fee, in wei.
-    pub base_fee: u64,
-    /// L1 blob base fee, in wei.
-    pub blob_base_fee: u64,
-    /// L1 block hash.
-    pub hash: B256,
-}
-
-impl L1Origin {
-    /// The L1 origin of an L2 block at `timestamp` on a dev chain without an L1: one L1 block
-    /// every `l1_block_time` seconds, numbered from the epoch, with fixed fees and a hash
-    /// derived from its number (so every node derives the same one).
-    pub fn dev(fees: &L1Fees, timestamp: u64) -> Self {
-        let number = timestamp / fees.l1_block_time.max(1);
-        Self {
-            number,
-            timestamp: number * fees.l1_block_time.max(1),
-            base_fee: fees.base_fee,
-            blob_base_fee: fees.blob_base_fee,
-            hash: keccak256([b"tephra dev l1 block ".as_slice(), &number.to_be_bytes()].concat()),
-        }
+/// The L1 origin of an L2 block at `timestamp` on a dev chain without an L1: one L1 block
+/// every `l1_block_time` seconds, numbered from the epoch, with fixed fees and a hash derived
+/// from its number (so every node derives the same one).
+pub fn dev_l1_origin(fees: &L1Fees, timestamp: u64) -> L1Origin {
+    let number = timestamp / fees.l1_block_time.max(1);
+    L1Origin {
+        number,
+        timestamp: number * fees.l1_block_time.max(1),
+        base_fee: fees.base_fee,
+        blob_base_fee: fees.blob_base_fee,
+        hash: keccak256([b"tephra dev l1 block ".as_slice(), &number.to_be_bytes()].concat()),
     }
 }
 
@@ -297,7 +281,7 @@ impl OpStack {
     /// GasPriceOracle has isEcotone, isFjord and isIsthmus set (slot 0, bytes 0, 1 and 2):
     /// Fjord's L1 fee formula and Isthmus' operator fee, as op-revm charges them.
     fn predeploys(&self, timestamp: u64) -> [(Address, Bytes, BTreeMap<B256, B256>); 3] {
-        let origin = L1Origin::dev(&self.fees, timestamp);
+        let origin = dev_l1_origin(&self.fees, timestamp);
         [
             (
                 L1_BLOCK,
@@ -339,7 +323,7 @@ impl Framework for OpStack {
         BASE_FEE_PARAMS
     }
 
-    fn prepare_header(&self, _parent: &Header, header: &mut Header) {
+    fn prepare_header(&self, _parent: &Header, _l1: Option<&L1Origin>, header: &mut Header) {
         header.beneficiary = SEQUENCER_FEE_VAULT;
         header.extra_data = holocene_extra_data(BASE_FEE_PARAMS);
     }
@@ -349,9 +333,10 @@ impl Framework for OpStack {
         _spec: &ChainSpec,
         _parent: &Header,
         header: &Header,
+        l1: Option<&L1Origin>,
         state: &mut BlockState,
     ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        let origin = L1Origin::dev(&self.fees, header.timestamp);
+        let origin = l1.cloned().unwrap_or_else(|| dev_l1_origin(&self.fees, header.timestamp));
         // L1Block slot 0 holds `number` in its low 8 bytes, slot 3 `sequenceNumber`.
         let previous_number = state.storage(L1_BLOCK, U256::ZERO)?.as_limbs()[0];
         let sequence_number = if previous_number == origin.number {

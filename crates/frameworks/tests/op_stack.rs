@@ -12,9 +12,9 @@ use support::{Fixture, GENESIS_TIME, balance, call, mine, sign};
 mod support;
 use tephra_chain::{Chain, ChainSpec};
 use tephra_frameworks::op_stack::{
-    BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Fees, L1Origin,
-    L2_TO_L1_MESSAGE_PASSER, OPERATOR_FEE_VAULT, OpStack, SEQUENCER_FEE_VAULT, l1_info_deposit,
-    output_root_v0,
+    BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Fees,
+    L2_TO_L1_MESSAGE_PASSER, OPERATOR_FEE_VAULT, OpStack, SEQUENCER_FEE_VAULT, dev_l1_origin,
+    l1_info_deposit, output_root_v0,
 };
 use tephra_primitives::{TxEnvelope, TxType};
 use tephra_storage::Store;
@@ -70,7 +70,7 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
     for step in 0..4 {
         let block = mine(&f.chain, 5, &[]);
         let header = &block.block.header;
-        let origin = L1Origin::dev(&fees, header.timestamp);
+        let origin = dev_l1_origin(&fees, header.timestamp);
         if previous_origin == Some(origin.number) {
             expected_sequence += 1;
         } else {
@@ -121,7 +121,7 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
 fn genesis_reports_the_l1_origin_of_its_own_time() {
     let f = fixture();
     let fees = L1Fees::default();
-    let origin = L1Origin::dev(&fees, GENESIS_TIME);
+    let origin = dev_l1_origin(&fees, GENESIS_TIME);
     let word = |data: Bytes| U256::from_be_slice(&data);
     assert_eq!(
         word(call(&f.chain, L1_BLOCK, numberCall {}.abi_encode())),

@@ -391,6 +391,10 @@ impl Node {
         info!(target: "tephra::sequencer", "sequencer stopped");
     }
 
+    fn sub_second_blocks(&self) -> bool {
+        matches!(self.config.block_time, BlockTime::Interval(interval) if interval < Duration::from_secs(1))
+    }
+
     /// Seals and commits one block on the head with the best pending transactions.
     fn produce(&self, clock: &mut Clock) -> Result<Arc<MinedBlock>, NodeError> {
         let started = Instant::now();
@@ -402,7 +406,9 @@ impl Node {
                 clock.offset = timestamp as i64 - wall as i64;
                 timestamp
             }
-            None => clock.now().max(head.header.timestamp + 1),
+            // Blocks more frequent than one a second share timestamps (as on Nitro and ZK
+            // Stack) instead of running ahead of the clock.
+            None => clock.now().max(head.header.timestamp + u64::from(!self.sub_second_blocks())),
         };
         let gas_limit = self.config.gas_limit;
         // Offer up to twice the gas limit in gas limits: most transactions use far less than
@@ -421,6 +427,10 @@ impl Node {
             beneficiary: Address::ZERO,
             prevrandao: alloy_primitives::keccak256(head.hash),
             gas_limit,
+            l1: match &self.config.l1_feed {
+                Some(feed) => feed.next(self.chain.l1_origin()?.as_ref(), timestamp),
+                None => None,
+            },
         };
         let (executed, applied) = self.chain.build_block(
             &attributes,
