@@ -47,10 +47,12 @@ const JOBS = [
       'contracts/src/Create2Factory.sol',
       'contracts/src/PrecompileCaller.sol',
       'contracts/src/L1MessageSender.sol',
+      'contracts/src/TestUSDC.sol',
     ],
     outputs: {
       L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
+      TestUSDC: 'contracts/src/TestUSDC.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',
       PrecompileCaller: 'contracts/src/PrecompileCaller.sol',
