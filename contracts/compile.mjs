@@ -48,11 +48,13 @@ const JOBS = [
       'contracts/src/PrecompileCaller.sol',
       'contracts/src/L1MessageSender.sol',
       'contracts/src/TestUSDC.sol',
+      'contracts/src/Multicall3.sol',
     ],
     outputs: {
       L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
       TestUSDC: 'contracts/src/TestUSDC.sol',
+      Multicall3: 'contracts/src/Multicall3.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',
       PrecompileCaller: 'contracts/src/PrecompileCaller.sol',
