@@ -136,6 +136,18 @@ const JOBS = [
       L1FeeVault: 'src/L2/L1FeeVault.sol',
     },
   },
+  {
+    // The L1 settlement core every framework's entry points share, and the registry of rollups
+    // (contracts/src/settlement): OpenZeppelin 5.x, the current solc. Cancun is the floor of
+    // the L1s a rollup settles on.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: ['contracts/src/settlement/RollupCore.sol', 'contracts/src/settlement/RollupRegistry.sol'],
+    outputs: {
+      RollupCore: 'contracts/src/settlement/RollupCore.sol',
+      RollupRegistry: 'contracts/src/settlement/RollupRegistry.sol',
+    },
+  },
 ];
 
 /// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).
@@ -255,6 +267,7 @@ export function compileAll() {
   }
 
   Object.assign(artifacts, runJob(JOBS[3], (_u, c) => c));
+  Object.assign(artifacts, runJob(JOBS[4], (_u, c) => c));
 
   const files = {};
   for (const name of Object.keys(artifacts).sort()) {
