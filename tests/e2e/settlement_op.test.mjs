@@ -333,8 +333,8 @@ async function waitMatured(rollup, receipt, withdrawal) {
 
 /// Initiates, proposes and proves a withdrawal of `value` to `to`, and waits until it can be
 /// finalized.
-async function provenAndMatured(rollup, account, to, value) {
-  const { receipt, withdrawal } = await initiate(account, { to, value });
+async function provenAndMatured(rollup, account, to, value, data = '0x') {
+  const { receipt, withdrawal } = await initiate(account, { to, value, data });
   await propose(rollup, receipt.blockNumber);
   const args = await proveArgs(rollup, receipt, withdrawal);
   const proof = await receiptOf(l1, await l1Wallet(account).proveWithdrawal(args), 30_000);
@@ -585,6 +585,30 @@ test('a withdrawal through viem: proven against the proposed output root, finali
   assert.equal(await read(eth.core, 'RollupCore', 'withdrawalFinalized', [withdrawal.withdrawalHash]), true);
   assert.equal(await read(eth.portal, 'OptimismPortal', 'finalizedWithdrawals', [withdrawal.withdrawalHash]), true);
   assert.equal(await read(eth.portal, 'OptimismPortal', 'l2Sender'), DEFAULT_L2_SENDER);
+});
+
+test("a withdrawal whose L1 call fails is finalized as failed, and its ETH goes back into the core's custody", async () => {
+  const { eth } = rollups;
+  const nonce = await l1.getTransactionCount({ address: FUNDER.address, blockTag: 'pending' });
+  const reverter = getContractAddress({ from: FUNDER.address, nonce: BigInt(nonce) });
+  await sendBatch(FUNDER, [{ deploy: 'Reverter', args: [] }]);
+  const value = parseEther('0.002');
+  // `store` is not payable: the call with value reverts.
+  const data = encodeFunctionData({ abi: abiOf('Reverter'), functionName: 'store', args: [5n] });
+  const { receipt, withdrawal } = await provenAndMatured(eth, USER, reverter, value, data);
+  const coreBefore = await ethBalance(eth.core);
+
+  const finalized = await receiptOf(l1, await l1Wallet(USER).finalizeWithdrawal({ targetChain: eth.chain, withdrawal }), 30_000);
+  assert.equal(finalized.status, 'success');
+  const portalLog = finalized.logs.find((l) => l.address.toLowerCase() === eth.portal.toLowerCase());
+  const event = decodeEventLog({ abi: abiOf('OptimismPortal'), ...portalLog });
+  assert.deepEqual([event.eventName, event.args], ['WithdrawalFinalized', { withdrawalHash: withdrawal.withdrawalHash, success: false }]);
+  assert.equal(await ethBalance(eth.core), coreBefore, 'paid out, then returned');
+  assert.equal(await ethBalance(reverter), 0n);
+  assert.equal(await ethBalance(eth.portal), 0n);
+  assert.equal(await read(reverter, 'Reverter', 'stored'), 0n);
+  assert.equal(await read(eth.core, 'RollupCore', 'withdrawalFinalized', [withdrawal.withdrawalHash]), true);
+  assert.equal(await statusOf(eth, receipt), 'finalized', 'like bedrock, a failed call is not replayable');
 });
 
 test('refused: a forged withdrawal proof (a withdrawal never sent, a wrong output root preimage, no such output)', async () => {
