@@ -109,7 +109,8 @@ impl Step {
         })
     }
 
-    fn label(&self) -> String {
+    /// The step's name in the journal.
+    pub fn label(&self) -> String {
         match self {
             Self::Deploy { name, .. } => format!("deploy {name}"),
             Self::Call { label, .. } => label.clone(),
