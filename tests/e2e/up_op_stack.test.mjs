@@ -147,3 +147,32 @@ test('the test token is a custom gas token: deposits mint exact 18-decimal nativ
   );
   assert.ok((await l1.pub.getBalance({ address: A5.address })) === ethBefore, 'a refused ETH deposit moves no ETH (and costs no gas: it is refused at estimation)');
 });
+
+test('a withdrawal from the custom-gas-token rollup pays out the exact token amount on L1', async () => {
+  const { pub, wallet, chain, entry } = rollups.opusd;
+  const token = net.file.l1_contracts.TestUSDC;
+  const units = 1_000_000n; // 1 USDC, of the 1.234567 deposited above
+  const before = await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [A3.address] });
+  const hash = await wallet(A2).initiateWithdrawal({ request: { gas: 100_000n, to: A3.address, value: units * 10n ** 12n } });
+  const receipt = await pub.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+  await until(async () => (await l1.pub.getWithdrawalStatus({ receipt, targetChain: chain })) === 'ready-to-prove');
+  const output = await l1.pub.getL2Output({ l2BlockNumber: receipt.blockNumber, targetChain: chain });
+  const [withdrawal] = getWithdrawals(receipt);
+  const proveHash = await l1.wallet(A2).proveWithdrawal(await pub.buildProveWithdrawal({ output, withdrawal }));
+  assert.equal((await l1.pub.waitForTransactionReceipt({ hash: proveHash })).status, 'success');
+  await until(async () => (await l1.pub.getWithdrawalStatus({ receipt, targetChain: chain })) === 'ready-to-finalize');
+  const l1Block = await l1.pub.getBlockNumber();
+  await until(async () => (await l1.pub.getBlockNumber()) > l1Block);
+  const finalizeHash = await l1.wallet(A2).finalizeWithdrawal({ targetChain: chain, withdrawal });
+  assert.equal((await l1.pub.waitForTransactionReceipt({ hash: finalizeHash })).status, 'success');
+  assert.equal(
+    await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [A3.address] }),
+    before + units,
+  );
+  // The core released exactly that: what the earlier deposit left, minus 1 USDC.
+  assert.equal(
+    await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [entry.l1_contracts.RollupCore] }),
+    1_234_567n - units,
+  );
+});
