@@ -43,7 +43,7 @@ pub(crate) async fn start(
     register: bool,
 ) -> eyre::Result<RunningRollup> {
     let name = rollup.name();
-    let settlement = tephra_settlement::by_framework(&rollup.framework)?;
+    let settlement = tephra_settlement::by_framework(rollup)?;
     std::fs::create_dir_all(datadir).wrap_err_with(|| format!("creating {}", datadir.display()))?;
     let client = L1Client::new(l1_url, deployer)?;
     let deployment =

@@ -135,9 +135,9 @@ pub trait Settlement: Debug + Send + Sync {
 /// The framework profiles that settle on an L1.
 pub const FRAMEWORKS: [&str; 1] = ["op-stack"];
 
-/// The [`Settlement`] of the framework profile `name`.
-pub fn by_framework(name: &str) -> Result<Arc<dyn Settlement>, SettlementError> {
-    match name {
+/// The [`Settlement`] of `rollup`'s framework profile.
+pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
+    match rollup.framework.as_str() {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
