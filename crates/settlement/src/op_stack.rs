@@ -223,6 +223,25 @@ mod tests {
     }
 
     #[test]
+    fn the_profile_needs_the_deployed_messenger_and_bridge() {
+        let mut contracts =
+            Contracts::from([("OptimismPortal".to_string(), Address::repeat_byte(1))]);
+        let err = OpStackSettlement.profile(&contracts).unwrap_err().to_string();
+        assert!(err.contains("no L1CrossDomainMessenger"), "{err}");
+        contracts.insert("L1CrossDomainMessenger".into(), Address::repeat_byte(2));
+        contracts.insert("L1StandardBridge".into(), Address::repeat_byte(3));
+        assert_eq!(OpStackSettlement.profile(&contracts).unwrap().name(), "op-stack");
+        let rollup = crate::network::NetworkConfig::embedded().rollup_config(0, Default::default());
+        let steps = OpStackSettlement.entry_points(&rollup);
+        let labels: Vec<String> = steps.iter().map(|step| format!("{step:?}")).collect();
+        let position = |label: &str| labels.iter().position(|l| l == label).unwrap();
+        assert!(position("deploy OptimismPortal") < position("deploy L1CrossDomainMessenger"));
+        assert!(position("deploy L1CrossDomainMessenger") < position("deploy L1StandardBridge"));
+        // Neither calls the core's entry-point functions: neither is enabled on it.
+        assert!(!labels.iter().any(|l| l.contains("setEntryPoint(L1")), "{labels:?}");
+    }
+
+    #[test]
     fn refuses_logs_op_node_would_refuse() {
         let account = Address::repeat_byte(1);
         let good = [vec![0u8; 72], vec![0]].concat();
