@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { erc20Abi, parseAbi, parseEventLogs } from 'viem';
+import { erc20Abi, parseAbi, parseEther, parseEventLogs } from 'viem';
 import { getL2TransactionHashes } from 'viem/op-stack';
 import { accounts, artifact } from './lib/chain.mjs';
 import { opStackClients, startNetwork } from './lib/network.mjs';
@@ -26,6 +26,7 @@ const factoryAbi = parseAbi([
 const l1BridgeAbi = parseAbi([
   // The token's (OpenZeppelin 5) refusal, bubbled up through the bridge's SafeERC20.
   'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
+  'function depositETHTo(address _to, uint32 _minGasLimit, bytes _extraData) payable',
   'function depositERC20To(address _l1Token, address _l2Token, address _to, uint256 _amount, uint32 _minGasLimit, bytes _extraData)',
   'function deposits(address, address) view returns (uint256)',
   'function messenger() view returns (address)',
@@ -182,4 +183,26 @@ test('a deposit without allowance is refused and moves nothing', async () => {
   const head = await c.l1.getBlockNumber();
   while ((await c.l1.getBlockNumber()) < head + 2n) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await l2Balance(A3.address), l2Before);
+});
+
+test('depositETHTo through the same bridge and messenger is credited on L2, the ETH held by the RollupCore', async () => {
+  const { l1_contracts: l1 } = net.rollup('op');
+  const amount = parseEther('0.75');
+  const [l2Before, custody] = await Promise.all([c.l2.getBalance({ address: A3.address }), c.l1.getBalance({ address: l1.RollupCore })]);
+  const hash = await c.l1Wallet(A2).writeContract({
+    address: l1.L1StandardBridge,
+    abi: l1BridgeAbi,
+    functionName: 'depositETHTo',
+    args: [A3.address, 200_000, '0x'],
+    value: amount,
+  });
+  const receipt = await c.l1.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+  const [l2Hash] = getL2TransactionHashes(receipt);
+  const l2Receipt = await c.l2.waitForTransactionReceipt({ hash: l2Hash, timeout: 10_000 });
+  assert.equal(l2Receipt.type, '0x7e');
+  assert.equal(parseEventLogs({ abi: messengerAbi, logs: l2Receipt.logs, eventName: 'RelayedMessage' }).length, 1);
+  assert.equal(await c.l2.getBalance({ address: A3.address }), l2Before + amount);
+  assert.equal(await c.l1.getBalance({ address: l1.RollupCore }), custody + amount);
+  assert.equal(await c.l1.getBalance({ address: l1.L1StandardBridge }), 0n);
 });
