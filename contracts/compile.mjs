@@ -121,6 +121,9 @@ const JOBS = [
       'src/L2/SequencerFeeVault.sol',
       'src/L2/BaseFeeVault.sol',
       'src/L2/L1FeeVault.sol',
+      'src/L2/L2CrossDomainMessenger.sol',
+      'src/L2/L2StandardBridge.sol',
+      'src/universal/OptimismMintableERC20Factory.sol',
     ],
     // Runtime code goes into a rollup genesis at the predeploy addresses. The three fee vaults
     // take constructor arguments that end up as immutables (recipient, min withdrawal amount,
@@ -129,6 +132,9 @@ const JOBS = [
     // L1BlockIsthmus and GasPriceOracleIsthmus (contracts/src/op) add Isthmus' operator fee
     // functions, as the OP specification defines them, on top of the audited 0.17.3 contracts:
     // they are what an op-stack chain's genesis holds.
+    // L2CrossDomainMessenger, L2StandardBridge and OptimismMintableERC20Factory (the ERC-20
+    // bridge's L2 side) are unchanged 0.17.3 contracts without immutables: their runtime code
+    // goes into the genesis as-is, with the storage their initializers would set.
     outputs: {
       L1BlockIsthmus: 'contracts/src/op/L1BlockIsthmus.sol',
       GasPriceOracleIsthmus: 'contracts/src/op/GasPriceOracleIsthmus.sol',
@@ -138,6 +144,9 @@ const JOBS = [
       SequencerFeeVault: 'src/L2/SequencerFeeVault.sol',
       BaseFeeVault: 'src/L2/BaseFeeVault.sol',
       L1FeeVault: 'src/L2/L1FeeVault.sol',
+      L2CrossDomainMessenger: 'src/L2/L2CrossDomainMessenger.sol',
+      L2StandardBridge: 'src/L2/L2StandardBridge.sol',
+      OptimismMintableERC20Factory: 'src/universal/OptimismMintableERC20Factory.sol',
     },
   },
   {
@@ -155,23 +164,33 @@ const JOBS = [
   {
     // OP Stack's L1 entry points over the core (contracts/src/settlement/op), built on the
     // audited bedrock libraries of @eth-optimism/contracts-bedrock 0.17.3 (Types, Hashing,
-    // SecureMerkleTrie, SafeCall, AddressAliasHelper, PortalErrors), some of which pin
+    // SecureMerkleTrie, SafeCall, AddressAliasHelper, PortalErrors, and the universal
+    // CrossDomainMessenger the L1CrossDomainMessenger extends), some of which pin
     // `pragma solidity 0.8.15`: hence solc 0.8.15, with the same source unit names, remappings
-    // and package directories as the predeploy job above (OpenZeppelin 4.7.3 for SafeERC20).
+    // and package directories as the predeploy job above (OpenZeppelin 4.7.3 for SafeERC20 and
+    // the messenger's Initializable).
     // Plain optimizer settings: these are our contracts, not upstream bytecode to reproduce.
     npm: 'solc-0.8.15',
     evmVersion: 'london',
     remappings: {
       '@openzeppelin/contracts/': 'lib/openzeppelin-contracts/contracts/',
+      '@openzeppelin/contracts-upgradeable/': 'lib/openzeppelin-contracts-upgradeable/contracts/',
     },
     dirs: {
       'src/': '@eth-optimism/contracts-bedrock/src/',
       'lib/openzeppelin-contracts/contracts/': '@openzeppelin/contracts-v4/',
+      'lib/openzeppelin-contracts-upgradeable/contracts/': '@openzeppelin/contracts-upgradeable-v4/',
     },
-    roots: ['contracts/src/settlement/op/OptimismPortal.sol'],
+    roots: [
+      'contracts/src/settlement/op/OptimismPortal.sol',
+      'contracts/src/settlement/op/L1CrossDomainMessenger.sol',
+      'contracts/src/settlement/op/L1StandardBridge.sol',
+    ],
     outputs: {
       OptimismPortal: 'contracts/src/settlement/op/OptimismPortal.sol',
       L2OutputOracle: 'contracts/src/settlement/op/L2OutputOracle.sol',
+      L1CrossDomainMessenger: 'contracts/src/settlement/op/L1CrossDomainMessenger.sol',
+      L1StandardBridge: 'contracts/src/settlement/op/L1StandardBridge.sol',
     },
   },
 ];

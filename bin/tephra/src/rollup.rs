@@ -52,7 +52,7 @@ pub(crate) async fn start(
             .wrap_err_with(|| format!("deploying rollup {name}'s L1 contracts"))?;
     let feed = Arc::new(L1Feed::default());
     let config = NodeConfig {
-        framework: tephra_frameworks::by_name(&rollup.framework)?,
+        framework: settlement.profile(&deployment.contracts)?,
         chain_id: rollup.chain_id,
         gas_limit: rollup.gas_limit,
         block_time: BlockTime::Interval(Duration::from_millis(rollup.block_time_ms)),

@@ -32,6 +32,10 @@ pub const ROLLUP_REGISTRY: Artifact = artifact!(RollupRegistry);
 pub const OPTIMISM_PORTAL: Artifact = artifact!(OptimismPortal);
 /// OP Stack's output oracle, over the core's commitments.
 pub const L2_OUTPUT_ORACLE: Artifact = artifact!(L2OutputOracle);
+/// OP Stack's L1 messenger: messages to L2 as portal deposits.
+pub const L1_CROSS_DOMAIN_MESSENGER: Artifact = artifact!(L1CrossDomainMessenger);
+/// OP Stack's L1 ERC-20 and ETH bridge, depositing into the core's custody.
+pub const L1_STANDARD_BRIDGE: Artifact = artifact!(L1StandardBridge);
 /// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
 pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
 

@@ -29,7 +29,7 @@ use alloy_consensus::transaction::Recovered;
 use alloy_primitives::{Address, Bytes};
 use alloy_rpc_types_eth::Log;
 use std::{collections::BTreeMap, fmt::Debug, sync::Arc};
-use tephra_chain::{Chain, L1Origin};
+use tephra_chain::{Chain, Framework, L1Origin};
 use tephra_primitives::TxEnvelope;
 
 pub use client::L1Client;
@@ -124,6 +124,11 @@ pub trait Settlement: Debug + Send + Sync {
         contracts: &Contracts,
         number: u64,
     ) -> Result<(Address, Bytes), SettlementError>;
+
+    /// The framework profile the rollup runs under, given its deployed L1 `contracts`: the
+    /// profile's genesis may name them (OP Stack's L2 messenger and bridge predeploys name the
+    /// L1 messenger and bridge as their other side).
+    fn profile(&self, contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError>;
 
     /// The rollup addresses the framework's RPC reports for its L1 contracts (ZK Stack's
     /// `zks_getBridgehubContract` & co.), by name; none by default.

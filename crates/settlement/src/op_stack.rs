@@ -1,5 +1,7 @@
 //! OP Stack on its L1: `OptimismPortal` (deposits, withdrawals) and `L2OutputOracle` (output
-//! roots) over the shared core. Deposits are derived as op-node derives them: every
+//! roots) over the shared core, and the ERC-20 bridge (`L1CrossDomainMessenger`,
+//! `L1StandardBridge`, whose messages are portal deposits; the rollup's genesis names both,
+//! see [`Settlement::profile`]). Deposits are derived as op-node derives them: every
 //! `TransactionDeposited` log of the portal becomes a deposit transaction (type 0x7E) whose
 //! source hash is the user-deposit one of (L1 block hash, log index).
 
@@ -8,8 +10,9 @@ use alloy_consensus::{Sealed, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::Log;
 use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
-use tephra_chain::{Chain, L1Origin};
-use tephra_frameworks::op_stack::output_root_v0;
+use std::sync::Arc;
+use tephra_chain::{Chain, Framework, L1Origin};
+use tephra_frameworks::op_stack::{L1Contracts, OpStack, output_root_v0};
 use tephra_primitives::{
     TxEnvelope,
     tx::{TxDeposit, UserDepositSource},
@@ -52,15 +55,45 @@ impl Settlement for OpStackSettlement {
             }),
             Step::enable_entry_point("L2OutputOracle"),
             Step::enable_entry_point("OptimismPortal"),
+            // The ERC-20 bridge: the messenger sends through the portal, the bridge moves
+            // tokens into the core by the user's approval; neither calls the core's entry-point
+            // functions, so neither is enabled on it.
+            Step::deploy(
+                "L1CrossDomainMessenger",
+                artifacts::L1_CROSS_DOMAIN_MESSENGER,
+                |contracts| contracts["OptimismPortal"].abi_encode().into(),
+            ),
+            Step::deploy("L1StandardBridge", artifacts::L1_STANDARD_BRIDGE, |contracts| {
+                contracts["L1CrossDomainMessenger"].abi_encode().into()
+            }),
         ]
     }
 
+    fn profile(&self, contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError> {
+        let named = |name: &str| {
+            contracts.get(name).copied().ok_or_else(|| {
+                SettlementError::Config(format!("the rollup's deployment has no {name}"))
+            })
+        };
+        let l1 = L1Contracts {
+            cross_domain_messenger: named("L1CrossDomainMessenger")?,
+            standard_bridge: named("L1StandardBridge")?,
+        };
+        Ok(Arc::new(OpStack::default().with_l1_contracts(l1)))
+    }
+
     fn l2_contracts(&self) -> Contracts {
-        use tephra_frameworks::op_stack::{GAS_PRICE_ORACLE, L1_BLOCK, L2_TO_L1_MESSAGE_PASSER};
+        use tephra_frameworks::op_stack::{
+            GAS_PRICE_ORACLE, L1_BLOCK, L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE,
+            L2_TO_L1_MESSAGE_PASSER, OPTIMISM_MINTABLE_ERC20_FACTORY,
+        };
         Contracts::from([
             ("L1Block".to_string(), L1_BLOCK),
             ("GasPriceOracle".to_string(), GAS_PRICE_ORACLE),
             ("L2ToL1MessagePasser".to_string(), L2_TO_L1_MESSAGE_PASSER),
+            ("L2CrossDomainMessenger".to_string(), L2_CROSS_DOMAIN_MESSENGER),
+            ("L2StandardBridge".to_string(), L2_STANDARD_BRIDGE),
+            ("OptimismMintableERC20Factory".to_string(), OPTIMISM_MINTABLE_ERC20_FACTORY),
         ])
     }
 
@@ -187,6 +220,25 @@ mod tests {
         assert_eq!((tx.mint, tx.value, tx.gas_limit), (0, U256::from(69), 21_000));
         assert_eq!(tx.to, TxKind::Call(account));
         assert_eq!(deposit.signer(), account);
+    }
+
+    #[test]
+    fn the_profile_needs_the_deployed_messenger_and_bridge() {
+        let mut contracts =
+            Contracts::from([("OptimismPortal".to_string(), Address::repeat_byte(1))]);
+        let err = OpStackSettlement.profile(&contracts).unwrap_err().to_string();
+        assert!(err.contains("no L1CrossDomainMessenger"), "{err}");
+        contracts.insert("L1CrossDomainMessenger".into(), Address::repeat_byte(2));
+        contracts.insert("L1StandardBridge".into(), Address::repeat_byte(3));
+        assert_eq!(OpStackSettlement.profile(&contracts).unwrap().name(), "op-stack");
+        let rollup = crate::network::NetworkConfig::embedded().rollup_config(0, Default::default());
+        let steps = OpStackSettlement.entry_points(&rollup);
+        let labels: Vec<String> = steps.iter().map(|step| format!("{step:?}")).collect();
+        let position = |label: &str| labels.iter().position(|l| l == label).unwrap();
+        assert!(position("deploy OptimismPortal") < position("deploy L1CrossDomainMessenger"));
+        assert!(position("deploy L1CrossDomainMessenger") < position("deploy L1StandardBridge"));
+        // Neither calls the core's entry-point functions: neither is enabled on it.
+        assert!(!labels.iter().any(|l| l.contains("setEntryPoint(L1")), "{labels:?}");
     }
 
     #[test]
