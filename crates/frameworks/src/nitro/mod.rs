@@ -28,14 +28,27 @@
 //! Nitro's ETH deposits (type `0x64`, [`tephra_primitives::tx::TxArbitrumDeposit`]) credit
 //! their recipient without the EVM; the pool refuses them from users.
 //!
+//! **Retryables** (`retryables.rs`, `executor.rs`): a submission (type `0x69`) mints its
+//! deposit to the sender, takes the submission fee, escrows the call value, stores the ticket
+//! (ArbRetryableTx's state, `TicketCreated`) and, when the gas limit times the fee cap is
+//! funded, pays the gas and schedules the auto-redeem (`RedeemScheduled`): a retry (type
+//! `0x68`) that the block runs right after it, as Nitro's block processor does. Anyone may
+//! schedule another attempt with **ArbRetryableTx** (`0x6e`) `redeem(bytes32)`, donating the
+//! call's gas; `getTimeout`, `getLifetime`, `getBeneficiary`, `keepalive`, `cancel` and
+//! `getCurrentRedeemer` serve the rest. The pool refuses both types from users.
+//!
 //! ArbOS 32 runs the EVM at Cancun: no EIP-7702 transactions, no EIP-2935 history contract,
 //! no EIP-7685 requests.
 
 mod executor;
 pub mod merkle;
 mod precompiles;
+mod retryables;
 
 pub use precompiles::{ArbGasInfo, ArbSys};
+pub use retryables::{
+    ArbRetryableTx, RETRYABLE_LIFETIME_SECONDS, Retryable, escrow_address, submission_fee,
+};
 
 use crate::receipts::Receipts;
 use alloy_consensus::{Header, SignableTransaction, TxEip1559, transaction::Recovered};
@@ -51,6 +64,7 @@ use alloy_primitives::{Address, B256, Bytes, Signature, U256, address, keccak256
 use alloy_trie::TrieAccount;
 use executor::{NitroExecutor, add_gas, drop_tip};
 use precompiles::{BlockInfo, L1_GAS_PER_BYTE};
+use revm::Database as _;
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
@@ -62,7 +76,7 @@ use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome, run_transactions,
+    TraceOutcome, run_transactions_scheduling,
 };
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
@@ -70,6 +84,8 @@ use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 pub const ARB_SYS: Address = address!("0x0000000000000000000000000000000000000064");
 /// ArbGasInfo: L1 and L2 prices.
 pub const ARB_GAS_INFO: Address = address!("0x000000000000000000000000000000000000006C");
+/// ArbRetryableTx: redeems, extends, cancels and reads retryable tickets.
+pub const ARB_RETRYABLE_TX: Address = tephra_primitives::nitro_tx::ARB_RETRYABLE_TX_ADDRESS;
 /// The ArbOS state account: its storage holds the send accumulator (nonce 1, so that it is
 /// never an empty account).
 pub const ARBOS_STATE: Address = address!("0xA4B05FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
@@ -262,6 +278,7 @@ impl Nitro {
             l1_number,
             pricing: self.pricing,
             poster_fee: Arc::new(Mutex::new(poster_fee)),
+            current_retryable: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -351,7 +368,7 @@ impl Framework for Nitro {
         genesis.alloc.insert(ARBOS_STATE, GenesisAccount::default().with_nonce(Some(1)));
         // As on Nitro, precompiles carry the code `INVALID` so that contracts' code-size
         // checks before a call pass.
-        for precompile in [ARB_SYS, ARB_GAS_INFO] {
+        for precompile in [ARB_SYS, ARB_GAS_INFO, ARB_RETRYABLE_TX] {
             genesis.alloc.insert(
                 precompile,
                 GenesisAccount::default().with_code(Some(Bytes::from_static(&[0xfe]))),
@@ -392,9 +409,13 @@ impl Framework for Nitro {
         let executor = NitroExecutor {
             inner: EthBlockExecutor::new(evm, ctx, &self.forks, Receipts),
             nitro: self,
+            chain_id: spec.chain_id,
             poster_fee: info.poster_fee,
+            current_retryable: info.current_retryable,
         };
-        run_transactions(executor, txs)
+        run_transactions_scheduling(executor, txs, |executor| {
+            executor.scheduled().map_err(tephra_chain::execution_error)
+        })
     }
 
     fn trace_transaction(
@@ -405,11 +426,45 @@ impl Framework for Nitro {
         tx: Recovered<&TxEnvelope>,
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
-        if tx.inner().as_arbitrum_deposit().is_some() {
-            // Deposits run no EVM: nothing to trace.
+        let envelope = tx.inner();
+        if envelope.as_arbitrum_deposit().is_some()
+            || envelope.as_arbitrum_submit_retryable().is_some()
+        {
+            // Deposits and retryable submissions run no EVM: nothing to trace.
             return Ok(TraceOutcome::default());
         }
         let env = self.env(spec.chain_id, header);
+        if let Some(retry) = envelope.as_arbitrum_retry() {
+            // A redeem attempt: the escrow's call value and the prepaid gas move to the
+            // retryable's sender, then its call runs with the nonce the sender has.
+            let basefee = U256::from(env.block_env.basefee);
+            let sender = state.basic(retry.from)?.unwrap_or_default();
+            let escrow = escrow_address(retry.ticket_id);
+            let held = state.basic(escrow)?.unwrap_or_default().balance;
+            let mut moves = tephra_chain::DevOverrides::default();
+            let prepaid = basefee * U256::from(retry.gas);
+            for (address, balance) in [
+                (retry.from, sender.balance + retry.value + prepaid),
+                (escrow, held.saturating_sub(retry.value)),
+            ] {
+                let patch =
+                    tephra_chain::AccountPatch { balance: Some(balance), ..Default::default() };
+                moves.accounts.insert(address, patch);
+            }
+            state.apply_overrides(&moves)?;
+            let mut tx_env = TxEnv::from_recovered_tx(envelope, retry.from);
+            tx_env.nonce = sender.nonce;
+            let info =
+                self.block_info(header.number, env.block_env.number.saturating_to(), U256::ZERO);
+            *info.current_retryable.lock().expect("fresh") =
+                Some((retry.ticket_id, retry.refund_to));
+            let result = run_call(env, state, tx_env, &info, CallInspector::Tracing(inspector))
+                .map_err(|err| ChainError::Execution(err.to_string()))?;
+            return Ok(TraceOutcome {
+                gas_used: result.gas().tx_gas_used(),
+                output: result.output().cloned().unwrap_or_default(),
+            });
+        }
         let basefee = env.block_env.basefee;
         let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
         let poster_gas = self.poster_gas(&tx.inner().encoded_2718(), basefee);
@@ -488,11 +543,10 @@ impl Framework for Nitro {
         Ok(txs
             .iter()
             .map(|tx| {
-                // Deposits pay no poster cost (Nitro's `TxTypeHasPosterCosts`).
-                let gas_for_l1 = match tx.as_arbitrum_deposit() {
-                    Some(_) => 0,
-                    None => self.poster_gas(&tx.encoded_2718(), basefee),
-                };
+                // Protocol-made transactions pay no poster cost (Nitro's
+                // `TxTypeHasPosterCosts`).
+                let gas_for_l1 =
+                    if tx.is_signed() { self.poster_gas(&tx.encoded_2718(), basefee) } else { 0 };
                 Map::from_iter([
                     ("gasUsedForL1".to_string(), Value::String(format!("{gas_for_l1:#x}"))),
                     ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),
