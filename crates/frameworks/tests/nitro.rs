@@ -1131,3 +1131,145 @@ fn unfunded_tickets_are_kept_alive_and_cancelled_by_their_beneficiary() {
     };
     assert_eq!(data.as_ref(), ArbRetryableTx::NotCallable {}.abi_encode());
 }
+
+// ---- NodeInterface (0xc8, calls only) ----
+
+use tephra_frameworks::nitro::{NODE_INTERFACE, NodeInterface, apply_l1_to_l2_alias, merkle};
+
+/// Withdrawals over several blocks, then `constructOutboxProof` for every leaf of every send
+/// root the headers committed to: each proof leads to that root (the L1 outbox's
+/// `calculateMerkleRoot`), and is refused for a leaf outside the tree or a size not reached.
+#[test]
+fn construct_outbox_proof_proves_every_withdrawal_against_the_send_root() {
+    let f = fixture();
+    let sender = &f.signers[0];
+    let mut roots = Vec::new();
+    let mut sends = Vec::new();
+    let mut nonce = 0;
+    for per_block in [1usize, 2, 4, 3] {
+        let txs: Vec<_> = (0..per_block)
+            .map(|i| {
+                let destination = Address::repeat_byte(0x40 + (nonce + i as u64) as u8);
+                sign(
+                    sender,
+                    tx(
+                        nonce + i as u64,
+                        TxKind::Call(ARB_SYS),
+                        1_000 + nonce + i as u64,
+                        withdrawEthCall { destination }.abi_encode().into(),
+                        500_000,
+                    ),
+                )
+            })
+            .collect();
+        nonce += per_block as u64;
+        let block = mine(&f.chain, 2, &txs);
+        for receipt in &block.block.receipts {
+            let log = receipt.logs().last().unwrap();
+            let event = L2ToL1Tx::decode_log_data(&log.data).unwrap();
+            sends.push(B256::from(event.hash));
+        }
+        let header = &block.block.header;
+        let (count, _, _) = decode_mix_hash(header.mix_hash);
+        roots.push((count, B256::from_slice(&header.extra_data)));
+    }
+    assert_eq!(sends.len(), 10);
+    let proof_of = |size: u64, leaf: u64| {
+        try_call(
+            &f.chain,
+            NODE_INTERFACE,
+            NodeInterface::constructOutboxProofCall { size, leaf }.abi_encode(),
+        )
+        .map(|out| NodeInterface::constructOutboxProofCall::abi_decode_returns(&out).unwrap())
+    };
+    for (size, root) in &roots {
+        for leaf in 0..*size {
+            let answer = proof_of(*size, leaf).unwrap();
+            assert_eq!(answer.root, *root, "size {size}");
+            assert_eq!(answer.send, sends[leaf as usize]);
+            assert_eq!(merkle::root_from_proof(&answer.proof, leaf, answer.send), *root);
+            assert_eq!(answer.proof.len() as u64, merkle::num_partials(size - 1));
+        }
+    }
+    assert!(matches!(proof_of(3, 3), Err(CallError::Reverted(_))), "leaf outside the tree");
+    assert!(matches!(proof_of(0, 0), Err(CallError::Reverted(_))), "size zero");
+    assert!(matches!(proof_of(11, 0), Err(CallError::Reverted(_))), "more sends than made");
+    // The views Nitro answers from batches revert here; nitroGenesisBlock is 0.
+    let batch = NodeInterface::findBatchContainingBlockCall { blockNum: 1 }.abi_encode();
+    assert!(matches!(try_call(&f.chain, NODE_INTERFACE, batch), Err(CallError::Reverted(_))));
+    let genesis =
+        call(&f.chain, NODE_INTERFACE, NodeInterface::nitroGenesisBlockCall {}.abi_encode());
+    assert_eq!(word(&genesis), U256::ZERO);
+}
+
+/// `eth_estimateGas` of `estimateRetryableTicket` finds the gas the auto-redeem needs: a
+/// submission with that gas limit auto-redeems successfully, one with much less does not.
+/// `gasEstimateComponents` reports the L1 part and the prices.
+#[test]
+fn estimate_retryable_ticket_gives_the_auto_redeem_enough_gas() {
+    let f = fixture();
+    let user = &f.signers[0];
+    // A contract that stores its call value in ten slots (costly enough to need the estimate).
+    let mut runtime = Vec::new();
+    for slot in 0..10u8 {
+        runtime.extend_from_slice(&[0x34, 0x60, slot, 0x55]);
+    }
+    runtime.push(0x00);
+    let deploy = sign(user, tx(0, TxKind::Create, 0, deploy_code(&runtime), 1_000_000));
+    mine(&f.chain, 2, std::slice::from_ref(&deploy));
+    let target = user.address().create(0);
+    let l1_sender = Address::repeat_byte(0x5e);
+    let value = U256::from(12_345u64);
+    let request = TransactionRequest::default().to(NODE_INTERFACE).input(
+        Bytes::from(
+            NodeInterface::estimateRetryableTicketCall {
+                sender: l1_sender,
+                deposit: U256::from(10u64).pow(U256::from(18u64)),
+                to: target,
+                l2CallValue: value,
+                excessFeeRefundAddress: l1_sender,
+                callValueRefundAddress: l1_sender,
+                data: Bytes::new(),
+            }
+            .abi_encode(),
+        )
+        .into(),
+    );
+    let number = f.chain.head().header.number;
+    let estimate = f.chain.estimate_gas(request, number, None).unwrap();
+    assert!(estimate > 10 * 20_000, "ten fresh slots: {estimate}");
+    assert!(estimate < 400_000, "{estimate}");
+
+    let from = apply_l1_to_l2_alias(l1_sender);
+    assert_eq!(
+        U256::from_be_slice(from.as_slice()),
+        U256::from_be_slice(l1_sender.as_slice())
+            + U256::from_str_radix("1111000000000000000000000000000000001111", 16).unwrap()
+    );
+    let starved = submission(from, 1, target, value, estimate / 2, l1_sender);
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(starved.into(), from)], &[]);
+    assert!(!block.block.receipts[1].status(), "half the estimate is not enough");
+    let enough = submission(from, 2, target, value, estimate, l1_sender);
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(enough.into(), from)], &[]);
+    assert!(block.block.receipts[1].status(), "the estimate is enough");
+    let reader = f.chain.reader().unwrap();
+    assert_eq!(reader.storage(&target, &B256::with_last_byte(9)).unwrap(), value);
+
+    // gasEstimateComponents: the L1 part of a call and the prices it used.
+    let components = call(
+        &f.chain,
+        NODE_INTERFACE,
+        NodeInterface::gasEstimateComponentsCall {
+            to: Address::repeat_byte(0x12),
+            contractCreation: false,
+            data: Bytes::from(vec![0xab; 200]),
+        }
+        .abi_encode(),
+    );
+    let components =
+        NodeInterface::gasEstimateComponentsCall::abi_decode_returns(&components).unwrap();
+    assert!(components.gasEstimateForL1 > 0);
+    assert!(components.gasEstimate > 21_000 + components.gasEstimateForL1);
+    assert_eq!(components.baseFee, U256::from(f.chain.head().header.base_fee_per_gas.unwrap()));
+    assert_eq!(components.l1BaseFeeEstimate, U256::from(Nitro::default().pricing.price_per_unit));
+}

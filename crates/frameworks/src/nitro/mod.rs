@@ -42,9 +42,11 @@
 
 mod executor;
 pub mod merkle;
+mod node_interface;
 mod precompiles;
 mod retryables;
 
+pub use node_interface::{NODE_INTERFACE, NodeInterface, apply_l1_to_l2_alias};
 pub use precompiles::{ArbGasInfo, ArbSys};
 pub use retryables::{
     ArbRetryableTx, RETRYABLE_LIFETIME_SECONDS, Retryable, escrow_address, submission_fee,
@@ -102,6 +104,13 @@ pub const ARBOS_VERSION: u64 = 32;
 pub const SEND_COUNT_SLOT: u64 = 0;
 /// First slot of the send accumulator's partials (level `l` at `SEND_PARTIALS_SLOT + l`).
 pub const SEND_PARTIALS_SLOT: u64 = 2;
+
+/// Slot of the ArbOS state account holding the send hash of L2-to-L1 message `index`, so that
+/// NodeInterface can build outbox proofs from state (Nitro rebuilds them from the chain's
+/// `SendMerkleUpdate` logs instead; these writes are bookkeeping, charged no gas).
+pub fn send_leaf_slot(index: u64) -> U256 {
+    U256::from_be_bytes(keccak256(b"tephra.nitro.send.leaves").0).wrapping_add(U256::from(index))
+}
 
 /// L1 pricing parameters of a dev chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +237,20 @@ fn padded_estimate(units: u64) -> u64 {
 }
 
 impl Nitro {
+    /// A call's environment as Nitro's EVM sees it (Cancun rules, NUMBER the L1 block number),
+    /// with the L2 and L1 block numbers.
+    fn call_env(&self, env: EvmEnv) -> (EvmEnv, u64, u64) {
+        let l2_number: u64 = env.block_env.number.saturating_to();
+        let timestamp: u64 = env.block_env.timestamp.saturating_to();
+        let l1_number = self.l1_number_of(env.block_env.prevrandao.unwrap_or_default(), timestamp);
+        let mut env = EvmEnv {
+            cfg_env: env.cfg_env.with_spec_and_mainnet_gas_params(SpecId::CANCUN),
+            block_env: env.block_env,
+        };
+        nitro_block_env(&mut env, l1_number);
+        (env, l2_number, l1_number)
+    }
+
     /// The L1 block number the dev L1 origin reports at L2 time `timestamp`.
     pub fn l1_block_number(&self, timestamp: u64) -> u64 {
         timestamp / self.l1_block_time.max(1)
@@ -490,14 +513,10 @@ impl Framework for Nitro {
         mut tx: TxEnv,
         inspector: CallInspector<'_>,
     ) -> Result<ExecutionResult, EVMError<ChainError>> {
-        let l2_number: u64 = env.block_env.number.saturating_to();
-        let timestamp: u64 = env.block_env.timestamp.saturating_to();
-        let l1_number = self.l1_number_of(env.block_env.prevrandao.unwrap_or_default(), timestamp);
-        let mut env = EvmEnv {
-            cfg_env: env.cfg_env.with_spec_and_mainnet_gas_params(SpecId::CANCUN),
-            block_env: env.block_env,
-        };
-        nitro_block_env(&mut env, l1_number);
+        if tx.kind == alloy_primitives::TxKind::Call(NODE_INTERFACE) {
+            return node_interface::answer(self, &env, state, &tx, inspector);
+        }
+        let (env, l2_number, l1_number) = self.call_env(env);
         let basefee = env.block_env.basefee;
         let units = self.call_poster_units(env.cfg_env.chain_id, &tx);
         let poster_gas = self.poster_gas_of_units(units, basefee);

@@ -340,6 +340,8 @@ fn send_tx_to_l1(
     let updates = merkle::append(&mut acc, send_hash)?;
     let size = acc.size()?;
     gas += acc.gas;
+    let leaf_slot = super::send_leaf_slot(size - 1);
+    input.internals.sstore(ARBOS_STATE, leaf_slot, send_hash.into()).map_err(fatal)?;
 
     // The value leaves circulation: burnt from ArbSys' own balance, as on Nitro.
     if !value.is_zero() {
