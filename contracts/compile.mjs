@@ -47,10 +47,14 @@ const JOBS = [
       'contracts/src/Create2Factory.sol',
       'contracts/src/PrecompileCaller.sol',
       'contracts/src/L1MessageSender.sol',
+      'contracts/src/TestUSDC.sol',
+      'contracts/src/Multicall3.sol',
     ],
     outputs: {
       L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
+      TestUSDC: 'contracts/src/TestUSDC.sol',
+      Multicall3: 'contracts/src/Multicall3.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',
       PrecompileCaller: 'contracts/src/PrecompileCaller.sol',
@@ -134,6 +138,40 @@ const JOBS = [
       SequencerFeeVault: 'src/L2/SequencerFeeVault.sol',
       BaseFeeVault: 'src/L2/BaseFeeVault.sol',
       L1FeeVault: 'src/L2/L1FeeVault.sol',
+    },
+  },
+  {
+    // The L1 settlement core every framework's entry points share, and the registry of rollups
+    // (contracts/src/settlement): OpenZeppelin 5.x, the current solc. Cancun is the floor of
+    // the L1s a rollup settles on.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: ['contracts/src/settlement/RollupCore.sol', 'contracts/src/settlement/RollupRegistry.sol'],
+    outputs: {
+      RollupCore: 'contracts/src/settlement/RollupCore.sol',
+      RollupRegistry: 'contracts/src/settlement/RollupRegistry.sol',
+    },
+  },
+  {
+    // OP Stack's L1 entry points over the core (contracts/src/settlement/op), built on the
+    // audited bedrock libraries of @eth-optimism/contracts-bedrock 0.17.3 (Types, Hashing,
+    // SecureMerkleTrie, SafeCall, AddressAliasHelper, PortalErrors), some of which pin
+    // `pragma solidity 0.8.15`: hence solc 0.8.15, with the same source unit names, remappings
+    // and package directories as the predeploy job above (OpenZeppelin 4.7.3 for SafeERC20).
+    // Plain optimizer settings: these are our contracts, not upstream bytecode to reproduce.
+    npm: 'solc-0.8.15',
+    evmVersion: 'london',
+    remappings: {
+      '@openzeppelin/contracts/': 'lib/openzeppelin-contracts/contracts/',
+    },
+    dirs: {
+      'src/': '@eth-optimism/contracts-bedrock/src/',
+      'lib/openzeppelin-contracts/contracts/': '@openzeppelin/contracts-v4/',
+    },
+    roots: ['contracts/src/settlement/op/OptimismPortal.sol'],
+    outputs: {
+      OptimismPortal: 'contracts/src/settlement/op/OptimismPortal.sol',
+      L2OutputOracle: 'contracts/src/settlement/op/L2OutputOracle.sol',
     },
   },
 ];
@@ -255,6 +293,8 @@ export function compileAll() {
   }
 
   Object.assign(artifacts, runJob(JOBS[3], (_u, c) => c));
+  Object.assign(artifacts, runJob(JOBS[4], (_u, c) => c));
+  Object.assign(artifacts, runJob(JOBS[5], (_u, c) => c));
 
   const files = {};
   for (const name of Object.keys(artifacts).sort()) {

@@ -382,6 +382,9 @@ impl Node {
                         // Behind schedule (a slow block): keep the interval from now on.
                         deadline = now + interval;
                     }
+                    if self.waiting_for_l1() {
+                        continue;
+                    }
                     if let Err(err) = self.produce(&mut self.clock.lock()) {
                         error!(target: "tephra::sequencer", %err, "sealing a block failed");
                     }
@@ -389,6 +392,14 @@ impl Node {
             }
         }
         info!(target: "tephra::sequencer", "sequencer stopped");
+    }
+
+    /// Whether this is a rollup that has no L1 origin yet: its first block waits for its L1
+    /// follower's first L1 block.
+    fn waiting_for_l1(&self) -> bool {
+        self.config.l1_feed.as_ref().is_some_and(|feed| {
+            feed.is_empty() && matches!(self.chain.l1_origin(), Ok(None))
+        })
     }
 
     fn sub_second_blocks(&self) -> bool {

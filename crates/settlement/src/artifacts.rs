@@ -1,0 +1,45 @@
+//! The committed artifacts (`contracts/artifacts/*.json`, compiled by `contracts/compile.mjs`)
+//! of the L1 contracts this crate deploys.
+
+use alloy_primitives::Bytes;
+
+/// A compiled contract: its name and its artifact's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Artifact {
+    /// The contract's name.
+    pub name: &'static str,
+    json: &'static str,
+}
+
+macro_rules! artifact {
+    ($name:ident) => {
+        Artifact {
+            name: stringify!($name),
+            json: include_str!(concat!("../../../contracts/artifacts/", stringify!($name), ".json")),
+        }
+    };
+}
+
+/// The settlement core one rollup's entry points share.
+pub const ROLLUP_CORE: Artifact = artifact!(RollupCore);
+/// The registry of the rollups settling on an L1.
+pub const ROLLUP_REGISTRY: Artifact = artifact!(RollupRegistry);
+/// OP Stack's deposit and withdrawal entry point.
+pub const OPTIMISM_PORTAL: Artifact = artifact!(OptimismPortal);
+/// OP Stack's output oracle, over the core's commitments.
+pub const L2_OUTPUT_ORACLE: Artifact = artifact!(L2OutputOracle);
+/// A 6-decimal USDC-like ERC-20: the test token of a `tephra up` network.
+pub const TEST_USDC: Artifact = artifact!(TestUSDC);
+
+impl Artifact {
+    /// The creation code followed by the ABI-encoded constructor `args`.
+    pub fn deploy_code(&self, args: &[u8]) -> Bytes {
+        let artifact: serde_json::Value =
+            serde_json::from_str(self.json).expect("committed artifacts are JSON");
+        let code: Bytes = artifact["bytecode"]
+            .as_str()
+            .and_then(|hex| hex.parse().ok())
+            .expect("committed artifacts carry their creation bytecode");
+        [code.as_ref(), args].concat().into()
+    }
+}

@@ -1,0 +1,150 @@
+//! OP Stack on its L1: `OptimismPortal` (deposits, withdrawals) and `L2OutputOracle` (output
+//! roots) over the shared core. Deposits are derived as op-node derives them: every
+//! `TransactionDeposited` log of the portal becomes a deposit transaction (type 0x7E) whose
+//! source hash is the user-deposit one of (L1 block hash, log index).
+
+use crate::{Contracts, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use alloy_consensus::{Sealed, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy_rpc_types_eth::Log;
+use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
+use tephra_chain::{Chain, L1Origin};
+use tephra_frameworks::op_stack::output_root_v0;
+use tephra_primitives::{
+    TxEnvelope,
+    tx::{TxDeposit, UserDepositSource},
+};
+
+sol! {
+    event TransactionDeposited(address indexed from, address indexed to, uint256 indexed version, bytes opaqueData);
+    function proposeL2Output(bytes32 _outputRoot, uint256 _l2BlockNumber, bytes32 _l1BlockHash, uint256 _l1BlockNumber) external payable;
+}
+
+/// The only `TransactionDeposited` version (0): opaque data = mint ‖ value ‖ gas ‖
+/// isCreation ‖ data.
+const DEPOSIT_VERSION_0: U256 = U256::ZERO;
+
+/// OP Stack's L1 side.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpStackSettlement;
+
+impl Settlement for OpStackSettlement {
+    fn framework(&self) -> &'static str {
+        "op-stack"
+    }
+
+    fn entry_points(&self, rollup: &RollupConfig) -> Vec<Step> {
+        // OP's oracle counts L2 time in whole seconds; a faster rollup reports 1. The interval
+        // is what the proposer keeps to (viem estimates the wait for an output from both).
+        let block_time = rollup.block_time_ms.div_ceil(1000);
+        let interval = U256::from(crate::proposer::blocks_per_proposal(rollup.block_time_ms));
+        vec![
+            Step::deploy("L2OutputOracle", artifacts::L2_OUTPUT_ORACLE, move |contracts| {
+                // The first output is after genesis (block 0, whose time the oracle does not
+                // need).
+                let (start, start_time) = (U256::ZERO, U256::ZERO);
+                (contracts["RollupCore"], interval, U256::from(block_time), start, start_time)
+                    .abi_encode_params()
+                    .into()
+            }),
+            Step::deploy("OptimismPortal", artifacts::OPTIMISM_PORTAL, |contracts| {
+                (contracts["RollupCore"], contracts["L2OutputOracle"]).abi_encode_params().into()
+            }),
+            Step::enable_entry_point("L2OutputOracle"),
+            Step::enable_entry_point("OptimismPortal"),
+        ]
+    }
+
+    fn l2_contracts(&self) -> Contracts {
+        use tephra_frameworks::op_stack::{GAS_PRICE_ORACLE, L1_BLOCK, L2_TO_L1_MESSAGE_PASSER};
+        Contracts::from([
+            ("L1Block".to_string(), L1_BLOCK),
+            ("GasPriceOracle".to_string(), GAS_PRICE_ORACLE),
+            ("L2ToL1MessagePasser".to_string(), L2_TO_L1_MESSAGE_PASSER),
+        ])
+    }
+
+    fn deposit_sources(&self, contracts: &Contracts) -> Vec<Address> {
+        vec![contracts["OptimismPortal"]]
+    }
+
+    fn deposits(
+        &self,
+        _contracts: &Contracts,
+        origin: &L1Origin,
+        logs: &[Log],
+    ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError> {
+        logs.iter()
+            .filter(|log| log.topic0() == Some(&TransactionDeposited::SIGNATURE_HASH))
+            .map(|log| deposit_of(origin, log))
+            .collect()
+    }
+
+    fn proposal(
+        &self,
+        chain: &Chain,
+        contracts: &Contracts,
+        number: u64,
+    ) -> Result<(Address, Bytes), SettlementError> {
+        let root = output_root(chain, number)?;
+        let call = proposeL2OutputCall {
+            _outputRoot: root,
+            _l2BlockNumber: U256::from(number),
+            _l1BlockHash: B256::ZERO,
+            _l1BlockNumber: U256::ZERO,
+        };
+        Ok((contracts["L2OutputOracle"], call.abi_encode().into()))
+    }
+}
+
+/// The output root (v0) of the rollup's block `number`.
+pub fn output_root(chain: &Chain, number: u64) -> Result<B256, SettlementError> {
+    let reader = chain.reader()?;
+    let header = reader
+        .header(number)
+        .map_err(tephra_chain::ChainError::from)?
+        .ok_or_else(|| SettlementError::Config(format!("the rollup has no block {number}")))?;
+    // Isthmus: the header's withdrawals root is the message passer's storage root.
+    let passer_root = header.withdrawals_root.unwrap_or_default();
+    Ok(output_root_v0(header.state_root, passer_root, header.hash_slow()))
+}
+
+/// The deposit transaction of one `TransactionDeposited` log, as op-node decodes it.
+pub fn deposit_of(origin: &L1Origin, log: &Log) -> Result<Recovered<TxEnvelope>, SettlementError> {
+    let malformed = |reason: String| SettlementError::MalformedLog {
+        event: "TransactionDeposited",
+        block: origin.number,
+        reason,
+    };
+    let event = TransactionDeposited::decode_log_data(log.data())
+        .map_err(|err| malformed(err.to_string()))?;
+    if event.version != DEPOSIT_VERSION_0 {
+        return Err(malformed(format!("unknown version {}", event.version)));
+    }
+    let data = &event.opaqueData;
+    if data.len() < 73 {
+        return Err(malformed(format!("opaque data of {} bytes, under 73", data.len())));
+    }
+    let mint = U256::from_be_slice(&data[..32]);
+    let mint: u128 = mint.try_into().map_err(|_| malformed(format!("mint {mint} over 128 bits")))?;
+    let value = U256::from_be_slice(&data[32..64]);
+    let gas_limit = u64::from_be_bytes(data[64..72].try_into().expect("8 bytes"));
+    let is_creation = match data[72] {
+        0 => false,
+        1 => true,
+        other => return Err(malformed(format!("isCreation byte {other}"))),
+    };
+    let log_index = log.log_index.ok_or_else(|| malformed("the L1 gave no log index".into()))?;
+    let deposit = TxDeposit {
+        source_hash: UserDepositSource::new(origin.hash, log_index).source_hash(),
+        from: event.from,
+        to: if is_creation { TxKind::Create } else { TxKind::Call(event.to) },
+        mint,
+        value,
+        gas_limit,
+        is_system_transaction: false,
+        input: Bytes::copy_from_slice(&data[73..]),
+    };
+    Ok(Recovered::new_unchecked(TxEnvelope::Deposit(Sealed::new(deposit)), event.from))
+}
+
