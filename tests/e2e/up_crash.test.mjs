@@ -4,53 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
-import { chainConfig, getL2TransactionHashes, getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
-import { accounts, artifact } from './lib/chain.mjs';
-import { startNetwork } from './lib/network.mjs';
+import { parseEther } from 'viem';
+import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { accounts } from './lib/chain.mjs';
+import { opStackClients, startNetwork, until } from './lib/network.mjs';
 
 const [, A1, A2, A3] = accounts;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${check}`);
-    await sleep(100);
-  }
-}
-
-function connect(file, multicall3) {
-  const rollup = file.rollups[0];
-  const l1Id = file.l1.chain_id;
-  const l1Chain = defineChain({
-    id: l1Id,
-    name: 'l1',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [file.l1.rpc] } },
-    contracts: multicall3 ? { multicall3: { address: multicall3 } } : {},
-  });
-  const l2Chain = defineChain({
-    ...chainConfig,
-    id: rollup.chain_id,
-    name: rollup.name,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rollup.rpc] } },
-    sourceId: l1Id,
-    contracts: {
-      ...chainConfig.contracts,
-      portal: { [l1Id]: { address: rollup.l1_contracts.OptimismPortal } },
-      l2OutputOracle: { [l1Id]: { address: rollup.l1_contracts.L2OutputOracle } },
-    },
-  });
-  const opts = { pollingInterval: 50, cacheTime: 0 };
-  return {
-    l2Chain,
-    l1: createPublicClient({ chain: l1Chain, transport: http(file.l1.rpc), ...opts }).extend(publicActionsL1()),
-    l1Wallet: (account) => createWalletClient({ chain: l1Chain, account, transport: http(file.l1.rpc), ...opts }).extend(walletActionsL1()),
-    l2: createPublicClient({ chain: l2Chain, transport: http(rollup.rpc), ...opts }).extend(publicActionsL2()),
-    l2Wallet: (account) => createWalletClient({ chain: l2Chain, account, transport: http(rollup.rpc), ...opts }).extend(walletActionsL2()),
-  };
-}
 
 let net;
 after(async () => {
@@ -59,10 +19,7 @@ after(async () => {
 
 test('SIGKILL with deposits and withdrawals in flight: after restart each deposit is credited once, each withdrawal finalizes', async () => {
   net = await startNetwork({ rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
-  let c = connect(net.file);
-  const deployHash = await c.l1Wallet(accounts[9]).sendTransaction({ data: artifact('Multicall3').bytecode });
-  const multicall3 = (await c.l1.waitForTransactionReceipt({ hash: deployHash })).contractAddress;
-  c = connect(net.file, multicall3);
+  let c = opStackClients(net.file, net.file.rollups[0]);
 
   const l2Before = await c.l2.getBalance({ address: A1.address });
   // Withdrawals first (mined on L2, not yet proposed), then deposits (mined on L1, maybe not
@@ -84,7 +41,7 @@ test('SIGKILL with deposits and withdrawals in flight: after restart each deposi
   await net.kill();
 
   await net.restart();
-  c = connect(net.file, multicall3);
+  c = opStackClients(net.file, net.file.rollups[0]);
   for (const receipt of l1Receipts) {
     const [l2Hash] = getL2TransactionHashes(receipt);
     const l2Receipt = await c.l2.waitForTransactionReceipt({ hash: l2Hash, timeout: 20_000 });

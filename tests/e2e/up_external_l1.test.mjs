@@ -5,21 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createPublicClient, createWalletClient, defineChain, http, parseAbi, parseEther } from 'viem';
-import { chainConfig, getL2TransactionHashes, getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
-import { accounts, artifact } from './lib/chain.mjs';
-import { startNetwork } from './lib/network.mjs';
+import { parseAbi, parseEther } from 'viem';
+import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { accounts } from './lib/chain.mjs';
+import { opStackClients, startNetwork, until } from './lib/network.mjs';
 import { startNode } from './lib/node.mjs';
 
 const [, A1, A2, A3] = accounts;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${check}`);
-    await sleep(100);
-  }
-}
 
 let anvil;
 let net;
@@ -28,43 +20,7 @@ let c;
 before(async () => {
   anvil = await startNode({ kind: 'anvil', blockTime: 1 });
   net = await startNetwork({ l1: { rpc: anvil.url }, rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
-  const file = net.file;
-  const rollup = file.rollups[0];
-  const l1Id = file.l1.chain_id;
-  const opts = { pollingInterval: 50, cacheTime: 0 };
-  const l1Chain = (multicall3) =>
-    defineChain({
-      id: l1Id,
-      name: 'anvil',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [file.l1.rpc] } },
-      contracts: multicall3 ? { multicall3: { address: multicall3 } } : {},
-    });
-  const deployer = createWalletClient({ chain: l1Chain(), account: accounts[9], transport: http(file.l1.rpc), ...opts });
-  const hash = await deployer.sendTransaction({ data: artifact('Multicall3').bytecode });
-  const l1Pub = createPublicClient({ chain: l1Chain(), transport: http(file.l1.rpc), ...opts });
-  const { contractAddress } = await l1Pub.waitForTransactionReceipt({ hash });
-  const l2Chain = defineChain({
-    ...chainConfig,
-    id: rollup.chain_id,
-    name: rollup.name,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rollup.rpc] } },
-    sourceId: l1Id,
-    contracts: {
-      ...chainConfig.contracts,
-      portal: { [l1Id]: { address: rollup.l1_contracts.OptimismPortal } },
-      l2OutputOracle: { [l1Id]: { address: rollup.l1_contracts.L2OutputOracle } },
-    },
-  });
-  const chain = l1Chain(contractAddress);
-  c = {
-    l2Chain,
-    l1: createPublicClient({ chain, transport: http(file.l1.rpc), ...opts }).extend(publicActionsL1()),
-    l1Wallet: (account) => createWalletClient({ chain, account, transport: http(file.l1.rpc), ...opts }).extend(walletActionsL1()),
-    l2: createPublicClient({ chain: l2Chain, transport: http(rollup.rpc), ...opts }).extend(publicActionsL2()),
-    l2Wallet: (account) => createWalletClient({ chain: l2Chain, account, transport: http(rollup.rpc), ...opts }).extend(walletActionsL2()),
-  };
+  c = opStackClients(net.file, net.file.rollups[0]);
 });
 
 after(async () => {

@@ -6,76 +6,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createPublicClient, createWalletClient, defineChain, erc20Abi, http, parseAbi, parseEther } from 'viem';
-import { chainConfig, getL2TransactionHashes, getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
-import { accounts, artifact } from './lib/chain.mjs';
-import { startNetwork } from './lib/network.mjs';
+import { erc20Abi, parseAbi, parseEther } from 'viem';
+import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { accounts } from './lib/chain.mjs';
+import { opStackClients, startNetwork, until } from './lib/network.mjs';
 
 const [, A1, A2, A3, A4, A5] = accounts;
 const portalAbi = parseAbi([
   'function depositERC20Transaction(address _to, uint256 _mint, uint256 _value, uint64 _gasLimit, bool _isCreation, bytes _data)',
 ]);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/// Polls `check` every 100 ms until it holds (or fails after `timeoutMs`).
-async function until(check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${check}`);
-    await sleep(100);
-  }
-}
-
 let net;
 let l1;
 const rollups = {};
-
-function l1Chain(file, multicall3) {
-  return defineChain({
-    id: file.l1.chain_id,
-    name: 'tephra l1',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [file.l1.rpc] } },
-    contracts: multicall3 ? { multicall3: { address: multicall3 } } : {},
-  });
-}
-
-function l2Chain(file, rollup) {
-  const l1Id = file.l1.chain_id;
-  return defineChain({
-    ...chainConfig,
-    id: rollup.chain_id,
-    name: rollup.name,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rollup.rpc] } },
-    sourceId: l1Id,
-    contracts: {
-      ...chainConfig.contracts,
-      portal: { [l1Id]: { address: rollup.l1_contracts.OptimismPortal } },
-      l2OutputOracle: { [l1Id]: { address: rollup.l1_contracts.L2OutputOracle } },
-    },
-  });
-}
-
-function clients(file, multicall3) {
-  const chain = l1Chain(file, multicall3);
-  l1 = {
-    chain,
-    pub: createPublicClient({ chain, transport: http(file.l1.rpc), pollingInterval: 50, cacheTime: 0 }).extend(publicActionsL1()),
-    wallet: (account) =>
-      createWalletClient({ chain, account, transport: http(file.l1.rpc), pollingInterval: 50, cacheTime: 0 }).extend(walletActionsL1()),
-  };
-  for (const rollup of file.rollups) {
-    const chain = l2Chain(file, rollup);
-    rollups[rollup.name] = {
-      entry: rollup,
-      chain,
-      pub: createPublicClient({ chain, transport: http(rollup.rpc), pollingInterval: 50, cacheTime: 0 }).extend(publicActionsL2()),
-      wallet: (account) =>
-        createWalletClient({ chain, account, transport: http(rollup.rpc), pollingInterval: 50, cacheTime: 0 }).extend(walletActionsL2()),
-    };
-  }
-}
 
 before(async () => {
   net = await startNetwork({
@@ -85,12 +28,11 @@ before(async () => {
     ],
   });
   console.log(`tephra up: network.json after ${net.startupMs} ms`);
-  clients(net.file);
-  // viem's OP Stack actions batch their oracle reads through Multicall3, which every public L1
-  // has; deploy one for them.
-  const hash = await l1.wallet(accounts[9]).sendTransaction({ data: artifact('Multicall3').bytecode });
-  const { contractAddress } = await l1.pub.waitForTransactionReceipt({ hash });
-  clients(net.file, contractAddress);
+  for (const entry of net.file.rollups) {
+    const c = opStackClients(net.file, entry);
+    rollups[entry.name] = { entry, chain: c.l2Chain, pub: c.l2, wallet: c.l2Wallet };
+    l1 = { pub: c.l1, wallet: c.l1Wallet };
+  }
 });
 
 after(async () => {

@@ -157,7 +157,7 @@ pub(crate) struct NodeArgs {
 fn read_config(path: &Path) -> eyre::Result<RollupConfig> {
     let text =
         std::fs::read_to_string(path).wrap_err_with(|| format!("reading {}", path.display()))?;
-    Ok(RollupConfig::from_toml(&text).wrap_err_with(|| format!("rollup config {}", path.display()))?)
+    RollupConfig::from_toml(&text).wrap_err_with(|| format!("rollup config {}", path.display()))
 }
 
 /// `tephra rollup create`: deploys the rollup (or finishes an interrupted deployment),

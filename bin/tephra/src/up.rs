@@ -3,9 +3,9 @@
 //! and proposer.
 
 use crate::rollup::{self, RunningRollup};
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::SolValue;
+use alloy_sol_types::{SolCall, SolValue, sol};
 use clap::Args;
 use eyre::WrapErr;
 use std::{
@@ -18,9 +18,7 @@ use tephra_node::{BlockTime, Node, NodeConfig};
 use tephra_rpc::RpcHandle;
 use tephra_settlement::{
     Contracts, L1Client, Step, artifacts, deploy,
-    network::{
-        AccountEntry, ChainEndpoints, NetworkConfig, NetworkFile, RollupEntry, role_key,
-    },
+    network::{AccountEntry, ChainEndpoints, NetworkConfig, NetworkFile, RollupEntry, role_key},
 };
 use tracing::info;
 
@@ -41,6 +39,10 @@ pub(crate) struct UpArgs {
     host: IpAddr,
 }
 
+sol! {
+    function transfer(address to, uint256 value) external returns (bool);
+}
+
 /// Units of the test token (6 decimals) each user account starts with: a million.
 const TEST_TOKEN_PER_ACCOUNT: u64 = 1_000_000_000_000;
 
@@ -50,7 +52,8 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .wrap_err_with(|| format!("reading {}", path.display()))?;
-            NetworkConfig::from_toml(&text).wrap_err_with(|| format!("network config {}", path.display()))?
+            NetworkConfig::from_toml(&text)
+                .wrap_err_with(|| format!("network config {}", path.display()))?
         }
         None => NetworkConfig::embedded(),
     };
@@ -62,12 +65,14 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
             (Some(tempdir), dir)
         }
     };
-    std::fs::create_dir_all(&datadir).wrap_err_with(|| format!("creating {}", datadir.display()))?;
+    std::fs::create_dir_all(&datadir)
+        .wrap_err_with(|| format!("creating {}", datadir.display()))?;
 
     let l1 = start_l1(&network, &datadir, args.host).await?;
     let funder = PrivateKeySigner::from_bytes(&network.l1.key.unwrap_or_else(|| role_key(0)))?;
-    let users: Vec<PrivateKeySigner> =
-        (0..10).map(|index| PrivateKeySigner::from_bytes(&role_key(index))).collect::<Result<_, _>>()?;
+    let users: Vec<PrivateKeySigner> = (0..10)
+        .map(|index| PrivateKeySigner::from_bytes(&role_key(index)))
+        .collect::<Result<_, _>>()?;
     let shared = deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, Vec::new()).await?;
     fund_role_keys(&l1.rpc, funder.clone(), &network).await?;
 
@@ -102,7 +107,10 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
         rollups: rollups.iter().map(entry).collect(),
         accounts: users
             .iter()
-            .map(|signer| AccountEntry { address: signer.address(), private_key: signer.to_bytes() })
+            .map(|signer| AccountEntry {
+                address: signer.address(),
+                private_key: signer.to_bytes(),
+            })
             .collect(),
         l1_contracts: shared,
     };
@@ -158,7 +166,9 @@ async fn start_l1(network: &NetworkConfig, datadir: &Path, host: IpAddr) -> eyre
         accounts: network.accounts(),
         ..NodeConfig::default()
     };
-    let node = tokio::task::spawn_blocking(move || Node::open(config)).await?.wrap_err("opening the L1")?;
+    let node = tokio::task::spawn_blocking(move || Node::open(config))
+        .await?
+        .wrap_err("opening the L1")?;
     let addr = SocketAddr::new(host, network.l1.port);
     let server = tephra_rpc::serve(node.clone(), addr)
         .await
@@ -182,13 +192,20 @@ async fn deploy_shared(
     datadir: &Path,
     registrations: Vec<Step>,
 ) -> eyre::Result<Contracts> {
-    let holders: Vec<Address> = users.iter().map(|signer| signer.address()).collect();
+    let supply = U256::from(TEST_TOKEN_PER_ACCOUNT) * U256::from(users.len());
     let mut steps = vec![
-        Step::deploy("TestUSDC", artifacts::TEST_USDC, move |_| {
-            (holders.clone(), U256::from(TEST_TOKEN_PER_ACCOUNT)).abi_encode_params().into()
+        Step::deploy("TestUSDC", artifacts::TEST_TOKEN_DECIMALS, move |_| {
+            ("USD Coin (test)".to_string(), "USDC".to_string(), U256::from(6), supply)
+                .abi_encode_params()
+                .into()
         }),
         Step::deploy_registry(funder.address()),
     ];
+    steps.extend(users.iter().map(|user| {
+        let to = user.address();
+        let data = transferCall { to, value: U256::from(TEST_TOKEN_PER_ACCOUNT) }.abi_encode();
+        Step::call(format!("TestUSDC.transfer({to})"), "TestUSDC", move |_| data.clone().into())
+    }));
     steps.extend(registrations);
     let client = L1Client::new(l1_url, funder)?;
     let deployment =
@@ -200,7 +217,11 @@ async fn deploy_shared(
 
 /// Sends 100 ETH from `funder` to every rollup key without ETH on the L1 (an external L1
 /// funds only its own dev accounts).
-async fn fund_role_keys(l1_url: &str, funder: PrivateKeySigner, network: &NetworkConfig) -> eyre::Result<()> {
+async fn fund_role_keys(
+    l1_url: &str,
+    funder: PrivateKeySigner,
+    network: &NetworkConfig,
+) -> eyre::Result<()> {
     let client = L1Client::new(l1_url, funder)?;
     for index in 0..network.rollups.len() {
         let config = network.rollup_config(index, Default::default());
@@ -250,8 +271,14 @@ fn entry(rollup: &RunningRollup) -> RollupEntry {
 fn print_table(file: &NetworkFile, datadir: &Path, temporary: bool, ready: Duration) {
     println!("tephra up: network ready in {:.2} s", ready.as_secs_f64());
     println!();
-    println!("{:<8} {:<10} {:>9}  {:<24} {:<10}", "chain", "framework", "chain id", "rpc", "gas token");
-    println!("{:<8} {:<10} {:>9}  {:<24} {:<10}", "l1", "ethereum", file.l1.chain_id, file.l1.rpc, "eth");
+    println!(
+        "{:<8} {:<10} {:>9}  {:<24} {:<10}",
+        "chain", "framework", "chain id", "rpc", "gas token"
+    );
+    println!(
+        "{:<8} {:<10} {:>9}  {:<24} {:<10}",
+        "l1", "ethereum", file.l1.chain_id, file.l1.rpc, "eth"
+    );
     for rollup in &file.rollups {
         let token = if rollup.gas_token == "eth" { "eth".to_string() } else { "usdc".to_string() };
         println!(
@@ -267,7 +294,10 @@ fn print_table(file: &NetworkFile, datadir: &Path, temporary: bool, ready: Durat
         }
     }
     println!();
-    println!("Accounts (mnemonic: {}; ETH on every chain, USDC on the L1)", tephra_node::DEV_MNEMONIC);
+    println!(
+        "Accounts (mnemonic: {}; ETH on every chain, USDC on the L1)",
+        tephra_node::DEV_MNEMONIC
+    );
     for (index, account) in file.accounts.iter().enumerate() {
         println!("({index}) {} {}", account.address, account.private_key);
     }

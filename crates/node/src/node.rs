@@ -397,9 +397,10 @@ impl Node {
     /// Whether this is a rollup that has no L1 origin yet: its first block waits for its L1
     /// follower's first L1 block.
     fn waiting_for_l1(&self) -> bool {
-        self.config.l1_feed.as_ref().is_some_and(|feed| {
-            feed.is_empty() && matches!(self.chain.l1_origin(), Ok(None))
-        })
+        self.config
+            .l1_feed
+            .as_ref()
+            .is_some_and(|feed| feed.is_empty() && matches!(self.chain.l1_origin(), Ok(None)))
     }
 
     fn sub_second_blocks(&self) -> bool {

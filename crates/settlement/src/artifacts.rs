@@ -15,7 +15,11 @@ macro_rules! artifact {
     ($name:ident) => {
         Artifact {
             name: stringify!($name),
-            json: include_str!(concat!("../../../contracts/artifacts/", stringify!($name), ".json")),
+            json: include_str!(concat!(
+                "../../../contracts/artifacts/",
+                stringify!($name),
+                ".json"
+            )),
         }
     };
 }
@@ -28,8 +32,8 @@ pub const ROLLUP_REGISTRY: Artifact = artifact!(RollupRegistry);
 pub const OPTIMISM_PORTAL: Artifact = artifact!(OptimismPortal);
 /// OP Stack's output oracle, over the core's commitments.
 pub const L2_OUTPUT_ORACLE: Artifact = artifact!(L2OutputOracle);
-/// A 6-decimal USDC-like ERC-20: the test token of a `tephra up` network.
-pub const TEST_USDC: Artifact = artifact!(TestUSDC);
+/// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
+pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
 
 impl Artifact {
     /// The creation code followed by the ABI-encoded constructor `args`.

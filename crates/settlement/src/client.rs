@@ -98,7 +98,11 @@ impl L1Client {
     }
 
     /// The logs of `addresses` in block `number`, in log order.
-    pub async fn logs(&self, number: u64, addresses: Vec<Address>) -> Result<Vec<Log>, SettlementError> {
+    pub async fn logs(
+        &self,
+        number: u64,
+        addresses: Vec<Address>,
+    ) -> Result<Vec<Log>, SettlementError> {
         let filter = Filter::new().from_block(number).to_block(number).address(addresses);
         self.provider.get_logs(&filter).await.map_err(|err| self.fail(err))
     }
@@ -139,7 +143,11 @@ impl L1Client {
     }
 
     /// Waits for the receipt of `hash`; a reverted transaction is an error naming `what`.
-    pub async fn receipt(&self, what: &str, hash: B256) -> Result<TransactionReceipt, SettlementError> {
+    pub async fn receipt(
+        &self,
+        what: &str,
+        hash: B256,
+    ) -> Result<TransactionReceipt, SettlementError> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let receipt = self
@@ -164,8 +172,14 @@ impl L1Client {
     }
 
     /// Sends `value` wei to `to` and waits for it.
-    pub async fn transfer(&self, what: &str, to: Address, value: U256) -> Result<(), SettlementError> {
-        let request = TransactionRequest::default().with_from(self.signer).with_to(to).with_value(value);
+    pub async fn transfer(
+        &self,
+        what: &str,
+        to: Address,
+        value: U256,
+    ) -> Result<(), SettlementError> {
+        let request =
+            TransactionRequest::default().with_from(self.signer).with_to(to).with_value(value);
         let pending = self
             .provider
             .send_transaction(request)

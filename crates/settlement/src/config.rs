@@ -165,7 +165,10 @@ impl RollupConfig {
             ));
         }
         if self.da != "local" {
-            return fail(format!("da {:?} is not available; today's only DA is \"local\"", self.da));
+            return fail(format!(
+                "da {:?} is not available; today's only DA is \"local\"",
+                self.da
+            ));
         }
         if self.block_time_ms == 0 {
             return fail("block_time_ms must be positive".into());
@@ -221,6 +224,8 @@ mod tests {
         assert!(err(&toml("da = \"celestia\"")).contains("da \"celestia\""));
         assert!(err(&toml("gas_token = \"usdc\"")).contains("gas token \"usdc\""));
         assert!(err(&toml("colour = 1")).contains("unknown field `colour`"));
-        assert!(err(&toml("").replace(KEY, "0x00")).contains("owner_key"));
+        // A zero key is 32 bytes but no secp256k1 key.
+        let zero = format!("0x{}", "00".repeat(32));
+        assert!(err(&toml("").replacen(KEY, &zero, 1)).contains("owner_key"));
     }
 }

@@ -61,6 +61,15 @@ impl Step {
         Self::Deploy { name, artifact, args: Box::new(args) }
     }
 
+    /// Calls the deployed contract `to` with `data`; `label` names the call in the journal.
+    pub fn call(
+        label: String,
+        to: &'static str,
+        data: impl Fn(&Contracts) -> Bytes + Send + Sync + 'static,
+    ) -> Self {
+        Self::Call { label, to, data: Box::new(data) }
+    }
+
     /// Enables the deployed `entry_point` on the rollup's core.
     pub fn enable_entry_point(entry_point: &'static str) -> Self {
         Self::Call {
@@ -143,12 +152,12 @@ pub struct Deployment {
 impl Deployment {
     /// Reads the journal at `path`; `None` if there is none.
     pub fn load(path: &Path) -> Result<Option<Self>, SettlementError> {
-        let journal = |reason: String| SettlementError::Journal {
-            path: path.display().to_string(),
-            reason,
-        };
+        let journal =
+            |reason: String| SettlementError::Journal { path: path.display().to_string(), reason };
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|err| journal(err.to_string())),
+            Ok(text) => {
+                serde_json::from_str(&text).map(Some).map_err(|err| journal(err.to_string()))
+            }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(journal(err.to_string())),
         }
@@ -188,7 +197,14 @@ pub fn rollup_steps(
     let proposer = RollupConfig::signer(&rollup.proposer_key).address();
     let gas_token = rollup.gas_token.l1_address();
     let mut steps = vec![Step::deploy("RollupCore", artifacts::ROLLUP_CORE, move |_| {
-        (U256::from(chain_id), owner, proposer, U256::from(window), gas_token, U256::from(gas_token_decimals))
+        (
+            U256::from(chain_id),
+            owner,
+            proposer,
+            U256::from(window),
+            gas_token,
+            U256::from(gas_token_decimals),
+        )
             .abi_encode_params()
             .into()
     })];
@@ -300,7 +316,8 @@ async fn run_with(
         }
         deployment.done.push(pending.label);
     }
-    let todo: Vec<&Step> = steps.iter().filter(|step| !deployment.done.contains(&step.label())).collect();
+    let todo: Vec<&Step> =
+        steps.iter().filter(|step| !deployment.done.contains(&step.label())).collect();
     if todo.is_empty() {
         deployment.save(journal)?;
         return Ok(deployment);
@@ -352,7 +369,10 @@ async fn preflight(
     }
     if let Some(registry) = rollup.registry {
         let output = client
-            .call(registry, isRegisteredCall { l2ChainId: U256::from(rollup.chain_id) }.abi_encode().into())
+            .call(
+                registry,
+                isRegisteredCall { l2ChainId: U256::from(rollup.chain_id) }.abi_encode().into(),
+            )
             .await?;
         if isRegisteredCall::abi_decode_returns(&output).unwrap_or(false) {
             return Err(SettlementError::Config(format!(

@@ -26,8 +26,17 @@ pub async fn follow(
     let sources = settlement.deposit_sources(&contracts);
     let mut next = None;
     loop {
-        match step(&client, &*settlement, &contracts, &chain, &sources, start_block, &feed, &mut next)
-            .await
+        match step(
+            &client,
+            &*settlement,
+            &contracts,
+            &chain,
+            &sources,
+            start_block,
+            &feed,
+            &mut next,
+        )
+        .await
         {
             Ok(true) => continue,
             Ok(false) => tokio::time::sleep(POLL).await,

@@ -316,8 +316,13 @@ mod tests {
             )
         };
         let a = rollup("a", 901, 9545, "op-stack");
-        assert!(err(&(a.clone() + &rollup("b", 901, 9546, "op-stack"))).contains("chain id 901 is taken"));
-        assert!(err(&(a.clone() + &rollup("b", 902, 9545, "op-stack"))).contains("port 9545 is taken"));
+        assert!(
+            err(&(a.clone() + &rollup("b", 901, 9546, "op-stack")))
+                .contains("chain id 901 is taken")
+        );
+        assert!(
+            err(&(a.clone() + &rollup("b", 902, 9545, "op-stack"))).contains("port 9545 is taken")
+        );
         assert!(err(&rollup("a", 900, 9545, "op-stack")).contains("chain id 900 is taken"));
         assert!(err(&rollup("a", 901, 8545, "op-stack")).contains("port 8545 is taken"));
         assert!(err(&rollup("a", 901, 9545, "polygon")).contains("unknown framework \"polygon\""));

@@ -126,7 +126,8 @@ pub fn deposit_of(origin: &L1Origin, log: &Log) -> Result<Recovered<TxEnvelope>,
         return Err(malformed(format!("opaque data of {} bytes, under 73", data.len())));
     }
     let mint = U256::from_be_slice(&data[..32]);
-    let mint: u128 = mint.try_into().map_err(|_| malformed(format!("mint {mint} over 128 bits")))?;
+    let mint: u128 =
+        mint.try_into().map_err(|_| malformed(format!("mint {mint} over 128 bits")))?;
     let value = U256::from_be_slice(&data[32..64]);
     let gas_limit = u64::from_be_bytes(data[64..72].try_into().expect("8 bytes"));
     let is_creation = match data[72] {
@@ -148,3 +149,67 @@ pub fn deposit_of(origin: &L1Origin, log: &Log) -> Result<Recovered<TxEnvelope>,
     Ok(Recovered::new_unchecked(TxEnvelope::Deposit(Sealed::new(deposit)), event.from))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{LogData, address, b256, bytes};
+
+    fn log(from: Address, to: Address, version: U256, opaque: Bytes, log_index: u64) -> Log {
+        let event = TransactionDeposited { from, to, version, opaqueData: opaque };
+        let data: LogData = event.encode_log_data();
+        Log {
+            inner: alloy_primitives::Log { address: Address::ZERO, data },
+            log_index: Some(log_index),
+            ..Default::default()
+        }
+    }
+
+    fn origin(hash: B256) -> L1Origin {
+        L1Origin { number: 1, hash, timestamp: 0, base_fee: 0, blob_base_fee: 0 }
+    }
+
+    /// viem's `getL2TransactionHash` test vector (src/op-stack/utils/getL2TransactionHash.test.ts):
+    /// an OP Mainnet deposit log with its L2 transaction hash.
+    #[test]
+    fn derives_the_l2_hash_viem_derives_from_a_mainnet_deposit_log() {
+        let account = address!("0x1a1E021A302C237453D3D45c7B82B19cEEB7E2e6");
+        let opaque = bytes!(
+            "0x00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000045000000000000520800"
+        );
+        let block = b256!("0x634c52556471c589f42db9131467e0c9484f5c73049e32d1a74e2a4ce0f91d57");
+        let deposit =
+            deposit_of(&origin(block), &log(account, account, U256::ZERO, opaque, 109)).unwrap();
+        assert_eq!(
+            deposit.inner().tx_hash(),
+            b256!("0x0a60b983815ed475c5919609025204a479654d93afc610feca7d99ae0befc329")
+        );
+        let TxEnvelope::Deposit(tx) = deposit.inner() else { panic!("a deposit") };
+        assert_eq!((tx.mint, tx.value, tx.gas_limit), (0, U256::from(69), 21_000));
+        assert_eq!(tx.to, TxKind::Call(account));
+        assert_eq!(deposit.signer(), account);
+    }
+
+    #[test]
+    fn refuses_logs_op_node_would_refuse() {
+        let account = Address::repeat_byte(1);
+        let good = [vec![0u8; 72], vec![0]].concat();
+        let check = |version: U256, opaque: Vec<u8>, expected: &str| {
+            let err =
+                deposit_of(&origin(B256::ZERO), &log(account, account, version, opaque.into(), 0))
+                    .unwrap_err()
+                    .to_string();
+            assert!(err.contains(expected), "{err}");
+        };
+        check(U256::from(1), good, "unknown version 1");
+        check(U256::ZERO, vec![0u8; 72], "72 bytes, under 73");
+        check(U256::ZERO, [vec![0u8; 72], vec![2]].concat(), "isCreation byte 2");
+        check(U256::ZERO, [vec![1u8; 32], vec![0u8; 41]].concat(), "over 128 bits");
+        let created = deposit_of(
+            &origin(B256::ZERO),
+            &log(account, account, U256::ZERO, [vec![0u8; 72], vec![1]].concat().into(), 0),
+        )
+        .unwrap();
+        let TxEnvelope::Deposit(tx) = created.inner() else { panic!("a deposit") };
+        assert_eq!(tx.to, TxKind::Create);
+    }
+}

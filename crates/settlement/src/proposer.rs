@@ -61,7 +61,10 @@ async fn step(
 }
 
 /// The L2 block of the core's latest commitment (0 before any).
-pub async fn latest_proposed(client: &L1Client, contracts: &Contracts) -> Result<u64, SettlementError> {
+pub async fn latest_proposed(
+    client: &L1Client,
+    contracts: &Contracts,
+) -> Result<u64, SettlementError> {
     let output = client
         .call(contracts["RollupCore"], latestL2BlockNumberCall {}.abi_encode().into())
         .await?;

@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
+import { chainConfig, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2 } from 'viem/op-stack';
 import { freePort, repoRoot } from './node.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -100,4 +102,53 @@ export async function startNetwork(spec, { timeoutMs = 60_000 } = {}) {
     },
   };
   return net;
+}
+
+/// Polls `check` every 100 ms until it holds (fails after `timeoutMs`).
+export async function until(check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${check}`);
+    await sleep(100);
+  }
+}
+
+/// viem clients for an OP Stack rollup of `file` (network.json) and its L1, with viem's
+/// OP Stack actions: `l1`/`l1Wallet(account)` on the L1, `l2`/`l2Wallet(account)` on the
+/// rollup, and `l2Chain` (its chain, naming its portal and output oracle on the L1).
+/// viem batches the oracle's reads through Multicall3, which the L1 need not have: its
+/// deployless multicall runs the batch as a creation call instead.
+export function opStackClients(file, rollup) {
+  const l1Id = file.l1.chain_id;
+  const l1Chain = defineChain({
+    id: l1Id,
+    name: 'l1',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [file.l1.rpc] } },
+  });
+  const l2Chain = defineChain({
+    ...chainConfig,
+    id: rollup.chain_id,
+    name: rollup.name,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rollup.rpc] } },
+    sourceId: l1Id,
+    contracts: {
+      ...chainConfig.contracts,
+      portal: { [l1Id]: { address: rollup.l1_contracts.OptimismPortal } },
+      l2OutputOracle: { [l1Id]: { address: rollup.l1_contracts.L2OutputOracle } },
+    },
+  });
+  const opts = { pollingInterval: 50, cacheTime: 0 };
+  const l1Transport = http(file.l1.rpc);
+  const l2Transport = http(rollup.rpc);
+  return {
+    l2Chain,
+    l1: createPublicClient({ chain: l1Chain, transport: l1Transport, batch: { multicall: { deployless: true } }, ...opts }).extend(
+      publicActionsL1(),
+    ),
+    l1Wallet: (account) => createWalletClient({ chain: l1Chain, account, transport: l1Transport, ...opts }).extend(walletActionsL1()),
+    l2: createPublicClient({ chain: l2Chain, transport: l2Transport, ...opts }).extend(publicActionsL2()),
+    l2Wallet: (account) => createWalletClient({ chain: l2Chain, account, transport: l2Transport, ...opts }).extend(walletActionsL2()),
+  };
 }
