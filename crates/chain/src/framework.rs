@@ -168,6 +168,13 @@ pub trait Framework: Debug + Send + Sync {
         Ok(vec![serde_json::Map::new(); txs.len()])
     }
 
+    /// Extra fields of a block's RPC object (Nitro's `sendRoot`, `sendCount` and
+    /// `l1BlockNumber`, read from its header); none by default.
+    fn block_fields(&self, header: &Header) -> serde_json::Map<String, serde_json::Value> {
+        let _ = header;
+        serde_json::Map::new()
+    }
+
     /// Sets the header fields the framework defines once the block's state is known
     /// (`post_account` reads an account of the block's post-state, `post_storage` a slot of
     /// it: Nitro's send root lives in its state account's storage).

@@ -1170,8 +1170,13 @@ fn construct_outbox_proof_proves_every_withdrawal_against_the_send_root() {
             sends.push(B256::from(event.hash));
         }
         let header = &block.block.header;
-        let (count, _, _) = decode_mix_hash(header.mix_hash);
+        let (count, l1, _) = decode_mix_hash(header.mix_hash);
         roots.push((count, B256::from_slice(&header.extra_data)));
+        // The block's RPC fields the Arbitrum SDK reads.
+        let fields = f.chain.block_fields(header);
+        assert_eq!(fields["sendRoot"], B256::from_slice(&header.extra_data).to_string());
+        assert_eq!(fields["sendCount"], format!("{count:#x}"));
+        assert_eq!(fields["l1BlockNumber"], format!("{l1:#x}"));
     }
     assert_eq!(sends.len(), 10);
     let proof_of = |size: u64, leaf: u64| {

@@ -550,6 +550,19 @@ impl Framework for Nitro {
         Ok(())
     }
 
+    /// Nitro's block fields: the send root (`extraData`), the send count and the L1 block
+    /// number (`mixHash`), as the Arbitrum SDK's provider reads them.
+    fn block_fields(&self, header: &Header) -> Map<String, Value> {
+        let (send_count, _, _) = decode_mix_hash(header.mix_hash);
+        let send_root = B256::try_from(header.extra_data.as_ref()).unwrap_or_default();
+        let l1_number = self.l1_number_of(header.mix_hash, header.timestamp);
+        Map::from_iter([
+            ("sendRoot".to_string(), Value::String(send_root.to_string())),
+            ("sendCount".to_string(), Value::String(format!("{send_count:#x}"))),
+            ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),
+        ])
+    }
+
     fn receipt_fields(
         &self,
         header: &Header,
