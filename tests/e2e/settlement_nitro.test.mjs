@@ -9,7 +9,9 @@
 // - withdrawals, the whole way: ArbSys.withdrawEth on L2, the block's send root proposed to
 //   NitroRollup (a core commitment), the SDK's status UNCONFIRMED until the challenge window
 //   passes, then CONFIRMED, then the SDK executes it on the Outbox with the proof it gets from
-//   NodeInterface.constructOutboxProof; a replay and a forged proof are refused.
+//   NodeInterface.constructOutboxProof; a replay and a forged proof are refused;
+// - the SDK's own EthBridger: `deposit`, `depositTo` (its retryable gas estimate runs on the L2's
+//   NodeInterface and its field probe on the Inbox's RetryableData revert) and `withdraw`.
 // Runs on tephra only.
 
 import assert from 'node:assert/strict';
@@ -322,4 +324,43 @@ test('a withdrawal goes from ArbSys on L2 through NitroRollup and the Outbox, as
     l1.simulateContract({ account: USER, address: deployed.outbox, abi: withErrors('Outbox'), functionName: 'executeTransaction', args: forged }),
     'UnknownRoot',
   );
+});
+
+test("the SDK's EthBridger deposits (plain and to another address, estimated through NodeInterface) and withdraws", async () => {
+  const bridger = await sdk.EthBridger.fromProvider(v5(l2Node));
+  const parentSigner = signerV5(l1Node, 3);
+  const depositor = accounts[3].address;
+  const amount = ethers5.utils.parseEther('0.5');
+
+  const coreBefore = await l1.getBalance({ address: deployed.core });
+  const deposit = await bridger.deposit({ amount, parentSigner });
+  const depositReceipt = await deposit.wait();
+  assert.equal(depositReceipt.status, 1);
+  const [ethDeposit] = await depositReceipt.getEthDeposits(v5(l2Node));
+  assert.equal(getAddress(ethDeposit.to), depositor);
+  assert.equal(ethDeposit.value.toBigInt(), amount.toBigInt());
+  assert.equal(await l1.getBalance({ address: deployed.core }), coreBefore + amount.toBigInt());
+
+  // depositTo: a retryable whose gas limit the SDK estimates on L2 (NodeInterface's
+  // estimateRetryableTicket) and whose fields it reads from the Inbox's RetryableData revert.
+  const destination = '0x00000000000000000000000000000000000d0d0d';
+  const depositTo = await bridger.depositTo({ amount, parentSigner, childProvider: v5(l2Node), destinationAddress: destination });
+  const depositToReceipt = await depositTo.wait();
+  assert.equal(depositToReceipt.status, 1);
+  const [retryable] = await depositToReceipt.getParentToChildMessages(v5(l2Node));
+  assert.equal(getAddress(retryable.messageData.destAddress), getAddress(destination));
+  assert.equal(retryable.messageData.l2CallValue.toBigInt(), amount.toBigInt());
+  assert.ok(retryable.messageData.gasLimit.toBigInt() >= 21_000n, `estimated gas ${retryable.messageData.gasLimit}`);
+  assert.equal(getAddress(retryable.messageData.callValueRefundAddress), getAddress(destination));
+
+  // withdraw: ArbSys.withdrawEth from an ethers 5 signer on the Nitro L2.
+  const childSigner = signerV5(l2Node, 3);
+  const withdrawal = await bridger.withdraw({ amount, destinationAddress: depositor, childSigner, from: depositor });
+  const withdrawalReceipt = await withdrawal.wait();
+  assert.equal(withdrawalReceipt.status, 1);
+  const [event] = withdrawalReceipt.getChildToParentEvents();
+  assert.equal(getAddress(event.destination), depositor);
+  assert.equal(event.callvalue.toBigInt(), amount.toBigInt());
+  const [message] = await withdrawalReceipt.getChildToParentMessages(v5(l1Node));
+  assert.equal(await message.status(v5(l2Node)), sdk.ChildToParentMessageStatus.UNCONFIRMED, 'no assertion covers it yet');
 });

@@ -526,3 +526,75 @@ mod tests {
         assert!(TxArbitrumDeposit::decode_2718_exact(&retyped).is_err());
     }
 }
+
+#[cfg(test)]
+mod retryable_tests {
+    use super::*;
+    use crate::TxEnvelope;
+
+    fn submission() -> TxArbitrumSubmitRetryable {
+        TxArbitrumSubmitRetryable {
+            chain_id: U256::from(412346),
+            request_id: B256::with_last_byte(3),
+            from: Address::repeat_byte(1),
+            l1_base_fee: U256::from(7),
+            deposit_value: U256::from(1_000_000),
+            gas_fee_cap: U256::from(100),
+            gas: 50_000,
+            retry_to: TxKind::Create,
+            retry_value: U256::from(5),
+            beneficiary: Address::repeat_byte(2),
+            max_submission_fee: U256::from(99),
+            fee_refund_addr: Address::repeat_byte(3),
+            retry_data: Bytes::from_static(&[0x60, 0x80]),
+        }
+    }
+
+    #[test]
+    fn envelopes_round_trip_through_2718_and_json_with_nitro_field_names() {
+        let submit = submission();
+        let retry = TxArbitrumRetry {
+            chain_id: submit.chain_id,
+            nonce: 1,
+            from: submit.from,
+            gas_fee_cap: U256::from(100),
+            gas: 40_000,
+            to: TxKind::Call(Address::repeat_byte(9)),
+            value: U256::from(5),
+            data: Bytes::new(),
+            ticket_id: submit.tx_hash(),
+            refund_to: Address::repeat_byte(4),
+            max_refund: U256::MAX,
+            submission_fee_refund: U256::ZERO,
+        };
+        for (envelope, ty) in [(TxEnvelope::from(submit), 0x69u8), (TxEnvelope::from(retry), 0x68)]
+        {
+            let encoded = envelope.encoded_2718();
+            assert_eq!(encoded[0], ty);
+            assert_eq!(envelope.tx_hash(), keccak256(&encoded));
+            let decoded = TxEnvelope::decode_2718_exact(&encoded).unwrap();
+            assert_eq!(decoded.tx_hash(), envelope.tx_hash());
+            assert!(!decoded.is_signed());
+            let json = serde_json::to_value(&envelope).unwrap();
+            assert_eq!(json["type"], format!("{ty:#x}"));
+            let back: TxEnvelope = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(back.tx_hash(), envelope.tx_hash(), "{json}");
+            if ty == 0x69 {
+                assert_eq!(json["retryTo"], serde_json::Value::Null, "a create has no retryTo");
+                assert_eq!(json["refundTo"], Address::repeat_byte(3).to_string().to_lowercase());
+                assert_eq!(json["gas"], "0xc350");
+            } else {
+                assert_eq!(
+                    json["ticketId"],
+                    envelope.as_arbitrum_retry().unwrap().ticket_id.to_string()
+                );
+                assert_eq!(json["maxFeePerGas"], "0x64");
+            }
+        }
+        // Every single-byte truncation of an encoding is refused.
+        let encoded = submission().encoded_2718();
+        for len in 0..encoded.len() {
+            assert!(TxEnvelope::decode_2718_exact(&encoded[..len]).is_err(), "{len} bytes");
+        }
+    }
+}
