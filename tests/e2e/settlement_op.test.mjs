@@ -797,6 +797,25 @@ test("refused: ETH sent to a custom-gas-token rollup's portal", async () => {
   assert.equal(await ethBalance(tok.portal), 0n);
 });
 
+test('refused: a deposit asking more L2 gas than one L1 block may buy (it could stall the rollup)', async () => {
+  const { eth } = rollups;
+  const limit = await read(eth.portal, 'OptimismPortal', 'MAX_RESOURCE_LIMIT');
+  assert.equal(limit, 20_000_000n);
+  const before = await snapshot(eth, [USER.address]);
+  const r = await refused(
+    USER,
+    {
+      address: eth.portal,
+      name: 'OptimismPortal',
+      functionName: 'depositTransaction',
+      args: [USER.address, parseEther('1'), limit + 1n, false, '0x'],
+      value: parseEther('1'),
+    },
+    'DepositGasExhausted',
+  );
+  await assertNothingMoved(eth, before, { [USER.address]: [r] });
+});
+
 test('refused: a gas-token (ERC-20) deposit on an ETH rollup', async () => {
   const { eth } = rollups;
   const before = await snapshot(eth, [USER.address]);

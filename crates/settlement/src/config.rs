@@ -170,6 +170,15 @@ impl RollupConfig {
                 self.da
             ));
         }
+        if self.framework == "op-stack" && self.gas_limit < crate::op_stack::MIN_GAS_LIMIT {
+            return fail(format!(
+                "gas_limit {} is too small for an op-stack rollup: its blocks must hold one L1 \
+                 block's deposits ({} gas) and the L1 attributes deposit, at least {}",
+                self.gas_limit,
+                crate::op_stack::MAX_DEPOSIT_GAS_PER_L1_BLOCK,
+                crate::op_stack::MIN_GAS_LIMIT
+            ));
+        }
         if self.block_time_ms == 0 {
             return fail("block_time_ms must be positive".into());
         }
@@ -224,6 +233,8 @@ mod tests {
         assert!(err(&toml("da = \"celestia\"")).contains("da \"celestia\""));
         assert!(err(&toml("gas_token = \"usdc\"")).contains("gas token \"usdc\""));
         assert!(err(&toml("colour = 1")).contains("unknown field `colour`"));
+        assert!(err(&toml("gas_limit = 20000000")).contains("at least 21000000"));
+        RollupConfig::from_toml(&toml("gas_limit = 21000000")).unwrap();
         // A zero key is 32 bytes but no secp256k1 key.
         let zero = format!("0x{}", "00".repeat(32));
         assert!(err(&toml("").replacen(KEY, &zero, 1)).contains("owner_key"));

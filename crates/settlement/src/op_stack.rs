@@ -27,6 +27,14 @@ sol! {
 /// isCreation ‖ data.
 const DEPOSIT_VERSION_0: U256 = U256::ZERO;
 
+/// L2 gas the deposits of one L1 block may ask for: the portal's `MAX_RESOURCE_LIMIT`.
+pub const MAX_DEPOSIT_GAS_PER_L1_BLOCK: u64 = 20_000_000;
+
+/// The smallest block gas limit of an op-stack rollup: one L1 block's deposits and the L1
+/// attributes deposit fit in a block, so deposits never stall it.
+pub const MIN_GAS_LIMIT: u64 =
+    MAX_DEPOSIT_GAS_PER_L1_BLOCK + tephra_frameworks::op_stack::L1_INFO_GAS_LIMIT;
+
 /// OP Stack's L1 side.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpStackSettlement;

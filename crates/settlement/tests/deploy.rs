@@ -2,14 +2,19 @@
 //! deployment is resumed from its journal without deploying anything twice.
 
 use alloy_primitives::Address;
+use alloy_sol_types::{SolCall, sol};
 use std::{path::Path, sync::Arc};
 use tephra_node::{Node, NodeConfig};
 use tephra_settlement::{
     Deployment, GasToken, L1Client, RollupConfig,
     deploy::{self, Pending},
     network::role_key,
-    op_stack::OpStackSettlement,
+    op_stack::{self, OpStackSettlement},
 };
+
+sol! {
+    function MAX_RESOURCE_LIMIT() external view returns (uint64);
+}
 
 struct L1 {
     node: Arc<Node>,
@@ -107,6 +112,15 @@ async fn an_interrupted_deployment_resumes_without_deploying_twice() {
     // Every step took exactly one transaction.
     assert_eq!(nonce(&client).await, start + steps.len() as u64);
     assert_deployed(&client, &done, &names).await;
+    // The portal bounds one L1 block's deposit gas where the config check expects it.
+    let limit = client
+        .call(done.contracts["OptimismPortal"], MAX_RESOURCE_LIMITCall {}.abi_encode().into())
+        .await
+        .unwrap();
+    assert_eq!(
+        MAX_RESOURCE_LIMITCall::abi_decode_returns(&limit).unwrap(),
+        op_stack::MAX_DEPOSIT_GAS_PER_L1_BLOCK
+    );
 
     // A run on a finished journal sends nothing.
     let again = deploy::run(&client, &journal(dir.path()), 901, "op-stack", &steps).await.unwrap();

@@ -60,6 +60,14 @@ contract OptimismPortal {
     /// @notice The L2 gas limit set when eth is deposited using the receive() function.
     uint64 internal constant RECEIVE_DEFAULT_GAS_LIMIT = 100_000;
 
+    /// @notice The most L2 gas the deposits of one L1 block may ask for: bedrock's default
+    ///         `ResourceConfig.maxResourceLimit`. Every deposit of an L1 block goes into the L2
+    ///         block that takes it as origin, so without a bound one L1 block's deposits could
+    ///         ask for more gas than an L2 block has and stall the rollup; the rollup's blocks
+    ///         hold this much beside the L1 attributes deposit. (Bedrock also prices this gas
+    ///         with an EIP-1559 market on L1; here it is only bounded.)
+    uint64 public constant MAX_RESOURCE_LIMIT = 20_000_000;
+
     /// @notice `l2Sender` outside of a withdrawal's delivery (bedrock's Constants.DEFAULT_L2_SENDER).
     address internal constant DEFAULT_L2_SENDER = 0x000000000000000000000000000000000000dEaD;
 
@@ -80,6 +88,16 @@ contract OptimismPortal {
     ///         If the value of this variable is the default L2 sender address, then we are NOT
     ///         inside of a call to finalizeWithdrawalTransaction.
     address public l2Sender;
+
+    /// @notice The L2 gas the deposits of the latest L1 block with deposits asked for, packed
+    ///         in one slot as `blockNumber << 64 | used` and updated without branching: a
+    ///         deposit costs exactly the same gas whether it is its block's first or not, so a
+    ///         gas estimate made against the latest block holds in the next one.
+    uint256 internal _depositGas;
+
+    /// @notice A deposit asks for more L2 gas than its L1 block has left (`MAX_RESOURCE_LIMIT`
+    ///         per L1 block).
+    error DepositGasExhausted(uint256 requested, uint256 available);
 
     /// @notice A list of withdrawal hashes which have been successfully finalized.
     mapping(bytes32 => bool) public finalizedWithdrawals;
@@ -122,6 +140,18 @@ contract OptimismPortal {
     ///         L2OutputOracle, not dispute games).
     function version() public pure returns (string memory) {
         return "2.8.1";
+    }
+
+    /// @notice The L2 gas this L1 block's deposits asked for so far (of `MAX_RESOURCE_LIMIT`).
+    /// @return blockNumber The current L1 block.
+    /// @return used        Its deposits' gas.
+    function depositGas() public view returns (uint256 blockNumber, uint256 used) {
+        uint256 packed = _depositGas;
+        blockNumber = block.number;
+        // `used` if the packed block is this one, else 0, with no jump.
+        assembly ("memory-safe") {
+            used := mul(and(packed, 0xffffffffffffffff), eq(shr(64, packed), blockNumber))
+        }
     }
 
     /// @notice Computes the minimum gas limit for a deposit: 21000 plus 16 per calldata byte.
@@ -359,6 +389,10 @@ contract OptimismPortal {
         if (_isCreation && _to != address(0)) revert BadTarget();
         if (_gasLimit < minimumGasLimit(uint64(_data.length))) revert SmallGasLimit();
         if (_data.length > 120_000) revert LargeCalldata();
+        (, uint256 used) = depositGas();
+        uint256 available = MAX_RESOURCE_LIMIT - used;
+        if (_gasLimit > available) revert DepositGasExhausted(_gasLimit, available);
+        _depositGas = (block.number << 64) | (used + _gasLimit);
 
         address from = msg.sender;
         if (msg.sender != tx.origin) {
