@@ -111,6 +111,15 @@ test('a deployer key without funds is refused before anything is sent', async ()
   assert.equal(existsSync(path.join(datadir, 'deployment.json')), false);
 });
 
+test('a registry address that is no rollup registry is refused before anything is sent', async () => {
+  const nonce = (await rawRpc(l1.url, 'eth_getTransactionCount', [accounts[0].address, 'latest'])).result;
+  const { code, output, datadir } = await create('bad-registry', rollupToml({ extra: `registry = "${accounts[5].address}"` }));
+  assert.notEqual(code, 0);
+  assert.match(output, new RegExp(`registry ${accounts[5].address} is not a rollup registry`, 'i'));
+  assert.equal(existsSync(path.join(datadir, 'deployment.json')), false);
+  assert.equal((await rawRpc(l1.url, 'eth_getTransactionCount', [accounts[0].address, 'latest'])).result, nonce);
+});
+
 test('a rollup deploys, registers and produces blocks; its chain id is then taken; tephra node restarts it', async () => {
   const first = await create('first', rollupToml(), { readyText: 'rollup' });
   assert.ok(first.proc, `rollup create exited:\n${first.output}`);

@@ -72,34 +72,24 @@ impl Step {
 
     /// Enables the deployed `entry_point` on the rollup's core.
     pub fn enable_entry_point(entry_point: &'static str) -> Self {
-        Self::Call {
-            label: format!("RollupCore.setEntryPoint({entry_point})"),
-            to: "RollupCore",
-            data: Box::new(move |contracts| {
-                setEntryPointCall { entryPoint: contracts[entry_point], enabled: true }
-                    .abi_encode()
-                    .into()
-            }),
-        }
+        Self::call(format!("RollupCore.setEntryPoint({entry_point})"), "RollupCore", move |c| {
+            setEntryPointCall { entryPoint: c[entry_point], enabled: true }.abi_encode().into()
+        })
     }
 
     /// Registers the rollup `chain_id` of `framework` (its core deployed as `RollupCore`, or
     /// at `core`) in the contract named `RollupRegistry`.
     pub fn register(chain_id: u64, framework: &str, core: Option<Address>) -> Self {
         let framework = framework.to_string();
-        Self::Call {
-            label: format!("RollupRegistry.register({chain_id})"),
-            to: "RollupRegistry",
-            data: Box::new(move |contracts| {
-                registerCall {
-                    l2ChainId: U256::from(chain_id),
-                    core: core.unwrap_or_else(|| contracts["RollupCore"]),
-                    framework: framework.clone(),
-                }
-                .abi_encode()
-                .into()
-            }),
-        }
+        Self::call(format!("RollupRegistry.register({chain_id})"), "RollupRegistry", move |c| {
+            registerCall {
+                l2ChainId: U256::from(chain_id),
+                core: core.unwrap_or_else(|| c["RollupCore"]),
+                framework: framework.clone(),
+            }
+            .abi_encode()
+            .into()
+        })
     }
 
     /// Deploys the rollup registry, owned by `owner`.
@@ -237,7 +227,15 @@ pub async fn deploy_rollup(
     let decimals = gas_token_decimals(client, rollup.gas_token).await?;
     let steps = rollup_steps(rollup, settlement, decimals, register.then(|| client.address()));
     let known = rollup.registry.map(|registry| ("RollupRegistry", registry));
-    run_with(client, journal, rollup.chain_id, &rollup.framework, &steps, known).await
+    let target = Target { l1_chain_id, l2_chain_id: rollup.chain_id, framework: &rollup.framework };
+    run_with(client, journal, target, &steps, known).await
+}
+
+/// Which deployment a journal must record.
+struct Target<'a> {
+    l1_chain_id: u64,
+    l2_chain_id: u64,
+    framework: &'a str,
 }
 
 /// Runs `steps` from `client`'s key, journaling to `journal`: every step not done yet is sent
@@ -251,19 +249,18 @@ pub async fn run(
     framework: &str,
     steps: &[Step],
 ) -> Result<Deployment, SettlementError> {
-    run_with(client, journal, l2_chain_id, framework, steps, None).await
+    let l1_chain_id = client.chain_id().await?;
+    run_with(client, journal, Target { l1_chain_id, l2_chain_id, framework }, steps, None).await
 }
 
 /// [`run`], with a contract deployed elsewhere that the steps name (`known`: name, address).
 async fn run_with(
     client: &L1Client,
     journal: &Path,
-    l2_chain_id: u64,
-    framework: &str,
+    Target { l1_chain_id, l2_chain_id, framework }: Target<'_>,
     steps: &[Step],
     known: Option<(&str, Address)>,
 ) -> Result<Deployment, SettlementError> {
-    let l1_chain_id = client.chain_id().await?;
     let mut deployment = match Deployment::load(journal)? {
         Some(deployment) => {
             if (deployment.l1_chain_id, deployment.l2_chain_id) != (l1_chain_id, l2_chain_id)
@@ -273,8 +270,8 @@ async fn run_with(
                 return Err(SettlementError::Journal {
                     path: journal.display().to_string(),
                     reason: format!(
-                        "it records a {} deployment (chain {}) by {} on L1 chain {}, not a {} \
-                         deployment (chain {l2_chain_id}) by {} on L1 chain {l1_chain_id}",
+                        "it records the {} deployment of chain {} by {} on L1 chain {}, not the \
+                         {} deployment of chain {l2_chain_id} by {} on L1 chain {l1_chain_id}",
                         deployment.framework,
                         deployment.l2_chain_id,
                         deployment.deployer,
@@ -375,7 +372,13 @@ async fn preflight(
                 isRegisteredCall { l2ChainId: U256::from(rollup.chain_id) }.abi_encode().into(),
             )
             .await?;
-        if isRegisteredCall::abi_decode_returns(&output).unwrap_or(false) {
+        let taken = isRegisteredCall::abi_decode_returns(&output).map_err(|_| {
+            SettlementError::Config(format!(
+                "registry {registry} is not a rollup registry on this L1 (isRegistered answered \
+                 {output})"
+            ))
+        })?;
+        if taken {
             return Err(SettlementError::Config(format!(
                 "chain id {} is taken: the L1's rollup registry {registry} already has a rollup with it",
                 rollup.chain_id

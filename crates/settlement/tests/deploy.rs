@@ -130,7 +130,10 @@ async fn an_interrupted_deployment_resumes_without_deploying_twice() {
     // The journal belongs to its L1, rollup and deployer.
     let other = L1Client::new(&l1.server.http_url(), RollupConfig::signer(&role_key(2))).unwrap();
     let err = deploy::run(&other, &journal(dir.path()), 901, "op-stack", &steps).await.unwrap_err();
-    assert!(err.to_string().contains("it records a op-stack deployment (chain 901)"), "{err}");
+    assert!(
+        err.to_string().contains("it records the op-stack deployment of chain 901 by"),
+        "{err}"
+    );
     l1.server.stop();
     l1.node.stop();
 }
