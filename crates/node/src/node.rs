@@ -214,36 +214,28 @@ impl Node {
         // only on zk-stack chains); the pool decodes every type any framework defines.
         let framework = self.chain.framework();
         let next = self.chain.head().header.number + 1;
-        let (accepted, refused): (Vec<_>, Vec<_>) = txs
+        let accepts: Vec<bool> =
+            txs.iter().map(|tx| framework.accepts_tx_type(tx.envelope().ty(), next)).collect();
+        let accepted: Vec<PooledTx> =
+            txs.into_iter().zip(&accepts).filter_map(|(tx, ok)| ok.then_some(tx)).collect();
+        let mut added = if accepted.is_empty() {
+            Vec::new()
+        } else {
+            let results = self.pool.add_all(accepted, &state, self.next_base_fee());
+            let _ = self.wake.try_send(());
+            results
+        }
+        .into_iter();
+        accepts
             .into_iter()
-            .enumerate()
-            .partition(|(_, tx)| framework.accepts_tx_type(tx.envelope().ty(), next));
-        if !refused.is_empty() {
-            let mut results: Vec<Option<Result<TxHash, PoolError>>> =
-                (0..accepted.len() + refused.len()).map(|_| None).collect();
-            for (index, _) in refused {
-                results[index] = Some(Err(PoolError::TxTypeNotSupported));
-            }
-            let (indexes, accepted): (Vec<usize>, Vec<PooledTx>) = accepted.into_iter().unzip();
-            for (index, result) in indexes.into_iter().zip(self.add_accepted(accepted, &state)) {
-                results[index] = Some(result);
-            }
-            return results.into_iter().map(|result| result.expect("every index is set")).collect();
-        }
-        self.add_accepted(accepted.into_iter().map(|(_, tx)| tx).collect(), &state)
-    }
-
-    fn add_accepted(
-        &self,
-        txs: Vec<PooledTx>,
-        state: &PoolState,
-    ) -> Vec<Result<TxHash, PoolError>> {
-        if txs.is_empty() {
-            return Vec::new();
-        }
-        let results = self.pool.add_all(txs, state, self.next_base_fee());
-        let _ = self.wake.try_send(());
-        results.into_iter().map(|result| result.map(|added| added.hash)).collect()
+            .map(|ok| {
+                if ok {
+                    added.next().expect("one result per accepted transaction").map(|a| a.hash)
+                } else {
+                    Err(PoolError::TxTypeNotSupported)
+                }
+            })
+            .collect()
     }
 
     /// Tells the pool that these accounts' nonces or balances changed outside a block (dev

@@ -2,7 +2,7 @@
 //! on a zk-stack node, zksync's receipt fields, and the `zks_*` namespace; other frameworks
 //! refuse both.
 
-use crate::common::{TestNode, quantity};
+use crate::common::{TestNode, quantity, signed_tx, transfer};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
@@ -153,6 +153,15 @@ async fn other_frameworks_refuse_eip712_and_zks() {
     let sent = t.call("eth_sendRawTransaction", json!([raw])).await;
     assert_eq!(sent["error"]["code"], -32000);
     assert_eq!(sent["error"]["message"], "transaction type not supported");
+    // In one batch, the refused type gets its error and the transaction beside it is pooled.
+    let plain = signed_tx(&t.signers[1], transfer(0, Address::repeat_byte(2), U256::from(5)));
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 0, "method": "eth_sendRawTransaction", "params": [raw]},
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [plain]},
+    ]);
+    let (_, answers) = t.post(batch.to_string()).await;
+    assert_eq!(answers[0]["error"]["message"], "transaction type not supported", "{answers}");
+    assert_eq!(answers[1]["result"], json!(keccak256(&plain)), "{answers}");
     let zks = t.call("zks_L1BatchNumber", json!([])).await;
     assert_eq!(zks["error"]["code"], -32601);
     assert_eq!(
