@@ -1,15 +1,14 @@
 //! A chain that changes framework at block heights keeps its state and contracts, and each
 //! block follows the rules of its height: built, replayed for its witness, and traced.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
-use alloy_network::TxSignerSync;
-use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
+use alloy_consensus::{TxEip1559, TxReceipt, transaction::Recovered};
+use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use std::sync::Arc;
 
 mod support;
-use tephra_chain::{BlockAttributes, Chain, ChainSpec, ExecutedBlock, Framework};
+use tephra_chain::{Chain, ChainSpec, ExecutedBlock, Framework};
 use tephra_frameworks::{
     Ethereum, OpStack, Schedule, Step,
     op_stack::{L1_BLOCK, L2_TO_L1_MESSAGE_PASSER, SEQUENCER_FEE_VAULT},
@@ -39,7 +38,7 @@ fn sign(
     to: TxKind,
     input: Vec<u8>,
 ) -> Recovered<TxEnvelope> {
-    let mut tx = TxEip1559 {
+    let tx = TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
         gas_limit: 300_000,
@@ -49,21 +48,12 @@ fn sign(
         input: input.into(),
         ..Default::default()
     };
-    let signature = signer.sign_transaction_sync(&mut tx).unwrap();
-    Recovered::new_unchecked(tx.into_signed(signature).into(), signer.address())
+    support::sign(signer, tx)
 }
 
+/// [`support::mine`] two seconds after the head, every transaction succeeding.
 fn mine(chain: &Chain, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
-    let head = chain.head();
-    let attributes = BlockAttributes {
-        timestamp: head.header.timestamp + 2,
-        beneficiary: Address::repeat_byte(0xcb),
-        prevrandao: keccak256(head.hash),
-        gas_limit: 30_000_000,
-        l1: None,
-    };
-    let (block, applied) =
-        chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();
+    let block = support::mine(chain, 2, txs);
     for (index, receipt) in block.block.receipts.iter().enumerate() {
         assert!(
             receipt.status(),
@@ -71,7 +61,6 @@ fn mine(chain: &Chain, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
             block.block.header.number
         );
     }
-    chain.commit_block(&block, &applied).unwrap();
     block
 }
 
