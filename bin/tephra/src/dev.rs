@@ -109,11 +109,7 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
         .wrap_err_with(|| format!("serving JSON-RPC on {addr}"))?;
     print_banner(&node, &*framework, &server.http_url(), &server.ws_url(), &args);
 
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!(target: "tephra::dev", "interrupted, stopping"),
-        _ = terminate.recv() => info!(target: "tephra::dev", "terminated, stopping"),
-    }
+    crate::shutdown_signal().await?;
     server.stop();
     server.stopped().await;
     node.stop();

@@ -48,6 +48,16 @@ enum RollupCommand {
     Create(rollup::CreateArgs),
 }
 
+/// Waits for Ctrl-C or SIGTERM, then logs which under `target`.
+async fn shutdown_signal() -> eyre::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!(target: "tephra", "interrupted, stopping"),
+        _ = terminate.recv() => tracing::info!(target: "tephra", "terminated, stopping"),
+    }
+    Ok(())
+}
+
 fn main() -> eyre::Result<()> {
     // `RUST_LOG` takes `level` and `target=level` directives, comma-separated.
     let filter: Targets = match std::env::var("RUST_LOG") {

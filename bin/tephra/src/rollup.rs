@@ -18,7 +18,6 @@ use tephra_settlement::{
     Deployment, L1Client, RollupConfig, Settlement, deploy_rollup, follower, proposer,
 };
 use tokio::task::JoinHandle;
-use tracing::info;
 
 /// A running rollup.
 pub(crate) struct RunningRollup {
@@ -189,11 +188,7 @@ async fn serve_until_stopped(rollup: RunningRollup) -> eyre::Result<()> {
     for (name, address) in &rollup.deployment.contracts {
         println!("  L1 {name:<16} {address}");
     }
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!(target: "tephra::node", "interrupted, stopping"),
-        _ = terminate.recv() => info!(target: "tephra::node", "terminated, stopping"),
-    }
+    crate::shutdown_signal().await?;
     rollup.stop().await;
     Ok(())
 }

@@ -120,11 +120,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     print_table(&file, &datadir, args.datadir.is_none(), ready);
     info!(target: "tephra::up", ready_ms = ready.as_millis() as u64, "network up");
 
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!(target: "tephra::up", "interrupted, stopping"),
-        _ = terminate.recv() => info!(target: "tephra::up", "terminated, stopping"),
-    }
+    crate::shutdown_signal().await?;
     for rollup in rollups {
         rollup.stop().await;
     }
@@ -280,7 +276,12 @@ fn print_table(file: &NetworkFile, datadir: &Path, temporary: bool, ready: Durat
         "l1", "ethereum", file.l1.chain_id, file.l1.rpc, "eth"
     );
     for rollup in &file.rollups {
-        let token = if rollup.gas_token == "eth" { "eth".to_string() } else { "usdc".to_string() };
+        let test_token = file.l1_contracts["TestUSDC"].to_string();
+        let token = if rollup.gas_token.eq_ignore_ascii_case(&test_token) {
+            "usdc".to_string()
+        } else {
+            rollup.gas_token.clone()
+        };
         println!(
             "{:<8} {:<10} {:>9}  {:<24} {:<10}",
             rollup.name, rollup.framework, rollup.chain_id, rollup.rpc, token
