@@ -2,8 +2,9 @@
 //!
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
-//! (type `0x7E`), Arbitrum Nitro's ETH deposit (type `0x64`) and ZK Stack's EIP-712 transaction
-//! (type `0x71`, [`crate::eip712`]). Which of them a chain accepts is its framework's decision
+//! (type `0x7E`), Arbitrum Nitro's ETH deposit (type `0x64`), ZK Stack's EIP-712 transaction
+//! (type `0x71`, [`crate::eip712`]) and ZK Stack's priority (L1 -> L2) transaction (type `0xff`,
+//! [`crate::zk_priority`]). Which of them a chain accepts is its framework's decision
 //! (`tephra-chain`'s `Framework`); this module only encodes, decodes and hashes. Nitro's
 //! retryables join this enum as variants.
 
@@ -19,6 +20,7 @@ use revm::context::TxEnv;
 
 pub use crate::eip712::TxEip712;
 pub use crate::nitro_tx::{ARBITRUM_DEPOSIT_TX_TYPE, TxArbitrumDeposit};
+pub use crate::zk_priority::{PRIORITY_TX_TYPE, TxPriority};
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
@@ -51,6 +53,30 @@ pub enum TxEnvelope {
     /// ZK Stack's EIP-712 transaction (type `0x71`), sealed with ZKsync's transaction hash.
     #[envelope(ty = 113)]
     Eip712(Sealed<TxEip712>),
+    /// ZK Stack's priority (L1 -> L2) transaction (type `0xff`): made by the protocol from the
+    /// L1 Mailbox's `NewPriorityRequest`, unsigned, sealed with the canonical transaction hash.
+    #[envelope(ty = 255)]
+    #[serde(serialize_with = "serialize_priority")]
+    Priority(Sealed<TxPriority>),
+}
+
+/// A priority transaction as zksync-era's API shows an L1 transaction: its fields, nonce 0 (its
+/// serial id is `serialId`) and no signature; and its hash.
+fn serialize_priority<S: serde::Serializer>(
+    tx: &Sealed<TxPriority>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Rpc<'a> {
+        #[serde(flatten)]
+        tx: &'a TxPriority,
+        nonce: alloy_primitives::U64,
+        hash: B256,
+    }
+    serde::Serialize::serialize(
+        &Rpc { tx: tx.inner(), nonce: alloy_primitives::U64::ZERO, hash: tx.seal() },
+        serializer,
+    )
 }
 
 /// A deposit as op-geth's RPC shows it: its fields, `isSystemTx` even when false, its hash, and
@@ -85,6 +111,15 @@ impl TxEnvelope {
             Self::Deposit(tx) => tx.seal(),
             Self::ArbitrumDeposit(tx) => tx.seal(),
             Self::Eip712(tx) => tx.seal(),
+            Self::Priority(tx) => tx.seal(),
+        }
+    }
+
+    /// ZK Stack's priority transaction, if this is one.
+    pub const fn as_priority(&self) -> Option<&Sealed<TxPriority>> {
+        match self {
+            Self::Priority(tx) => Some(tx),
+            _ => None,
         }
     }
 
@@ -113,9 +148,9 @@ impl TxEnvelope {
     }
 
     /// Whether the transaction is signed by its sender (every type but the protocol's
-    /// deposits).
+    /// deposits and priority transactions).
     pub const fn is_signed(&self) -> bool {
-        !matches!(self, Self::Deposit(_) | Self::ArbitrumDeposit(_))
+        !matches!(self, Self::Deposit(_) | Self::ArbitrumDeposit(_) | Self::Priority(_))
     }
 }
 
@@ -140,6 +175,12 @@ impl From<TxEip712> for TxEnvelope {
 impl From<TxArbitrumDeposit> for TxEnvelope {
     fn from(tx: TxArbitrumDeposit) -> Self {
         Self::ArbitrumDeposit(Sealed::new(tx))
+    }
+}
+
+impl From<TxPriority> for TxEnvelope {
+    fn from(tx: TxPriority) -> Self {
+        Self::Priority(Sealed::new(tx))
     }
 }
 
@@ -196,6 +237,7 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 ..Default::default()
             },
             TxEnvelope::Eip712(tx) => Self::from_recovered_tx(&eip1559_view(tx), sender),
+            TxEnvelope::Priority(tx) => priority_tx_env(tx),
             // Nitro's executor credits it without the EVM; as an EVM input it is a gasless
             // value transfer from the depositor.
             TxEnvelope::ArbitrumDeposit(tx) => Self {
@@ -207,6 +249,26 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 ..Default::default()
             },
         }
+    }
+}
+
+/// A priority transaction as the call it makes on L2: from its `from` (whatever signer it is
+/// recovered with), to its `to`, with its value and calldata, its type byte (a custom type for
+/// revm, which skips its fee checks) and a zero gas price: the sender pays no gas, since the
+/// value minted for it on L1 pays the fee (zk-stack's executor settles it, and mints the value
+/// to the sender before the call).
+pub fn priority_tx_env(tx: &TxPriority) -> TxEnv {
+    TxEnv {
+        tx_type: PRIORITY_TX_TYPE,
+        caller: tx.from,
+        gas_limit: tx.gas_limit,
+        gas_price: 0,
+        gas_priority_fee: None,
+        kind: TxKind::Call(tx.to),
+        value: tx.value,
+        data: tx.input.clone(),
+        chain_id: None,
+        ..Default::default()
     }
 }
 
@@ -252,6 +314,12 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
             // Only zk-stack chains accept these, and they do not run op-revm.
             TxEnvelope::Eip712(tx) => Self(OpTransaction {
                 base: TxEnv::from_recovered_tx(&eip1559_view(tx), sender),
+                enveloped_tx: Some(encoded),
+                deposit: Default::default(),
+            }),
+            // Only zk-stack chains run these, and not on op-revm.
+            TxEnvelope::Priority(tx) => Self(OpTransaction {
+                base: priority_tx_env(tx),
                 enveloped_tx: Some(encoded),
                 deposit: Default::default(),
             }),
