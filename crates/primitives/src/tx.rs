@@ -61,22 +61,28 @@ pub enum TxEnvelope {
 }
 
 /// A priority transaction as zksync-era's API shows an L1 transaction: its fields, nonce 0 (its
-/// serial id is `serialId`) and no signature; and its hash.
+/// serial id is `serialId`), its L1-derived `gasPrice` and no signature; and its hash.
 fn serialize_priority<S: serde::Serializer>(
     tx: &Sealed<TxPriority>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
     struct Rpc<'a> {
         #[serde(flatten)]
         tx: &'a TxPriority,
         nonce: alloy_primitives::U64,
+        #[serde(with = "alloy_serde::quantity")]
+        gas_price: u128,
         hash: B256,
     }
-    serde::Serialize::serialize(
-        &Rpc { tx: tx.inner(), nonce: alloy_primitives::U64::ZERO, hash: tx.seal() },
-        serializer,
-    )
+    let rpc = Rpc {
+        tx: tx.inner(),
+        nonce: alloy_primitives::U64::ZERO,
+        gas_price: tx.max_fee_per_gas,
+        hash: tx.seal(),
+    };
+    serde::Serialize::serialize(&rpc, serializer)
 }
 
 /// A deposit as op-geth's RPC shows it: its fields, `isSystemTx` even when false, its hash, and

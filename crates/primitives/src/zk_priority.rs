@@ -218,7 +218,7 @@ impl TxPriority {
             reserved: tx.reserved,
             input: tx.data,
             signature: tx.signature,
-            factory_deps: tx.factoryDeps.into_iter().map(|hash| B256::from(hash)).collect(),
+            factory_deps: tx.factoryDeps.into_iter().map(B256::from).collect(),
             paymaster_input: tx.paymasterInput,
             reserved_dynamic: tx.reservedDynamic,
         })
@@ -557,7 +557,7 @@ mod tests {
         tipped.maxPriorityFeePerGas = U256::from(1);
         let hash = keccak256(tipped.abi_encode());
         assert_eq!(
-            TxPriority::from_new_priority_request(&reencode(tx_id, hash, tipped, deps.clone())),
+            TxPriority::from_new_priority_request(&reencode(tx_id, hash, tipped, deps)),
             Err(PriorityTxError::Malformed { field: "maxPriorityFeePerGas" })
         );
         let extra_dep =
@@ -599,7 +599,7 @@ mod tests {
         // Trailing bytes are not part of the transaction.
         assert!(TxEnvelope::decode_2718_exact(&[&raw[..], &[0]].concat()).is_err());
         // The head's offset moved: the same fields, but not the Mailbox's encoding.
-        let mut shifted = raw.clone();
+        let mut shifted = raw;
         shifted[32] = 0x40;
         shifted.splice(33..33, [0u8; 32]);
         assert!(TxEnvelope::decode_2718_exact(&shifted).is_err());
@@ -630,7 +630,7 @@ mod tests {
             };
             let raw = tx.encoded_2718();
             proptest::prop_assert_eq!(raw.len(), tx.encode_2718_len());
-            proptest::prop_assert_eq!(TxPriority::decode_2718_exact(&raw).expect("decodes"), tx.clone());
+            proptest::prop_assert_eq!(&TxPriority::decode_2718_exact(&raw).expect("decodes"), &tx);
             proptest::prop_assert_eq!(keccak256(&raw[1..]), tx.tx_hash());
         }
     }

@@ -11,6 +11,7 @@
 //! and settles the balances in the transaction's state changes before they are committed.
 
 use super::{L1_PRICER_FUNDS_POOL, Nitro, NitroForks};
+use crate::balances::adjust;
 use crate::receipts::Receipts;
 use alloy_eips::Encodable2718;
 use alloy_evm::{
@@ -22,7 +23,7 @@ use alloy_evm::{
     eth::{EthBlockExecutor, EthEvm, EthTxResult},
     precompiles::PrecompilesMap,
 };
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Bytes, U256};
 use revm::{
     Database,
     context::{Block, TxEnv},
@@ -31,7 +32,7 @@ use revm::{
         SuccessReason,
     },
     inspector::NoOpInspector,
-    state::{Account, EvmState},
+    state::EvmState,
 };
 use std::sync::{Arc, Mutex};
 use tephra_chain::BlockState;
@@ -65,37 +66,6 @@ pub(crate) fn add_gas(result: &mut ExecutionResult<HaltReason>, extra: u64) {
         | ExecutionResult::Halt { gas, .. } => gas,
     };
     gas.set_total_gas_spent(gas.total_gas_spent() + extra);
-}
-
-/// Adds `delta` to (or, if `credit` is false, takes it from) `address`'s balance in the
-/// transaction's `state`, loading the account from `db` when the transaction did not touch it.
-fn adjust<DB: Database>(
-    state: &mut EvmState,
-    db: &mut DB,
-    address: Address,
-    delta: U256,
-    credit: bool,
-) -> Result<(), DB::Error> {
-    if delta.is_zero() {
-        return Ok(());
-    }
-    let account = match state.entry(address) {
-        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-        std::collections::hash_map::Entry::Vacant(entry) => {
-            let account = match db.basic(address)? {
-                Some(info) => Account::from(info),
-                None => Account::new_not_existing(0),
-            };
-            entry.insert(account)
-        }
-    };
-    account.mark_touch();
-    account.info.balance = if credit {
-        account.info.balance.saturating_add(delta)
-    } else {
-        account.info.balance.saturating_sub(delta)
-    };
-    Ok(())
 }
 
 impl NitroExecutor<'_, '_> {
