@@ -47,10 +47,14 @@ const JOBS = [
       'contracts/src/Create2Factory.sol',
       'contracts/src/PrecompileCaller.sol',
       'contracts/src/L1MessageSender.sol',
+      'contracts/src/TestTokenDecimals.sol',
+      'contracts/src/Forwarder.sol',
     ],
     outputs: {
       L1MessageSender: 'contracts/src/L1MessageSender.sol',
       TestToken: 'contracts/src/TestToken.sol',
+      TestTokenDecimals: 'contracts/src/TestTokenDecimals.sol',
+      Forwarder: 'contracts/src/Forwarder.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',
       PrecompileCaller: 'contracts/src/PrecompileCaller.sol',
@@ -117,6 +121,9 @@ const JOBS = [
       'src/L2/SequencerFeeVault.sol',
       'src/L2/BaseFeeVault.sol',
       'src/L2/L1FeeVault.sol',
+      'src/L2/L2CrossDomainMessenger.sol',
+      'src/L2/L2StandardBridge.sol',
+      'src/universal/OptimismMintableERC20Factory.sol',
     ],
     // Runtime code goes into a rollup genesis at the predeploy addresses. The three fee vaults
     // take constructor arguments that end up as immutables (recipient, min withdrawal amount,
@@ -125,6 +132,9 @@ const JOBS = [
     // L1BlockIsthmus and GasPriceOracleIsthmus (contracts/src/op) add Isthmus' operator fee
     // functions, as the OP specification defines them, on top of the audited 0.17.3 contracts:
     // they are what an op-stack chain's genesis holds.
+    // L2CrossDomainMessenger, L2StandardBridge and OptimismMintableERC20Factory (the ERC-20
+    // bridge's L2 side) are unchanged 0.17.3 contracts without immutables: their runtime code
+    // goes into the genesis as-is, with the storage their initializers would set.
     outputs: {
       L1BlockIsthmus: 'contracts/src/op/L1BlockIsthmus.sol',
       GasPriceOracleIsthmus: 'contracts/src/op/GasPriceOracleIsthmus.sol',
@@ -134,6 +144,53 @@ const JOBS = [
       SequencerFeeVault: 'src/L2/SequencerFeeVault.sol',
       BaseFeeVault: 'src/L2/BaseFeeVault.sol',
       L1FeeVault: 'src/L2/L1FeeVault.sol',
+      L2CrossDomainMessenger: 'src/L2/L2CrossDomainMessenger.sol',
+      L2StandardBridge: 'src/L2/L2StandardBridge.sol',
+      OptimismMintableERC20Factory: 'src/universal/OptimismMintableERC20Factory.sol',
+    },
+  },
+  {
+    // The L1 settlement core every framework's entry points share, and the registry of rollups
+    // (contracts/src/settlement): OpenZeppelin 5.x, the current solc. Cancun is the floor of
+    // the L1s a rollup settles on.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: ['contracts/src/settlement/RollupCore.sol', 'contracts/src/settlement/RollupRegistry.sol'],
+    outputs: {
+      RollupCore: 'contracts/src/settlement/RollupCore.sol',
+      RollupRegistry: 'contracts/src/settlement/RollupRegistry.sol',
+    },
+  },
+  {
+    // OP Stack's L1 entry points over the core (contracts/src/settlement/op), built on the
+    // audited bedrock libraries of @eth-optimism/contracts-bedrock 0.17.3 (Types, Hashing,
+    // SecureMerkleTrie, SafeCall, AddressAliasHelper, PortalErrors, and the universal
+    // CrossDomainMessenger the L1CrossDomainMessenger extends), some of which pin
+    // `pragma solidity 0.8.15`: hence solc 0.8.15, with the same source unit names, remappings
+    // and package directories as the predeploy job above (OpenZeppelin 4.7.3 for SafeERC20 and
+    // the messenger's Initializable).
+    // Plain optimizer settings: these are our contracts, not upstream bytecode to reproduce.
+    npm: 'solc-0.8.15',
+    evmVersion: 'london',
+    remappings: {
+      '@openzeppelin/contracts/': 'lib/openzeppelin-contracts/contracts/',
+      '@openzeppelin/contracts-upgradeable/': 'lib/openzeppelin-contracts-upgradeable/contracts/',
+    },
+    dirs: {
+      'src/': '@eth-optimism/contracts-bedrock/src/',
+      'lib/openzeppelin-contracts/contracts/': '@openzeppelin/contracts-v4/',
+      'lib/openzeppelin-contracts-upgradeable/contracts/': '@openzeppelin/contracts-upgradeable-v4/',
+    },
+    roots: [
+      'contracts/src/settlement/op/OptimismPortal.sol',
+      'contracts/src/settlement/op/L1CrossDomainMessenger.sol',
+      'contracts/src/settlement/op/L1StandardBridge.sol',
+    ],
+    outputs: {
+      OptimismPortal: 'contracts/src/settlement/op/OptimismPortal.sol',
+      L2OutputOracle: 'contracts/src/settlement/op/L2OutputOracle.sol',
+      L1CrossDomainMessenger: 'contracts/src/settlement/op/L1CrossDomainMessenger.sol',
+      L1StandardBridge: 'contracts/src/settlement/op/L1StandardBridge.sol',
     },
   },
 ];
@@ -255,6 +312,8 @@ export function compileAll() {
   }
 
   Object.assign(artifacts, runJob(JOBS[3], (_u, c) => c));
+  Object.assign(artifacts, runJob(JOBS[4], (_u, c) => c));
+  Object.assign(artifacts, runJob(JOBS[5], (_u, c) => c));
 
   const files = {};
   for (const name of Object.keys(artifacts).sort()) {

@@ -3,6 +3,8 @@
 
 mod bench;
 mod dev;
+mod rollup;
+mod up;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
@@ -26,8 +28,24 @@ enum Command {
     /// Run a single local EVM dev chain (an anvil replacement): JSON-RPC over HTTP and
     /// WebSocket, the standard dev accounts, crash-safe storage.
     Dev(dev::DevArgs),
+    /// Start a whole local network: an L1 and rollups on it (one per framework profile by
+    /// default), each with its L1 contracts, sequencer, deposits and proposer; writes
+    /// `<datadir>/network.json`.
+    Up(up::UpArgs),
+    /// Rollups on an existing L1.
+    #[command(subcommand)]
+    Rollup(RollupCommand),
+    /// Restart a rollup node `tephra rollup create` deployed.
+    Node(rollup::NodeArgs),
     /// Measure Tephra against a baseline from the same run (anvil, the in-process ceiling).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum RollupCommand {
+    /// Deploy a rollup's L1 contracts on any Ethereum JSON-RPC endpoint, write its genesis and
+    /// start its node (`tephra node` restarts it).
+    Create(rollup::CreateArgs),
 }
 
 fn main() -> eyre::Result<()> {
@@ -43,6 +61,9 @@ fn main() -> eyre::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Dev(args) => runtime.block_on(dev::run(args)),
+        Command::Up(args) => runtime.block_on(up::run(args)),
+        Command::Rollup(RollupCommand::Create(args)) => runtime.block_on(rollup::create(args)),
+        Command::Node(args) => runtime.block_on(rollup::node(args)),
         Command::Bench(args) => bench::run(args),
     }
 }

@@ -152,6 +152,7 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
                 beneficiary: Address::ZERO,
                 prevrandao: keccak256(head.hash),
                 gas_limit: config.gas_limit,
+                l1: None,
             };
             let (executed, applied) = chain.build_block(
                 &attributes,

@@ -2,7 +2,7 @@
 
 use crate::{
     ChainError, ChainSpec,
-    execute::{BlockAttributes, ExecutedBlock, execute_block},
+    execute::{BlockAttributes, ExecutedBlock, L1Origin, execute_block},
     framework::Framework,
     state::{AccountPatch, BlockState, DevOverrides, StateDb},
     state_root::{CachedNodes, NodeCache, StoreNodes, compute_state_changes},
@@ -168,6 +168,18 @@ impl Chain {
         self.overrides.read().clone()
     }
 
+    /// The L1 origin of the newest committed block that had one (a rollup following an L1
+    /// resumes deriving from the L1 block after it).
+    pub fn l1_origin(&self) -> Result<Option<L1Origin>, ChainError> {
+        let Some(bytes) = self.reader()?.l1_origin()? else { return Ok(None) };
+        L1Origin::from_bytes(&bytes).map(Some).ok_or_else(|| {
+            ChainError::Store(tephra_storage::StoreError::Corrupt {
+                table: "meta",
+                reason: format!("the L1 origin is {} bytes", bytes.len()),
+            })
+        })
+    }
+
     /// Edits the pending dev overrides (`anvil_setBalance` & co.).
     pub fn edit_overrides(&self, edit: impl FnOnce(&mut DevOverrides)) {
         let mut overrides = self.overrides.write();
@@ -229,6 +241,9 @@ impl Chain {
             writer.insert_code(hash, code)?;
         }
         writer.insert_trie_nodes(&changes.trie_nodes)?;
+        if let Some(origin) = &executed.l1_origin {
+            writer.set_l1_origin(&origin.to_bytes())?;
+        }
         writer.set_head(block.header.number)?;
         writer.commit()?;
         self.nodes.extend(&changes.trie_nodes);

@@ -32,6 +32,69 @@ pub struct BlockAttributes {
     pub prevrandao: B256,
     /// Block gas limit.
     pub gas_limit: u64,
+    /// For a rollup following an L1: the L1 block this block is derived from, with the
+    /// deposits it brings.
+    pub l1: Option<L1Inputs>,
+}
+
+/// The L1 block a rollup block is derived from (its "L1 origin"), as the rollup's framework
+/// reports it to L2 contracts (OP Stack's L1 attributes, Nitro's L1 block number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L1Origin {
+    /// L1 block number.
+    pub number: u64,
+    /// L1 block hash.
+    pub hash: B256,
+    /// L1 block timestamp.
+    pub timestamp: u64,
+    /// L1 base fee, in wei.
+    pub base_fee: u64,
+    /// L1 blob base fee, in wei.
+    pub blob_base_fee: u64,
+}
+
+impl L1Origin {
+    /// Encoded length of [`L1Origin::to_bytes`].
+    pub const ENCODED_LEN: usize = 8 + 32 + 8 + 8 + 8;
+
+    /// Fixed-width big-endian encoding, as the store keeps it.
+    pub fn to_bytes(&self) -> [u8; Self::ENCODED_LEN] {
+        let mut out = [0u8; Self::ENCODED_LEN];
+        out[..8].copy_from_slice(&self.number.to_be_bytes());
+        out[8..40].copy_from_slice(self.hash.as_slice());
+        out[40..48].copy_from_slice(&self.timestamp.to_be_bytes());
+        out[48..56].copy_from_slice(&self.base_fee.to_be_bytes());
+        out[56..64].copy_from_slice(&self.blob_base_fee.to_be_bytes());
+        out
+    }
+
+    /// Decodes [`L1Origin::to_bytes`]; `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != Self::ENCODED_LEN {
+            return None;
+        }
+        let word = |range: std::ops::Range<usize>| {
+            u64::from_be_bytes(bytes[range].try_into().expect("8 bytes"))
+        };
+        Some(Self {
+            number: word(0..8),
+            hash: B256::from_slice(&bytes[8..40]),
+            timestamp: word(40..48),
+            base_fee: word(48..56),
+            blob_base_fee: word(56..64),
+        })
+    }
+}
+
+/// What a rollup block takes from its L1: its origin, and the deposits (the framework's own
+/// L1-to-L2 transactions) derived from that origin's logs, which the block includes right
+/// after its system transactions. A block that keeps its parent's origin brings none.
+#[derive(Debug, Clone)]
+pub struct L1Inputs {
+    /// The L1 origin.
+    pub origin: L1Origin,
+    /// Deposits, in L1 order.
+    pub deposits: Vec<Recovered<TxEnvelope>>,
 }
 
 /// A sealed block: its header and hash, and its transactions with their senders and receipts.
@@ -60,6 +123,8 @@ pub struct ExecutedBlock {
     pub skipped: Vec<Skipped>,
     /// State writes.
     pub changes: StateChanges,
+    /// The L1 origin it was derived from, if any.
+    pub l1_origin: Option<L1Origin>,
 }
 
 /// Base fee of the block after `parent` under the EIP-1559 `params`. The first block keeps the genesis base fee (as anvil
@@ -123,16 +188,19 @@ pub fn execute_block<'a>(
 ) -> Result<ExecutedBlock, ChainError> {
     let params = framework.base_fee_params(parent.number + 1);
     let mut header = next_header(parent, parent_hash, attributes, params);
-    framework.prepare_header(parent, &mut header);
+    let l1 = attributes.l1.as_ref();
+    let origin = l1.map(|inputs| &inputs.origin);
+    framework.prepare_header(parent, origin, &mut header);
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
-    let system = framework.system_transactions(spec, parent, &header, &mut state)?;
+    let system = framework.system_transactions(spec, parent, &header, origin, &mut state)?;
+    let deposits = l1.map(|inputs| inputs.deposits.as_slice()).unwrap_or_default();
     let run = framework.execute(
         spec,
         &header,
         &mut state,
         BlockTxs {
-            required: &mut system.iter().map(|tx| tx.as_recovered_ref()),
+            required: &mut system.iter().chain(deposits).map(|tx| tx.as_recovered_ref()),
             offered: &mut transactions
                 .into_iter()
                 .map(|tx| Recovered::new_unchecked(*tx.inner(), tx.signer())),
@@ -171,6 +239,7 @@ pub fn execute_block<'a>(
         },
         skipped,
         changes,
+        l1_origin: origin.cloned(),
     })
 }
 

@@ -6,7 +6,7 @@
 //! implementations live in `tephra-frameworks`; this crate only calls them, per block.
 
 use crate::{
-    ChainError, ChainSpec, evm_env,
+    ChainError, ChainSpec, L1Origin, evm_env,
     state::{AccountPatch, BlockState, DevOverrides},
 };
 use alloy_consensus::{Header, TxReceipt, transaction::Recovered};
@@ -41,8 +41,9 @@ pub trait Framework: Debug + Send + Sync {
         let _ = genesis;
     }
 
-    /// Transactions the protocol puts first in the block with `header` (built on `parent`),
-    /// before any user's: OP Stack's L1 attributes deposit, for example.
+    /// Transactions the protocol puts first in the block with `header` (built on `parent`
+    /// and derived from the L1 block `l1`, if the chain follows one), before any deposit or
+    /// user's transaction: OP Stack's L1 attributes deposit, for example.
     /// `state` is the parent's state, for reading what the previous block left (a framework
     /// reading its own predeploys' storage, say).
     fn system_transactions(
@@ -50,9 +51,10 @@ pub trait Framework: Debug + Send + Sync {
         spec: &ChainSpec,
         parent: &Header,
         header: &Header,
+        l1: Option<&L1Origin>,
         state: &mut BlockState,
     ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        let _ = (spec, parent, header, state);
+        let _ = (spec, parent, header, l1, state);
         Ok(Vec::new())
     }
 
@@ -146,9 +148,10 @@ pub trait Framework: Debug + Send + Sync {
     }
 
     /// Sets the header fields the framework defines before execution (its fee recipient, its
-    /// extra data), on the Ethereum defaults [`crate::next_header`] chose.
-    fn prepare_header(&self, parent: &Header, header: &mut Header) {
-        let _ = (parent, header);
+    /// extra data, the L1 block `l1` it is derived from), on the Ethereum defaults
+    /// [`crate::next_header`] chose.
+    fn prepare_header(&self, parent: &Header, l1: Option<&L1Origin>, header: &mut Header) {
+        let _ = (parent, l1, header);
     }
 
     /// Extra fields of each transaction's RPC receipt in a committed block (OP Stack's `l1Fee`

@@ -20,7 +20,8 @@ pub use call::{CallError, geth_message};
 pub use chain::{Chain, NODE_CACHE_CAPACITY, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
-    BlockAttributes, ExecutedBlock, SealedBlock, evm_env, execute_block, next_base_fee, next_header,
+    BlockAttributes, ExecutedBlock, L1Inputs, L1Origin, SealedBlock, evm_env, execute_block,
+    next_base_fee, next_header,
 };
 pub use framework::{
     BlockRun, BlockTxs, CallInspector, ETHEREUM_TX_TYPES, Framework, Skipped, TraceOutcome,

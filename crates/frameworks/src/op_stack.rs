@@ -1,10 +1,13 @@
 //! `op-stack`: OP Stack's execution rules on op-revm, through alloy-op-evm's block executor
 //! (the layer op-reth runs): deposits (type `0x7E`), the L1 attributes deposit first in every
 //! block, the L1 data fee (Fjord's formula) and the fee vaults, the L1Block, GasPriceOracle and
-//! L2ToL1MessagePasser predeploys, Holocene's EIP-1559 parameters in `extraData` and Isthmus'
+//! L2ToL1MessagePasser predeploys, the ERC-20 bridge's L2CrossDomainMessenger, L2StandardBridge
+//! and OptimismMintableERC20Factory (naming the rollup's L1 messenger and bridge,
+//! [`L1Contracts`]), Holocene's EIP-1559 parameters in `extraData` and Isthmus'
 //! `withdrawalsRoot` (the message passer's storage root).
 //!
-//! The L1 origin of each block comes from [`L1Origin::dev`] until a rollup follows a real L1.
+//! The L1 origin of each block is the L1 block the chain follows, or [`dev_l1_origin`] on a
+//! chain without an L1.
 //!
 //! Predeploys are compiled from `@eth-optimism/contracts-bedrock` 0.17.3 (`contracts/`), the
 //! newest release on npm, which predates Isthmus: L1Block and GasPriceOracle are its audited
@@ -36,8 +39,8 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
-    run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
+    TraceOutcome, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -51,6 +54,18 @@ pub const L1_BLOCK: Address = address!("0x42000000000000000000000000000000000000
 pub const GAS_PRICE_ORACLE: Address = address!("0x420000000000000000000000000000000000000F");
 /// The L2ToL1MessagePasser predeploy: withdrawals start here.
 pub const L2_TO_L1_MESSAGE_PASSER: Address = address!("0x4200000000000000000000000000000000000016");
+/// The L2CrossDomainMessenger predeploy: relays L1CrossDomainMessenger's messages (deposits
+/// from its aliased address) and sends messages to L1 through the message passer.
+pub const L2_CROSS_DOMAIN_MESSENGER: Address =
+    address!("0x4200000000000000000000000000000000000007");
+/// The L2StandardBridge predeploy: mints the L2 tokens of L1 ERC-20 deposits.
+pub const L2_STANDARD_BRIDGE: Address = address!("0x4200000000000000000000000000000000000010");
+/// The OptimismMintableERC20Factory predeploy: creates the L2 token of an L1 ERC-20.
+pub const OPTIMISM_MINTABLE_ERC20_FACTORY: Address =
+    address!("0x4200000000000000000000000000000000000012");
+/// `Constants.DEFAULT_L2_SENDER` of contracts-bedrock: a messenger's `xDomainMsgSender` outside
+/// of a relay.
+pub const DEFAULT_L2_SENDER: Address = address!("0x000000000000000000000000000000000000dEaD");
 /// The SequencerFeeVault: the block's fee recipient (priority fees).
 pub const SEQUENCER_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000011");
 /// The BaseFeeVault: receives the base fee instead of it being burnt.
@@ -70,34 +85,17 @@ const L1_INFO_ISTHMUS_LEN: usize = 176;
 /// OP Mainnet's EIP-1559 parameters since Canyon: denominator 250, elasticity 6.
 pub const BASE_FEE_PARAMS: BaseFeeParams = BaseFeeParams::new(250, 6);
 
-/// The L1 block a rollup block is derived from, as the L1 attributes deposit reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct L1Origin {
-    /// L1 block number.
-    pub number: u64,
-    /// L1 block timestamp.
-    pub timestamp: u64,
-    /// L1 base fee, in wei.
-    pub base_fee: u64,
-    /// L1 blob base fee, in wei.
-    pub blob_base_fee: u64,
-    /// L1 block hash.
-    pub hash: B256,
-}
-
-impl L1Origin {
-    /// The L1 origin of an L2 block at `timestamp` on a dev chain without an L1: one L1 block
-    /// every `l1_block_time` seconds, numbered from the epoch, with fixed fees and a hash
-    /// derived from its number (so every node derives the same one).
-    pub fn dev(fees: &L1Fees, timestamp: u64) -> Self {
-        let number = timestamp / fees.l1_block_time.max(1);
-        Self {
-            number,
-            timestamp: number * fees.l1_block_time.max(1),
-            base_fee: fees.base_fee,
-            blob_base_fee: fees.blob_base_fee,
-            hash: keccak256([b"tephra dev l1 block ".as_slice(), &number.to_be_bytes()].concat()),
-        }
+/// The L1 origin of an L2 block at `timestamp` on a dev chain without an L1: one L1 block
+/// every `l1_block_time` seconds, numbered from the epoch, with fixed fees and a hash derived
+/// from its number (so every node derives the same one).
+pub fn dev_l1_origin(fees: &L1Fees, timestamp: u64) -> L1Origin {
+    let number = timestamp / fees.l1_block_time.max(1);
+    L1Origin {
+        number,
+        timestamp: number * fees.l1_block_time.max(1),
+        base_fee: fees.base_fee,
+        blob_base_fee: fees.blob_base_fee,
+        hash: keccak256([b"tephra dev l1 block ".as_slice(), &number.to_be_bytes()].concat()),
     }
 }
 
@@ -138,11 +136,25 @@ impl Default for L1Fees {
     }
 }
 
+/// The rollup's own L1 contracts that its L2 predeploys name as their other side: the
+/// L2CrossDomainMessenger's `otherMessenger` and the L2StandardBridge's `otherBridge`. They are
+/// known once the L1 contracts are deployed (their addresses depend on the deployer's nonces
+/// on that L1), before the rollup's genesis is written; a chain without an L1 (`tephra dev`)
+/// leaves them zero, as bedrock's implementation contracts are initialized.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct L1Contracts {
+    /// The L1CrossDomainMessenger.
+    pub cross_domain_messenger: Address,
+    /// The L1StandardBridge.
+    pub standard_bridge: Address,
+}
+
 /// The OP Stack profile: every OP hardfork through Isthmus active from genesis.
 #[derive(Debug, Clone)]
 pub struct OpStack {
     hardforks: OpChainHardforks,
     fees: L1Fees,
+    l1: L1Contracts,
 }
 
 impl Default for OpStack {
@@ -163,7 +175,19 @@ impl OpStack {
                 .chain(at_genesis)
                 .chain([Jovian, Karst, Interop].map(|fork| (fork, ForkCondition::Never))),
         );
-        Self { hardforks, fees }
+        Self { hardforks, fees, l1: L1Contracts::default() }
+    }
+
+    /// These rules, with the predeploys' other side at `l1` (part of the genesis: a chain
+    /// reopens only with the same).
+    pub fn with_l1_contracts(mut self, l1: L1Contracts) -> Self {
+        self.l1 = l1;
+        self
+    }
+
+    /// The L1 contracts the predeploys name.
+    pub fn l1_contracts(&self) -> L1Contracts {
+        self.l1
     }
 
     /// The op-revm spec of a block.
@@ -276,6 +300,32 @@ fn l1_block_storage(
     ])
 }
 
+/// The storage of L2CrossDomainMessenger, L2StandardBridge and OptimismMintableERC20Factory
+/// after their 0.17.3 initializers (`initialize(l1Messenger)`, `initialize(l1Bridge)`,
+/// `initialize(L2StandardBridge)`), as bedrock's L2 genesis runs them; slots from the 0.17.3
+/// storage layouts. Messenger: OpenZeppelin's `_initialized` (1) at slot 0 byte offset 20 (after
+/// the legacy spacer address), `xDomainMsgSender` = DEFAULT_L2_SENDER at 204, `otherMessenger`
+/// at 207. Bridge: `_initialized` at slot 0 offset 0, `messenger` = L2CrossDomainMessenger at 3,
+/// `otherBridge` at 4. Factory: `_initialized` at slot 0, `bridge` = L2StandardBridge at 1.
+fn bridge_storage(l1: L1Contracts) -> [BTreeMap<B256, B256>; 3] {
+    let slot = |index: u64| B256::from(U256::from(index));
+    let word = |address: Address| address.into_word();
+    let initialized_at = |offset: usize| B256::from(U256::from(1) << (offset * 8));
+    [
+        BTreeMap::from([
+            (slot(0), initialized_at(20)),
+            (slot(204), word(DEFAULT_L2_SENDER)),
+            (slot(207), word(l1.cross_domain_messenger)),
+        ]),
+        BTreeMap::from([
+            (slot(0), initialized_at(0)),
+            (slot(3), word(L2_CROSS_DOMAIN_MESSENGER)),
+            (slot(4), word(l1.standard_bridge)),
+        ]),
+        BTreeMap::from([(slot(0), initialized_at(0)), (slot(1), word(L2_STANDARD_BRIDGE))]),
+    ]
+}
+
 /// Holocene's `extraData`: version 0, then the EIP-1559 denominator and elasticity (u32 each).
 fn holocene_extra_data(params: BaseFeeParams) -> Bytes {
     let mut data = vec![0u8];
@@ -295,9 +345,12 @@ impl OpStack {
     /// address, runtime code and initial storage. L1Block starts out reporting the L1 origin of
     /// that time, as op-node's genesis does, so that fees are priced before the first block;
     /// GasPriceOracle has isEcotone, isFjord and isIsthmus set (slot 0, bytes 0, 1 and 2):
-    /// Fjord's L1 fee formula and Isthmus' operator fee, as op-revm charges them.
-    fn predeploys(&self, timestamp: u64) -> [(Address, Bytes, BTreeMap<B256, B256>); 3] {
-        let origin = L1Origin::dev(&self.fees, timestamp);
+    /// Fjord's L1 fee formula and Isthmus' operator fee, as op-revm charges them. The ERC-20
+    /// bridge's L2 side (L2CrossDomainMessenger, L2StandardBridge, OptimismMintableERC20Factory)
+    /// holds what bedrock's initializers set in its L2 genesis ([`bridge_storage`]).
+    fn predeploys(&self, timestamp: u64) -> [(Address, Bytes, BTreeMap<B256, B256>); 6] {
+        let origin = dev_l1_origin(&self.fees, timestamp);
+        let [messenger, bridge, factory] = bridge_storage(self.l1);
         [
             (
                 L1_BLOCK,
@@ -317,6 +370,25 @@ impl OpStack {
                     "../../../contracts/artifacts/L2ToL1MessagePasser.json"
                 )),
                 BTreeMap::new(),
+            ),
+            (
+                L2_CROSS_DOMAIN_MESSENGER,
+                deployed_code(include_str!(
+                    "../../../contracts/artifacts/L2CrossDomainMessenger.json"
+                )),
+                messenger,
+            ),
+            (
+                L2_STANDARD_BRIDGE,
+                deployed_code(include_str!("../../../contracts/artifacts/L2StandardBridge.json")),
+                bridge,
+            ),
+            (
+                OPTIMISM_MINTABLE_ERC20_FACTORY,
+                deployed_code(include_str!(
+                    "../../../contracts/artifacts/OptimismMintableERC20Factory.json"
+                )),
+                factory,
             ),
         ]
     }
@@ -339,7 +411,7 @@ impl Framework for OpStack {
         BASE_FEE_PARAMS
     }
 
-    fn prepare_header(&self, _parent: &Header, header: &mut Header) {
+    fn prepare_header(&self, _parent: &Header, _l1: Option<&L1Origin>, header: &mut Header) {
         header.beneficiary = SEQUENCER_FEE_VAULT;
         header.extra_data = holocene_extra_data(BASE_FEE_PARAMS);
     }
@@ -349,9 +421,10 @@ impl Framework for OpStack {
         _spec: &ChainSpec,
         _parent: &Header,
         header: &Header,
+        l1: Option<&L1Origin>,
         state: &mut BlockState,
     ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        let origin = L1Origin::dev(&self.fees, header.timestamp);
+        let origin = l1.cloned().unwrap_or_else(|| dev_l1_origin(&self.fees, header.timestamp));
         // L1Block slot 0 holds `number` in its low 8 bytes, slot 3 `sequenceNumber`.
         let previous_number = state.storage(L1_BLOCK, U256::ZERO)?.as_limbs()[0];
         let sequence_number = if previous_number == origin.number {

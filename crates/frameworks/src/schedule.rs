@@ -20,7 +20,8 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
+    TraceOutcome,
 };
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
@@ -108,8 +109,8 @@ impl Framework for Schedule {
         self.at(number).base_fee_params(number)
     }
 
-    fn prepare_header(&self, parent: &Header, header: &mut Header) {
-        self.at(header.number).prepare_header(parent, header);
+    fn prepare_header(&self, parent: &Header, l1: Option<&L1Origin>, header: &mut Header) {
+        self.at(header.number).prepare_header(parent, l1, header);
     }
 
     fn system_transactions(
@@ -117,9 +118,10 @@ impl Framework for Schedule {
         spec: &ChainSpec,
         parent: &Header,
         header: &Header,
+        l1: Option<&L1Origin>,
         state: &mut BlockState,
     ) -> Result<Vec<Recovered<TxEnvelope>>, ChainError> {
-        self.at(header.number).system_transactions(spec, parent, header, state)
+        self.at(header.number).system_transactions(spec, parent, header, l1, state)
     }
 
     fn execute(

@@ -477,6 +477,7 @@ fn transactions_pay_the_poster_gas_arb_gas_info_prices() {
         beneficiary: Address::ZERO,
         prevrandao: B256::ZERO,
         gas_limit: 30_000_000,
+        l1: None,
     };
     let (block, _) = f.chain.build_block(&attributes, [starved.as_recovered_ref()]).unwrap();
     assert!(block.block.transactions.is_empty());

@@ -3,8 +3,8 @@
 //! accounting, deposit receipts, Isthmus' withdrawals root, output root) and read back through
 //! the predeploys compiled from `@eth-optimism/contracts-bedrock`.
 
-use alloy_consensus::{TxEip1559, TxReceipt};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
+use alloy_consensus::{Sealed, TxEip1559, TxReceipt, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex, keccak256};
 use alloy_sol_types::{SolCall, sol};
 use std::sync::Arc;
 use support::{Fixture, GENESIS_TIME, balance, call, mine, sign};
@@ -12,11 +12,15 @@ use support::{Fixture, GENESIS_TIME, balance, call, mine, sign};
 mod support;
 use tephra_chain::{Chain, ChainSpec};
 use tephra_frameworks::op_stack::{
-    BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Fees, L1Origin,
-    L2_TO_L1_MESSAGE_PASSER, OPERATOR_FEE_VAULT, OpStack, SEQUENCER_FEE_VAULT, l1_info_deposit,
-    output_root_v0,
+    BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Contracts,
+    L1Fees, L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE, L2_TO_L1_MESSAGE_PASSER,
+    OPERATOR_FEE_VAULT, OPTIMISM_MINTABLE_ERC20_FACTORY, OpStack, SEQUENCER_FEE_VAULT,
+    dev_l1_origin, l1_info_deposit, output_root_v0,
 };
-use tephra_primitives::{TxEnvelope, TxType};
+use tephra_primitives::{
+    TxEnvelope, TxType,
+    tx::{TxDeposit, UserDepositSource},
+};
 use tephra_storage::Store;
 
 sol! {
@@ -34,6 +38,17 @@ sol! {
     function operatorFeeConstant() external view returns (uint64);
     function initiateWithdrawal(address target, uint256 gasLimit, bytes data) external payable;
     function messageNonce() external view returns (uint256);
+    function OTHER_MESSENGER() external view returns (address);
+    function l1CrossDomainMessenger() external view returns (address);
+    function xDomainMessageSender() external view returns (address);
+    function otherBridge() external view returns (address);
+    function l1TokenBridge() external view returns (address);
+    function MESSENGER() external view returns (address);
+    function bridge() external view returns (address);
+    function createOptimismMintableERC20(address remoteToken, string name, string symbol) external returns (address);
+    function relayMessage(uint256 nonce, address sender, address target, uint256 value, uint256 minGasLimit, bytes message) external payable;
+    function finalizeBridgeERC20(address localToken, address remoteToken, address from, address to, uint256 amount, bytes extraData) external;
+    function balanceOf(address owner) external view returns (uint256);
 }
 
 const CHAIN_ID: u64 = 901;
@@ -70,7 +85,7 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
     for step in 0..4 {
         let block = mine(&f.chain, 5, &[]);
         let header = &block.block.header;
-        let origin = L1Origin::dev(&fees, header.timestamp);
+        let origin = dev_l1_origin(&fees, header.timestamp);
         if previous_origin == Some(origin.number) {
             expected_sequence += 1;
         } else {
@@ -121,7 +136,7 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
 fn genesis_reports_the_l1_origin_of_its_own_time() {
     let f = fixture();
     let fees = L1Fees::default();
-    let origin = L1Origin::dev(&fees, GENESIS_TIME);
+    let origin = dev_l1_origin(&fees, GENESIS_TIME);
     let word = |data: Bytes| U256::from_be_slice(&data);
     assert_eq!(
         word(call(&f.chain, L1_BLOCK, numberCall {}.abi_encode())),
@@ -337,4 +352,136 @@ fn a_chain_reopens_only_under_the_rules_it_was_created_with() {
     );
     let chain = reopen(Arc::new(OpStack::default())).expect("same rules reopen");
     assert_eq!(chain.head().header.number, 1);
+}
+
+/// The L1 side the bridge predeploys of [`bridge_fixture`] name.
+const L1: L1Contracts = L1Contracts {
+    cross_domain_messenger: Address::repeat_byte(0xc1),
+    standard_bridge: Address::repeat_byte(0xb1),
+};
+
+fn bridge_fixture() -> Fixture {
+    support::fixture(Arc::new(OpStack::default().with_l1_contracts(L1)), CHAIN_ID, 2)
+}
+
+fn address_of(output: Bytes) -> Address {
+    Address::from_word(B256::from_slice(&output))
+}
+
+/// A deposit (0x7E) from `from` calling `to` with `input`, as the follower derives one.
+fn deposit(from: Address, to: Address, input: Vec<u8>, index: u64) -> Recovered<TxEnvelope> {
+    let deposit = TxDeposit {
+        source_hash: UserDepositSource::new(B256::repeat_byte(0xd0), index).source_hash(),
+        from,
+        to: TxKind::Call(to),
+        mint: 0,
+        value: U256::ZERO,
+        gas_limit: 1_000_000,
+        is_system_transaction: false,
+        input: input.into(),
+    };
+    Recovered::new_unchecked(TxEnvelope::Deposit(Sealed::new(deposit)), from)
+}
+
+/// bedrock's AddressAliasHelper.applyL1ToL2Alias.
+fn alias(l1: Address) -> Address {
+    use alloy_primitives::aliases::U160;
+    let offset = U160::from_be_slice(&hex!("1111000000000000000000000000000000001111"));
+    Address::from(U160::from_be_slice(l1.as_slice()).wrapping_add(offset).to_be_bytes::<20>())
+}
+
+#[test]
+fn the_bridge_predeploys_are_initialized_with_the_l1_contracts_they_were_given() {
+    let f = bridge_fixture();
+    let read = |to: Address, input: Vec<u8>| address_of(call(&f.chain, to, input));
+    let messenger = L2_CROSS_DOMAIN_MESSENGER;
+    assert_eq!(read(messenger, OTHER_MESSENGERCall {}.abi_encode()), L1.cross_domain_messenger);
+    assert_eq!(
+        read(messenger, l1CrossDomainMessengerCall {}.abi_encode()),
+        L1.cross_domain_messenger
+    );
+    // No message is being relayed: xDomainMsgSender is the default sender, which the getter
+    // refuses to report.
+    assert!(
+        support::try_call(&f.chain, messenger, xDomainMessageSenderCall {}.abi_encode()).is_err()
+    );
+    // Version 1 in the top two bytes, nonce 0.
+    let nonce = U256::from_be_slice(&call(&f.chain, messenger, messageNonceCall {}.abi_encode()));
+    assert_eq!(nonce, U256::from(1) << 240);
+
+    let bridge = L2_STANDARD_BRIDGE;
+    assert_eq!(read(bridge, otherBridgeCall {}.abi_encode()), L1.standard_bridge);
+    assert_eq!(read(bridge, l1TokenBridgeCall {}.abi_encode()), L1.standard_bridge);
+    assert_eq!(read(bridge, MESSENGERCall {}.abi_encode()), messenger);
+    assert_eq!(read(OPTIMISM_MINTABLE_ERC20_FACTORY, bridgeCall {}.abi_encode()), bridge);
+
+    // A chain without an L1 (the default profile) names none, as bedrock's implementations.
+    let dev = fixture();
+    assert_eq!(
+        address_of(call(&dev.chain, messenger, OTHER_MESSENGERCall {}.abi_encode())),
+        Address::ZERO
+    );
+}
+
+#[test]
+fn a_deposit_from_the_aliased_l1_messenger_relays_the_l1_bridge_and_mints_the_l2_token() {
+    let f = bridge_fixture();
+    let l1_token = Address::repeat_byte(0x70);
+    let create = createOptimismMintableERC20Call {
+        remoteToken: l1_token,
+        name: "Bridged".into(),
+        symbol: "BRG".into(),
+    }
+    .abi_encode();
+    let l2_token = address_of(call(&f.chain, OPTIMISM_MINTABLE_ERC20_FACTORY, create.clone()));
+    let created = mine(
+        &f.chain,
+        2,
+        &[sign(&f.signers[0], tx(0, OPTIMISM_MINTABLE_ERC20_FACTORY, 0, create.into(), 3_000_000))],
+    );
+    assert!(created.block.receipts[1].status(), "the factory creates the L2 token");
+
+    let to = Address::repeat_byte(0x2a);
+    let amount = U256::from(5_000_000u64);
+    let finalize = finalizeBridgeERC20Call {
+        localToken: l2_token,
+        remoteToken: l1_token,
+        from: Address::repeat_byte(0x1f),
+        to,
+        amount,
+        extraData: Bytes::new(),
+    };
+    let relay = |nonce: u64| {
+        relayMessageCall {
+            nonce: (U256::from(1) << 240) | U256::from(nonce),
+            sender: L1.standard_bridge,
+            target: L2_STANDARD_BRIDGE,
+            value: U256::ZERO,
+            minGasLimit: U256::from(200_000),
+            message: finalize.abi_encode().into(),
+        }
+        .abi_encode()
+    };
+    let balance_of =
+        || U256::from_be_slice(&call(&f.chain, l2_token, balanceOfCall { owner: to }.abi_encode()));
+
+    // From anyone but the aliased L1 messenger, the relay is refused and nothing is minted.
+    let forged = deposit(L1.cross_domain_messenger, L2_CROSS_DOMAIN_MESSENGER, relay(0), 0);
+    let block = mine(&f.chain, 2, &[forged]);
+    assert!(!block.block.receipts[1].status(), "an unaliased sender cannot relay");
+    assert_eq!(balance_of(), U256::ZERO);
+
+    let relayed = deposit(alias(L1.cross_domain_messenger), L2_CROSS_DOMAIN_MESSENGER, relay(0), 1);
+    let block = mine(&f.chain, 2, &[relayed]);
+    assert!(block.block.receipts[1].status(), "the relay succeeds");
+    // RelayedMessage (not FailedRelayedMessage) from the messenger: the bridge call succeeded.
+    let relayed_message = keccak256("RelayedMessage(bytes32)");
+    assert!(
+        block.block.receipts[1]
+            .logs()
+            .iter()
+            .any(|log| log.address == L2_CROSS_DOMAIN_MESSENGER
+                && log.topics()[0] == relayed_message)
+    );
+    assert_eq!(balance_of(), amount);
 }

@@ -60,6 +60,7 @@ fn mine(chain: &Chain, txs: &[Recovered<TxEnvelope>]) -> ExecutedBlock {
         beneficiary: Address::repeat_byte(0xcb),
         prevrandao: keccak256(head.hash),
         gas_limit: 30_000_000,
+        l1: None,
     };
     let (block, applied) =
         chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();

@@ -507,6 +507,7 @@ fn a_priority_transaction_that_deposited_too_little_stops_the_block() {
         beneficiary: OPERATOR,
         prevrandao: head.hash,
         gas_limit: 30_000_000,
+        l1: None,
     };
     let recovered = recovered_priority(&tx);
     let err = f

@@ -31,6 +31,9 @@ pub struct NodeConfig {
     pub accounts: u32,
     /// Balance of each dev account, in wei.
     pub balance: U256,
+    /// For a rollup: the L1 blocks its follower delivers, which its blocks are derived from
+    /// (`None` for an L1 or a dev chain).
+    pub l1_feed: Option<Arc<crate::L1Feed>>,
 }
 
 impl Default for NodeConfig {
@@ -44,6 +47,7 @@ impl Default for NodeConfig {
             datadir: None,
             accounts: 10,
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
+            l1_feed: None,
         }
     }
 }

@@ -6,10 +6,12 @@
 //! from [`Node::open`] and [`Node::spawn_sequencer`].
 
 mod config;
+mod l1;
 mod metrics;
 mod node;
 
 pub use config::{BlockTime, NodeConfig};
+pub use l1::L1Feed;
 use metrics::Metrics;
 pub use node::{MinedBlock, Node, NodeError, Snapshot};
 pub use tephra_primitives::dev::DEV_MNEMONIC;

@@ -382,6 +382,9 @@ impl Node {
                         // Behind schedule (a slow block): keep the interval from now on.
                         deadline = now + interval;
                     }
+                    if self.waiting_for_l1() {
+                        continue;
+                    }
                     if let Err(err) = self.produce(&mut self.clock.lock()) {
                         error!(target: "tephra::sequencer", %err, "sealing a block failed");
                     }
@@ -389,6 +392,19 @@ impl Node {
             }
         }
         info!(target: "tephra::sequencer", "sequencer stopped");
+    }
+
+    /// Whether this is a rollup that has no L1 origin yet: its first block waits for its L1
+    /// follower's first L1 block.
+    fn waiting_for_l1(&self) -> bool {
+        self.config
+            .l1_feed
+            .as_ref()
+            .is_some_and(|feed| feed.is_empty() && matches!(self.chain.l1_origin(), Ok(None)))
+    }
+
+    fn sub_second_blocks(&self) -> bool {
+        matches!(self.config.block_time, BlockTime::Interval(interval) if interval < Duration::from_secs(1))
     }
 
     /// Seals and commits one block on the head with the best pending transactions.
@@ -402,7 +418,9 @@ impl Node {
                 clock.offset = timestamp as i64 - wall as i64;
                 timestamp
             }
-            None => clock.now().max(head.header.timestamp + 1),
+            // Blocks more frequent than one a second share timestamps (as on Nitro and ZK
+            // Stack) instead of running ahead of the clock.
+            None => clock.now().max(head.header.timestamp + u64::from(!self.sub_second_blocks())),
         };
         let gas_limit = self.config.gas_limit;
         // Offer up to twice the gas limit in gas limits: most transactions use far less than
@@ -421,6 +439,10 @@ impl Node {
             beneficiary: Address::ZERO,
             prevrandao: alloy_primitives::keccak256(head.hash),
             gas_limit,
+            l1: match &self.config.l1_feed {
+                Some(feed) => feed.next(self.chain.l1_origin()?.as_ref(), timestamp),
+                None => None,
+            },
         };
         let (executed, applied) = self.chain.build_block(
             &attributes,

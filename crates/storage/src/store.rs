@@ -165,6 +165,12 @@ impl StoreReader {
             .map_err(|_| StoreError::corrupt("meta", "rules are not UTF-8"))
     }
 
+    /// The L1 origin of the head block as [`StoreWriter::set_l1_origin`] recorded it (for a
+    /// rollup following an L1); `None` if no block recorded one.
+    pub fn l1_origin(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.meta.get(L1_ORIGIN_KEY)?.map(|raw| raw.value().to_vec()))
+    }
+
     /// Header of block `number`.
     pub fn header(&self, number: u64) -> Result<Option<Header>, StoreError> {
         self.headers.get(number)?.map(|raw| decode("headers", raw.value())).transpose()
@@ -377,6 +383,12 @@ impl StoreWriter {
     /// Moves the head to block `number`.
     pub fn set_head(&self, number: u64) -> Result<(), StoreError> {
         self.tx.open_table(META)?.insert(HEAD_KEY, number.to_be_bytes().as_slice())?;
+        Ok(())
+    }
+
+    /// Records the L1 origin of the block this write commits (opaque to the store).
+    pub fn set_l1_origin(&self, encoded: &[u8]) -> Result<(), StoreError> {
+        self.tx.open_table(META)?.insert(L1_ORIGIN_KEY, encoded)?;
         Ok(())
     }
 

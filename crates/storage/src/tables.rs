@@ -10,6 +10,8 @@ pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("
 pub(crate) const HEAD_KEY: &str = "head";
 /// Key in [`META`] of the name of the rules the chain was created with (UTF-8).
 pub(crate) const RULES_KEY: &str = "rules";
+/// Key of the L1 origin of the head block, for a rollup following an L1 (the chain's encoding).
+pub(crate) const L1_ORIGIN_KEY: &str = "l1_origin";
 
 /// Block number -> RLP header.
 pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");

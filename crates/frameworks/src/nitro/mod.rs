@@ -61,8 +61,8 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, TraceOutcome,
-    run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
+    TraceOutcome, run_transactions,
 };
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
@@ -367,11 +367,12 @@ impl Framework for Nitro {
         BaseFeeParams::new(1 << 64, 1)
     }
 
-    fn prepare_header(&self, _parent: &Header, header: &mut Header) {
+    fn prepare_header(&self, _parent: &Header, l1: Option<&L1Origin>, header: &mut Header) {
         header.beneficiary = BATCH_POSTER;
         header.difficulty = U256::from(1);
         // The send count and root are known after execution ([`Framework::finish_header`]).
-        header.mix_hash = mix_hash(0, self.l1_block_number(header.timestamp), ARBOS_VERSION);
+        let l1_number = l1.map_or_else(|| self.l1_block_number(header.timestamp), |o| o.number);
+        header.mix_hash = mix_hash(0, l1_number, ARBOS_VERSION);
         header.extra_data = Bytes::from(vec![0u8; 32]);
     }
 

@@ -66,6 +66,7 @@ pub fn mine(chain: &Chain, seconds: u64, txs: &[Recovered<TxEnvelope>]) -> Execu
         beneficiary: Address::repeat_byte(0xcb),
         prevrandao: keccak256(head.hash),
         gas_limit: 30_000_000,
+        l1: None,
     };
     let (block, applied) =
         chain.build_block(&attributes, txs.iter().map(|tx| tx.as_recovered_ref())).unwrap();

@@ -186,6 +186,7 @@ fn mine_priority(t: &TestNode, tx: &TxPriority) -> u64 {
         beneficiary: Address::repeat_byte(0xcb),
         prevrandao: head.hash,
         gas_limit: head.header.gas_limit,
+        l1: None,
     };
     let recovered = alloy_consensus::transaction::Recovered::new_unchecked(
         tephra_primitives::TxEnvelope::from(tx.clone()),

@@ -1,0 +1,53 @@
+//! The committed artifacts (`contracts/artifacts/*.json`, compiled by `contracts/compile.mjs`)
+//! of the L1 contracts this crate deploys.
+
+use alloy_primitives::Bytes;
+
+/// A compiled contract: its name and its artifact's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Artifact {
+    /// The contract's name.
+    pub name: &'static str,
+    json: &'static str,
+}
+
+macro_rules! artifact {
+    ($name:ident) => {
+        Artifact {
+            name: stringify!($name),
+            json: include_str!(concat!(
+                "../../../contracts/artifacts/",
+                stringify!($name),
+                ".json"
+            )),
+        }
+    };
+}
+
+/// The settlement core one rollup's entry points share.
+pub const ROLLUP_CORE: Artifact = artifact!(RollupCore);
+/// The registry of the rollups settling on an L1.
+pub const ROLLUP_REGISTRY: Artifact = artifact!(RollupRegistry);
+/// OP Stack's deposit and withdrawal entry point.
+pub const OPTIMISM_PORTAL: Artifact = artifact!(OptimismPortal);
+/// OP Stack's output oracle, over the core's commitments.
+pub const L2_OUTPUT_ORACLE: Artifact = artifact!(L2OutputOracle);
+/// OP Stack's L1 messenger: messages to L2 as portal deposits.
+pub const L1_CROSS_DOMAIN_MESSENGER: Artifact = artifact!(L1CrossDomainMessenger);
+/// OP Stack's L1 ERC-20 and ETH bridge, depositing into the core's custody.
+pub const L1_STANDARD_BRIDGE: Artifact = artifact!(L1StandardBridge);
+/// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
+pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
+
+impl Artifact {
+    /// The creation code followed by the ABI-encoded constructor `args`.
+    pub fn deploy_code(&self, args: &[u8]) -> Bytes {
+        let artifact: serde_json::Value =
+            serde_json::from_str(self.json).expect("committed artifacts are JSON");
+        let code: Bytes = artifact["bytecode"]
+            .as_str()
+            .and_then(|hex| hex.parse().ok())
+            .expect("committed artifacts carry their creation bytecode");
+        [code.as_ref(), args].concat().into()
+    }
+}

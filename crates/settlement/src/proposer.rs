@@ -1,0 +1,75 @@
+//! The proposer: records the rollup's state commitments on its L1.
+
+use crate::{Contracts, L1Client, Settlement, SettlementError};
+use alloy_sol_types::{SolCall, sol};
+use std::{sync::Arc, time::Duration};
+use tephra_chain::Chain;
+use tracing::{info, warn};
+
+sol! {
+    function latestL2BlockNumber() external view returns (uint256);
+}
+
+/// How often a proposer proposes the head's commitment.
+pub const INTERVAL: Duration = Duration::from_secs(1);
+
+/// L2 blocks between two proposals of a rollup with blocks every `block_time_ms` (at least 1).
+pub fn blocks_per_proposal(block_time_ms: u64) -> u64 {
+    (INTERVAL.as_millis() as u64 / block_time_ms.max(1)).max(1)
+}
+
+/// Every `interval`, proposes the commitment of the rollup's head if it moved since the last
+/// proposal (read from the core at start, so a restarted proposer goes on where the L1 is),
+/// forever; `client` signs with the proposer key. L1 errors are logged and retried.
+pub async fn propose(
+    client: L1Client,
+    settlement: Arc<dyn Settlement>,
+    contracts: Contracts,
+    chain: Arc<Chain>,
+    interval: Duration,
+) {
+    let mut proposed = None;
+    loop {
+        tokio::time::sleep(interval).await;
+        if let Err(err) = step(&client, &*settlement, &contracts, &chain, &mut proposed).await {
+            warn!(target: "tephra::proposer", rollup = chain.spec().chain_id, %err, "proposing");
+        }
+    }
+}
+
+async fn step(
+    client: &L1Client,
+    settlement: &dyn Settlement,
+    contracts: &Contracts,
+    chain: &Chain,
+    proposed: &mut Option<u64>,
+) -> Result<(), SettlementError> {
+    let last = match *proposed {
+        Some(last) => last,
+        None => latest_proposed(client, contracts).await?,
+    };
+    let head = chain.head().header.number;
+    if head <= last {
+        *proposed = Some(last);
+        return Ok(());
+    }
+    let (to, data) = settlement.proposal(chain, contracts, head)?;
+    client.send(&format!("proposal of block {head}"), Some(to), data).await?;
+    info!(target: "tephra::proposer", rollup = chain.spec().chain_id, block = head, "proposed");
+    *proposed = Some(head);
+    Ok(())
+}
+
+/// The L2 block of the core's latest commitment (0 before any).
+pub async fn latest_proposed(
+    client: &L1Client,
+    contracts: &Contracts,
+) -> Result<u64, SettlementError> {
+    let output = client
+        .call(contracts["RollupCore"], latestL2BlockNumberCall {}.abi_encode().into())
+        .await?;
+    let latest = latestL2BlockNumberCall::abi_decode_returns(&output).map_err(|err| {
+        SettlementError::L1 { url: client.url().to_string(), reason: err.to_string() }
+    })?;
+    Ok(latest.saturating_to())
+}

@@ -1,0 +1,76 @@
+// Crash safety of `tephra up`: SIGKILL the whole network while deposits and withdrawals are in
+// flight, start it again on the same datadir, and check that every deposit is credited on L2
+// exactly once and every withdrawal can still be proven and finalized. Runs on tephra only.
+
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { parseEther } from 'viem';
+import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { accounts } from './lib/chain.mjs';
+import { opStackClients, startNetwork, until } from './lib/network.mjs';
+
+const [, A1, A2, A3] = accounts;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let net;
+after(async () => {
+  await net?.stop();
+});
+
+test('SIGKILL with deposits and withdrawals in flight: after restart each deposit is credited once, each withdrawal finalizes', async () => {
+  net = await startNetwork({ rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
+  let c = opStackClients(net.file, net.file.rollups[0]);
+
+  const l2Before = await c.l2.getBalance({ address: A1.address });
+  // Withdrawals first (mined on L2, not yet proposed), then deposits (mined on L1, maybe not
+  // yet derived): kill as soon as the last deposit is in an L1 block.
+  const withdrawals = [];
+  for (const value of [parseEther('0.1'), parseEther('0.2')]) {
+    const hash = await c.l2Wallet(A2).initiateWithdrawal({ request: { gas: 100_000n, to: A3.address, value } });
+    withdrawals.push({ value, receipt: await c.l2.waitForTransactionReceipt({ hash }) });
+  }
+  const amounts = [1n, 2n, 3n, 4n, 5n].map((n) => n * 10n ** 17n);
+  const nonce = await c.l1.getTransactionCount({ address: A1.address });
+  const hashes = [];
+  for (const [i, mint] of amounts.entries()) {
+    hashes.push(
+      await c.l1Wallet(A1).depositTransaction({ request: { gas: 100_000n, mint, to: A1.address }, targetChain: c.l2Chain, nonce: nonce + i }),
+    );
+  }
+  const l1Receipts = await Promise.all(hashes.map((hash) => c.l1.waitForTransactionReceipt({ hash })));
+  await net.kill();
+
+  await net.restart();
+  c = opStackClients(net.file, net.file.rollups[0]);
+  for (const receipt of l1Receipts) {
+    const [l2Hash] = getL2TransactionHashes(receipt);
+    const l2Receipt = await c.l2.waitForTransactionReceipt({ hash: l2Hash, timeout: 20_000 });
+    assert.equal(l2Receipt.status, 'success');
+  }
+  // Exactly once: the balance moved by the sum of the mints, no more.
+  await sleep(1_500);
+  const total = amounts.reduce((a, b) => a + b, 0n);
+  assert.equal(await c.l2.getBalance({ address: A1.address }), l2Before + total);
+
+  const l1Before = await c.l1.getBalance({ address: A3.address });
+  for (const { receipt } of withdrawals) {
+    await until(async () => (await c.l1.getWithdrawalStatus({ receipt, targetChain: c.l2Chain })) === 'ready-to-prove');
+    const output = await c.l1.getL2Output({ l2BlockNumber: receipt.blockNumber, targetChain: c.l2Chain });
+    const [withdrawal] = getWithdrawals(receipt);
+    const args = await c.l2.buildProveWithdrawal({ output, withdrawal });
+    const hash = await c.l1Wallet(A2).proveWithdrawal(args);
+    assert.equal((await c.l1.waitForTransactionReceipt({ hash })).status, 'success');
+  }
+  for (const { receipt } of withdrawals) {
+    await until(async () => (await c.l1.getWithdrawalStatus({ receipt, targetChain: c.l2Chain })) === 'ready-to-finalize');
+  }
+  const l1Block = await c.l1.getBlockNumber();
+  await until(async () => (await c.l1.getBlockNumber()) > l1Block);
+  for (const { receipt } of withdrawals) {
+    const [withdrawal] = getWithdrawals(receipt);
+    const hash = await c.l1Wallet(A2).finalizeWithdrawal({ targetChain: c.l2Chain, withdrawal });
+    assert.equal((await c.l1.waitForTransactionReceipt({ hash })).status, 'success');
+  }
+  const withdrawn = withdrawals.reduce((a, w) => a + w.value, 0n);
+  assert.equal(await c.l1.getBalance({ address: A3.address }), l1Before + withdrawn);
+});

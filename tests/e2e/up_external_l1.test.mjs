@@ -1,0 +1,69 @@
+// `tephra up` settling on an external L1 it did not start: anvil (npm @foundry-rs/anvil),
+// started by this test. The rollup's keys are funded from anvil's dev account 0, its contracts
+// deployed there, and the same viem-driven deposit and withdrawal go through. Runs on tephra
+// only (anvil is the L1 here, not the node under test).
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { parseAbi, parseEther } from 'viem';
+import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { accounts } from './lib/chain.mjs';
+import { opStackClients, startNetwork, until } from './lib/network.mjs';
+import { startNode } from './lib/node.mjs';
+
+const [, A1, A2, A3] = accounts;
+
+let anvil;
+let net;
+let c;
+
+before(async () => {
+  anvil = await startNode({ kind: 'anvil', blockTime: 1 });
+  net = await startNetwork({ l1: { rpc: anvil.url }, rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
+  c = opStackClients(net.file, net.file.rollups[0]);
+});
+
+after(async () => {
+  await net?.stop();
+  await anvil?.stop();
+});
+
+test('on anvil as the L1: the network file names it, and the rollup is registered there', async () => {
+  assert.equal(net.file.l1.chain_id, 31337);
+  assert.equal(net.file.l1.rpc, anvil.url);
+  const code = await c.l1.getCode({ address: net.file.rollups[0].l1_contracts.OptimismPortal });
+  assert.ok(code && code.length > 2, 'the portal is deployed on anvil');
+  const registry = net.file.l1_contracts.RollupRegistry;
+  const abi = parseAbi(['function isRegistered(uint256) view returns (bool)', 'function coreOf(uint256) view returns (address)']);
+  assert.equal(await c.l1.readContract({ address: registry, abi, functionName: 'isRegistered', args: [901n] }), true);
+  assert.equal(
+    (await c.l1.readContract({ address: registry, abi, functionName: 'coreOf', args: [901n] })).toLowerCase(),
+    net.file.rollups[0].l1_contracts.RollupCore.toLowerCase(),
+  );
+});
+
+test('on anvil as the L1: a deposit is credited and a withdrawal finalizes', async () => {
+  const mint = parseEther('2');
+  const before = await c.l2.getBalance({ address: A1.address });
+  const hash = await c.l1Wallet(A1).depositTransaction({ request: { gas: 100_000n, mint, to: A1.address }, targetChain: c.l2Chain });
+  const receipt = await c.l1.waitForTransactionReceipt({ hash });
+  const [l2Hash] = getL2TransactionHashes(receipt);
+  assert.equal((await c.l2.waitForTransactionReceipt({ hash: l2Hash, timeout: 10_000 })).status, 'success');
+  assert.equal(await c.l2.getBalance({ address: A1.address }), before + mint);
+
+  const value = parseEther('0.3');
+  const wHash = await c.l2Wallet(A2).initiateWithdrawal({ request: { gas: 100_000n, to: A3.address, value } });
+  const wReceipt = await c.l2.waitForTransactionReceipt({ hash: wHash });
+  await until(async () => (await c.l1.getWithdrawalStatus({ receipt: wReceipt, targetChain: c.l2Chain })) === 'ready-to-prove');
+  const output = await c.l1.getL2Output({ l2BlockNumber: wReceipt.blockNumber, targetChain: c.l2Chain });
+  const [withdrawal] = getWithdrawals(wReceipt);
+  const proveHash = await c.l1Wallet(A2).proveWithdrawal(await c.l2.buildProveWithdrawal({ output, withdrawal }));
+  assert.equal((await c.l1.waitForTransactionReceipt({ hash: proveHash })).status, 'success');
+  await until(async () => (await c.l1.getWithdrawalStatus({ receipt: wReceipt, targetChain: c.l2Chain })) === 'ready-to-finalize');
+  const l1Block = await c.l1.getBlockNumber();
+  await until(async () => (await c.l1.getBlockNumber()) > l1Block);
+  const l1Before = await c.l1.getBalance({ address: A3.address });
+  const fHash = await c.l1Wallet(A2).finalizeWithdrawal({ targetChain: c.l2Chain, withdrawal });
+  assert.equal((await c.l1.waitForTransactionReceipt({ hash: fHash })).status, 'success');
+  assert.equal(await c.l1.getBalance({ address: A3.address }), l1Before + value);
+});
