@@ -23,9 +23,9 @@ use tephra_primitives::{
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
     tx::TxPriority,
     zk::{
-        BOOTLOADER_FORMAL_ADDRESS, L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_BASE_TOKEN,
-        L2_NATIVE_TOKEN_VAULT, L2ToL1Log, WITHDRAWAL_TOPIC, WITHDRAWAL_WITH_MESSAGE_TOPIC,
-        batch_logs, logs_tree, verify_log_proof, withdrawal_message,
+        BOOTLOADER_FORMAL_ADDRESS, L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_ASSET_ROUTER,
+        L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT, L2ToL1Log, WITHDRAWAL_TOPIC,
+        WITHDRAWAL_WITH_MESSAGE_TOPIC, batch_logs, logs_tree, verify_log_proof, withdrawal_message,
     },
 };
 
@@ -41,6 +41,7 @@ sol! {
     function mint(address _account, uint256 _amount) external;
     function BASE_TOKEN_ASSET_ID() external view returns (bytes32);
     function L1_CHAIN_ID() external view returns (uint256);
+    function L1_ASSET_ROUTER() external view returns (address);
     function query(address target, bytes input) external view returns (bool success, bytes output);
 }
 
@@ -678,7 +679,12 @@ fn the_native_token_vault_reports_ether_as_the_base_token() {
     let chain = call(&f.chain, L2_NATIVE_TOKEN_VAULT, L1_CHAIN_IDCall {}.abi_encode());
     assert_eq!(U256::from_be_slice(&chain), U256::from(9));
     // Configured for another L1: 31337, the asset id zksync-ethers computes for it.
-    let other = support::fixture(Arc::new(ZkStack { l1_chain_id: 31337 }), CHAIN_ID, 1);
+    let shared_bridge = Address::repeat_byte(0x5b);
+    let other = support::fixture(
+        Arc::new(ZkStack { l1_chain_id: 31337, l1_shared_bridge: shared_bridge }),
+        CHAIN_ID,
+        1,
+    );
     let asset = call(&other.chain, L2_NATIVE_TOKEN_VAULT, BASE_TOKEN_ASSET_IDCall {}.abi_encode());
     assert_eq!(
         B256::from_slice(&asset),
@@ -687,4 +693,10 @@ fn the_native_token_vault_reports_ether_as_the_base_token() {
             .unwrap()
     );
     assert!(support::try_call(&f.chain, L2_NATIVE_TOKEN_VAULT, vec![0; 4]).is_err());
+    // The asset router names the L1 shared bridge, where zksync-ethers finds it.
+    let router = call(&other.chain, L2_ASSET_ROUTER, L1_ASSET_ROUTERCall {}.abi_encode());
+    assert_eq!(Address::from_word(B256::from_slice(&router)), shared_bridge);
+    let chain = call(&other.chain, L2_ASSET_ROUTER, L1_CHAIN_IDCall {}.abi_encode());
+    assert_eq!(U256::from_be_slice(&chain), U256::from(31337));
+    assert!(support::try_call(&other.chain, L2_ASSET_ROUTER, vec![0; 4]).is_err());
 }

@@ -34,6 +34,10 @@ pub const BOOTLOADER_FORMAL_ADDRESS: Address =
 /// `withdraw(address)` and `withdrawWithMessage(address,bytes)` send the base token to L1.
 pub const L2_BASE_TOKEN: Address = address!("0x000000000000000000000000000000000000800a");
 
+/// The L2 asset router (`L2_ASSET_ROUTER_ADDR`): zksync-ethers reads the L1 shared bridge's
+/// address from it (`L1_ASSET_ROUTER()`).
+pub const L2_ASSET_ROUTER: Address = address!("0x0000000000000000000000000000000000010003");
+
 /// The L2 native token vault (`L2_NATIVE_TOKEN_VAULT_ADDR`): zksync-ethers reads the base
 /// token's asset id and the L1 chain id from it to tell whether a token is the base token.
 pub const L2_NATIVE_TOKEN_VAULT: Address = address!("0x0000000000000000000000000000000000010004");

@@ -50,8 +50,9 @@ const DEFAULT_PUBDATA: U256 = U256::from_limbs([DEFAULT_GAS_PER_PUBDATA, 0, 0, 0
 /// The L1 side of a zk-stack chain as its `zks_*` methods report it: the L1 chain id and the
 /// addresses of its L1 contracts (`contracts/src/settlement/zk`). The settlement layer fills it
 /// in once it has deployed them (its README lists which contract is which); the default is a
-/// chain with nothing deployed on ZKsync's local L1. The L2 side's copy of the L1 chain id is
-/// `tephra_frameworks::ZkStack::l1_chain_id`, which must be the same.
+/// chain with nothing deployed on ZKsync's local L1. The L2 side's copy of the L1 chain id and
+/// the shared bridge is `tephra_frameworks::ZkStack` (its system contracts report them to L2
+/// callers: zksync-ethers reads the shared bridge from the L2 asset router), which must agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct ZkL1Config {

@@ -4,8 +4,9 @@
 //! L2) transactions (type `0xff`, [`tephra_primitives::zk_priority`]) executed as the bootloader
 //! executes them (see `executor.rs`); the system contracts L1Messenger (`0x…8008`,
 //! `sendToL1(bytes)`), L2BaseToken (`0x…800a`, `withdraw(address)`,
-//! `withdrawWithMessage(address,bytes)`, `balanceOf(uint256)`) and the L2 native token vault's
-//! getters (`0x…10004`) as precompiles (see `system.rs`); and receipts carrying
+//! `withdrawWithMessage(address,bytes)`, `balanceOf(uint256)`) and the getters of the L2 asset
+//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`); and
+//! receipts carrying
 //! `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
@@ -31,7 +32,7 @@ use alloy_evm::{
     precompiles::PrecompilesMap,
 };
 use alloy_genesis::{Genesis, GenesisAccount};
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes};
 use executor::{ZkExecutor, mint_value, priority_cfg};
 use revm::{
     context::TxEnv,
@@ -47,27 +48,37 @@ use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
     eip712::EIP712_TX_TYPE,
     tx::priority_tx_env,
-    zk::{DEV_L1_CHAIN_ID, L1_MESSENGER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT, L2ToL1Log, tx_logs},
+    zk::{
+        DEV_L1_CHAIN_ID, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT,
+        L2ToL1Log, tx_logs,
+    },
 };
 
 /// The ZK Stack profile. One block is one L1 batch.
+///
+/// Its L1 settings are what its system contracts report to L2 callers (zksync-ethers among
+/// them); the node's configuration sets them together with the L1 addresses the RPC reports
+/// (`tephra_rpc::ZkL1Config`), which must agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZkStack {
-    /// The chain id of the L1 the chain settles on, which the L2 native token vault reports
-    /// (`L1_CHAIN_ID()`, and in the base token's asset id). The node's configuration sets it
-    /// with the L1 contracts' addresses the RPC reports (`tephra_rpc::ZkL1Config`).
+    /// The chain id of the L1 the chain settles on: the L2 asset router's and native token
+    /// vault's `L1_CHAIN_ID()`, and part of the base token's asset id.
     pub l1_chain_id: u64,
+    /// The L1 shared bridge (`ZkSharedBridge`): the L2 asset router's `L1_ASSET_ROUTER()`, which
+    /// is where zksync-ethers finds it.
+    pub l1_shared_bridge: Address,
 }
 
 impl Default for ZkStack {
+    /// A chain on ZKsync's local L1 with nothing deployed there.
     fn default() -> Self {
-        Self { l1_chain_id: DEV_L1_CHAIN_ID }
+        Self { l1_chain_id: DEV_L1_CHAIN_ID, l1_shared_bridge: Address::ZERO }
     }
 }
 
 impl ZkStack {
     fn install(&self, precompiles: &mut PrecompilesMap) {
-        system::install(precompiles, self.l1_chain_id);
+        system::install(precompiles, self);
     }
 }
 
@@ -105,7 +116,7 @@ impl Framework for ZkStack {
     /// The system contracts are precompiles; their accounts get one byte of code (`STOP`) so
     /// that `extcodesize` checks and explorers see contracts there, as on ZK Stack.
     fn extend_genesis(&self, genesis: &mut Genesis) {
-        for address in [L1_MESSENGER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT] {
+        for address in [L1_MESSENGER, L2_BASE_TOKEN, L2_ASSET_ROUTER, L2_NATIVE_TOKEN_VAULT] {
             genesis
                 .alloc
                 .insert(address, GenesisAccount::default().with_code(Some(Bytes::from([0u8]))));

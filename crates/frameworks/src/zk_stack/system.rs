@@ -1,10 +1,11 @@
 //! ZK Stack's system contracts a zk-stack chain serves, as precompiles: L1Messenger (`0x…8008`),
-//! L2BaseToken (`0x…800a`) and the two getters of the L2 native token vault (`0x…10004`) that
-//! zksync-ethers reads.
+//! L2BaseToken (`0x…800a`), and the getters of the L2 asset router (`0x…10003`) and the L2 native
+//! token vault (`0x…10004`) that zksync-ethers reads.
 //!
 //! Their gas is the EVM's price of what they do (keccak, logs, two storage writes for a burn)
 //! plus 16 gas per byte of pubdata a message publishes, not ZKsync's pubdata pricing.
 
+use super::ZkStack;
 use alloy_evm::precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap};
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};
@@ -12,7 +13,7 @@ use revm::precompile::{
     PrecompileError, PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult,
 };
 use tephra_primitives::zk::{
-    ETH_ADDRESS_IN_CONTRACTS, L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_BASE_TOKEN,
+    ETH_ADDRESS_IN_CONTRACTS, L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN,
     L2_NATIVE_TOKEN_VAULT, SEND_TO_L1_SELECTOR, WITHDRAWAL_TOPIC, WITHDRAWAL_WITH_MESSAGE_TOPIC,
     withdrawal_message,
 };
@@ -31,6 +32,7 @@ sol! {
     function balanceOf(uint256 account) external view returns (uint256);
     function BASE_TOKEN_ASSET_ID() external view returns (bytes32);
     function L1_CHAIN_ID() external view returns (uint256);
+    function L1_ASSET_ROUTER() external view returns (address);
 }
 
 /// ZK Stack's asset id of the base token of a chain settling on L1 `l1_chain_id` whose base
@@ -42,11 +44,14 @@ pub fn eth_asset_id(l1_chain_id: u64) -> B256 {
     )
 }
 
-/// Installs the system contracts; the vault answers with `l1_chain_id`.
-pub(crate) fn install(precompiles: &mut PrecompilesMap, l1_chain_id: u64) {
+/// Installs the system contracts; the router and the vault answer with `zk`'s L1 settings.
+pub(crate) fn install(precompiles: &mut PrecompilesMap, zk: &ZkStack) {
+    let zk = *zk;
     precompiles.apply_precompile(&L1_MESSENGER, |_| Some(l1_messenger()));
     precompiles.apply_precompile(&L2_BASE_TOKEN, |_| Some(l2_base_token()));
-    precompiles.apply_precompile(&L2_NATIVE_TOKEN_VAULT, |_| Some(native_token_vault(l1_chain_id)));
+    precompiles.apply_precompile(&L2_ASSET_ROUTER, |_| Some(asset_router(zk)));
+    precompiles
+        .apply_precompile(&L2_NATIVE_TOKEN_VAULT, |_| Some(native_token_vault(zk.l1_chain_id)));
 }
 
 /// The L1Messenger precompile: `sendToL1(bytes _message) returns (bytes32)` hashes the
@@ -64,6 +69,16 @@ pub fn l1_messenger() -> DynPrecompile {
 /// bootloader's), a delegate call, a static call to a withdrawal or value to `balanceOf`.
 pub fn l2_base_token() -> DynPrecompile {
     DynPrecompile::new_stateful(PrecompileId::Custom("L2BaseToken".into()), base_token)
+}
+
+/// The L2 asset router's `L1_ASSET_ROUTER()` (the L1 shared bridge, where zksync-ethers
+/// finalizes withdrawals), `BASE_TOKEN_ASSET_ID()` and `L1_CHAIN_ID()`. Reverts on anything else
+/// (ERC-20 bridging is not served).
+pub fn asset_router(zk: ZkStack) -> DynPrecompile {
+    DynPrecompile::new_stateful(PrecompileId::Custom("L2AssetRouter".into()), move |input| {
+        let router = zk.l1_shared_bridge.abi_encode();
+        getters(&input, &[(L1_ASSET_ROUTERCall::SELECTOR, router)], zk.l1_chain_id)
+    })
 }
 
 /// The L2 native token vault's `BASE_TOKEN_ASSET_ID()` (ether's asset id on L1
@@ -196,16 +211,29 @@ fn burn_and_send(
 }
 
 fn vault(l1_chain_id: u64, input: PrecompileInput<'_>) -> PrecompileResult {
+    getters(&input, &[], l1_chain_id)
+}
+
+/// Answers `BASE_TOKEN_ASSET_ID()`, `L1_CHAIN_ID()` and the `extra` selectors' fixed answers;
+/// reverts on value or other calldata.
+fn getters(
+    input: &PrecompileInput<'_>,
+    extra: &[([u8; 4], Vec<u8>)],
+    l1_chain_id: u64,
+) -> PrecompileResult {
     if !input.value.is_zero() {
-        return revert(&input);
+        return revert(input);
     }
     let output = match input.data {
         data if data == BASE_TOKEN_ASSET_IDCall::SELECTOR => eth_asset_id(l1_chain_id).abi_encode(),
         data if data == L1_CHAIN_IDCall::SELECTOR => U256::from(l1_chain_id).abi_encode(),
-        _ => return revert(&input),
+        data => match extra.iter().find(|(selector, _)| data == selector) {
+            Some((_, answer)) => answer.clone(),
+            None => return revert(input),
+        },
     };
     if READ_GAS > input.gas {
-        return out_of_gas(&input);
+        return out_of_gas(input);
     }
     Ok(PrecompileOutput::new(READ_GAS, output.into(), input.reservoir))
 }
