@@ -210,6 +210,21 @@ const JOBS = [
       L1StandardBridge: 'contracts/src/settlement/op/L1StandardBridge.sol',
     },
   },
+  {
+    // Arbitrum Nitro's L1 entry points over the core (contracts/src/settlement/nitro): Inbox,
+    // Bridge, Outbox and a BoLD-shaped rollup, on nitro-contracts 3.2.0's audited libraries and
+    // types (MerkleLib, AddressAliasHelper, Messages, MessageTypes, Error, the rollup's
+    // Assertion structs), whose pragmas (^0.8.x) take the current solc, as the core does.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: ['contracts/src/settlement/nitro/NitroRollup.sol', 'contracts/src/settlement/nitro/Inbox.sol'],
+    outputs: {
+      Bridge: 'contracts/src/settlement/nitro/Bridge.sol',
+      Inbox: 'contracts/src/settlement/nitro/Inbox.sol',
+      Outbox: 'contracts/src/settlement/nitro/Outbox.sol',
+      NitroRollup: 'contracts/src/settlement/nitro/NitroRollup.sol',
+    },
+  },
 ];
 
 /// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).

@@ -110,19 +110,16 @@ impl RunningRollup {
     }
 }
 
-/// Flags of `tephra rollup create`.
+/// The flags `tephra rollup create` and `tephra node` share.
 #[derive(Debug, clap::Args)]
-pub(crate) struct CreateArgs {
+pub(crate) struct RollupNodeArgs {
     /// The rollup's `rollup.toml` (chain id, framework, gas token, block time, gas limit, keys,
     /// proof mode, challenge window, DA).
     #[arg(long)]
     config: PathBuf,
-    /// JSON-RPC URL of the L1 to deploy on (any Ethereum endpoint).
+    /// JSON-RPC URL of its L1 (any Ethereum endpoint).
     #[arg(long)]
     l1_rpc: String,
-    /// Hex private key of a funded L1 account that deploys the contracts.
-    #[arg(long)]
-    l1_key: B256,
     /// Directory of the rollup's chain and deployment journal.
     #[arg(long, default_value = "rollup-data")]
     datadir: PathBuf,
@@ -134,25 +131,18 @@ pub(crate) struct CreateArgs {
     port: u16,
 }
 
-/// Flags of `tephra node`.
+/// Flags of `tephra rollup create`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct NodeArgs {
-    /// The rollup's `rollup.toml`.
+pub(crate) struct CreateArgs {
+    #[command(flatten)]
+    node: RollupNodeArgs,
+    /// Hex private key of a funded L1 account that deploys the contracts.
     #[arg(long)]
-    config: PathBuf,
-    /// JSON-RPC URL of its L1.
-    #[arg(long)]
-    l1_rpc: String,
-    /// Directory `tephra rollup create` deployed it from.
-    #[arg(long, default_value = "rollup-data")]
-    datadir: PathBuf,
-    /// Address to serve the rollup's JSON-RPC on.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: IpAddr,
-    /// Port to serve the rollup's JSON-RPC on.
-    #[arg(long, default_value_t = 9545)]
-    port: u16,
+    l1_key: B256,
 }
+
+/// Flags of `tephra node`.
+pub(crate) type NodeArgs = RollupNodeArgs;
 
 fn read_config(path: &Path) -> eyre::Result<RollupConfig> {
     let text =
@@ -162,9 +152,9 @@ fn read_config(path: &Path) -> eyre::Result<RollupConfig> {
 
 /// `tephra rollup create`: deploys the rollup (or finishes an interrupted deployment),
 /// registers it, writes its genesis, and runs its node until interrupted.
-pub(crate) async fn create(args: CreateArgs) -> eyre::Result<()> {
+pub(crate) async fn create(CreateArgs { node: args, l1_key }: CreateArgs) -> eyre::Result<()> {
     let config = read_config(&args.config)?;
-    let deployer = PrivateKeySigner::from_bytes(&args.l1_key).wrap_err("--l1-key")?;
+    let deployer = PrivateKeySigner::from_bytes(&l1_key).wrap_err("--l1-key")?;
     let addr = SocketAddr::new(args.host, args.port);
     let rollup = start(&args.l1_rpc, deployer, &config, &args.datadir, addr, true).await?;
     std::fs::copy(&args.config, args.datadir.join("rollup.toml"))

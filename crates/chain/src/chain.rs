@@ -163,6 +163,11 @@ impl Chain {
         self.framework.receipt_fields(header, &mut state, txs, receipts)
     }
 
+    /// The extra RPC fields of the block with `header`, from the framework at its height.
+    pub fn block_fields(&self, header: &Header) -> serde_json::Map<String, serde_json::Value> {
+        self.framework.block_fields(header)
+    }
+
     /// The pending dev overrides.
     pub fn overrides(&self) -> Arc<DevOverrides> {
         self.overrides.read().clone()

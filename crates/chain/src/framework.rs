@@ -26,7 +26,7 @@ use revm::{
     primitives::KECCAK_EMPTY,
 };
 use revm_inspectors::{access_list::AccessListInspector, tracing::TracingInspector};
-use std::fmt::Debug;
+use std::{collections::VecDeque, fmt::Debug};
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
 /// One framework's rules. Called once per block (or per traced transaction), so a `dyn
@@ -168,6 +168,13 @@ pub trait Framework: Debug + Send + Sync {
         Ok(vec![serde_json::Map::new(); txs.len()])
     }
 
+    /// Extra fields of a block's RPC object (Nitro's `sendRoot`, `sendCount` and
+    /// `l1BlockNumber`, read from its header); none by default.
+    fn block_fields(&self, header: &Header) -> serde_json::Map<String, serde_json::Value> {
+        let _ = header;
+        serde_json::Map::new()
+    }
+
     /// Sets the header fields the framework defines once the block's state is known
     /// (`post_account` reads an account of the block's post-state, `post_storage` a slot of
     /// it: Nitro's send root lives in its state account's storage).
@@ -273,44 +280,94 @@ pub struct BlockRun {
 
 /// Runs `txs` through any alloy-evm block executor over Tephra's envelopes: the loop every
 /// framework shares, whatever EVM its executor drives.
-pub fn run_transactions<'a, E>(
-    mut executor: E,
-    txs: BlockTxs<'a, '_>,
-) -> Result<BlockRun, ChainError>
+pub fn run_transactions<'a, E>(executor: E, txs: BlockTxs<'a, '_>) -> Result<BlockRun, ChainError>
 where
     E: BlockExecutor<Transaction = TxEnvelope, Receipt = ReceiptEnvelope>,
 {
+    run_transactions_scheduling(executor, txs, |_| Ok(Vec::new()))
+}
+
+/// [`run_transactions`] for an executor whose transactions schedule more transactions (Nitro's
+/// retryable redeems): after each included transaction, `scheduled` returns the transactions
+/// it scheduled, which run right after it, first in first out, before the next required or
+/// offered one, and join the block. A scheduled transaction that is invalid when its turn
+/// comes (its retryable already redeemed, say) is left out, as Nitro leaves it out.
+///
+/// Replaying a stored block, whose transactions are all required and include the scheduled
+/// ones: a scheduled transaction that is the next required one is run as that one; and when
+/// the required ones end before a scheduled one on a replay that stops early (`finish` false,
+/// to trace a transaction), the scheduled one is not run, since it is the one being traced or
+/// comes after it.
+pub fn run_transactions_scheduling<'a, E, F>(
+    mut executor: E,
+    txs: BlockTxs<'a, '_>,
+    mut scheduled: F,
+) -> Result<BlockRun, ChainError>
+where
+    E: BlockExecutor<Transaction = TxEnvelope, Receipt = ReceiptEnvelope>,
+    F: FnMut(&mut E) -> Result<Vec<Recovered<TxEnvelope>>, ChainError>,
+{
     executor.apply_pre_execution_changes().map_err(execution_error)?;
     let mut run = BlockRun::default();
-    for tx in txs.required {
+    let mut queue = VecDeque::<Recovered<TxEnvelope>>::new();
+    let mut required = txs.required.peekable();
+    loop {
+        if let Some(next) = queue.pop_front() {
+            let hash = next.inner().tx_hash();
+            if required.peek().is_some_and(|tx| tx.inner().tx_hash() == hash) {
+                // A replay: the stored copy of the scheduled transaction.
+                let tx = required.next().expect("peeked");
+                let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
+                executor.execute_transaction(tx).map_err(execution_error)?;
+                run.included.push((envelope.clone(), hash, signer));
+                queue.extend(scheduled(&mut executor)?);
+                continue;
+            }
+            if required.peek().is_none() && !txs.finish {
+                break;
+            }
+            run_scheduled(&mut executor, next, &mut run, &mut queue, &mut scheduled)?;
+            continue;
+        }
+        let Some(tx) = required.next() else { break };
         let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
         executor.execute_transaction(tx).map_err(execution_error)?;
         run.included.push((envelope.clone(), envelope.tx_hash(), signer));
+        queue.extend(scheduled(&mut executor)?);
     }
     // A sender whose transaction stays out of the block keeps its later nonces out too.
     let mut held_back = HashSet::<Address>::default();
-    for tx in txs.offered {
-        let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
-        let hash = envelope.tx_hash();
-        if held_back.contains(&signer) {
-            run.skipped.push(Skipped::NoRoom(hash));
-            continue;
-        }
-        match executor.execute_transaction(tx) {
-            Ok(_) => run.included.push((envelope.clone(), hash, signer)),
-            Err(BlockExecutionError::Validation(
-                BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
-            )) => {
-                held_back.insert(signer);
+    if queue.is_empty() {
+        for tx in txs.offered {
+            let (envelope, signer): (&TxEnvelope, _) = (tx.inner(), tx.signer());
+            let hash = envelope.tx_hash();
+            if held_back.contains(&signer) {
                 run.skipped.push(Skipped::NoRoom(hash));
+                continue;
             }
-            Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
-                error, ..
-            })) => {
-                held_back.insert(signer);
-                run.skipped.push(Skipped::Invalid(hash, error.to_string()));
+            match executor.execute_transaction(tx) {
+                Ok(_) => {
+                    run.included.push((envelope.clone(), hash, signer));
+                    queue.extend(scheduled(&mut executor)?);
+                    while let Some(next) = queue.pop_front() {
+                        run_scheduled(&mut executor, next, &mut run, &mut queue, &mut scheduled)?;
+                    }
+                }
+                Err(BlockExecutionError::Validation(
+                    BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas { .. },
+                )) => {
+                    held_back.insert(signer);
+                    run.skipped.push(Skipped::NoRoom(hash));
+                }
+                Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
+                    error,
+                    ..
+                })) => {
+                    held_back.insert(signer);
+                    run.skipped.push(Skipped::Invalid(hash, error.to_string()));
+                }
+                Err(other) => return Err(execution_error(other)),
             }
-            Err(other) => return Err(execution_error(other)),
         }
     }
     if txs.finish {
@@ -324,6 +381,32 @@ where
         run.gas_used = run.receipts.last().map(|r| r.cumulative_gas_used()).unwrap_or_default();
     }
     Ok(run)
+}
+
+/// Runs a transaction another one scheduled: included if valid, left out if not (its turn
+/// came too late), and what it schedules in turn joins the queue.
+fn run_scheduled<E, F>(
+    executor: &mut E,
+    tx: Recovered<TxEnvelope>,
+    run: &mut BlockRun,
+    queue: &mut VecDeque<Recovered<TxEnvelope>>,
+    scheduled: &mut F,
+) -> Result<(), ChainError>
+where
+    E: BlockExecutor<Transaction = TxEnvelope, Receipt = ReceiptEnvelope>,
+    F: FnMut(&mut E) -> Result<Vec<Recovered<TxEnvelope>>, ChainError>,
+{
+    match executor.execute_transaction(tx.as_recovered_ref()) {
+        Ok(_) => {
+            let hash = tx.inner().tx_hash();
+            let signer = tx.signer();
+            run.included.push((tx.into_inner(), hash, signer));
+            queue.extend(scheduled(executor)?);
+            Ok(())
+        }
+        Err(BlockExecutionError::Validation(_)) => Ok(()),
+        Err(other) => Err(execution_error(other)),
+    }
 }
 
 /// A block-level execution failure as the core reports it.

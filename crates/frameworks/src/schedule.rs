@@ -170,6 +170,10 @@ impl Framework for Schedule {
         self.at(header.number).receipt_fields(header, state, txs, receipts)
     }
 
+    fn block_fields(&self, header: &Header) -> Map<String, Value> {
+        self.at(header.number).block_fields(header)
+    }
+
     fn finish_header(
         &self,
         header: &mut Header,

@@ -624,3 +624,690 @@ fn arbos_32_takes_no_set_code_transactions_from_users() {
     }
     assert!(!tephra_chain::Framework::accepts_tx_type(&nitro, 0x04, 1), "EIP-7702 is Prague");
 }
+
+// ---- Retryables (types 0x69 and 0x68, ArbRetryableTx) ----
+
+use tephra_frameworks::nitro::{ARB_RETRYABLE_TX, ArbRetryableTx, escrow_address};
+use tephra_primitives::tx::{TxArbitrumRetry, TxArbitrumSubmitRetryable};
+
+/// `testdata/arbitrum_one_vectors.txt`: Arbitrum One transactions recorded in @arbitrum/sdk's
+/// fixtures (the file says which).
+fn vectors() -> std::collections::HashMap<String, String> {
+    include_str!("../testdata/arbitrum_one_vectors.txt")
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (key, value) = line.split_once(' ').unwrap();
+            (key.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+fn v_u256(v: &std::collections::HashMap<String, String>, key: &str) -> U256 {
+    let value = &v[key];
+    match value.strip_prefix("0x") {
+        Some(hex) => U256::from_str_radix(hex, 16).unwrap(),
+        None => value.parse().unwrap(),
+    }
+}
+
+fn v_parse<T: std::str::FromStr>(v: &std::collections::HashMap<String, String>, key: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    v[key].parse().unwrap()
+}
+
+/// The Arbitrum One submission of the vectors.
+fn mainnet_submission(v: &std::collections::HashMap<String, String>) -> TxArbitrumSubmitRetryable {
+    TxArbitrumSubmitRetryable {
+        chain_id: v_u256(v, "submit.chain_id"),
+        request_id: v_parse(v, "submit.request_id"),
+        from: v_parse(v, "submit.from"),
+        l1_base_fee: v_u256(v, "submit.l1_base_fee"),
+        deposit_value: v_u256(v, "submit.deposit_value"),
+        gas_fee_cap: v_u256(v, "submit.gas_fee_cap"),
+        gas: v_u256(v, "submit.gas").to(),
+        retry_to: TxKind::Call(v_parse(v, "submit.retry_to")),
+        retry_value: v_u256(v, "submit.retry_value"),
+        beneficiary: v_parse(v, "submit.beneficiary"),
+        max_submission_fee: v_u256(v, "submit.max_submission_fee"),
+        fee_refund_addr: v_parse(v, "submit.fee_refund_addr"),
+        retry_data: v_parse(v, "submit.retry_data"),
+    }
+}
+
+/// Nitro's hashes, `type ‖ rlp(fields)` in the field order of the geth fork's `arb_types.go`,
+/// against transactions Arbitrum One made (@arbitrum/sdk's fixtures, testdata says which).
+#[test]
+fn deposit_submission_and_retry_hashes_match_arbitrum_one() {
+    let v = vectors();
+    // 0x64: from is the L1 depositor's alias, to the depositor (an EOA) itself.
+    let deposit = TxArbitrumDeposit {
+        chain_id: v_u256(&v, "deposit.chain_id"),
+        l1_request_id: v_parse(&v, "deposit.request_id"),
+        from: v_parse(&v, "deposit.from"),
+        to: v_parse(&v, "deposit.to"),
+        value: v_u256(&v, "deposit.value"),
+    };
+    let alias_offset =
+        U256::from_str_radix("1111000000000000000000000000000000001111", 16).unwrap();
+    let to = U256::from_be_slice(deposit.to.as_slice());
+    assert_eq!(U256::from_be_slice(deposit.from.as_slice()), to + alias_offset);
+    let hash: B256 = v_parse(&v, "deposit.hash");
+    assert_eq!(deposit.tx_hash(), hash);
+    assert_eq!(TxEnvelope::from(deposit).tx_hash(), hash);
+
+    // 0x69: the hash is the ticket id; Nitro's `input` is the ABI call of every field.
+    let submit = mainnet_submission(&v);
+    let ticket: B256 = v_parse(&v, "submit.hash");
+    assert_eq!(submit.tx_hash(), ticket);
+    assert_eq!(submit.calldata(), v_parse::<Bytes>(&v, "submit.input"));
+    let encoded = alloy_eips::Encodable2718::encoded_2718(&submit);
+    assert_eq!(encoded[0], 0x69);
+    let decoded = <TxArbitrumSubmitRetryable as alloy_eips::Decodable2718>::decode_2718(
+        &mut encoded.as_slice(),
+    )
+    .unwrap();
+    assert_eq!(decoded, submit);
+
+    // 0x68: the auto-redeem, with the refund fields of its RedeemScheduled event.
+    let retry = TxArbitrumRetry {
+        chain_id: v_u256(&v, "submit.chain_id"),
+        nonce: v_parse(&v, "retry.nonce"),
+        from: submit.from,
+        gas_fee_cap: v_u256(&v, "retry.gas_fee_cap"),
+        gas: v_u256(&v, "retry.gas").to(),
+        to: TxKind::Call(v_parse(&v, "retry.to")),
+        value: v_u256(&v, "retry.value"),
+        data: submit.retry_data,
+        ticket_id: ticket,
+        refund_to: v_parse(&v, "redeem_scheduled.gas_donor"),
+        max_refund: v_u256(&v, "redeem_scheduled.max_refund"),
+        submission_fee_refund: v_u256(&v, "redeem_scheduled.submission_fee_refund"),
+    };
+    assert_eq!(retry.tx_hash(), v_parse::<B256>(&v, "retry.hash"));
+    let encoded = alloy_eips::Encodable2718::encoded_2718(&retry);
+    let decoded =
+        <TxArbitrumRetry as alloy_eips::Decodable2718>::decode_2718(&mut encoded.as_slice())
+            .unwrap();
+    assert_eq!(decoded, retry);
+    // A retry that deploys encodes its nil `to` as the empty string (`rlp:"nil"`).
+    let create = TxArbitrumRetry { to: TxKind::Create, ..retry };
+    let encoded = alloy_eips::Encodable2718::encoded_2718(&create);
+    let decoded =
+        <TxArbitrumRetry as alloy_eips::Decodable2718>::decode_2718(&mut encoded.as_slice())
+            .unwrap();
+    assert_eq!(decoded.to, TxKind::Create);
+    // Trailing bytes inside the list are refused.
+    let mut padded = encoded;
+    padded.push(0x80);
+    padded[1] += 1;
+    assert!(
+        <TxArbitrumRetry as alloy_eips::Decodable2718>::decode_2718(&mut padded.as_slice())
+            .is_err()
+    );
+
+    // The withdrawal's send hash, as ArbSys computes it for L2ToL1Tx.
+    let expected: B256 = v_parse(&v, "withdraw.hash");
+    let computed = send_hash(
+        v_parse(&v, "withdraw.caller"),
+        v_parse(&v, "withdraw.destination"),
+        v_u256(&v, "withdraw.arb_block_num").to(),
+        v_u256(&v, "withdraw.eth_block_num").to(),
+        v_u256(&v, "withdraw.timestamp").to(),
+        v_u256(&v, "withdraw.callvalue"),
+        &[],
+    );
+    assert_eq!(computed, expected);
+}
+
+/// Ticket ids @arbitrum/sdk computes (`calculateSubmitRetryableId`, testdata/sdk_retryable_ids.txt
+/// says how), including a submission whose L1 target is the zero address: Nitro makes it a
+/// `nil` retryTo (a retryable that deploys), encoded as the empty string.
+#[test]
+fn submission_hashes_match_the_arbitrum_sdk_including_a_create() {
+    let vectors = include_str!("../testdata/sdk_retryable_ids.txt");
+    let mut checked = 0;
+    for line in vectors.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
+        let f: Vec<&str> = line.split(' ').collect();
+        let n = |i: usize| U256::from_str_radix(f[i], 10).unwrap();
+        let a = |i: usize| f[i].parse::<Address>().unwrap();
+        let to = a(5);
+        let submit = TxArbitrumSubmitRetryable {
+            chain_id: n(1),
+            request_id: B256::from(n(3)),
+            from: a(2),
+            l1_base_fee: n(4),
+            deposit_value: n(7),
+            gas_fee_cap: n(12),
+            gas: n(11).to(),
+            retry_to: if to.is_zero() { TxKind::Create } else { TxKind::Call(to) },
+            retry_value: n(6),
+            beneficiary: a(10),
+            max_submission_fee: n(8),
+            fee_refund_addr: a(9),
+            retry_data: f[13].parse().unwrap(),
+        };
+        assert_eq!(submit.tx_hash(), f[14].parse::<B256>().unwrap(), "{}", f[0]);
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
+/// A block derived from an L1 block that brings `deposits` (after the system transactions),
+/// with the pool's `txs`, all included.
+fn mine_l1(
+    chain: &tephra_chain::Chain,
+    seconds: u64,
+    deposits: Vec<Recovered<TxEnvelope>>,
+    txs: &[Recovered<TxEnvelope>],
+) -> tephra_chain::ExecutedBlock {
+    let head = chain.head();
+    let timestamp = head.header.timestamp + seconds;
+    let attributes = BlockAttributes {
+        timestamp,
+        beneficiary: Address::ZERO,
+        prevrandao: B256::ZERO,
+        gas_limit: 30_000_000,
+        l1: Some(tephra_chain::L1Inputs {
+            origin: tephra_chain::L1Origin {
+                number: 20_000_000 + head.header.number,
+                hash: keccak256(head.hash),
+                timestamp: timestamp - 1,
+                base_fee: 10_000_000_000,
+                blob_base_fee: 1,
+            },
+            deposits,
+        }),
+    };
+    let (block, applied) =
+        f_build(chain, &attributes, txs.iter().map(|tx| tx.as_recovered_ref()).collect());
+    chain.commit_block(&block, &applied).unwrap();
+    block
+}
+
+fn f_build(
+    chain: &tephra_chain::Chain,
+    attributes: &BlockAttributes,
+    txs: Vec<Recovered<&TxEnvelope>>,
+) -> (tephra_chain::ExecutedBlock, Arc<tephra_chain::DevOverrides>) {
+    let (block, applied) = chain.build_block(attributes, txs).unwrap();
+    assert!(block.skipped.is_empty(), "{:?}", block.skipped);
+    (block, applied)
+}
+
+fn redeem_events(logs: &[alloy_primitives::Log]) -> Vec<ArbRetryableTx::RedeemScheduled> {
+    logs.iter()
+        .filter(|log| log.address == ARB_RETRYABLE_TX)
+        .filter_map(|log| ArbRetryableTx::RedeemScheduled::decode_log_data(&log.data).ok())
+        .collect()
+}
+
+fn timeout_of(chain: &tephra_chain::Chain, ticket: B256) -> Result<U256, CallError> {
+    try_call(
+        chain,
+        ARB_RETRYABLE_TX,
+        ArbRetryableTx::getTimeoutCall { ticketId: ticket }.abi_encode(),
+    )
+    .map(|out| word(&out))
+}
+
+/// Arbitrum One's submission replayed on a chain with its chain id and base fee (0.1 gwei, Nitro's
+/// minimum): the ticket, the auto-redeem's hash and the refund fields of `RedeemScheduled` are
+/// those Arbitrum One recorded, the retry runs right after the submission in the same block,
+/// and the ticket is gone once it succeeds.
+#[test]
+fn a_funded_submission_auto_redeems_in_its_block_as_on_arbitrum_one() {
+    let v = vectors();
+    let f = support::fixture_with_base_fee(Arc::new(Nitro::default()), 42161, 1, 100_000_000);
+    mine(&f.chain, 2, &[]);
+    let submit = mainnet_submission(&v);
+    let ticket = submit.tx_hash();
+    let from = submit.from;
+    let refund_to = submit.fee_refund_addr;
+    let watched = [from, refund_to, DEV_NETWORK_FEE_ACCOUNT, escrow_address(ticket), BATCH_POSTER];
+    let before: Vec<U256> = watched.iter().map(|a| balance(&f.chain, *a)).collect();
+    let deposit = Recovered::new_unchecked(TxEnvelope::from(submit.clone()), from);
+    let block = mine_l1(&f.chain, 2, vec![deposit], &[]);
+
+    let txs = &block.block.transactions;
+    assert_eq!(txs.len(), 2, "the submission and its auto-redeem");
+    assert_eq!(block.block.tx_hashes[0], ticket);
+    let receipts = &block.block.receipts;
+    assert!(receipts[0].status());
+    assert_eq!(receipts[0].tx_type, tephra_primitives::TxType::ArbitrumSubmitRetryable);
+    assert_eq!(
+        receipts[0].cumulative_gas_used(),
+        submit.gas,
+        "the donated gas, as on Arbitrum One"
+    );
+    let logs = receipts[0].logs();
+    assert_eq!(logs.len(), 2);
+    let created = ArbRetryableTx::TicketCreated::decode_log_data(&logs[0].data).unwrap();
+    assert_eq!(created.ticketId, ticket);
+    let [scheduled] = &redeem_events(logs)[..] else { panic!("one RedeemScheduled") };
+    assert_eq!(scheduled.ticketId, ticket);
+    assert_eq!(scheduled.retryTxHash, v_parse::<B256>(&v, "retry.hash"));
+    assert_eq!(scheduled.sequenceNum, 0);
+    assert_eq!(U256::from(scheduled.donatedGas), v_u256(&v, "redeem_scheduled.donated_gas"));
+    assert_eq!(scheduled.gasDonor, v_parse::<Address>(&v, "redeem_scheduled.gas_donor"));
+    assert_eq!(scheduled.maxRefund, v_u256(&v, "redeem_scheduled.max_refund"));
+    assert_eq!(scheduled.submissionFeeRefund, v_u256(&v, "redeem_scheduled.submission_fee_refund"));
+
+    // The auto-redeem: the retry Arbitrum One ran, executed right after.
+    let retry = txs[1].as_arbitrum_retry().expect("a retry");
+    assert_eq!(block.block.tx_hashes[1], scheduled.retryTxHash);
+    assert_eq!(retry.tx_hash(), scheduled.retryTxHash);
+    assert_eq!(block.block.senders[1], from);
+    assert!(receipts[1].status(), "a call to an account without code succeeds");
+    assert_eq!(receipts[1].tx_type, tephra_primitives::TxType::ArbitrumRetry);
+    let retry_gas = receipts[1].cumulative_gas_used() - receipts[0].cumulative_gas_used();
+    assert!(retry_gas > 21_000 && retry_gas < submit.gas, "{retry_gas}");
+
+    // The ticket is deleted once redeemed.
+    let Err(CallError::Reverted(data)) = timeout_of(&f.chain, ticket) else {
+        panic!("a redeemed ticket has no timeout")
+    };
+    assert_eq!(data.as_ref(), ArbRetryableTx::NoTicketWithID {}.abi_encode());
+
+    // Value: the deposit is all there is, split between the sender, the refund address and
+    // the network fee account (submission fee and the gas used); the escrow is empty, and
+    // the poster gets nothing.
+    let after: Vec<U256> = watched.iter().map(|a| balance(&f.chain, *a)).collect();
+    let gained: Vec<U256> = after.iter().zip(&before).map(|(a, b)| *a - *b).collect();
+    assert_eq!(gained.iter().copied().sum::<U256>(), submit.deposit_value);
+    let basefee = U256::from(100_000_000u64);
+    assert_eq!(gained[2], basefee * U256::from(retry_gas), "the network keeps the gas used");
+    assert_eq!(gained[3], U256::ZERO);
+    assert_eq!(gained[4], U256::ZERO);
+    // Nitro refunds the excess of the fee cap and of the maximum submission fee, the submission
+    // fee (the attempt succeeded) and the unused gas to the fee refund address.
+    assert_eq!(gained[1], submit.deposit_value - gained[2] - gained[0]);
+    assert!(gained[1] > submit.max_submission_fee, "{}", gained[1]);
+    let reader = f.chain.reader().unwrap();
+    let fields = f.chain.receipt_fields(&reader, &block.block.header, txs, receipts).unwrap();
+    assert_eq!(fields[0]["gasUsedForL1"], "0x0");
+    assert_eq!(fields[1]["gasUsedForL1"], "0x0");
+
+    // The stored block replays (its witness reaches its state root) and both trace.
+    f.chain.execution_witness(block.block.header.number).unwrap();
+    f.chain.trace_transaction(ticket, Default::default()).unwrap();
+    let trace = f.chain.trace_transaction(scheduled.retryTxHash, Default::default()).unwrap();
+    let alloy_rpc_types_trace::geth::GethTrace::Default(frame) = trace else { panic!() };
+    assert!(!frame.failed);
+    assert_eq!(frame.gas, retry_gas, "traced gas = receipt gas");
+}
+
+/// Runtime that reverts until opened: a one-byte call opens it (slot 0 = 1); any other call
+/// reverts while closed and, once open, stores its call value in slot 1.
+fn gate_runtime() -> Vec<u8> {
+    vec![
+        0x36, 0x60, 0x01, 0x14, 0x60, 0x15, 0x57, // CALLDATASIZE == 1 ? jump 0x15
+        0x60, 0x00, 0x54, 0x15, 0x60, 0x1c, 0x57, // SLOAD(0) == 0 ? jump 0x1c
+        0x34, 0x60, 0x01, 0x55, 0x00, 0x00, 0x00, // SSTORE(1, CALLVALUE) STOP (padding)
+        0x5b, 0x60, 0x01, 0x60, 0x00, 0x55, 0x00, // 0x15: JUMPDEST SSTORE(0, 1) STOP
+        0x5b, 0x60, 0x00, 0x80, 0xfd, // 0x1c: JUMPDEST REVERT(0, 0)
+    ]
+}
+
+fn submission(
+    from: Address,
+    request: u64,
+    to: Address,
+    value: U256,
+    gas: u64,
+    beneficiary: Address,
+) -> TxArbitrumSubmitRetryable {
+    let max_submission_fee = U256::from(10u64).pow(U256::from(15u64));
+    let fee_cap = U256::from(2_000_000_000u64);
+    TxArbitrumSubmitRetryable {
+        chain_id: U256::from(CHAIN_ID),
+        request_id: B256::from(U256::from(request)),
+        from,
+        l1_base_fee: U256::from(10_000_000_000u64),
+        deposit_value: value + max_submission_fee + fee_cap * U256::from(gas),
+        gas_fee_cap: fee_cap,
+        gas,
+        retry_to: TxKind::Call(to),
+        retry_value: value,
+        beneficiary,
+        max_submission_fee,
+        fee_refund_addr: beneficiary,
+        retry_data: Bytes::new(),
+    }
+}
+
+/// An auto-redeem that reverts leaves the ticket and its escrowed value; once the target
+/// accepts the call, `ArbRetryableTx.redeem` schedules a second attempt (nonce 1) with the
+/// caller's gas, which runs right after the redeeming transaction and succeeds.
+#[test]
+fn a_failed_auto_redeem_is_redeemed_later_through_arb_retryable_tx() {
+    let f = fixture();
+    let user = &f.signers[0];
+    let deploy = sign(user, tx(0, TxKind::Create, 0, deploy_code(&gate_runtime()), 1_000_000));
+    mine(&f.chain, 2, std::slice::from_ref(&deploy));
+    let gate = user.address().create(0);
+    let from = Address::repeat_byte(0xa1);
+    let beneficiary = Address::repeat_byte(0xbe);
+    let value = U256::from(777_000u64);
+    let submit = submission(from, 1, gate, value, 200_000, beneficiary);
+    let ticket = submit.tx_hash();
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(submit.into(), from)], &[]);
+    assert_eq!(block.block.transactions.len(), 2);
+    assert!(block.block.receipts[0].status());
+    assert!(!block.block.receipts[1].status(), "the gate is closed: the auto-redeem reverts");
+    let escrow = escrow_address(ticket);
+    assert_eq!(balance(&f.chain, escrow), value, "the value went back into escrow");
+    let timeout = timeout_of(&f.chain, ticket).unwrap();
+    let lifetime = tephra_frameworks::nitro::RETRYABLE_LIFETIME_SECONDS;
+    assert_eq!(timeout, U256::from(block.block.header.timestamp + lifetime));
+    let beneficiary_of = call(
+        &f.chain,
+        ARB_RETRYABLE_TX,
+        ArbRetryableTx::getBeneficiaryCall { ticketId: ticket }.abi_encode(),
+    );
+    assert_eq!(Address::from_slice(&beneficiary_of[12..]), beneficiary);
+
+    // Open the gate, then redeem: the redeem's block carries the user's call and the retry.
+    let open = sign(user, tx(1, TxKind::Call(gate), 0, Bytes::from_static(&[1]), 100_000));
+    assert!(mine(&f.chain, 2, std::slice::from_ref(&open)).block.receipts[0].status());
+    let user_before = balance(&f.chain, user.address());
+    let redeem = sign(
+        user,
+        tx(
+            2,
+            TxKind::Call(ARB_RETRYABLE_TX),
+            0,
+            ArbRetryableTx::redeemCall { ticketId: ticket }.abi_encode().into(),
+            600_000,
+        ),
+    );
+    let block = mine(&f.chain, 2, std::slice::from_ref(&redeem));
+    assert_eq!(block.block.transactions.len(), 2, "the redeem and the attempt it scheduled");
+    let receipts = &block.block.receipts;
+    assert!(receipts[0].status());
+    let [scheduled] = &redeem_events(receipts[0].logs())[..] else { panic!("one RedeemScheduled") };
+    assert_eq!((scheduled.ticketId, scheduled.sequenceNum), (ticket, 1));
+    assert_eq!(scheduled.gasDonor, user.address());
+    assert_eq!(scheduled.maxRefund, U256::MAX);
+    assert_eq!(scheduled.submissionFeeRefund, U256::ZERO);
+    let retry = block.block.transactions[1].as_arbitrum_retry().unwrap();
+    assert_eq!(retry.tx_hash(), scheduled.retryTxHash);
+    assert_eq!((retry.nonce, retry.gas), (1, scheduled.donatedGas));
+    assert_eq!(retry.refund_to, user.address());
+    assert!(receipts[1].status(), "the second attempt succeeds");
+    let reader = f.chain.reader().unwrap();
+    assert_eq!(reader.storage(&gate, &B256::with_last_byte(1)).unwrap(), value);
+    assert_eq!(balance(&f.chain, gate), value);
+    assert_eq!(balance(&f.chain, escrow), U256::ZERO);
+    assert!(matches!(timeout_of(&f.chain, ticket), Err(CallError::Reverted(_))), "redeemed");
+    // The user paid for the gas the attempt used, not for the gas it donated and got back.
+    let attempt_gas = receipts[1].cumulative_gas_used() - receipts[0].cumulative_gas_used();
+    let base_fee = U256::from(block.block.header.base_fee_per_gas.unwrap());
+    let spent = user_before - balance(&f.chain, user.address());
+    let redeem_gas = U256::from(receipts[0].cumulative_gas_used());
+    assert_eq!(
+        spent,
+        redeem_gas * base_fee - U256::from(scheduled.donatedGas - attempt_gas) * base_fee
+    );
+
+    // A second redeem finds no ticket.
+    let again = sign(
+        user,
+        tx(
+            3,
+            TxKind::Call(ARB_RETRYABLE_TX),
+            0,
+            ArbRetryableTx::redeemCall { ticketId: ticket }.abi_encode().into(),
+            600_000,
+        ),
+    );
+    let block = mine(&f.chain, 2, std::slice::from_ref(&again));
+    assert_eq!(block.block.transactions.len(), 1);
+    assert!(!block.block.receipts[0].status());
+    f.chain.execution_witness(block.block.header.number - 1).unwrap();
+}
+
+/// `cancel` is for the beneficiary only and pays it the escrow; `keepalive` adds a lifetime
+/// only to a ticket within one lifetime of expiring; an unfunded submission schedules nothing.
+#[test]
+fn unfunded_tickets_are_kept_alive_and_cancelled_by_their_beneficiary() {
+    let f = fixture();
+    let from = Address::repeat_byte(0xa2);
+    let beneficiary_key = &f.signers[1];
+    let beneficiary = beneficiary_key.address();
+    let value = U256::from(5_000u64);
+    // Fee cap below the base fee (1 gwei): no auto-redeem.
+    let mut submit = submission(from, 7, Address::repeat_byte(0x77), value, 100_000, beneficiary);
+    submit.gas_fee_cap = U256::from(1u64);
+    let ticket = submit.tx_hash();
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(submit.into(), from)], &[]);
+    assert_eq!(block.block.transactions.len(), 1, "nothing scheduled");
+    assert_eq!(block.block.receipts[0].cumulative_gas_used(), 0);
+    assert!(redeem_events(block.block.receipts[0].logs()).is_empty());
+    let created_at = block.block.header.timestamp;
+    let lifetime = tephra_frameworks::nitro::RETRYABLE_LIFETIME_SECONDS;
+    assert_eq!(
+        word(&call(&f.chain, ARB_RETRYABLE_TX, ArbRetryableTx::getLifetimeCall {}.abi_encode())),
+        U256::from(lifetime)
+    );
+
+    // keepalive: one lifetime added; a second one now would reach too far.
+    let keep = |nonce: u64| {
+        sign(
+            &f.signers[0],
+            tx(
+                nonce,
+                TxKind::Call(ARB_RETRYABLE_TX),
+                0,
+                ArbRetryableTx::keepaliveCall { ticketId: ticket }.abi_encode().into(),
+                300_000,
+            ),
+        )
+    };
+    let block = mine(&f.chain, 2, &[keep(0)]);
+    assert!(block.block.receipts[0].status());
+    let extended =
+        ArbRetryableTx::LifetimeExtended::decode_log_data(&block.block.receipts[0].logs()[0].data)
+            .unwrap();
+    assert_eq!(extended.newTimeout, U256::from(created_at + 2 * lifetime));
+    assert_eq!(timeout_of(&f.chain, ticket).unwrap(), extended.newTimeout);
+    let block = mine(&f.chain, 2, &[keep(1)]);
+    assert!(!block.block.receipts[0].status(), "timeout too far into the future");
+
+    // cancel: refused to others, then the beneficiary gets the escrow.
+    let cancel = |signer: &alloy_signer_local::PrivateKeySigner, nonce: u64| {
+        sign(
+            signer,
+            tx(
+                nonce,
+                TxKind::Call(ARB_RETRYABLE_TX),
+                0,
+                ArbRetryableTx::cancelCall { ticketId: ticket }.abi_encode().into(),
+                300_000,
+            ),
+        )
+    };
+    let block = mine(&f.chain, 2, &[cancel(&f.signers[0], 2)]);
+    assert!(!block.block.receipts[0].status(), "only the beneficiary may cancel");
+    let before = balance(&f.chain, beneficiary);
+    let block = mine(&f.chain, 2, &[cancel(beneficiary_key, 0)]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    let canceled = ArbRetryableTx::Canceled::decode_log_data(&receipt.logs()[0].data).unwrap();
+    assert_eq!(canceled.ticketId, ticket);
+    let gas = U256::from(receipt.cumulative_gas_used()) * U256::from(1_000_000_000u64);
+    assert_eq!(balance(&f.chain, beneficiary), before + value - gas);
+    assert_eq!(balance(&f.chain, escrow_address(ticket)), U256::ZERO);
+    assert!(timeout_of(&f.chain, ticket).is_err());
+    // submitRetryable is not callable.
+    let Err(CallError::Reverted(data)) = try_call(
+        &f.chain,
+        ARB_RETRYABLE_TX,
+        ArbRetryableTx::submitRetryableCall {
+            requestId: B256::ZERO,
+            l1BaseFee: U256::ZERO,
+            deposit: U256::ZERO,
+            callvalue: U256::ZERO,
+            gasFeeCap: U256::ZERO,
+            gasLimit: 0,
+            maxSubmissionFee: U256::ZERO,
+            feeRefundAddress: Address::ZERO,
+            beneficiary: Address::ZERO,
+            retryTo: Address::ZERO,
+            retryData: Bytes::new(),
+        }
+        .abi_encode(),
+    ) else {
+        panic!("submitRetryable reverts")
+    };
+    assert_eq!(data.as_ref(), ArbRetryableTx::NotCallable {}.abi_encode());
+}
+
+// ---- NodeInterface (0xc8, calls only) ----
+
+use tephra_frameworks::nitro::{NODE_INTERFACE, NodeInterface, apply_l1_to_l2_alias, merkle};
+
+/// Withdrawals over several blocks, then `constructOutboxProof` for every leaf of every send
+/// root the headers committed to: each proof leads to that root (the L1 outbox's
+/// `calculateMerkleRoot`), and is refused for a leaf outside the tree or a size not reached.
+#[test]
+fn construct_outbox_proof_proves_every_withdrawal_against_the_send_root() {
+    let f = fixture();
+    let sender = &f.signers[0];
+    let mut roots = Vec::new();
+    let mut sends = Vec::new();
+    let mut nonce = 0;
+    for per_block in [1usize, 2, 4, 3] {
+        let txs: Vec<_> = (0..per_block)
+            .map(|i| {
+                let destination = Address::repeat_byte(0x40 + (nonce + i as u64) as u8);
+                sign(
+                    sender,
+                    tx(
+                        nonce + i as u64,
+                        TxKind::Call(ARB_SYS),
+                        1_000 + nonce + i as u64,
+                        withdrawEthCall { destination }.abi_encode().into(),
+                        500_000,
+                    ),
+                )
+            })
+            .collect();
+        nonce += per_block as u64;
+        let block = mine(&f.chain, 2, &txs);
+        for receipt in &block.block.receipts {
+            let log = receipt.logs().last().unwrap();
+            let event = L2ToL1Tx::decode_log_data(&log.data).unwrap();
+            sends.push(B256::from(event.hash));
+        }
+        let header = &block.block.header;
+        let (count, l1, _) = decode_mix_hash(header.mix_hash);
+        roots.push((count, B256::from_slice(&header.extra_data)));
+        // The block's RPC fields the Arbitrum SDK reads.
+        let fields = f.chain.block_fields(header);
+        assert_eq!(fields["sendRoot"], B256::from_slice(&header.extra_data).to_string());
+        assert_eq!(fields["sendCount"], format!("{count:#x}"));
+        assert_eq!(fields["l1BlockNumber"], format!("{l1:#x}"));
+    }
+    assert_eq!(sends.len(), 10);
+    let proof_of = |size: u64, leaf: u64| {
+        try_call(
+            &f.chain,
+            NODE_INTERFACE,
+            NodeInterface::constructOutboxProofCall { size, leaf }.abi_encode(),
+        )
+        .map(|out| NodeInterface::constructOutboxProofCall::abi_decode_returns(&out).unwrap())
+    };
+    for (size, root) in &roots {
+        for leaf in 0..*size {
+            let answer = proof_of(*size, leaf).unwrap();
+            assert_eq!(answer.root, *root, "size {size}");
+            assert_eq!(answer.send, sends[leaf as usize]);
+            assert_eq!(merkle::root_from_proof(&answer.proof, leaf, answer.send), *root);
+            assert_eq!(answer.proof.len() as u64, merkle::num_partials(size - 1));
+        }
+    }
+    assert!(matches!(proof_of(3, 3), Err(CallError::Reverted(_))), "leaf outside the tree");
+    assert!(matches!(proof_of(0, 0), Err(CallError::Reverted(_))), "size zero");
+    assert!(matches!(proof_of(11, 0), Err(CallError::Reverted(_))), "more sends than made");
+    // The views Nitro answers from batches revert here; nitroGenesisBlock is 0.
+    let batch = NodeInterface::findBatchContainingBlockCall { blockNum: 1 }.abi_encode();
+    assert!(matches!(try_call(&f.chain, NODE_INTERFACE, batch), Err(CallError::Reverted(_))));
+    let genesis =
+        call(&f.chain, NODE_INTERFACE, NodeInterface::nitroGenesisBlockCall {}.abi_encode());
+    assert_eq!(word(&genesis), U256::ZERO);
+}
+
+/// `eth_estimateGas` of `estimateRetryableTicket` finds the gas the auto-redeem needs: a
+/// submission with that gas limit auto-redeems successfully, one with much less does not.
+/// `gasEstimateComponents` reports the L1 part and the prices.
+#[test]
+fn estimate_retryable_ticket_gives_the_auto_redeem_enough_gas() {
+    let f = fixture();
+    let user = &f.signers[0];
+    // A contract that stores its call value in ten slots (costly enough to need the estimate).
+    let mut runtime = Vec::new();
+    for slot in 0..10u8 {
+        runtime.extend_from_slice(&[0x34, 0x60, slot, 0x55]);
+    }
+    runtime.push(0x00);
+    let deploy = sign(user, tx(0, TxKind::Create, 0, deploy_code(&runtime), 1_000_000));
+    mine(&f.chain, 2, std::slice::from_ref(&deploy));
+    let target = user.address().create(0);
+    let l1_sender = Address::repeat_byte(0x5e);
+    let value = U256::from(12_345u64);
+    let request = TransactionRequest::default().to(NODE_INTERFACE).input(
+        Bytes::from(
+            NodeInterface::estimateRetryableTicketCall {
+                sender: l1_sender,
+                deposit: U256::from(10u64).pow(U256::from(18u64)),
+                to: target,
+                l2CallValue: value,
+                excessFeeRefundAddress: l1_sender,
+                callValueRefundAddress: l1_sender,
+                data: Bytes::new(),
+            }
+            .abi_encode(),
+        )
+        .into(),
+    );
+    let number = f.chain.head().header.number;
+    let estimate = f.chain.estimate_gas(request, number, None).unwrap();
+    assert!(estimate > 10 * 20_000, "ten fresh slots: {estimate}");
+    assert!(estimate < 400_000, "{estimate}");
+
+    let from = apply_l1_to_l2_alias(l1_sender);
+    assert_eq!(
+        U256::from_be_slice(from.as_slice()),
+        U256::from_be_slice(l1_sender.as_slice())
+            + U256::from_str_radix("1111000000000000000000000000000000001111", 16).unwrap()
+    );
+    let starved = submission(from, 1, target, value, estimate / 2, l1_sender);
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(starved.into(), from)], &[]);
+    assert!(!block.block.receipts[1].status(), "half the estimate is not enough");
+    let enough = submission(from, 2, target, value, estimate, l1_sender);
+    let block = mine_l1(&f.chain, 2, vec![Recovered::new_unchecked(enough.into(), from)], &[]);
+    assert!(block.block.receipts[1].status(), "the estimate is enough");
+    let reader = f.chain.reader().unwrap();
+    assert_eq!(reader.storage(&target, &B256::with_last_byte(9)).unwrap(), value);
+
+    // gasEstimateComponents: the L1 part of a call and the prices it used.
+    let components = call(
+        &f.chain,
+        NODE_INTERFACE,
+        NodeInterface::gasEstimateComponentsCall {
+            to: Address::repeat_byte(0x12),
+            contractCreation: false,
+            data: Bytes::from(vec![0xab; 200]),
+        }
+        .abi_encode(),
+    );
+    let components =
+        NodeInterface::gasEstimateComponentsCall::abi_decode_returns(&components).unwrap();
+    assert!(components.gasEstimateForL1 > 0);
+    assert!(components.gasEstimate > 21_000 + components.gasEstimateForL1);
+    assert_eq!(components.baseFee, U256::from(f.chain.head().header.base_fee_per_gas.unwrap()));
+    assert_eq!(components.l1BaseFeeEstimate, U256::from(Nitro::default().pricing.price_per_unit));
+}

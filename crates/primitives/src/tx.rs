@@ -2,11 +2,11 @@
 //!
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
-//! (type `0x7E`), Arbitrum Nitro's ETH deposit (type `0x64`), ZK Stack's EIP-712 transaction
-//! (type `0x71`, [`crate::eip712`]) and ZK Stack's priority (L1 -> L2) transaction (type `0xff`,
+//! (type `0x7E`), Arbitrum Nitro's ETH deposit, retry and retryable submission (types `0x64`,
+//! `0x68`, `0x69`, [`crate::nitro_tx`]), ZK Stack's EIP-712 transaction (type `0x71`,
+//! [`crate::eip712`]) and ZK Stack's priority (L1 -> L2) transaction (type `0xff`,
 //! [`crate::zk_priority`]). Which of them a chain accepts is its framework's decision
-//! (`tephra-chain`'s `Framework`); this module only encodes, decodes and hashes. Nitro's
-//! retryables join this enum as variants.
+//! (`tephra-chain`'s `Framework`); this module only encodes, decodes and hashes.
 
 use alloy_consensus::{
     Sealed, Signed, TransactionEnvelope, TxEip1559, TxEip2930, TxEip7702, TxLegacy,
@@ -19,7 +19,11 @@ use op_revm::OpTransaction;
 use revm::context::TxEnv;
 
 pub use crate::eip712::TxEip712;
-pub use crate::nitro_tx::{ARBITRUM_DEPOSIT_TX_TYPE, TxArbitrumDeposit};
+pub use crate::nitro_tx::{
+    ARBITRUM_DEPOSIT_TX_TYPE, ARBITRUM_PROTOCOL_TX_TYPES, ARBITRUM_RETRY_TX_TYPE,
+    ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE, TxArbitrumDeposit, TxArbitrumRetry,
+    TxArbitrumSubmitRetryable,
+};
 pub use crate::zk_priority::{PRIORITY_TX_TYPE, TxPriority};
 
 pub use op_alloy::consensus::{
@@ -50,6 +54,14 @@ pub enum TxEnvelope {
     /// message, unsigned.
     #[envelope(ty = 100)]
     ArbitrumDeposit(Sealed<TxArbitrumDeposit>),
+    /// Arbitrum Nitro retry (type `0x68`): a redeem attempt of a retryable, scheduled by ArbOS,
+    /// unsigned.
+    #[envelope(ty = 104)]
+    ArbitrumRetry(Sealed<TxArbitrumRetry>),
+    /// Arbitrum Nitro retryable submission (type `0x69`): made by the protocol from an L1
+    /// inbox message, unsigned; its hash is the retryable's ticket id.
+    #[envelope(ty = 105)]
+    ArbitrumSubmitRetryable(Sealed<TxArbitrumSubmitRetryable>),
     /// ZK Stack's EIP-712 transaction (type `0x71`), sealed with ZKsync's transaction hash.
     #[envelope(ty = 113)]
     Eip712(Sealed<TxEip712>),
@@ -116,6 +128,8 @@ impl TxEnvelope {
             Self::Eip7702(tx) => *tx.hash(),
             Self::Deposit(tx) => tx.seal(),
             Self::ArbitrumDeposit(tx) => tx.seal(),
+            Self::ArbitrumRetry(tx) => tx.seal(),
+            Self::ArbitrumSubmitRetryable(tx) => tx.seal(),
             Self::Eip712(tx) => tx.seal(),
             Self::Priority(tx) => tx.seal(),
         }
@@ -153,10 +167,33 @@ impl TxEnvelope {
         }
     }
 
-    /// Whether the transaction is signed by its sender (every type but the protocol's
-    /// deposits and priority transactions).
+    /// Nitro's retry, if this is one.
+    pub const fn as_arbitrum_retry(&self) -> Option<&Sealed<TxArbitrumRetry>> {
+        match self {
+            Self::ArbitrumRetry(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
+    /// Nitro's retryable submission, if this is one.
+    pub const fn as_arbitrum_submit_retryable(&self) -> Option<&Sealed<TxArbitrumSubmitRetryable>> {
+        match self {
+            Self::ArbitrumSubmitRetryable(tx) => Some(tx),
+            _ => None,
+        }
+    }
+
+    /// Whether the transaction is signed by its sender (every type but the protocol's:
+    /// deposits, Nitro's retries and retryable submissions, ZK Stack's priority transactions).
     pub const fn is_signed(&self) -> bool {
-        !matches!(self, Self::Deposit(_) | Self::ArbitrumDeposit(_) | Self::Priority(_))
+        !matches!(
+            self,
+            Self::Deposit(_)
+                | Self::ArbitrumDeposit(_)
+                | Self::ArbitrumRetry(_)
+                | Self::ArbitrumSubmitRetryable(_)
+                | Self::Priority(_)
+        )
     }
 }
 
@@ -187,6 +224,18 @@ impl From<TxArbitrumDeposit> for TxEnvelope {
 impl From<TxPriority> for TxEnvelope {
     fn from(tx: TxPriority) -> Self {
         Self::Priority(Sealed::new(tx))
+    }
+}
+
+impl From<TxArbitrumRetry> for TxEnvelope {
+    fn from(tx: TxArbitrumRetry) -> Self {
+        Self::ArbitrumRetry(Sealed::new(tx))
+    }
+}
+
+impl From<TxArbitrumSubmitRetryable> for TxEnvelope {
+    fn from(tx: TxArbitrumSubmitRetryable) -> Self {
+        Self::ArbitrumSubmitRetryable(Sealed::new(tx))
     }
 }
 
@@ -251,6 +300,30 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 caller: sender,
                 kind: TxKind::Call(tx.to),
                 value: tx.value,
+                chain_id: Some(tx.chain_id.saturating_to()),
+                ..Default::default()
+            },
+            // Nitro's executor runs it as a call from the retryable's sender at the scheduling
+            // block's base fee, with the nonce the sender has (Nitro skips the nonce check).
+            TxEnvelope::ArbitrumRetry(tx) => Self {
+                tx_type: tx.ty(),
+                caller: sender,
+                gas_limit: tx.gas,
+                gas_price: tx.gas_fee_cap.saturating_to(),
+                gas_priority_fee: Some(0),
+                kind: tx.to,
+                value: tx.value,
+                data: tx.data.clone(),
+                chain_id: Some(tx.chain_id.saturating_to()),
+                ..Default::default()
+            },
+            // Nitro's executor handles it without the EVM; as an EVM input it is a gasless call
+            // to ArbRetryableTx.
+            TxEnvelope::ArbitrumSubmitRetryable(tx) => Self {
+                tx_type: tx.ty(),
+                caller: sender,
+                kind: TxKind::Call(crate::nitro_tx::ARB_RETRYABLE_TX_ADDRESS),
+                data: tx.calldata(),
                 chain_id: Some(tx.chain_id.saturating_to()),
                 ..Default::default()
             },
@@ -330,7 +403,9 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
                 deposit: Default::default(),
             }),
             // Only Nitro makes these; OP Stack's EVM sees a plain transfer.
-            TxEnvelope::ArbitrumDeposit(_) => Self(OpTransaction {
+            TxEnvelope::ArbitrumDeposit(_)
+            | TxEnvelope::ArbitrumRetry(_)
+            | TxEnvelope::ArbitrumSubmitRetryable(_) => Self(OpTransaction {
                 base: TxEnv::from_recovered_tx(tx, sender),
                 enveloped_tx: Some(encoded),
                 deposit: Default::default(),

@@ -71,12 +71,12 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     blocking(module, "eth_getBlockByNumber", |ctx, args| {
         let (tag, full) = (args.req::<BlockNumberOrTag>()?, args.opt::<bool>()?);
         let reader = ctx.reader()?;
-        block_by(&reader, resolve_tag(&reader, tag)?, full.unwrap_or(false))
+        block_by(ctx, &reader, resolve_tag(&reader, tag)?, full.unwrap_or(false))
     })?;
     blocking(module, "eth_getBlockByHash", |ctx, args| {
         let (hash, full) = (args.req::<B256>()?, args.opt::<bool>()?);
         let reader = ctx.reader()?;
-        block_by(&reader, reader.block_number(&hash)?, full.unwrap_or(false))
+        block_by(ctx, &reader, reader.block_number(&hash)?, full.unwrap_or(false))
     })?;
     blocking(module, "eth_getBlockTransactionCountByNumber", |ctx, args| {
         let reader = ctx.reader()?;
@@ -190,9 +190,20 @@ pub(crate) fn pending_nonce(ctx: &RpcContext, address: Address) -> EthResult<u64
     Ok(ctx.node.pool().pending_nonce(address, nonce))
 }
 
-fn block_by(reader: &StoreReader, number: Option<u64>, full: bool) -> EthResult<Option<Block>> {
+/// A block with the fields its framework adds (Nitro's `sendRoot` & co.).
+fn block_by(
+    ctx: &RpcContext,
+    reader: &StoreReader,
+    number: Option<u64>,
+    full: bool,
+) -> EthResult<Option<alloy_serde::WithOtherFields<Block>>> {
     let Some(number) = number else { return Ok(None) };
-    Ok(load_block(reader, number, false)?.map(|block| rpc_block(block, full)))
+    Ok(load_block(reader, number, false)?.map(|block| {
+        let extra = ctx.node.chain().block_fields(&block.header);
+        let mut block = alloy_serde::WithOtherFields::new(rpc_block(block, full));
+        block.other.extend(extra);
+        block
+    }))
 }
 
 fn transaction_count(reader: &StoreReader, number: Option<u64>) -> EthResult<Option<U64>> {

@@ -36,6 +36,14 @@ pub const L2_OUTPUT_ORACLE: Artifact = artifact!(L2OutputOracle);
 pub const L1_CROSS_DOMAIN_MESSENGER: Artifact = artifact!(L1CrossDomainMessenger);
 /// OP Stack's L1 ERC-20 and ETH bridge, depositing into the core's custody.
 pub const L1_STANDARD_BRIDGE: Artifact = artifact!(L1StandardBridge);
+/// Nitro's delayed inbox (`Bridge`), over the core.
+pub const NITRO_BRIDGE: Artifact = artifact!(Bridge);
+/// Nitro's `Inbox`: `depositEth`, `createRetryableTicket`.
+pub const NITRO_INBOX: Artifact = artifact!(Inbox);
+/// Nitro's `Outbox`: withdrawals against confirmed send roots.
+pub const NITRO_OUTBOX: Artifact = artifact!(Outbox);
+/// The rollup contract the Arbitrum SDK reads (BoLD's assertions over the core's commitments).
+pub const NITRO_ROLLUP: Artifact = artifact!(NitroRollup);
 /// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
 pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
 

@@ -22,6 +22,7 @@ pub mod config;
 pub mod deploy;
 pub mod follower;
 pub mod network;
+pub mod nitro;
 pub mod op_stack;
 pub mod proposer;
 
@@ -94,7 +95,8 @@ pub enum SettlementError {
     Chain(#[from] tephra_chain::ChainError),
 }
 
-/// One framework's L1 side. Implemented by [`op_stack::OpStackSettlement`]; chosen by the
+/// One framework's L1 side. Implemented by [`op_stack::OpStackSettlement`] and
+/// [`nitro::NitroSettlement`]; chosen by the
 /// rollup's framework name with [`by_framework`].
 pub trait Settlement: Debug + Send + Sync {
     /// The framework profile it settles (`op-stack`, ...).
@@ -138,12 +140,13 @@ pub trait Settlement: Debug + Send + Sync {
 }
 
 /// The framework profiles that settle on an L1.
-pub const FRAMEWORKS: [&str; 1] = ["op-stack"];
+pub const FRAMEWORKS: [&str; 2] = ["op-stack", "nitro"];
 
 /// The [`Settlement`] of `rollup`'s framework profile.
 pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
     match rollup.framework.as_str() {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
+        "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id: rollup.chain_id })),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
             FRAMEWORKS.join(", ")

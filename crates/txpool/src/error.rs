@@ -35,6 +35,15 @@ pub enum PoolError {
         "transaction type not supported: Arbitrum deposit transactions (type 0x64) are made from L1 inbox messages and cannot be sent to the pool"
     )]
     ArbitrumDepositNotAccepted,
+    /// Arbitrum Nitro's retryable submission (type `0x69`) or retry (type `0x68`): made by
+    /// ArbOS from L1 inbox messages and redeems, never sent by users.
+    #[error(
+        "transaction type not supported: Arbitrum retryable transactions (type {ty:#04x}) are made by ArbOS from L1 inbox messages and redeems and cannot be sent to the pool"
+    )]
+    ArbitrumRetryableNotAccepted {
+        /// The EIP-2718 type byte.
+        ty: u8,
+    },
     /// ZK Stack's priority transaction (type `0xff`): made by the protocol from the L1
     /// Mailbox's priority queue, never sent by users.
     #[error(

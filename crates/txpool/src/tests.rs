@@ -313,6 +313,53 @@ fn refuses_zk_priority_transactions_well_formed_or_not() {
 }
 
 #[test]
+fn refuses_arbitrum_retryable_submissions_and_retries_well_formed_or_not() {
+    let submit = tephra_primitives::tx::TxArbitrumSubmitRetryable {
+        chain_id: U256::from(412346),
+        request_id: B256::repeat_byte(1),
+        from: Address::repeat_byte(2),
+        l1_base_fee: U256::from(1),
+        deposit_value: U256::from(10),
+        gas_fee_cap: U256::from(1),
+        gas: 100_000,
+        retry_to: Address::repeat_byte(3).into(),
+        retry_value: U256::ZERO,
+        beneficiary: Address::repeat_byte(4),
+        max_submission_fee: U256::from(5),
+        fee_refund_addr: Address::repeat_byte(5),
+        retry_data: Default::default(),
+    };
+    let retry = tephra_primitives::tx::TxArbitrumRetry {
+        chain_id: U256::from(412346),
+        nonce: 0,
+        from: Address::repeat_byte(2),
+        gas_fee_cap: U256::from(1),
+        gas: 100_000,
+        to: Address::repeat_byte(3).into(),
+        value: U256::ZERO,
+        data: Default::default(),
+        ticket_id: submit.tx_hash(),
+        refund_to: Address::repeat_byte(5),
+        max_refund: U256::from(1),
+        submission_fee_refund: U256::ZERO,
+    };
+    let raws = [
+        (0x69, tephra_primitives::TxEnvelope::from(submit).encoded_2718()),
+        (0x68, tephra_primitives::TxEnvelope::from(retry).encoded_2718()),
+    ];
+    for (ty, raw) in raws {
+        for raw in [raw.clone(), raw[..raw.len() - 1].to_vec(), vec![ty], vec![ty, 0xc0]] {
+            let err = decode_and_recover(&raw).expect_err("retryables never enter the pool");
+            assert!(
+                matches!(err, PoolError::ArbitrumRetryableNotAccepted { ty: refused } if refused == ty),
+                "{err}"
+            );
+            assert!(err.to_string().contains(&format!("(type {ty:#04x})")), "{err}");
+        }
+    }
+}
+
+#[test]
 fn refuses_unknown_type_byte_as_type_not_supported() {
     for raw in [[0x05, 0xc0], [0x00, 0xc0], [0x7f, 0xc0]] {
         let err = decode_and_recover(&raw).expect_err("unknown type refused");

@@ -100,6 +100,42 @@ pub(crate) fn partials<S: AccumulatorStore>(store: &mut S) -> Result<Vec<B256>, 
     (0..num_partials(size)).map(|level| store.partial(level)).collect()
 }
 
+/// The outbox proof of leaf `leaf` in the tree of the first `items.len()` items (Nitro's
+/// `NodeInterface.constructOutboxProof`): the tree's root and the sibling hashes from the leaf
+/// up, in the tree the accumulator's root commits to (leaves `keccak256(item)`, each level of
+/// odd length padded with a zero hash). The proof's length is the tree's height, as the L1
+/// outbox requires (`index < 2^proof.length`); `None` if `leaf` is not in the tree.
+pub fn outbox_proof(items: &[B256], leaf: usize) -> Option<(B256, Vec<B256>)> {
+    if leaf >= items.len() {
+        return None;
+    }
+    let mut level: Vec<B256> = items.iter().map(keccak256).collect();
+    let mut index = leaf;
+    let mut proof = Vec::new();
+    while level.len() > 1 {
+        if level.len() % 2 == 1 {
+            level.push(B256::ZERO);
+        }
+        proof.push(level[index ^ 1]);
+        level = level.chunks(2).map(|pair| keccak256([pair[0].0, pair[1].0].concat())).collect();
+        index /= 2;
+    }
+    Some((level[0], proof))
+}
+
+/// The root an outbox proof leads to (the L1 outbox's `calculateMerkleRoot`, over
+/// `MerkleLib.calculateRoot`): `keccak256(item)` hashed with each proof node, on the left when
+/// the route's bit is 0.
+pub fn root_from_proof(proof: &[B256], route: u64, item: B256) -> B256 {
+    proof.iter().enumerate().fold(keccak256(item), |hash, (level, node)| {
+        if route >> level & 1 == 0 {
+            keccak256([hash.0, node.0].concat())
+        } else {
+            keccak256([node.0, hash.0].concat())
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +194,33 @@ mod tests {
         for (n, item) in items.iter().enumerate() {
             append(&mut acc, *item).unwrap();
             assert_eq!(root(&mut acc).unwrap(), padded_tree_root(&items[..=n]), "{} leaves", n + 1);
+        }
+    }
+
+    #[test]
+    fn outbox_proofs_verify_against_the_accumulated_root_for_every_leaf_and_size() {
+        let items: Vec<B256> = (0u64..33).map(|i| keccak256(i.to_be_bytes())).collect();
+        let mut acc = Memory::default();
+        for size in 1..=items.len() {
+            append(&mut acc, items[size - 1]).unwrap();
+            let root = root(&mut acc).unwrap();
+            for leaf in 0..size {
+                let (proof_root, proof) = outbox_proof(&items[..size], leaf).unwrap();
+                assert_eq!(proof_root, root, "{size} leaves");
+                assert_eq!(proof.len() as u64, num_partials(size as u64 - 1), "the tree's height");
+                assert_eq!(root_from_proof(&proof, leaf as u64, items[leaf]), root);
+                // Another leaf's item, another route or any flipped bit of the proof fails.
+                assert_ne!(root_from_proof(&proof, leaf as u64, items[(leaf + 1) % 33]), root);
+                if size > 1 {
+                    assert_ne!(root_from_proof(&proof, (leaf ^ 1) as u64, items[leaf]), root);
+                }
+                for (node, bit) in (0..proof.len()).flat_map(|n| [(n, 0), (n, 255)]) {
+                    let mut forged = proof.clone();
+                    forged[node].0[bit / 8] ^= 1 << (bit % 8);
+                    assert_ne!(root_from_proof(&forged, leaf as u64, items[leaf]), root);
+                }
+            }
+            assert!(outbox_proof(&items[..size], size).is_none());
         }
     }
 

@@ -28,14 +28,29 @@
 //! Nitro's ETH deposits (type `0x64`, [`tephra_primitives::tx::TxArbitrumDeposit`]) credit
 //! their recipient without the EVM; the pool refuses them from users.
 //!
+//! **Retryables** (`retryables.rs`, `executor.rs`): a submission (type `0x69`) mints its
+//! deposit to the sender, takes the submission fee, escrows the call value, stores the ticket
+//! (ArbRetryableTx's state, `TicketCreated`) and, when the gas limit times the fee cap is
+//! funded, pays the gas and schedules the auto-redeem (`RedeemScheduled`): a retry (type
+//! `0x68`) that the block runs right after it, as Nitro's block processor does. Anyone may
+//! schedule another attempt with **ArbRetryableTx** (`0x6e`) `redeem(bytes32)`, donating the
+//! call's gas; `getTimeout`, `getLifetime`, `getBeneficiary`, `keepalive`, `cancel` and
+//! `getCurrentRedeemer` serve the rest. The pool refuses both types from users.
+//!
 //! ArbOS 32 runs the EVM at Cancun: no EIP-7702 transactions, no EIP-2935 history contract,
 //! no EIP-7685 requests.
 
 mod executor;
 pub mod merkle;
+mod node_interface;
 mod precompiles;
+mod retryables;
 
+pub use node_interface::{NODE_INTERFACE, NodeInterface, apply_l1_to_l2_alias};
 pub use precompiles::{ArbGasInfo, ArbSys};
+pub use retryables::{
+    ArbRetryableTx, RETRYABLE_LIFETIME_SECONDS, Retryable, escrow_address, submission_fee,
+};
 
 use crate::receipts::Receipts;
 use alloy_consensus::{Header, SignableTransaction, TxEip1559, transaction::Recovered};
@@ -51,6 +66,7 @@ use alloy_primitives::{Address, B256, Bytes, Signature, U256, address, keccak256
 use alloy_trie::TrieAccount;
 use executor::{NitroExecutor, add_gas, drop_tip};
 use precompiles::{BlockInfo, L1_GAS_PER_BYTE};
+use revm::Database as _;
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
@@ -62,7 +78,7 @@ use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome, run_transactions,
+    TraceOutcome, run_transactions_scheduling,
 };
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
@@ -70,6 +86,8 @@ use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 pub const ARB_SYS: Address = address!("0x0000000000000000000000000000000000000064");
 /// ArbGasInfo: L1 and L2 prices.
 pub const ARB_GAS_INFO: Address = address!("0x000000000000000000000000000000000000006C");
+/// ArbRetryableTx: redeems, extends, cancels and reads retryable tickets.
+pub const ARB_RETRYABLE_TX: Address = tephra_primitives::nitro_tx::ARB_RETRYABLE_TX_ADDRESS;
 /// The ArbOS state account: its storage holds the send accumulator (nonce 1, so that it is
 /// never an empty account).
 pub const ARBOS_STATE: Address = address!("0xA4B05FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
@@ -86,6 +104,13 @@ pub const ARBOS_VERSION: u64 = 32;
 pub const SEND_COUNT_SLOT: u64 = 0;
 /// First slot of the send accumulator's partials (level `l` at `SEND_PARTIALS_SLOT + l`).
 pub const SEND_PARTIALS_SLOT: u64 = 2;
+
+/// Slot of the ArbOS state account holding the send hash of L2-to-L1 message `index`, so that
+/// NodeInterface can build outbox proofs from state (Nitro rebuilds them from the chain's
+/// `SendMerkleUpdate` logs instead; these writes are bookkeeping, charged no gas).
+pub fn send_leaf_slot(index: u64) -> U256 {
+    U256::from_be_bytes(keccak256(b"tephra.nitro.send.leaves").0).wrapping_add(U256::from(index))
+}
 
 /// L1 pricing parameters of a dev chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +237,20 @@ fn padded_estimate(units: u64) -> u64 {
 }
 
 impl Nitro {
+    /// A call's environment as Nitro's EVM sees it (Cancun rules, NUMBER the L1 block number),
+    /// with the L2 and L1 block numbers.
+    fn call_env(&self, env: EvmEnv) -> (EvmEnv, u64, u64) {
+        let l2_number: u64 = env.block_env.number.saturating_to();
+        let timestamp: u64 = env.block_env.timestamp.saturating_to();
+        let l1_number = self.l1_number_of(env.block_env.prevrandao.unwrap_or_default(), timestamp);
+        let mut env = EvmEnv {
+            cfg_env: env.cfg_env.with_spec_and_mainnet_gas_params(SpecId::CANCUN),
+            block_env: env.block_env,
+        };
+        nitro_block_env(&mut env, l1_number);
+        (env, l2_number, l1_number)
+    }
+
     /// The L1 block number the dev L1 origin reports at L2 time `timestamp`.
     pub fn l1_block_number(&self, timestamp: u64) -> u64 {
         timestamp / self.l1_block_time.max(1)
@@ -262,6 +301,7 @@ impl Nitro {
             l1_number,
             pricing: self.pricing,
             poster_fee: Arc::new(Mutex::new(poster_fee)),
+            current_retryable: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -351,7 +391,7 @@ impl Framework for Nitro {
         genesis.alloc.insert(ARBOS_STATE, GenesisAccount::default().with_nonce(Some(1)));
         // As on Nitro, precompiles carry the code `INVALID` so that contracts' code-size
         // checks before a call pass.
-        for precompile in [ARB_SYS, ARB_GAS_INFO] {
+        for precompile in [ARB_SYS, ARB_GAS_INFO, ARB_RETRYABLE_TX] {
             genesis.alloc.insert(
                 precompile,
                 GenesisAccount::default().with_code(Some(Bytes::from_static(&[0xfe]))),
@@ -392,9 +432,13 @@ impl Framework for Nitro {
         let executor = NitroExecutor {
             inner: EthBlockExecutor::new(evm, ctx, &self.forks, Receipts),
             nitro: self,
+            chain_id: spec.chain_id,
             poster_fee: info.poster_fee,
+            current_retryable: info.current_retryable,
         };
-        run_transactions(executor, txs)
+        run_transactions_scheduling(executor, txs, |executor| {
+            executor.scheduled().map_err(tephra_chain::execution_error)
+        })
     }
 
     fn trace_transaction(
@@ -405,11 +449,45 @@ impl Framework for Nitro {
         tx: Recovered<&TxEnvelope>,
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
-        if tx.inner().as_arbitrum_deposit().is_some() {
-            // Deposits run no EVM: nothing to trace.
+        let envelope = tx.inner();
+        if envelope.as_arbitrum_deposit().is_some()
+            || envelope.as_arbitrum_submit_retryable().is_some()
+        {
+            // Deposits and retryable submissions run no EVM: nothing to trace.
             return Ok(TraceOutcome::default());
         }
         let env = self.env(spec.chain_id, header);
+        if let Some(retry) = envelope.as_arbitrum_retry() {
+            // A redeem attempt: the escrow's call value and the prepaid gas move to the
+            // retryable's sender, then its call runs with the nonce the sender has.
+            let basefee = U256::from(env.block_env.basefee);
+            let sender = state.basic(retry.from)?.unwrap_or_default();
+            let escrow = escrow_address(retry.ticket_id);
+            let held = state.basic(escrow)?.unwrap_or_default().balance;
+            let mut moves = tephra_chain::DevOverrides::default();
+            let prepaid = basefee * U256::from(retry.gas);
+            for (address, balance) in [
+                (retry.from, sender.balance + retry.value + prepaid),
+                (escrow, held.saturating_sub(retry.value)),
+            ] {
+                let patch =
+                    tephra_chain::AccountPatch { balance: Some(balance), ..Default::default() };
+                moves.accounts.insert(address, patch);
+            }
+            state.apply_overrides(&moves)?;
+            let mut tx_env = TxEnv::from_recovered_tx(envelope, retry.from);
+            tx_env.nonce = sender.nonce;
+            let info =
+                self.block_info(header.number, env.block_env.number.saturating_to(), U256::ZERO);
+            *info.current_retryable.lock().expect("fresh") =
+                Some((retry.ticket_id, retry.refund_to));
+            let result = run_call(env, state, tx_env, &info, CallInspector::Tracing(inspector))
+                .map_err(|err| ChainError::Execution(err.to_string()))?;
+            return Ok(TraceOutcome {
+                gas_used: result.gas().tx_gas_used(),
+                output: result.output().cloned().unwrap_or_default(),
+            });
+        }
         let basefee = env.block_env.basefee;
         let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
         let poster_gas = self.poster_gas(&tx.inner().encoded_2718(), basefee);
@@ -435,14 +513,10 @@ impl Framework for Nitro {
         mut tx: TxEnv,
         inspector: CallInspector<'_>,
     ) -> Result<ExecutionResult, EVMError<ChainError>> {
-        let l2_number: u64 = env.block_env.number.saturating_to();
-        let timestamp: u64 = env.block_env.timestamp.saturating_to();
-        let l1_number = self.l1_number_of(env.block_env.prevrandao.unwrap_or_default(), timestamp);
-        let mut env = EvmEnv {
-            cfg_env: env.cfg_env.with_spec_and_mainnet_gas_params(SpecId::CANCUN),
-            block_env: env.block_env,
-        };
-        nitro_block_env(&mut env, l1_number);
+        if tx.kind == alloy_primitives::TxKind::Call(NODE_INTERFACE) {
+            return node_interface::answer(self, &env, state, &tx, inspector);
+        }
+        let (env, l2_number, l1_number) = self.call_env(env);
         let basefee = env.block_env.basefee;
         let units = self.call_poster_units(env.cfg_env.chain_id, &tx);
         let poster_gas = self.poster_gas_of_units(units, basefee);
@@ -476,6 +550,19 @@ impl Framework for Nitro {
         Ok(())
     }
 
+    /// Nitro's block fields: the send root (`extraData`), the send count and the L1 block
+    /// number (`mixHash`), as the Arbitrum SDK's provider reads them.
+    fn block_fields(&self, header: &Header) -> Map<String, Value> {
+        let (send_count, _, _) = decode_mix_hash(header.mix_hash);
+        let send_root = B256::try_from(header.extra_data.as_ref()).unwrap_or_default();
+        let l1_number = self.l1_number_of(header.mix_hash, header.timestamp);
+        Map::from_iter([
+            ("sendRoot".to_string(), Value::String(send_root.to_string())),
+            ("sendCount".to_string(), Value::String(format!("{send_count:#x}"))),
+            ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),
+        ])
+    }
+
     fn receipt_fields(
         &self,
         header: &Header,
@@ -488,11 +575,10 @@ impl Framework for Nitro {
         Ok(txs
             .iter()
             .map(|tx| {
-                // Deposits pay no poster cost (Nitro's `TxTypeHasPosterCosts`).
-                let gas_for_l1 = match tx.as_arbitrum_deposit() {
-                    Some(_) => 0,
-                    None => self.poster_gas(&tx.encoded_2718(), basefee),
-                };
+                // Protocol-made transactions pay no poster cost (Nitro's
+                // `TxTypeHasPosterCosts`).
+                let gas_for_l1 =
+                    if tx.is_signed() { self.poster_gas(&tx.encoded_2718(), basefee) } else { 0 };
                 Map::from_iter([
                     ("gasUsedForL1".to_string(), Value::String(format!("{gas_for_l1:#x}"))),
                     ("l1BlockNumber".to_string(), Value::String(format!("{l1_number:#x}"))),

@@ -74,9 +74,9 @@ mod abi {
 }
 
 /// `params.CopyGas`: per 32-byte word of arguments and of results.
-const COPY_GAS: u64 = 3;
+pub(crate) const COPY_GAS: u64 = 3;
 /// ArbOS `StorageReadCost` (geth's `SloadGasEIP2200`).
-const STORAGE_READ: u64 = 800;
+pub(crate) const STORAGE_READ: u64 = 800;
 /// ArbOS `StorageWriteCost` (geth's `SstoreSetGasEIP2200`).
 pub(crate) const STORAGE_WRITE: u64 = 20_000;
 /// ArbOS `StorageWriteZeroCost` (geth's `SstoreResetGasEIP2200`).
@@ -99,10 +99,13 @@ pub(crate) struct BlockInfo {
     /// The poster fee of the transaction running now (`getCurrentTxL1GasFees()`), set by the
     /// executor before each transaction.
     pub(crate) poster_fee: Arc<Mutex<U256>>,
+    /// The retryable whose redeem attempt is running now and its refund address (Nitro's
+    /// `CurrentRetryable` and `CurrentRefundTo`), set by the executor around a retry.
+    pub(crate) current_retryable: Arc<Mutex<Option<(B256, Address)>>>,
 }
 
-/// ArbSys and ArbGasInfo for a block with `info`.
-pub(crate) fn precompiles(info: &BlockInfo) -> [(Address, DynPrecompile); 2] {
+/// ArbSys, ArbGasInfo and ArbRetryableTx for a block with `info`.
+pub(crate) fn precompiles(info: &BlockInfo) -> [(Address, DynPrecompile); 3] {
     let arb_sys = {
         let info = info.clone();
         DynPrecompile::new_stateful(PrecompileId::Custom("ArbSys".into()), move |input| {
@@ -115,7 +118,13 @@ pub(crate) fn precompiles(info: &BlockInfo) -> [(Address, DynPrecompile); 2] {
             arb_gas_info(&info, input)
         })
     };
-    [(ARB_SYS, arb_sys), (ARB_GAS_INFO, gas_info)]
+    let retryable_tx = {
+        let info = info.clone();
+        DynPrecompile::new_stateful(PrecompileId::Custom("ArbRetryableTx".into()), move |input| {
+            super::retryables::arb_retryable_tx(&info, input)
+        })
+    };
+    [(ARB_SYS, arb_sys), (ARB_GAS_INFO, gas_info), (super::ARB_RETRYABLE_TX, retryable_tx)]
 }
 
 fn words(len: usize) -> u64 {
@@ -156,24 +165,48 @@ fn selector(input: &PrecompileInput<'_>) -> Option<[u8; 4]> {
     input.data.get(..4).map(|s| <[u8; 4]>::try_from(s).expect("4 bytes"))
 }
 
-/// The send accumulator in the ArbOS state account: the item count at slot 0 and the partial
+/// The ArbOS state account's storage through a precompile's journal, counting ArbOS's storage
+/// gas as it goes. As the send accumulator, it keeps the item count at slot 0 and the partial
 /// of level `l` at slot `2 + l`, the offsets of Nitro's accumulator storage (without ArbOS's
-/// hashed sub-storage keys). Counts storage gas as it goes.
-struct StateAccumulator<'i, 'a> {
+/// hashed sub-storage keys); the retryable store keeps its own slots there too.
+pub(crate) struct StateAccumulator<'i, 'a> {
     internals: &'i mut EvmInternals<'a>,
     gas: u64,
 }
 
-impl StateAccumulator<'_, '_> {
-    fn load(&mut self, slot: u64) -> Result<U256, PrecompileError> {
+impl<'i, 'a> StateAccumulator<'i, 'a> {
+    /// Storage through `internals`, `gas` already counted.
+    pub(crate) fn new(internals: &'i mut EvmInternals<'a>, gas: u64) -> Self {
+        Self { internals, gas }
+    }
+
+    /// Gas counted so far.
+    pub(crate) fn gas(&self) -> u64 {
+        self.gas
+    }
+
+    /// Counts `gas` more.
+    pub(crate) fn charge(&mut self, gas: u64) {
+        self.gas += gas;
+    }
+
+    pub(crate) fn load_slot(&mut self, slot: U256) -> Result<U256, PrecompileError> {
         self.gas += STORAGE_READ;
-        Ok(self.internals.sload(ARBOS_STATE, U256::from(slot)).map_err(fatal)?.data)
+        Ok(self.internals.sload(ARBOS_STATE, slot).map_err(fatal)?.data)
+    }
+
+    pub(crate) fn store_slot(&mut self, slot: U256, value: U256) -> Result<(), PrecompileError> {
+        self.gas += if value.is_zero() { STORAGE_WRITE_ZERO } else { STORAGE_WRITE };
+        self.internals.sstore(ARBOS_STATE, slot, value).map_err(fatal)?;
+        Ok(())
+    }
+
+    fn load(&mut self, slot: u64) -> Result<U256, PrecompileError> {
+        self.load_slot(U256::from(slot))
     }
 
     fn store(&mut self, slot: u64, value: U256) -> Result<(), PrecompileError> {
-        self.gas += if value.is_zero() { STORAGE_WRITE_ZERO } else { STORAGE_WRITE };
-        self.internals.sstore(ARBOS_STATE, U256::from(slot), value).map_err(fatal)?;
-        Ok(())
+        self.store_slot(U256::from(slot), value)
     }
 }
 
@@ -197,7 +230,7 @@ impl AccumulatorStore for StateAccumulator<'_, '_> {
     }
 }
 
-fn log_gas(topics: usize, data: usize) -> u64 {
+pub(crate) fn log_gas(topics: usize, data: usize) -> u64 {
     375 + 375 * topics as u64 + 8 * data as u64
 }
 
@@ -307,6 +340,8 @@ fn send_tx_to_l1(
     let updates = merkle::append(&mut acc, send_hash)?;
     let size = acc.size()?;
     gas += acc.gas;
+    let leaf_slot = super::send_leaf_slot(size - 1);
+    input.internals.sstore(ARBOS_STATE, leaf_slot, send_hash.into()).map_err(fatal)?;
 
     // The value leaves circulation: burnt from ArbSys' own balance, as on Nitro.
     if !value.is_zero() {

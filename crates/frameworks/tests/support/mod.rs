@@ -28,10 +28,19 @@ pub struct Fixture {
 
 /// The dev genesis of `chain_id`, funding `accounts` with 10,000 ETH each.
 pub fn genesis(chain_id: u64, accounts: &[Address]) -> tephra_primitives::Genesis {
+    genesis_with_base_fee(chain_id, accounts, 1_000_000_000)
+}
+
+/// [`genesis`] with its base fee.
+pub fn genesis_with_base_fee(
+    chain_id: u64,
+    accounts: &[Address],
+    base_fee: u64,
+) -> tephra_primitives::Genesis {
     DevGenesis {
         chain_id,
         gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
+        base_fee,
         timestamp: GENESIS_TIME,
         accounts: accounts.to_vec(),
         balance: U256::from(10u64).pow(U256::from(22u64)),
@@ -41,13 +50,27 @@ pub fn genesis(chain_id: u64, accounts: &[Address]) -> tephra_primitives::Genesi
 
 /// A chain of `chain_id` under `framework`, with `accounts` funded dev accounts.
 pub fn fixture(framework: Arc<dyn Framework>, chain_id: u64, accounts: u32) -> Fixture {
+    fixture_with_base_fee(framework, chain_id, accounts, 1_000_000_000)
+}
+
+/// [`fixture`] whose genesis has `base_fee`.
+pub fn fixture_with_base_fee(
+    framework: Arc<dyn Framework>,
+    chain_id: u64,
+    accounts: u32,
+    base_fee: u64,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let signers = dev_accounts(accounts).unwrap();
     let addresses: Vec<Address> = signers.iter().map(|s| s.address()).collect();
     let store = Store::open(&dir.path().join("chain.redb")).unwrap();
-    let chain =
-        Chain::open(store, ChainSpec::latest(chain_id), framework, &genesis(chain_id, &addresses))
-            .unwrap();
+    let chain = Chain::open(
+        store,
+        ChainSpec::latest(chain_id),
+        framework,
+        &genesis_with_base_fee(chain_id, &addresses, base_fee),
+    )
+    .unwrap();
     Fixture { dir, chain, signers }
 }
 

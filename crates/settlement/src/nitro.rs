@@ -1,0 +1,238 @@
+//! Arbitrum Nitro on its L1: `Bridge` (the delayed inbox), `Inbox` (`depositEth`,
+//! `createRetryableTicket`), `Outbox` (withdrawals against confirmed send roots) and
+//! `NitroRollup` (assertions over the core's commitments). Deposits are derived as Nitro's
+//! inbox reader derives delayed messages: every `InboxMessageDelivered` log of the Inbox, with
+//! the Bridge's `MessageDelivered` for the same message number (its kind, aliased sender and
+//! L1 base fee), becomes an ETH deposit (kind 12, type 0x64) or a retryable submission (kind 9,
+//! type 0x69) whose request id is the message number.
+
+use crate::{Contracts, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use alloy_consensus::{Sealed, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, map::HashMap};
+use alloy_rpc_types_eth::Log;
+use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
+use std::sync::Arc;
+use tephra_chain::{Chain, Framework, L1Origin};
+use tephra_frameworks::nitro::decode_mix_hash;
+use tephra_primitives::{
+    TxEnvelope,
+    tx::{TxArbitrumDeposit, TxArbitrumSubmitRetryable},
+};
+
+sol! {
+    event MessageDelivered(
+        uint256 indexed messageIndex,
+        bytes32 indexed beforeInboxAcc,
+        address inbox,
+        uint8 kind,
+        address sender,
+        bytes32 messageDataHash,
+        uint256 baseFeeL1,
+        uint64 timestamp
+    );
+    event InboxMessageDelivered(uint256 indexed messageNum, bytes data);
+    function setDelayedInbox(address inbox, bool enabled) external;
+    function setOutbox(address outbox, bool enabled) external;
+    function setRollup(address rollup) external;
+    function proposeAssertion(uint256 l2BlockNumber, bytes32 blockHash, bytes32 sendRoot, uint64 sendCount) external returns (bytes32);
+}
+
+/// Nitro's `L1MessageType_submitRetryableTx`.
+const KIND_SUBMIT_RETRYABLE: u8 = 9;
+/// Nitro's `L1MessageType_ethDeposit`.
+const KIND_ETH_DEPOSIT: u8 = 12;
+/// L1 blocks the rollup reports as its confirmation period (the SDK shows it; confirmation
+/// itself follows the core's challenge window).
+const CONFIRM_PERIOD_BLOCKS: u64 = 1;
+
+/// Arbitrum Nitro's L1 side.
+#[derive(Debug, Clone, Copy)]
+pub struct NitroSettlement {
+    /// The rollup's chain id, which its deposit transactions carry.
+    pub chain_id: u64,
+}
+
+impl Settlement for NitroSettlement {
+    fn framework(&self) -> &'static str {
+        "nitro"
+    }
+
+    fn entry_points(&self, rollup: &RollupConfig) -> Vec<Step> {
+        let owner = RollupConfig::signer(&rollup.owner_key).address();
+        let bridge_call = |label: &str, data: fn(&Contracts) -> Bytes| {
+            Step::call(format!("Bridge.{label}"), "Bridge", data)
+        };
+        vec![
+            Step::deploy("Bridge", artifacts::NITRO_BRIDGE, move |contracts| {
+                (contracts["RollupCore"], owner).abi_encode_params().into()
+            }),
+            Step::deploy("Inbox", artifacts::NITRO_INBOX, |contracts| {
+                contracts["Bridge"].abi_encode().into()
+            }),
+            Step::deploy("Outbox", artifacts::NITRO_OUTBOX, |contracts| {
+                contracts["Bridge"].abi_encode().into()
+            }),
+            Step::deploy("NitroRollup", artifacts::NITRO_ROLLUP, |contracts| {
+                (contracts["Bridge"], contracts["Outbox"], CONFIRM_PERIOD_BLOCKS)
+                    .abi_encode_params()
+                    .into()
+            }),
+            bridge_call("setDelayedInbox(Inbox)", |contracts| {
+                setDelayedInboxCall { inbox: contracts["Inbox"], enabled: true }.abi_encode().into()
+            }),
+            bridge_call("setOutbox(Outbox)", |contracts| {
+                setOutboxCall { outbox: contracts["Outbox"], enabled: true }.abi_encode().into()
+            }),
+            bridge_call("setRollup(NitroRollup)", |contracts| {
+                setRollupCall { rollup: contracts["NitroRollup"] }.abi_encode().into()
+            }),
+            Step::enable_entry_point("Bridge"),
+            Step::enable_entry_point("Outbox"),
+            Step::enable_entry_point("NitroRollup"),
+        ]
+    }
+
+    fn deposit_sources(&self, contracts: &Contracts) -> Vec<Address> {
+        vec![contracts["Bridge"], contracts["Inbox"]]
+    }
+
+    fn deposits(
+        &self,
+        contracts: &Contracts,
+        origin: &L1Origin,
+        logs: &[Log],
+    ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError> {
+        let _ = contracts;
+        let malformed = |event: &'static str, reason: String| SettlementError::MalformedLog {
+            event,
+            block: origin.number,
+            reason,
+        };
+        let mut delivered = HashMap::<U256, MessageDelivered>::default();
+        let mut deposits = Vec::new();
+        for log in logs {
+            match log.topic0() {
+                Some(&MessageDelivered::SIGNATURE_HASH) => {
+                    let event = MessageDelivered::decode_log_data(log.data())
+                        .map_err(|err| malformed("MessageDelivered", err.to_string()))?;
+                    delivered.insert(event.messageIndex, event);
+                }
+                Some(&InboxMessageDelivered::SIGNATURE_HASH) => {
+                    let event = InboxMessageDelivered::decode_log_data(log.data())
+                        .map_err(|err| malformed("InboxMessageDelivered", err.to_string()))?;
+                    let header = delivered.get(&event.messageNum).ok_or_else(|| {
+                        malformed(
+                            "InboxMessageDelivered",
+                            format!(
+                                "message {} has no MessageDelivered before it",
+                                event.messageNum
+                            ),
+                        )
+                    })?;
+                    let tx = message_tx(self.chain_id, event.messageNum, header, &event.data)
+                        .map_err(|reason| malformed("InboxMessageDelivered", reason))?;
+                    deposits.extend(tx);
+                }
+                _ => {}
+            }
+        }
+        Ok(deposits)
+    }
+
+    fn proposal(
+        &self,
+        chain: &Chain,
+        contracts: &Contracts,
+        number: u64,
+    ) -> Result<(Address, Bytes), SettlementError> {
+        let header =
+            chain.reader()?.header(number).map_err(tephra_chain::ChainError::from)?.ok_or_else(
+                || SettlementError::Config(format!("the rollup has no block {number}")),
+            )?;
+        // Nitro's header: extraData = send root, mixHash[0..8] = send count.
+        let send_root = B256::try_from(header.extra_data.as_ref()).unwrap_or_default();
+        let (send_count, _, _) = decode_mix_hash(header.mix_hash);
+        let call = proposeAssertionCall {
+            l2BlockNumber: U256::from(number),
+            blockHash: header.hash_slow(),
+            sendRoot: send_root,
+            sendCount: send_count,
+        };
+        Ok((contracts["NitroRollup"], call.abi_encode().into()))
+    }
+
+    fn profile(&self, _contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError> {
+        Ok(Arc::new(tephra_frameworks::nitro::Nitro::default()))
+    }
+
+    fn l2_contracts(&self) -> Contracts {
+        use tephra_frameworks::nitro::{ARB_GAS_INFO, ARB_RETRYABLE_TX, ARB_SYS, NODE_INTERFACE};
+        Contracts::from([
+            ("ArbSys".to_string(), ARB_SYS),
+            ("ArbGasInfo".to_string(), ARB_GAS_INFO),
+            ("ArbRetryableTx".to_string(), ARB_RETRYABLE_TX),
+            ("NodeInterface".to_string(), NODE_INTERFACE),
+        ])
+    }
+}
+
+/// The L2 transaction of delayed message `number` of `kind` (from the Bridge's `header`) with
+/// the Inbox's `data`: none for kinds that carry no deposit.
+fn message_tx(
+    chain_id: u64,
+    number: U256,
+    header: &MessageDelivered,
+    data: &[u8],
+) -> Result<Option<Recovered<TxEnvelope>>, String> {
+    let chain_id = U256::from(chain_id);
+    let request_id = B256::from(number);
+    let word = |index: usize| -> Result<U256, String> {
+        data.get(index * 32..(index + 1) * 32)
+            .map(U256::from_be_slice)
+            .ok_or_else(|| format!("message {number}: {} bytes, no word {index}", data.len()))
+    };
+    let address = |index: usize| word(index).map(|w| Address::from_word(w.into()));
+    let tx = match header.kind {
+        KIND_ETH_DEPOSIT => {
+            if data.len() != 52 {
+                return Err(format!("deposit message {number}: {} bytes, not 20 + 32", data.len()));
+            }
+            let deposit = TxArbitrumDeposit {
+                chain_id,
+                l1_request_id: request_id,
+                from: header.sender,
+                to: Address::from_slice(&data[..20]),
+                value: U256::from_be_slice(&data[20..52]),
+            };
+            TxEnvelope::ArbitrumDeposit(Sealed::new(deposit))
+        }
+        KIND_SUBMIT_RETRYABLE => {
+            let to = address(0)?;
+            let data_len: usize =
+                word(8)?.try_into().map_err(|_| format!("message {number}: data length"))?;
+            let retry_data = data.get(9 * 32..9 * 32 + data_len).ok_or_else(|| {
+                format!("message {number}: {} bytes, short of its data", data.len())
+            })?;
+            let gas: u64 =
+                word(6)?.try_into().map_err(|_| format!("message {number}: gas over 64 bits"))?;
+            let submission = TxArbitrumSubmitRetryable {
+                chain_id,
+                request_id,
+                from: header.sender,
+                l1_base_fee: header.baseFeeL1,
+                deposit_value: word(2)?,
+                gas_fee_cap: word(7)?,
+                gas,
+                retry_to: if to.is_zero() { TxKind::Create } else { TxKind::Call(to) },
+                retry_value: word(1)?,
+                beneficiary: address(5)?,
+                max_submission_fee: word(3)?,
+                fee_refund_addr: address(4)?,
+                retry_data: Bytes::copy_from_slice(retry_data),
+            };
+            TxEnvelope::ArbitrumSubmitRetryable(Sealed::new(submission))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Recovered::new_unchecked(tx, header.sender)))
+}
