@@ -162,6 +162,23 @@ const JOBS = [
     },
   },
   {
+    // ZK Stack's L1 entry points over the core (contracts/src/settlement/zk): Bridgehub, the
+    // chain's main contract (Mailbox and Getters) and the shared bridge / nullifier, with
+    // era-contracts' ABI, on OpenZeppelin 5.x and the core's compiler and EVM version.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: [
+      'contracts/src/settlement/zk/ZkBridgehub.sol',
+      'contracts/src/settlement/zk/ZkChain.sol',
+      'contracts/src/settlement/zk/ZkSharedBridge.sol',
+    ],
+    outputs: {
+      ZkBridgehub: 'contracts/src/settlement/zk/ZkBridgehub.sol',
+      ZkChain: 'contracts/src/settlement/zk/ZkChain.sol',
+      ZkSharedBridge: 'contracts/src/settlement/zk/ZkSharedBridge.sol',
+    },
+  },
+  {
     // OP Stack's L1 entry points over the core (contracts/src/settlement/op), built on the
     // audited bedrock libraries of @eth-optimism/contracts-bedrock 0.17.3 (Types, Hashing,
     // SecureMerkleTrie, SafeCall, AddressAliasHelper, PortalErrors, and the universal
@@ -326,10 +343,7 @@ export function compileAll() {
     throw new Error('UniswapV2Router02 does not contain the patched pair init code hash');
   }
 
-  Object.assign(artifacts, runJob(JOBS[3], (_u, c) => c));
-  Object.assign(artifacts, runJob(JOBS[4], (_u, c) => c));
-  Object.assign(artifacts, runJob(JOBS[5], (_u, c) => c));
-  Object.assign(artifacts, runJob(JOBS[6], (_u, c) => c));
+  for (const job of JOBS.slice(3)) Object.assign(artifacts, runJob(job, (_u, c) => c));
 
   const files = {};
   for (const name of Object.keys(artifacts).sort()) {

@@ -1,11 +1,11 @@
 //! `tephra dev`.
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use clap::Args;
 use eyre::WrapErr;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tephra_chain::Framework;
-use tephra_frameworks::{FrameworkConfig, ScheduledChange};
+use tephra_frameworks::{FrameworkConfig, ScheduledChange, ZkStack};
 use tephra_node::{BlockTime, Node, NodeConfig};
 use tracing::info;
 
@@ -54,6 +54,35 @@ pub(crate) struct DevArgs {
     /// (`at_block`, `framework`); the flags above override it.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// zk-stack: the chain id of the L1 the chain settles on (`zks_L1ChainId`, and the L2
+    /// native token vault's `L1_CHAIN_ID()`); ZKsync's local L1, 9, by default.
+    #[arg(long)]
+    zk_l1_chain_id: Option<u64>,
+    /// zk-stack: the L1 ZkBridgehub (`zks_getBridgehubContract`).
+    #[arg(long, default_value_t = Address::ZERO)]
+    zk_bridgehub: Address,
+    /// zk-stack: the chain's L1 main contract, its ZkChain (`zks_getMainContract`).
+    #[arg(long, default_value_t = Address::ZERO)]
+    zk_main_contract: Address,
+    /// zk-stack: the L1 ZkSharedBridge, where withdrawals are finalized
+    /// (`zks_getBridgeContracts().l1SharedDefaultBridge`, and the L2 asset router's
+    /// `L1_ASSET_ROUTER()`).
+    #[arg(long, default_value_t = Address::ZERO)]
+    zk_shared_bridge: Address,
+}
+
+impl DevArgs {
+    /// The L1 side the `zks_*` methods report.
+    fn zk_l1(&self) -> tephra_rpc::ZkL1Config {
+        let defaults = tephra_rpc::ZkL1Config::default();
+        tephra_rpc::ZkL1Config {
+            l1_chain_id: self.zk_l1_chain_id.unwrap_or(defaults.l1_chain_id),
+            main_contract: self.zk_main_contract,
+            bridgehub: self.zk_bridgehub,
+            shared_bridge: self.zk_shared_bridge,
+            ..defaults
+        }
+    }
 }
 
 fn parse_block_time(value: &str) -> Result<BlockTime, String> {
@@ -84,6 +113,16 @@ fn framework(args: &DevArgs) -> eyre::Result<Arc<dyn Framework>> {
     if !args.framework_schedule.is_empty() {
         config.framework_schedule = args.framework_schedule.clone();
     }
+    let zk = args.zk_l1();
+    if config.framework == "zk-stack" && config.framework_schedule.is_empty() {
+        return Ok(Arc::new(ZkStack {
+            l1_chain_id: zk.l1_chain_id,
+            l1_shared_bridge: zk.shared_bridge,
+        }));
+    }
+    if zk != tephra_rpc::ZkL1Config::default() {
+        eyre::bail!("the --zk-* flags configure a zk-stack chain without a framework schedule");
+    }
     Ok(config.build()?)
 }
 
@@ -104,7 +143,8 @@ pub(crate) async fn run(args: DevArgs) -> eyre::Result<()> {
         .wrap_err("opening the chain")?;
     let sequencer = node.spawn_sequencer();
     let addr = SocketAddr::new(args.host, args.port);
-    let server = tephra_rpc::serve(node.clone(), addr)
+    let rpc = tephra_rpc::RpcConfig { zk_l1: args.zk_l1(), ..Default::default() };
+    let server = tephra_rpc::serve_with(node.clone(), addr, rpc)
         .await
         .wrap_err_with(|| format!("serving JSON-RPC on {addr}"))?;
     print_banner(&node, &*framework, &server.http_url(), &server.ws_url(), &args);

@@ -9,6 +9,7 @@
 //! send, what genesis holds and what the header and receipts add; it never touches storage or
 //! the trie. Start from [`by_name`].
 
+mod balances;
 pub mod config;
 mod ethereum;
 pub mod nitro;
@@ -41,7 +42,7 @@ pub fn by_name(name: &str) -> Result<Arc<dyn Framework>, UnknownFramework> {
         "ethereum" => Ok(Arc::new(Ethereum)),
         "op-stack" => Ok(Arc::new(OpStack::default())),
         "nitro" => Ok(Arc::new(Nitro::default())),
-        "zk-stack" => Ok(Arc::new(ZkStack)),
+        "zk-stack" => Ok(Arc::new(ZkStack::default())),
         other => Err(UnknownFramework(other.to_string())),
     }
 }

@@ -1,6 +1,8 @@
 //! The `zk-stack` profile in process: ZKsync EIP-712 transactions (type 0x71) executed from
 //! their `from`, L1Messenger (`0x…8008`) as a precompile called by an EOA and by a contract,
-//! receipts with zksync's batch fields and L2-to-L1 logs, and the logs tree proving them.
+//! receipts with zksync's batch fields and L2-to-L1 logs, and the logs tree proving them;
+//! priority (L1 -> L2, type 0xff) transactions minting and calling as ZKsync's bootloader runs
+//! them; L2BaseToken (`0x…800a`) withdrawals and their message in the batch's logs.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
 use alloy_network::TxSignerSync;
@@ -11,7 +13,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolValue, sol};
 use serde_json::Value;
 use std::sync::Arc;
-use support::{Fixture, balance};
+use support::{Fixture, balance, call};
 
 mod support;
 use tephra_chain::{Chain, ExecutedBlock, Framework};
@@ -19,13 +21,28 @@ use tephra_frameworks::{Ethereum, OpStack, ZkStack, by_name};
 use tephra_primitives::{
     TxEnvelope, TxType,
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
-    zk::{L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2ToL1Log, batch_logs, logs_tree, verify_log_proof},
+    tx::TxPriority,
+    zk::{
+        BOOTLOADER_FORMAL_ADDRESS, L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_ASSET_ROUTER,
+        L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT, L2ToL1Log, WITHDRAWAL_TOPIC,
+        WITHDRAWAL_WITH_MESSAGE_TOPIC, batch_logs, logs_tree, verify_log_proof, withdrawal_message,
+    },
 };
 
 sol! {
     function sendToL1(bytes message) external returns (bytes32);
     function send(bytes message) external returns (bytes32);
     function lastHash() external view returns (bytes32);
+    function set(uint256 key, uint256 value) external;
+    function values(uint256 key) external view returns (uint256);
+    function withdraw(address _l1Receiver) external payable;
+    function withdrawWithMessage(address _l1Receiver, bytes _additionalData) external payable;
+    function balanceOf(uint256 account) external view returns (uint256);
+    function mint(address _account, uint256 _amount) external;
+    function BASE_TOKEN_ASSET_ID() external view returns (bytes32);
+    function L1_CHAIN_ID() external view returns (uint256);
+    function L1_ASSET_ROUTER() external view returns (address);
+    function query(address target, bytes input) external view returns (bool success, bytes output);
 }
 
 const CHAIN_ID: u64 = 260;
@@ -33,7 +50,7 @@ const CHAIN_ID: u64 = 260;
 /// An EIP-712 transaction signed as zksync-ethers signs one: the 65-byte signature over the
 /// EIP-712 hash in `customSignature`, `chainId, 0, 0` in the `v, r, s` slots.
 fn fixture() -> Fixture {
-    support::fixture(Arc::new(ZkStack), CHAIN_ID, 2)
+    support::fixture(Arc::new(ZkStack::default()), CHAIN_ID, 2)
 }
 
 /// Mines the next block (one second on) with `txs`.
@@ -103,10 +120,13 @@ fn deployed_code(artifact: &str) -> Bytes {
 
 #[test]
 fn only_zk_stack_accepts_eip712_transactions() {
-    assert!(ZkStack.accepts_tx_type(0x71, 1));
+    let zk = ZkStack::default();
+    assert!(zk.accepts_tx_type(0x71, 1));
     for ty in [0x00, 0x01, 0x02, 0x04] {
-        assert!(ZkStack.accepts_tx_type(ty, 1), "type {ty}");
+        assert!(zk.accepts_tx_type(ty, 1), "type {ty}");
     }
+    // Priority transactions come from L1, never from users.
+    assert!(!zk.accepts_tx_type(0xff, 1));
     assert!(!Ethereum.accepts_tx_type(0x71, 1));
     assert!(!OpStack::default().accepts_tx_type(0x71, 1));
     assert_eq!(by_name("zk-stack").unwrap().name(), "zk-stack");
@@ -198,7 +218,7 @@ fn l1_messenger_sends_messages_from_eoas_and_contracts() {
     let hash = keccak256(b"from a contract");
     assert!(second.block.receipts[0].status());
     assert_eq!(
-        batch_logs(&second.block.receipts),
+        batch_logs(&second.block.transactions, &second.block.receipts),
         vec![L2ToL1Log::message(0, sender_contract, hash)]
     );
     let request = TransactionRequest::default()
@@ -208,8 +228,10 @@ fn l1_messenger_sends_messages_from_eoas_and_contracts() {
     assert_eq!(B256::from_slice(&stored), hash);
 
     // The batch's logs tree proves the message's log.
-    let leaves: Vec<B256> =
-        batch_logs(&block.block.receipts).iter().map(L2ToL1Log::leaf_hash).collect();
+    let leaves: Vec<B256> = batch_logs(&block.block.transactions, &block.block.receipts)
+        .iter()
+        .map(L2ToL1Log::leaf_hash)
+        .collect();
     let (root, proof) = logs_tree(&leaves, Some(0)).unwrap();
     assert!(verify_log_proof(leaves[0], 0, &proof, root));
 }
@@ -270,4 +292,411 @@ fn eip712_blocks_replay_for_traces() {
     mine(&f.chain, &[recovered(tx)]);
     let trace = f.chain.trace_transaction(hash, Default::default()).unwrap();
     assert!(!serde_json::to_string(&trace).unwrap().is_empty());
+}
+
+/// The beneficiary `support::mine` seals blocks with: the operator priority fees go to.
+const OPERATOR: Address = Address::repeat_byte(0xcb);
+/// The L2 gas price an L1 Mailbox derived (below the chain's 1 gwei base fee, which priority
+/// transactions do not pay).
+const L1_PRICE: u128 = 250_000_000;
+
+/// A priority transaction as the L1 Mailbox writes it: `toMint` is the value and the whole gas
+/// at its price.
+fn priority(
+    serial_id: u64,
+    from: Address,
+    to: Address,
+    value: u64,
+    input: Bytes,
+    gas_limit: u64,
+    refund: Address,
+) -> TxPriority {
+    let to_mint = U256::from(value) + U256::from(gas_limit) * U256::from(L1_PRICE);
+    TxPriority {
+        from,
+        to,
+        gas_limit,
+        gas_per_pubdata_byte_limit: U256::from(800),
+        max_fee_per_gas: L1_PRICE,
+        max_priority_fee_per_gas: 0,
+        paymaster: Address::ZERO,
+        serial_id,
+        value: U256::from(value),
+        reserved: [to_mint, U256::from_be_bytes(refund.into_word().0), U256::ZERO, U256::ZERO],
+        input,
+        signature: Bytes::new(),
+        factory_deps: Vec::new(),
+        paymaster_input: Bytes::new(),
+        reserved_dynamic: Bytes::new(),
+    }
+}
+
+fn recovered_priority(tx: &TxPriority) -> Recovered<TxEnvelope> {
+    Recovered::new_unchecked(tx.clone().into(), tx.from)
+}
+
+fn nonce(chain: &Chain, address: Address) -> u64 {
+    let reader = chain.reader().unwrap();
+    reader.account(&address).unwrap().map(|account| account.nonce).unwrap_or_default()
+}
+
+fn storage_contract(f: &Fixture) -> Address {
+    let deploy = eip1559(
+        &f.signers[0],
+        0,
+        TxKind::Create,
+        deployed_code(include_str!("../../../contracts/artifacts/Storage.json")),
+    );
+    mine(&f.chain, &[deploy]);
+    f.signers[0].address().create(0)
+}
+
+#[test]
+fn a_priority_deposit_mints_its_value_to_the_recipient_and_refunds_the_rest() {
+    let f = fixture();
+    let (depositor, recipient) = (Address::repeat_byte(0xd0), Address::repeat_byte(0xd1));
+    let value = 10u64.pow(18);
+    let mut tx = priority(0, depositor, recipient, value, Bytes::new(), 300_000, depositor);
+    // More than needed: the rest is refunded too.
+    tx.reserved[0] += U256::from(7);
+    let hash = tx.tx_hash();
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+
+    // Hashed and typed as ZKsync does, from its sender, no signature.
+    assert_eq!(block.block.tx_hashes, vec![hash]);
+    assert_eq!(block.block.senders, vec![depositor]);
+    let receipt = &block.block.receipts[0];
+    assert_eq!(receipt.tx_type, TxType::Priority);
+    assert!(receipt.status());
+    let gas = receipt.cumulative_gas_used();
+    assert_eq!(gas, 21_000);
+
+    // The value reached the recipient; the operator has the fee at the L1-derived price (not
+    // the L2 base fee); the sender, its refund recipient, the rest; nothing else was created.
+    let fee = U256::from(gas) * U256::from(L1_PRICE);
+    assert_eq!(balance(&f.chain, recipient), U256::from(value));
+    assert_eq!(balance(&f.chain, OPERATOR), fee);
+    assert_eq!(balance(&f.chain, depositor), tx.to_mint() - U256::from(value) - fee);
+    assert_eq!(
+        balance(&f.chain, recipient) + balance(&f.chain, OPERATOR) + balance(&f.chain, depositor),
+        tx.to_mint()
+    );
+    // A priority transaction's nonce is its serial id, not the sender's.
+    assert_eq!(nonce(&f.chain, depositor), 0);
+
+    // The bootloader's status log: from the bootloader, the hash as key, success as value.
+    let logs = batch_logs(&block.block.transactions, &block.block.receipts);
+    assert_eq!(logs, vec![L2ToL1Log::priority_status(0, hash, true)]);
+    assert_eq!(logs[0].sender, BOOTLOADER_FORMAL_ADDRESS);
+    assert_eq!(logs[0].value, B256::with_last_byte(1));
+    let fields = receipt_fields(&f.chain, &block);
+    let json = &fields[0]["l2ToL1Logs"][0];
+    assert_eq!(json["key"], format!("{hash:#x}"));
+    assert_eq!(json["sender"], format!("{BOOTLOADER_FORMAL_ADDRESS:#x}"));
+
+    // Stored under its hash, decoded back the same.
+    let reader = f.chain.reader().unwrap();
+    let location = reader.tx_location(&hash).unwrap().expect("indexed by its hash");
+    let stored = reader.transactions(location.block).unwrap().unwrap();
+    assert_eq!(stored[0].as_priority().map(|tx| tx.inner()), Some(&tx));
+
+    // A second deposit from the same sender: serial ids move, the sender's nonce does not.
+    let again = priority(1, depositor, recipient, 5, Bytes::new(), 100_000, depositor);
+    mine(&f.chain, &[recovered_priority(&again)]);
+    assert_eq!(balance(&f.chain, recipient), U256::from(value + 5));
+    assert_eq!(nonce(&f.chain, depositor), 0);
+}
+
+#[test]
+fn a_priority_call_runs_from_an_aliased_contract_sender_beside_user_transactions() {
+    let f = fixture();
+    let storage = storage_contract(&f);
+    // An aliased L1 contract; the refund goes to a third account.
+    let sender = Address::repeat_byte(0x11);
+    let refund = Address::repeat_byte(0x22);
+    let input: Bytes = setCall { key: U256::from(7), value: U256::from(42) }.abi_encode().into();
+    let tx = priority(0, sender, storage, 0, input, 200_000, refund);
+    let user = eip712(&f.signers[1], 0, TxKind::Call(Address::repeat_byte(0xb0)), 1, Bytes::new());
+    let operator = balance(&f.chain, OPERATOR);
+    let block = mine(&f.chain, &[recovered_priority(&tx), recovered(user)]);
+
+    assert!(block.block.receipts.iter().all(|receipt| receipt.status()));
+    let value = call(&f.chain, storage, valuesCall { key: U256::from(7) }.abi_encode());
+    assert_eq!(U256::from_be_slice(&value), U256::from(42));
+    let gas = block.block.receipts[0].cumulative_gas_used();
+    let fee = U256::from(gas) * U256::from(L1_PRICE);
+    assert_eq!(balance(&f.chain, refund), tx.to_mint() - fee);
+    assert_eq!(balance(&f.chain, sender), U256::ZERO);
+    // The user's transaction after it pays the base fee and the tip, as ever; the operator
+    // has both fees' shares.
+    let tip = U256::from(1_000_000_000u64) * U256::from(21_000u64);
+    assert_eq!(balance(&f.chain, OPERATOR), operator + fee + tip);
+    // Status logs number transactions in the batch.
+    let logs = batch_logs(&block.block.transactions, &block.block.receipts);
+    assert_eq!(logs, vec![L2ToL1Log::priority_status(0, tx.tx_hash(), true)]);
+}
+
+#[test]
+fn a_priority_transaction_from_an_address_with_code_is_not_refused() {
+    let f = fixture();
+    let storage = storage_contract(&f);
+    // The sender holds code on L2 (EIP-3607 would refuse a user's transaction from it).
+    let input: Bytes = setCall { key: U256::from(1), value: U256::from(2) }.abi_encode().into();
+    let tx = priority(0, storage, storage, 0, input, 200_000, storage);
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+    assert!(block.block.receipts[0].status());
+    assert_eq!(nonce(&f.chain, storage), 1, "a contract's nonce stays its own");
+}
+
+#[test]
+fn a_failed_priority_call_refunds_the_deposit_less_the_fee_and_mints_no_value() {
+    let f = fixture();
+    let storage = storage_contract(&f);
+    let (sender, refund) = (Address::repeat_byte(0x33), Address::repeat_byte(0x44));
+    // `set` is not payable: the call reverts, and its value with it.
+    let input: Bytes = setCall { key: U256::from(7), value: U256::from(42) }.abi_encode().into();
+    let tx = priority(0, sender, storage, 1_000, input, 200_000, refund);
+    let operator = balance(&f.chain, OPERATOR);
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+
+    let receipt = &block.block.receipts[0];
+    assert!(!receipt.status());
+    let fee = U256::from(receipt.cumulative_gas_used()) * U256::from(L1_PRICE);
+    assert!(fee > U256::ZERO);
+    assert_eq!(balance(&f.chain, sender), U256::ZERO, "the minted value was taken back");
+    assert_eq!(balance(&f.chain, storage), U256::ZERO);
+    assert_eq!(balance(&f.chain, refund), tx.to_mint() - fee);
+    assert_eq!(balance(&f.chain, OPERATOR), operator + fee);
+    let value = call(&f.chain, storage, valuesCall { key: U256::from(7) }.abi_encode());
+    assert_eq!(U256::from_be_slice(&value), U256::ZERO);
+    // L1 can prove the failure: the status log's value is 0.
+    let logs = batch_logs(&block.block.transactions, &block.block.receipts);
+    assert_eq!(logs, vec![L2ToL1Log::priority_status(0, tx.tx_hash(), false)]);
+}
+
+#[test]
+fn a_priority_transaction_below_its_intrinsic_gas_fails_and_refunds_everything() {
+    let f = fixture();
+    let (sender, refund) = (Address::repeat_byte(0x55), Address::repeat_byte(0x66));
+    let tx = priority(0, sender, Address::repeat_byte(0x77), 1_000, Bytes::new(), 20_000, refund);
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+    let receipt = &block.block.receipts[0];
+    assert!(!receipt.status());
+    assert_eq!(receipt.cumulative_gas_used(), 0);
+    assert_eq!(balance(&f.chain, refund), tx.to_mint());
+    assert_eq!(balance(&f.chain, sender), U256::ZERO);
+    assert_eq!(balance(&f.chain, Address::repeat_byte(0x77)), U256::ZERO);
+    assert_eq!(balance(&f.chain, OPERATOR), U256::ZERO);
+}
+
+#[test]
+fn a_priority_transaction_that_deposited_too_little_stops_the_block() {
+    let f = fixture();
+    let mut tx = priority(
+        0,
+        Address::repeat_byte(1),
+        Address::repeat_byte(2),
+        1_000,
+        Bytes::new(),
+        100_000,
+        Address::repeat_byte(1),
+    );
+    tx.reserved[0] -= U256::from(1);
+    let head = f.chain.head();
+    let attributes = tephra_chain::BlockAttributes {
+        timestamp: head.header.timestamp + 1,
+        beneficiary: OPERATOR,
+        prevrandao: head.hash,
+        gas_limit: 30_000_000,
+        l1: None,
+    };
+    let recovered = recovered_priority(&tx);
+    let err = f
+        .chain
+        .build_block(&attributes, [recovered.as_recovered_ref()])
+        .expect_err("the bootloader's assertion");
+    assert!(err.to_string().contains("deposited eth too low"), "{err}");
+}
+
+#[test]
+fn priority_blocks_replay_for_traces() {
+    let f = fixture();
+    let storage = storage_contract(&f);
+    let input: Bytes = setCall { key: U256::from(3), value: U256::from(4) }.abi_encode().into();
+    let tx = priority(
+        0,
+        Address::repeat_byte(0x99),
+        storage,
+        0,
+        input,
+        200_000,
+        Address::repeat_byte(0x99),
+    );
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+    let trace = f.chain.trace_transaction(tx.tx_hash(), Default::default()).unwrap();
+    let trace = serde_json::to_value(&trace).unwrap();
+    assert_eq!(trace["failed"], false, "{trace}");
+    assert_eq!(trace["gas"], Value::from(block.block.receipts[0].cumulative_gas_used()));
+}
+
+fn withdraw_tx(signer: &PrivateKeySigner, nonce: u64, value: u64, input: Vec<u8>) -> TxEip712 {
+    eip712(signer, nonce, TxKind::Call(L2_BASE_TOKEN), value, input.into())
+}
+
+#[test]
+fn l2_base_token_withdraw_burns_and_sends_zksyncs_message() {
+    let f = fixture();
+    let alice = &f.signers[0];
+    let receiver = Address::repeat_byte(0xe1);
+    let amount = 10u64.pow(17);
+    let tx = withdraw_tx(alice, 0, amount, withdrawCall { _l1Receiver: receiver }.abi_encode());
+    let before = balance(&f.chain, alice.address());
+    let block = mine(&f.chain, &[recovered(tx)]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+
+    // Burnt: gone from the sender, not held by L2BaseToken.
+    let gas = receipt.cumulative_gas_used();
+    let price = U256::from(block.block.header.base_fee_per_gas.unwrap() + 1_000_000_000);
+    assert_eq!(
+        balance(&f.chain, alice.address()),
+        before - U256::from(amount) - price * U256::from(gas)
+    );
+    assert_eq!(balance(&f.chain, L2_BASE_TOKEN), U256::ZERO);
+
+    // L1Messenger's event from L2BaseToken with ZKsync's 56-byte message, then `Withdrawal`.
+    let message = withdrawal_message(receiver, U256::from(amount), None);
+    assert_eq!(message.len(), 56);
+    assert_eq!(message[..4], [0x6c, 0x09, 0x60, 0xf9]);
+    let logs = receipt.logs();
+    assert_eq!(logs.len(), 2);
+    assert_eq!(logs[0].address, L1_MESSENGER);
+    assert_eq!(
+        logs[0].topics(),
+        [L1_MESSAGE_SENT_TOPIC, L2_BASE_TOKEN.into_word(), keccak256(&message)]
+    );
+    assert_eq!(Bytes::abi_decode(&logs[0].data.data).unwrap(), Bytes::from(message.clone()));
+    assert_eq!(logs[1].address, L2_BASE_TOKEN);
+    assert_eq!(
+        logs[1].topics(),
+        [WITHDRAWAL_TOPIC, alice.address().into_word(), receiver.into_word()]
+    );
+    assert_eq!(U256::abi_decode(&logs[1].data.data).unwrap(), U256::from(amount));
+
+    // The batch's L2-to-L1 log: L1Messenger's, keyed by L2BaseToken, valued by the message's
+    // hash, which the logs tree proves.
+    let batch = batch_logs(&block.block.transactions, &block.block.receipts);
+    assert_eq!(batch, vec![L2ToL1Log::message(0, L2_BASE_TOKEN, keccak256(&message))]);
+    let leaves: Vec<B256> = batch.iter().map(L2ToL1Log::leaf_hash).collect();
+    let (root, proof) = logs_tree(&leaves, Some(0)).unwrap();
+    assert!(verify_log_proof(leaves[0], 0, &proof, root));
+}
+
+#[test]
+fn l2_base_token_withdraw_with_message_appends_the_sender_and_data() {
+    let f = fixture();
+    let alice = &f.signers[0];
+    let receiver = Address::repeat_byte(0xe2);
+    let data = Bytes::from_static(b"for the L1 receiver");
+    let input = withdrawWithMessageCall { _l1Receiver: receiver, _additionalData: data.clone() }
+        .abi_encode();
+    let block = mine(&f.chain, &[recovered(withdraw_tx(alice, 0, 12345, input))]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    let message = withdrawal_message(receiver, U256::from(12345), Some((alice.address(), &data)));
+    assert_eq!(&message[56..76], alice.address().as_slice());
+    assert_eq!(receipt.logs()[0].topics()[2], keccak256(&message));
+    assert_eq!(receipt.logs()[1].topics()[0], WITHDRAWAL_WITH_MESSAGE_TOPIC);
+    let (amount, additional) =
+        <(U256, Bytes)>::abi_decode_params(&receipt.logs()[1].data.data).unwrap();
+    assert_eq!((amount, additional), (U256::from(12345), data));
+}
+
+#[test]
+fn l2_base_token_reads_balances_and_refuses_what_zksync_refuses() {
+    let f = fixture();
+    let alice = &f.signers[0];
+    let caller_code =
+        deployed_code(include_str!("../../../contracts/artifacts/PrecompileCaller.json"));
+    mine(&f.chain, &[eip1559(alice, 0, TxKind::Create, caller_code)]);
+    let caller = alice.address().create(0);
+    let account = U256::from_be_bytes(alice.address().into_word().0);
+    let read = call(&f.chain, L2_BASE_TOKEN, balanceOfCall { account }.abi_encode());
+    assert_eq!(U256::from_be_slice(&read), balance(&f.chain, alice.address()));
+    // Upper bits are ignored, as ZKsync's balanceOf(uint256) truncates to an address.
+    let dirty = account | (U256::from(1) << 200);
+    let read = call(&f.chain, L2_BASE_TOKEN, balanceOfCall { account: dirty }.abi_encode());
+    assert_eq!(U256::from_be_slice(&read), balance(&f.chain, alice.address()));
+
+    let head = f.chain.head().header.number;
+    let request = |to: Address, value: u64, input: Vec<u8>| {
+        TransactionRequest::default()
+            .from(alice.address())
+            .to(to)
+            .value(U256::from(value))
+            .input(input.into())
+    };
+    let try_call = |req| f.chain.call(req, head, None, None);
+    // Only the bootloader mints.
+    let mint = mintCall { _account: alice.address(), _amount: U256::from(1) }.abi_encode();
+    assert!(try_call(request(L2_BASE_TOKEN, 0, mint)).is_err(), "mint is the bootloader's");
+    // balanceOf is a view.
+    assert!(try_call(request(L2_BASE_TOKEN, 1, balanceOfCall { account }.abi_encode())).is_err());
+    // Unknown selector, short calldata.
+    assert!(try_call(request(L2_BASE_TOKEN, 0, vec![1, 2, 3, 4])).is_err());
+    assert!(try_call(request(L2_BASE_TOKEN, 0, vec![0x51])).is_err());
+    // A withdrawal in a static call writes: refused.
+    let withdraw = withdrawCall { _l1Receiver: alice.address() }.abi_encode();
+    let queried = call(
+        &f.chain,
+        caller,
+        queryCall { target: L2_BASE_TOKEN, input: withdraw.into() }.abi_encode(),
+    );
+    let (ok, _) = <(bool, Bytes)>::abi_decode_params(&queried).unwrap();
+    assert!(!ok, "static withdraw refused");
+    // ...while a static balanceOf is fine.
+    let queried = call(
+        &f.chain,
+        caller,
+        queryCall { target: L2_BASE_TOKEN, input: balanceOfCall { account }.abi_encode().into() }
+            .abi_encode(),
+    );
+    let (ok, _) = <(bool, Bytes)>::abi_decode_params(&queried).unwrap();
+    assert!(ok);
+}
+
+#[test]
+fn the_native_token_vault_reports_ether_as_the_base_token() {
+    let f = fixture();
+    let asset = call(&f.chain, L2_NATIVE_TOKEN_VAULT, BASE_TOKEN_ASSET_IDCall {}.abi_encode());
+    // zksync-ethers' `utils.encodeNativeTokenVaultAssetId(9n, ETH_ADDRESS_IN_CONTRACTS)`.
+    assert_eq!(
+        B256::from_slice(&asset),
+        "0x52f431aa35dd80982e3c66614112503ca2c6e344745f4a2bcfc9bd7e09c75584"
+            .parse::<B256>()
+            .unwrap()
+    );
+    let chain = call(&f.chain, L2_NATIVE_TOKEN_VAULT, L1_CHAIN_IDCall {}.abi_encode());
+    assert_eq!(U256::from_be_slice(&chain), U256::from(9));
+    // Configured for another L1: 31337, the asset id zksync-ethers computes for it.
+    let shared_bridge = Address::repeat_byte(0x5b);
+    let other = support::fixture(
+        Arc::new(ZkStack { l1_chain_id: 31337, l1_shared_bridge: shared_bridge }),
+        CHAIN_ID,
+        1,
+    );
+    let asset = call(&other.chain, L2_NATIVE_TOKEN_VAULT, BASE_TOKEN_ASSET_IDCall {}.abi_encode());
+    assert_eq!(
+        B256::from_slice(&asset),
+        "0x8df3463b1850eb1d8d1847743ea155aef6b16074db8ba81d897dc30554fb2085"
+            .parse::<B256>()
+            .unwrap()
+    );
+    assert!(support::try_call(&f.chain, L2_NATIVE_TOKEN_VAULT, vec![0; 4]).is_err());
+    // The asset router names the L1 shared bridge, where zksync-ethers finds it.
+    let router = call(&other.chain, L2_ASSET_ROUTER, L1_ASSET_ROUTERCall {}.abi_encode());
+    assert_eq!(Address::from_word(B256::from_slice(&router)), shared_bridge);
+    let chain = call(&other.chain, L2_ASSET_ROUTER, L1_CHAIN_IDCall {}.abi_encode());
+    assert_eq!(U256::from_be_slice(&chain), U256::from(31337));
+    assert!(support::try_call(&other.chain, L2_ASSET_ROUTER, vec![0; 4]).is_err());
 }

@@ -11,6 +11,7 @@ pub mod nitro_tx;
 pub mod receipt;
 pub mod tx;
 pub mod zk;
+pub mod zk_priority;
 
 pub use receipt::ReceiptEnvelope;
 pub use tx::{TxEnvelope, TxType};

@@ -148,7 +148,14 @@ impl Decodable2718 for ReceiptEnvelope {
         Ok(Self::decode_fields(tx_type, buf)?)
     }
 
+    /// A legacy receipt, or one of a ZK Stack priority transaction: its type byte `0xff` is
+    /// above EIP-2718's range, so it reaches the fallback (no RLP list starts with `0xff`).
     fn fallback_decode(buf: &mut &[u8]) -> Eip2718Result<Self> {
+        if let Some((&crate::zk_priority::PRIORITY_TX_TYPE, mut rest)) = buf.split_first() {
+            let receipt = Self::decode_fields(TxType::Priority, &mut rest)?;
+            *buf = rest;
+            return Ok(receipt);
+        }
         Ok(Self::decode_fields(TxType::Legacy, buf)?)
     }
 }

@@ -3,8 +3,9 @@
 //! One closed set of EIP-2718 types, so that storage, the pool and the RPC stay non-generic:
 //! Ethereum's legacy, EIP-2930, EIP-1559 and EIP-7702 transactions, and OP Stack's deposit
 //! (type `0x7E`), Arbitrum Nitro's ETH deposit, retry and retryable submission (types `0x64`,
-//! `0x68`, `0x69`, [`crate::nitro_tx`]) and ZK Stack's EIP-712 transaction (type `0x71`,
-//! [`crate::eip712`]). Which of them a chain accepts is its framework's decision
+//! `0x68`, `0x69`, [`crate::nitro_tx`]), ZK Stack's EIP-712 transaction (type `0x71`,
+//! [`crate::eip712`]) and ZK Stack's priority (L1 -> L2) transaction (type `0xff`,
+//! [`crate::zk_priority`]). Which of them a chain accepts is its framework's decision
 //! (`tephra-chain`'s `Framework`); this module only encodes, decodes and hashes.
 
 use alloy_consensus::{
@@ -23,6 +24,7 @@ pub use crate::nitro_tx::{
     ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE, TxArbitrumDeposit, TxArbitrumRetry,
     TxArbitrumSubmitRetryable,
 };
+pub use crate::zk_priority::{PRIORITY_TX_TYPE, TxPriority};
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,
@@ -63,6 +65,36 @@ pub enum TxEnvelope {
     /// ZK Stack's EIP-712 transaction (type `0x71`), sealed with ZKsync's transaction hash.
     #[envelope(ty = 113)]
     Eip712(Sealed<TxEip712>),
+    /// ZK Stack's priority (L1 -> L2) transaction (type `0xff`): made by the protocol from the
+    /// L1 Mailbox's `NewPriorityRequest`, unsigned, sealed with the canonical transaction hash.
+    #[envelope(ty = 255)]
+    #[serde(serialize_with = "serialize_priority")]
+    Priority(Sealed<TxPriority>),
+}
+
+/// A priority transaction as zksync-era's API shows an L1 transaction: its fields, nonce 0 (its
+/// serial id is `serialId`), its L1-derived `gasPrice` and no signature; and its hash.
+fn serialize_priority<S: serde::Serializer>(
+    tx: &Sealed<TxPriority>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Rpc<'a> {
+        #[serde(flatten)]
+        tx: &'a TxPriority,
+        nonce: alloy_primitives::U64,
+        #[serde(with = "alloy_serde::quantity")]
+        gas_price: u128,
+        hash: B256,
+    }
+    let rpc = Rpc {
+        tx: tx.inner(),
+        nonce: alloy_primitives::U64::ZERO,
+        gas_price: tx.max_fee_per_gas,
+        hash: tx.seal(),
+    };
+    serde::Serialize::serialize(&rpc, serializer)
 }
 
 /// A deposit as op-geth's RPC shows it: its fields, `isSystemTx` even when false, its hash, and
@@ -99,6 +131,15 @@ impl TxEnvelope {
             Self::ArbitrumRetry(tx) => tx.seal(),
             Self::ArbitrumSubmitRetryable(tx) => tx.seal(),
             Self::Eip712(tx) => tx.seal(),
+            Self::Priority(tx) => tx.seal(),
+        }
+    }
+
+    /// ZK Stack's priority transaction, if this is one.
+    pub const fn as_priority(&self) -> Option<&Sealed<TxPriority>> {
+        match self {
+            Self::Priority(tx) => Some(tx),
+            _ => None,
         }
     }
 
@@ -143,7 +184,7 @@ impl TxEnvelope {
     }
 
     /// Whether the transaction is signed by its sender (every type but the protocol's:
-    /// deposits, Nitro's retries and retryable submissions).
+    /// deposits, Nitro's retries and retryable submissions, ZK Stack's priority transactions).
     pub const fn is_signed(&self) -> bool {
         !matches!(
             self,
@@ -151,6 +192,7 @@ impl TxEnvelope {
                 | Self::ArbitrumDeposit(_)
                 | Self::ArbitrumRetry(_)
                 | Self::ArbitrumSubmitRetryable(_)
+                | Self::Priority(_)
         )
     }
 }
@@ -176,6 +218,12 @@ impl From<TxEip712> for TxEnvelope {
 impl From<TxArbitrumDeposit> for TxEnvelope {
     fn from(tx: TxArbitrumDeposit) -> Self {
         Self::ArbitrumDeposit(Sealed::new(tx))
+    }
+}
+
+impl From<TxPriority> for TxEnvelope {
+    fn from(tx: TxPriority) -> Self {
+        Self::Priority(Sealed::new(tx))
     }
 }
 
@@ -244,6 +292,7 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 ..Default::default()
             },
             TxEnvelope::Eip712(tx) => Self::from_recovered_tx(&eip1559_view(tx), sender),
+            TxEnvelope::Priority(tx) => priority_tx_env(tx),
             // Nitro's executor credits it without the EVM; as an EVM input it is a gasless
             // value transfer from the depositor.
             TxEnvelope::ArbitrumDeposit(tx) => Self {
@@ -279,6 +328,26 @@ impl FromRecoveredTx<TxEnvelope> for TxEnv {
                 ..Default::default()
             },
         }
+    }
+}
+
+/// A priority transaction as the call it makes on L2: from its `from` (whatever signer it is
+/// recovered with), to its `to`, with its value and calldata, its type byte (a custom type for
+/// revm, which skips its fee checks) and a zero gas price: the sender pays no gas, since the
+/// value minted for it on L1 pays the fee (zk-stack's executor settles it, and mints the value
+/// to the sender before the call).
+pub fn priority_tx_env(tx: &TxPriority) -> TxEnv {
+    TxEnv {
+        tx_type: PRIORITY_TX_TYPE,
+        caller: tx.from,
+        gas_limit: tx.gas_limit,
+        gas_price: 0,
+        gas_priority_fee: None,
+        kind: TxKind::Call(tx.to),
+        value: tx.value,
+        data: tx.input.clone(),
+        chain_id: None,
+        ..Default::default()
     }
 }
 
@@ -324,6 +393,12 @@ impl FromTxWithEncoded<TxEnvelope> for OpTx {
             // Only zk-stack chains accept these, and they do not run op-revm.
             TxEnvelope::Eip712(tx) => Self(OpTransaction {
                 base: TxEnv::from_recovered_tx(&eip1559_view(tx), sender),
+                enveloped_tx: Some(encoded),
+                deposit: Default::default(),
+            }),
+            // Only zk-stack chains run these, and not on op-revm.
+            TxEnvelope::Priority(tx) => Self(OpTransaction {
+                base: priority_tx_env(tx),
                 enveloped_tx: Some(encoded),
                 deposit: Default::default(),
             }),

@@ -1,11 +1,15 @@
-//! ZK Stack's L2-to-L1 messaging vocabulary: the L1Messenger system contract's address and
-//! event, the 88-byte L2-to-L1 log, and the logs Merkle tree a batch commits to L1.
+//! ZK Stack's L2-to-L1 messaging vocabulary: the system contracts' addresses and events
+//! (L1Messenger, L2BaseToken), the 88-byte L2-to-L1 log, the base token's withdrawal message,
+//! and the logs Merkle tree a batch commits to L1.
 //!
 //! Shared by the `zk-stack` profile (which emits the messages and reports the logs in
-//! receipts) and the RPC's `zks_*` methods (which prove them). Layouts follow ZK Stack's
-//! system contracts (`L1Messenger.sol`, `Constants.sol`) and zksync-era's `L2ToL1Log`.
+//! receipts), the RPC's `zks_*` methods (which prove them) and the L1 contracts' tests. Layouts
+//! follow ZK Stack's system contracts (`L1Messenger.sol`, `L2BaseToken.sol`, `Constants.sol`),
+//! the bootloader (the status log of each priority transaction) and zksync-era's `L2ToL1Log`.
 
-use alloy_primitives::{Address, B256, Log, address, b256, keccak256};
+use crate::{ReceiptEnvelope, TxEnvelope, TxType};
+use alloy_consensus::TxReceipt;
+use alloy_primitives::{Address, B256, Log, U256, address, b256, keccak256};
 
 /// The L1Messenger system contract: `sendToL1(bytes)` sends a message to L1.
 pub const L1_MESSENGER: Address = address!("0x0000000000000000000000000000000000008008");
@@ -17,6 +21,62 @@ pub const L1_MESSAGE_SENT_TOPIC: B256 =
 
 /// Selector of `sendToL1(bytes)`.
 pub const SEND_TO_L1_SELECTOR: [u8; 4] = [0x62, 0xf8, 0x4b, 0x24];
+
+/// The L1 chain id a zk-stack chain reports until it is configured to settle on another: 9,
+/// the chain id of ZKsync's local development L1.
+pub const DEV_L1_CHAIN_ID: u64 = 9;
+
+/// The bootloader's formal address: the sender of each priority transaction's status log.
+pub const BOOTLOADER_FORMAL_ADDRESS: Address =
+    address!("0x0000000000000000000000000000000000008001");
+
+/// L2BaseToken, the base token's system contract (`L2_BASE_TOKEN_SYSTEM_CONTRACT_ADDR`):
+/// `withdraw(address)` and `withdrawWithMessage(address,bytes)` send the base token to L1.
+pub const L2_BASE_TOKEN: Address = address!("0x000000000000000000000000000000000000800a");
+
+/// The L2 asset router (`L2_ASSET_ROUTER_ADDR`): zksync-ethers reads the L1 shared bridge's
+/// address from it (`L1_ASSET_ROUTER()`).
+pub const L2_ASSET_ROUTER: Address = address!("0x0000000000000000000000000000000000010003");
+
+/// The L2 native token vault (`L2_NATIVE_TOKEN_VAULT_ADDR`): zksync-ethers reads the base
+/// token's asset id and the L1 chain id from it to tell whether a token is the base token.
+pub const L2_NATIVE_TOKEN_VAULT: Address = address!("0x0000000000000000000000000000000000010004");
+
+/// Ether's address in ZK Stack's L1 contracts (`ETH_TOKEN_ADDRESS`).
+pub const ETH_ADDRESS_IN_CONTRACTS: Address =
+    address!("0x0000000000000000000000000000000000000001");
+
+/// Selector of the L1 Mailbox's `finalizeEthWithdrawal(uint256,uint256,uint16,bytes,bytes32[])`:
+/// the first 4 bytes of a base token withdrawal's message.
+pub const FINALIZE_ETH_WITHDRAWAL_SELECTOR: [u8; 4] = [0x6c, 0x09, 0x60, 0xf9];
+
+/// `keccak256("Withdrawal(address,address,uint256)")`: L2BaseToken's event, with the L2 sender
+/// and the L1 receiver indexed.
+pub const WITHDRAWAL_TOPIC: B256 =
+    b256!("0x2717ead6b9200dd235aad468c9809ea400fe33ac69b5bfaa6d3e90fc922b6398");
+
+/// `keccak256("WithdrawalWithMessage(address,address,uint256,bytes)")`.
+pub const WITHDRAWAL_WITH_MESSAGE_TOPIC: B256 =
+    b256!("0xc405fe8958410bbaf0c73b7a0c3e20859e86ca168a4c9b0def9c54d2555a306b");
+
+/// The message L2BaseToken sends to L1 for a withdrawal of `amount` to `l1_receiver`:
+/// `finalizeEthWithdrawal.selector ‖ l1Receiver ‖ amount` (56 bytes), and for
+/// `withdrawWithMessage` the L2 sender and the additional data after them.
+pub fn withdrawal_message(
+    l1_receiver: Address,
+    amount: U256,
+    with_message: Option<(Address, &[u8])>,
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(56 + with_message.map_or(0, |(_, data)| 20 + data.len()));
+    message.extend_from_slice(&FINALIZE_ETH_WITHDRAWAL_SELECTOR);
+    message.extend_from_slice(l1_receiver.as_slice());
+    message.extend_from_slice(&amount.to_be_bytes::<32>());
+    if let Some((sender, data)) = with_message {
+        message.extend_from_slice(sender.as_slice());
+        message.extend_from_slice(data);
+    }
+    message
+}
 
 /// Size of a serialized L2-to-L1 log (`L2_TO_L1_LOG_SERIALIZE_SIZE`).
 pub const L2_TO_L1_LOG_SIZE: usize = 88;
@@ -59,6 +119,20 @@ impl L2ToL1Log {
         }
     }
 
+    /// The log ZKsync's bootloader sends after each priority transaction: from the bootloader,
+    /// the transaction's hash as key, its status (1 success, 0 failure) as value. L1 proves a
+    /// priority transaction's outcome with it (`proveL1ToL2TransactionStatus`).
+    pub fn priority_status(tx_number_in_block: u16, tx_hash: B256, success: bool) -> Self {
+        Self {
+            shard_id: 0,
+            is_service: true,
+            tx_number_in_block,
+            sender: BOOTLOADER_FORMAL_ADDRESS,
+            key: tx_hash,
+            value: B256::with_last_byte(u8::from(success)),
+        }
+    }
+
     /// The 88-byte packed encoding: shard id (1), is service (1), tx number (2, big-endian),
     /// sender (20), key (32), value (32).
     pub fn to_bytes(&self) -> [u8; L2_TO_L1_LOG_SIZE] {
@@ -95,13 +169,35 @@ pub fn message_logs(tx_index: u16, logs: &[Log]) -> Vec<L2ToL1Log> {
         .collect()
 }
 
-/// The L2-to-L1 logs of a committed block (one batch here), in order, from its receipts.
-pub fn batch_logs(receipts: &[crate::ReceiptEnvelope]) -> Vec<L2ToL1Log> {
-    receipts
-        .iter()
+/// The L2-to-L1 logs of transaction `tx` at `tx_index` of its batch, with its `receipt`: its
+/// messages, then, for a priority transaction, the bootloader's status log (which the
+/// bootloader sends once the transaction has run).
+pub fn tx_logs(tx_index: u16, tx: &TxEnvelope, receipt: &ReceiptEnvelope) -> Vec<L2ToL1Log> {
+    let mut logs = message_logs(tx_index, receipt.logs());
+    if receipt.tx_type == TxType::Priority {
+        logs.push(L2ToL1Log::priority_status(tx_index, tx.tx_hash(), receipt.status()));
+    }
+    logs
+}
+
+/// The L2-to-L1 logs of a committed block (one batch here), in order, from its transactions
+/// and their receipts.
+pub fn batch_logs(txs: &[TxEnvelope], receipts: &[ReceiptEnvelope]) -> Vec<L2ToL1Log> {
+    txs.iter()
+        .zip(receipts)
         .enumerate()
-        .flat_map(|(index, receipt)| message_logs(index as u16, receipt.logs()))
+        .flat_map(|(index, (tx, receipt))| tx_logs(index as u16, tx, receipt))
         .collect()
+}
+
+/// The root of a batch's logs tree: what its commitment on L1 carries and what
+/// `zks_getL2ToL1LogProof` proves against.
+pub fn batch_logs_root(
+    txs: &[TxEnvelope],
+    receipts: &[ReceiptEnvelope],
+) -> Result<B256, TooManyLogs> {
+    let leaves: Vec<B256> = batch_logs(txs, receipts).iter().map(L2ToL1Log::leaf_hash).collect();
+    Ok(logs_tree(&leaves, None)?.0)
 }
 
 /// The pad hash of each level: level 0 is the default leaf, level `i + 1` hashes two of
@@ -185,6 +281,15 @@ mod tests {
     fn constants_are_the_hashes_they_name() {
         assert_eq!(L1_MESSAGE_SENT_TOPIC, keccak256("L1MessageSent(address,bytes32,bytes)"));
         assert_eq!(SEND_TO_L1_SELECTOR, keccak256("sendToL1(bytes)")[..4]);
+        assert_eq!(
+            FINALIZE_ETH_WITHDRAWAL_SELECTOR,
+            keccak256("finalizeEthWithdrawal(uint256,uint256,uint16,bytes,bytes32[])")[..4]
+        );
+        assert_eq!(WITHDRAWAL_TOPIC, keccak256("Withdrawal(address,address,uint256)"));
+        assert_eq!(
+            WITHDRAWAL_WITH_MESSAGE_TOPIC,
+            keccak256("WithdrawalWithMessage(address,address,uint256,bytes)")
+        );
         assert_eq!(L2_TO_L1_LOGS_DEFAULT_LEAF, keccak256([0u8; L2_TO_L1_LOG_SIZE]));
     }
 
@@ -197,6 +302,22 @@ mod tests {
         assert_eq!(&bytes[4..24], L1_MESSENGER.as_slice());
         assert_eq!(&bytes[24..56], sender.into_word().as_slice());
         assert_eq!(&bytes[56..], &[0xbb; 32]);
+    }
+
+    #[test]
+    fn withdrawal_message_is_l2_base_tokens_layout() {
+        let receiver = Address::repeat_byte(0x42);
+        let amount = U256::from(10u64.pow(18));
+        let message = withdrawal_message(receiver, amount, None);
+        assert_eq!(message.len(), 56);
+        assert_eq!(message[..4], FINALIZE_ETH_WITHDRAWAL_SELECTOR);
+        assert_eq!(&message[4..24], receiver.as_slice());
+        assert_eq!(message[24..], amount.to_be_bytes::<32>());
+        let sender = Address::repeat_byte(0x07);
+        let extended = withdrawal_message(receiver, amount, Some((sender, b"hi")));
+        assert_eq!(extended[..56], message[..]);
+        assert_eq!(&extended[56..76], sender.as_slice());
+        assert_eq!(&extended[76..], b"hi");
     }
 
     #[test]

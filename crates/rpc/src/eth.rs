@@ -7,10 +7,11 @@ use crate::{
         state_block,
     },
     convert::{
-        Block, Receipt, Transaction, load_block, rpc_block, rpc_pending_transaction, rpc_receipts,
+        Block, Transaction, load_block, rpc_block, rpc_pending_transaction, rpc_receipts,
         rpc_transaction,
     },
     error::EthResult,
+    zks,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Encodable2718};
 use alloy_primitives::{Address, B256, Bytes, U64, keccak256};
@@ -18,6 +19,7 @@ use alloy_rpc_types_eth::Index;
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::core::RegisterMethodError;
 use revm::DatabaseRef;
+use serde_json::Value;
 use tephra_chain::StateDb;
 use tephra_storage::StoreReader;
 
@@ -141,12 +143,13 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
             &block.transactions,
             &block.receipts,
         )?;
-        Ok(rpc_receipts(&block.view(), extra, location.index as usize, 1).pop())
+        let receipt = rpc_receipts(&block.view(), extra, location.index as usize, 1).pop();
+        receipt.map(|receipt| zks::receipt_json(ctx, receipt)).transpose()
     })?;
     blocking(module, "eth_getBlockReceipts", |ctx, args| {
         let reader = ctx.reader()?;
         let Some(number) = resolve_block(&reader, args.req::<BlockId>()?)? else {
-            return Ok(None::<Vec<Receipt>>);
+            return Ok(None::<Vec<Value>>);
         };
         let Some(block) = load_block(&reader, number, true)? else { return Ok(None) };
         let extra = ctx.node.chain().receipt_fields(
@@ -155,7 +158,10 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
             &block.transactions,
             &block.receipts,
         )?;
-        Ok(Some(rpc_receipts(&block.view(), extra, 0, usize::MAX)))
+        let receipts = rpc_receipts(&block.view(), extra, 0, usize::MAX);
+        let receipts: EthResult<Vec<Value>> =
+            receipts.into_iter().map(|receipt| zks::receipt_json(ctx, receipt)).collect();
+        receipts.map(Some)
     })?;
     Ok(())
 }

@@ -33,3 +33,4 @@ pub use eth::CLIENT_VERSION;
 pub use fees::{MAX_FEE_HISTORY_BLOCKS, MAX_REWARD_PERCENTILES, MIN_SUGGESTED_PRIORITY_FEE};
 pub use filters::FILTER_TIMEOUT;
 pub use server::{RpcConfig, RpcHandle, method_names, serve, serve_with};
+pub use zks::ZkL1Config;

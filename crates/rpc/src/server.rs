@@ -34,6 +34,9 @@ pub struct RpcConfig {
     pub max_subscriptions_per_connection: u32,
     /// Most blocks one `eth_getLogs` scans.
     pub max_logs_block_range: u64,
+    /// A zk-stack chain's L1 chain id and L1 contracts, as its `zks_*` methods report them:
+    /// the one place the settlement layer sets the addresses it deployed.
+    pub zk_l1: crate::ZkL1Config,
 }
 
 impl Default for RpcConfig {
@@ -45,6 +48,7 @@ impl Default for RpcConfig {
             max_connections: 1_000,
             max_subscriptions_per_connection: 1_024,
             max_logs_block_range: 100_000,
+            zk_l1: crate::ZkL1Config::default(),
         }
     }
 }

@@ -3,10 +3,15 @@
 //! method answers "method not available on this framework".
 //!
 //! A Tephra zk-stack chain treats one block as one L1 batch, so batch numbers are block numbers
-//! and a batch's L2-to-L1 logs tree is its block's. There is no L1 settlement yet: the L1
-//! contracts are zero addresses ([`L1Contracts::NOT_DEPLOYED`], the one place that says so), no
-//! batch is committed, proven or executed on L1 (those fields are `null`), and the L1 chain id
-//! is [`L1_CHAIN_ID`].
+//! and a batch's L2-to-L1 logs tree is its block's. The L1 contracts and the L1 chain id these
+//! methods report come from one place, [`ZkL1Config`] in the server's [`crate::RpcConfig`]
+//! (the settlement layer sets it once it has deployed them; until then the addresses are zero
+//! and the L1 chain id is ZKsync's local L1's, 9). The RPC does not follow L1: no batch is
+//! reported committed, proven or executed there (those fields are `null`).
+//!
+//! Not served: `zks_getProof`, whose proofs are of ZKsync's own state tree (a sparse Merkle tree
+//! over Blake2s with leaf indices, `zksync_merkle_tree`); a Tephra chain's state is a
+//! Merkle-Patricia trie, proven by `eth_getProof`.
 
 use crate::{
     context::{Args, Module, blocking, head_of},
@@ -16,16 +21,23 @@ use crate::{
 };
 use alloy_consensus::Transaction as _;
 use alloy_eips::Typed2718;
-use alloy_primitives::{Address, B256, Bytes, U64, U256, address};
-use alloy_rpc_types_eth::TransactionRequest;
+use alloy_primitives::{Address, B256, Bytes, U64, U256};
+use alloy_rpc_types_eth::{
+    TransactionRequest,
+    state::{AccountOverride, StateOverride},
+};
 use jsonrpsee::core::RegisterMethodError;
-use serde::Serialize;
+use revm::DatabaseRef;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
     eip712::{DEFAULT_GAS_PER_PUBDATA, EIP712_TX_TYPE},
-    zk::{L1_MESSENGER, L2ToL1Log, batch_logs, logs_tree},
+    tx::PRIORITY_TX_TYPE,
+    zk::{
+        DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER, L2ToL1Log, batch_logs, logs_tree,
+    },
 };
 use tephra_storage::StoreReader;
 
@@ -35,24 +47,48 @@ pub(crate) const FRAMEWORK: &str = "zk-stack";
 /// zksync-ethers' default gas per pubdata byte, for requests and transactions without one.
 const DEFAULT_PUBDATA: U256 = U256::from_limbs([DEFAULT_GAS_PER_PUBDATA, 0, 0, 0]);
 
-/// The L1 chain id reported until a zk-stack chain settles on a real L1: 9, the chain id of
-/// ZKsync's local development L1.
-pub(crate) const L1_CHAIN_ID: u64 = 9;
+/// The L1 side of a zk-stack chain as its `zks_*` methods report it: the L1 chain id and the
+/// addresses of its L1 contracts (`contracts/src/settlement/zk`). The settlement layer fills it
+/// in once it has deployed them (its README lists which contract is which); the default is a
+/// chain with nothing deployed on ZKsync's local L1. The L2 side's copy of the L1 chain id and
+/// the shared bridge is `tephra_frameworks::ZkStack` (its system contracts report them to L2
+/// callers: zksync-ethers reads the shared bridge from the L2 asset router), which must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub struct ZkL1Config {
+    /// `zks_L1ChainId`.
+    pub l1_chain_id: u64,
+    /// The chain's main contract (ZK Stack's diamond proxy; `ZkChain` here):
+    /// `zks_getMainContract`.
+    pub main_contract: Address,
+    /// The bridgehub: `zks_getBridgehubContract`.
+    pub bridgehub: Address,
+    /// The L1 shared bridge (asset router and nullifier; `ZkSharedBridge` here):
+    /// `l1SharedDefaultBridge` of `zks_getBridgeContracts`, where zksync-ethers finalizes
+    /// withdrawals.
+    pub shared_bridge: Address,
+    /// The base token's L1 address (`zks_getBaseTokenL1Address`): ZK Stack's ether address
+    /// (`0x…01`) for a chain whose gas token is ether.
+    pub base_token: Address,
+}
 
-/// ETH's address in ZK Stack's L1 contracts (`ETH_ADDRESS_IN_CONTRACTS`): the base token of a
-/// chain whose gas token is ether.
-const ETH_L1_ADDRESS: Address = address!("0x0000000000000000000000000000000000000001");
+impl Default for ZkL1Config {
+    fn default() -> Self {
+        Self {
+            l1_chain_id: DEV_L1_CHAIN_ID,
+            main_contract: Address::ZERO,
+            bridgehub: Address::ZERO,
+            shared_bridge: Address::ZERO,
+            base_token: ETH_ADDRESS_IN_CONTRACTS,
+        }
+    }
+}
 
-/// The L1 contracts of a zk-stack chain, in `zks_getBridgeContracts`' shape.
+/// `zks_getBridgeContracts`' answer (zksync-era `api::BridgeAddresses`): the shared bridge on
+/// both sides (there is no L2 bridge contract yet: zero), no legacy ERC-20 or WETH bridges.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct L1Contracts {
-    /// The diamond proxy (`zks_getMainContract`).
-    #[serde(skip)]
-    main: Address,
-    /// The bridgehub (`zks_getBridgehubContract`).
-    #[serde(skip)]
-    bridgehub: Address,
+struct BridgeAddresses {
     l1_erc20_default_bridge: Address,
     l2_erc20_default_bridge: Address,
     l1_weth_bridge: Address,
@@ -62,20 +98,18 @@ pub(crate) struct L1Contracts {
     l2_legacy_shared_bridge: Address,
 }
 
-impl L1Contracts {
-    /// No L1 contract is deployed yet (a later issue deploys them through the settlement
-    /// layer): every address is zero. This is the only place the RPC takes them from.
-    pub(crate) const NOT_DEPLOYED: Self = Self {
-        main: Address::ZERO,
-        bridgehub: Address::ZERO,
-        l1_erc20_default_bridge: Address::ZERO,
-        l2_erc20_default_bridge: Address::ZERO,
-        l1_weth_bridge: Address::ZERO,
-        l2_weth_bridge: Address::ZERO,
-        l1_shared_default_bridge: Address::ZERO,
-        l2_shared_default_bridge: Address::ZERO,
-        l2_legacy_shared_bridge: Address::ZERO,
-    };
+impl From<&ZkL1Config> for BridgeAddresses {
+    fn from(config: &ZkL1Config) -> Self {
+        Self {
+            l1_erc20_default_bridge: Address::ZERO,
+            l2_erc20_default_bridge: Address::ZERO,
+            l1_weth_bridge: Address::ZERO,
+            l2_weth_bridge: Address::ZERO,
+            l1_shared_default_bridge: config.shared_bridge,
+            l2_shared_default_bridge: Address::ZERO,
+            l2_legacy_shared_bridge: Address::ZERO,
+        }
+    }
 }
 
 /// `zks_estimateFee`'s answer (zksync-era `api::Fee`).
@@ -103,7 +137,7 @@ struct LogProof {
 pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     blocking(module, "zks_L1ChainId", |ctx, _| {
         zk_only(ctx, "zks_L1ChainId")?;
-        Ok(U64::from(L1_CHAIN_ID))
+        Ok(U64::from(ctx.config.zk_l1.l1_chain_id))
     })?;
     blocking(module, "zks_L1BatchNumber", |ctx, _| {
         zk_only(ctx, "zks_L1BatchNumber")?;
@@ -111,23 +145,27 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     })?;
     blocking(module, "zks_getBridgeContracts", |ctx, _| {
         zk_only(ctx, "zks_getBridgeContracts")?;
-        Ok(L1Contracts::NOT_DEPLOYED)
+        Ok(BridgeAddresses::from(&ctx.config.zk_l1))
     })?;
     blocking(module, "zks_getBridgehubContract", |ctx, _| {
         zk_only(ctx, "zks_getBridgehubContract")?;
-        Ok(L1Contracts::NOT_DEPLOYED.bridgehub)
+        Ok(ctx.config.zk_l1.bridgehub)
     })?;
     blocking(module, "zks_getMainContract", |ctx, _| {
         zk_only(ctx, "zks_getMainContract")?;
-        Ok(L1Contracts::NOT_DEPLOYED.main)
+        Ok(ctx.config.zk_l1.main_contract)
     })?;
     blocking(module, "zks_getBaseTokenL1Address", |ctx, _| {
         zk_only(ctx, "zks_getBaseTokenL1Address")?;
-        Ok(ETH_L1_ADDRESS)
+        Ok(ctx.config.zk_l1.base_token)
     })?;
     blocking(module, "zks_estimateFee", |ctx, args| {
         zk_only(ctx, "zks_estimateFee")?;
         estimate_fee(ctx, args)
+    })?;
+    blocking(module, "zks_estimateGasL1ToL2", |ctx, args| {
+        zk_only(ctx, "zks_estimateGasL1ToL2")?;
+        estimate_l1_to_l2(ctx, args)
     })?;
     blocking(module, "zks_getFeeParams", |ctx, _| {
         zk_only(ctx, "zks_getFeeParams")?;
@@ -164,6 +202,31 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     Ok(())
 }
 
+/// A receipt as the RPC returns it; on a zk-stack chain each log also carries zksync's
+/// `l1BatchNumber` (the block's: one block is one batch), `transactionLogIndex` and `logType`
+/// (`api::Log`), which zksync-ethers' withdrawal finalization reads.
+pub(crate) fn receipt_json(
+    ctx: &crate::context::RpcContext,
+    receipt: crate::convert::Receipt,
+) -> EthResult<Value> {
+    let mut json =
+        serde_json::to_value(receipt).map_err(|err| EthError::Internal(err.to_string()))?;
+    if ctx.node.chain().framework().name() != FRAMEWORK {
+        return Ok(json);
+    }
+    let batch = json.get("blockNumber").cloned().unwrap_or(Value::Null);
+    if let Some(logs) = json.get_mut("logs").and_then(Value::as_array_mut) {
+        for (index, log) in logs.iter_mut().enumerate() {
+            if let Some(log) = log.as_object_mut() {
+                log.insert("l1BatchNumber".to_string(), batch.clone());
+                log.insert("transactionLogIndex".to_string(), json!(format!("{index:#x}")));
+                log.insert("logType".to_string(), Value::Null);
+            }
+        }
+    }
+    Ok(json)
+}
+
 /// Refuses `method` on chains of another framework.
 fn zk_only(ctx: &crate::context::RpcContext, method: &str) -> EthResult<()> {
     let framework = ctx.node.chain().framework().name();
@@ -193,6 +256,39 @@ fn estimate_fee(ctx: &crate::context::RpcContext, args: &mut Args) -> EthResult<
         max_priority_fee_per_gas: U256::from(tip),
         gas_per_pubdata_limit: gas_per_pubdata,
     })
+}
+
+/// `zks_estimateGasL1ToL2`: the L2 gas limit a priority transaction making this call needs
+/// (what zksync-ethers puts in `l2GasLimit` of a deposit or `requestExecute`). Estimated as the
+/// call runs in a priority transaction: from `from` (an L1 contract's aliased address), which
+/// the L1 deposit gives `value` before the call, so the sender need not hold it on L2.
+fn estimate_l1_to_l2(ctx: &crate::context::RpcContext, args: &mut Args) -> EthResult<U256> {
+    let mut request = args.req::<Value>()?;
+    strip_eip712(&mut request);
+    let mut request: TransactionRequest = serde_json::from_value(request)
+        .map_err(|err| EthError::InvalidParams(format!("invalid argument 0: {err}")))?;
+    if !matches!(request.to, Some(alloy_primitives::TxKind::Call(_))) {
+        return Err(EthError::InvalidParams(
+            "an L1 to L2 transaction calls a contract: `to` is required".to_string(),
+        ));
+    }
+    // A priority transaction pays its gas from the deposit, not from the sender.
+    request.gas_price = None;
+    request.max_fee_per_gas = None;
+    request.max_priority_fee_per_gas = None;
+    let from = request.from.unwrap_or_default();
+    let value = request.value.unwrap_or_default();
+    let balance = crate::eth::state_at(ctx, None)?
+        .basic_ref(from)?
+        .map(|info| info.balance)
+        .unwrap_or_default();
+    let mut overrides = StateOverride::default();
+    overrides.insert(
+        from,
+        AccountOverride { balance: Some(balance.saturating_add(value)), ..Default::default() },
+    );
+    let head = ctx.node.chain().head().header.number;
+    Ok(U256::from(ctx.node.chain().estimate_gas(request, head, Some(overrides))?))
 }
 
 /// Removes what Ethereum's call request has no field for (ZKsync's `eip712Meta`, type `0x71`),
@@ -230,8 +326,8 @@ fn fee_params(base_fee: u64) -> Value {
 }
 
 /// The logs of block (batch) `number` and their tree's root and proof of the `id`th.
-fn prove(receipts: &[ReceiptEnvelope], id: usize) -> EthResult<LogProof> {
-    let leaves: Vec<B256> = batch_logs(receipts).iter().map(L2ToL1Log::leaf_hash).collect();
+fn prove(txs: &[TxEnvelope], receipts: &[ReceiptEnvelope], id: usize) -> EthResult<LogProof> {
+    let leaves: Vec<B256> = batch_logs(txs, receipts).iter().map(L2ToL1Log::leaf_hash).collect();
     let (root, proof) =
         logs_tree(&leaves, Some(id)).map_err(|err| EthError::Internal(err.to_string()))?;
     Ok(LogProof { proof, id: id as u32, root })
@@ -242,7 +338,7 @@ fn prove(receipts: &[ReceiptEnvelope], id: usize) -> EthResult<LogProof> {
 fn log_proof(reader: &StoreReader, hash: B256, index: usize) -> EthResult<Option<LogProof>> {
     let Some(location) = reader.tx_location(&hash)? else { return Ok(None) };
     let Some(block) = load_block(reader, location.block, true)? else { return Ok(None) };
-    let logs = batch_logs(&block.receipts);
+    let logs = batch_logs(&block.transactions, &block.receipts);
     let Some(id) = logs
         .iter()
         .enumerate()
@@ -252,7 +348,7 @@ fn log_proof(reader: &StoreReader, hash: B256, index: usize) -> EthResult<Option
     else {
         return Ok(None);
     };
-    prove(&block.receipts, id).map(Some)
+    prove(&block.transactions, &block.receipts, id).map(Some)
 }
 
 /// `zks_getL2ToL1MsgProof`: the proof of the message `message` (its hash) that `sender` sent
@@ -265,7 +361,7 @@ fn msg_proof(
     position: Option<usize>,
 ) -> EthResult<Option<LogProof>> {
     let Some(block) = load_block(reader, number, true)? else { return Ok(None) };
-    let logs = batch_logs(&block.receipts);
+    let logs = batch_logs(&block.transactions, &block.receipts);
     let matches = |log: &L2ToL1Log| {
         log.sender == L1_MESSENGER && log.key == sender.into_word() && log.value == message
     };
@@ -273,7 +369,7 @@ fn msg_proof(
         Some(position) => logs.get(position).filter(|log| matches(log)).map(|_| position),
         None => logs.iter().position(matches),
     };
-    id.map(|id| prove(&block.receipts, id)).transpose()
+    id.map(|id| prove(&block.transactions, &block.receipts, id)).transpose()
 }
 
 /// A Unix timestamp as RFC 3339 (zksync-era's `DateTime<Utc>`).
@@ -286,15 +382,15 @@ fn rfc3339(timestamp: u64) -> String {
 fn block_details(reader: &StoreReader, number: u64, batch: bool) -> EthResult<Option<Value>> {
     let Some(block) = load_block(reader, number, true)? else { return Ok(None) };
     let header = &block.header;
-    let leaves: Vec<B256> = batch_logs(&block.receipts).iter().map(L2ToL1Log::leaf_hash).collect();
-    let (logs_root, _) =
-        logs_tree(&leaves, None).map_err(|err| EthError::Internal(err.to_string()))?;
+    let logs_root = tephra_primitives::zk::batch_logs_root(&block.transactions, &block.receipts)
+        .map_err(|err| EthError::Internal(err.to_string()))?;
+    let l1_txs = block.transactions.iter().filter(|tx| tx.as_priority().is_some()).count();
     let base_fee = header.base_fee_per_gas.unwrap_or_default();
     let mut details = json!({
         "number": number,
         "timestamp": header.timestamp,
-        "l1TxCount": 0,
-        "l2TxCount": block.transactions.len(),
+        "l1TxCount": l1_txs,
+        "l2TxCount": block.transactions.len() - l1_txs,
         "rootHash": if batch { header.state_root } else { block.hash },
         "status": "sealed",
         "commitTxHash": null,
@@ -368,7 +464,7 @@ fn details_json(
         std::time::SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
     });
     json!({
-        "isL1Originated": false,
+        "isL1Originated": tx.as_priority().is_some(),
         "status": status,
         "fee": fee,
         "gasPerPubdata": gas_per_pubdata(tx),
@@ -387,8 +483,42 @@ fn transaction_type_name(ty: u8) -> &'static str {
         1 => "EIP2930Transaction",
         2 => "EIP1559Transaction",
         EIP712_TX_TYPE => "EIP712Transaction",
+        PRIORITY_TX_TYPE => "PriorityOpTransaction",
         _ => "Other",
     }
+}
+
+/// A priority transaction in zksync-era's internal `Transaction` shape (`common_data.L1`,
+/// `L1TxCommonData`'s serde); factory dependencies are reported by hash only (a Tephra chain
+/// does not keep their bytecodes), and it has no raw bytes (zksync-era serializes none).
+fn priority_json(tx: &tephra_primitives::tx::TxPriority, hash: B256, timestamp: u64) -> Value {
+    json!({
+        "common_data": { "L1": {
+            "sender": tx.from,
+            "serialId": tx.serial_id,
+            "layer2TipFee": U256::ZERO,
+            "fullFee": U256::ZERO,
+            "maxFeePerGas": U256::from(tx.max_fee_per_gas),
+            "gasLimit": U256::from(tx.gas_limit),
+            "gasPerPubdataLimit": tx.gas_per_pubdata_byte_limit,
+            "opProcessingType": "Common",
+            "priorityQueueType": "Deque",
+            "canonicalTxHash": hash,
+            "toMint": tx.to_mint(),
+            "refundRecipient": tx.refund_recipient(),
+            "deadlineBlock": 0,
+            "ethHash": B256::ZERO,
+            "ethBlock": 0,
+        }},
+        "execute": {
+            "contractAddress": tx.to,
+            "calldata": tx.input,
+            "value": tx.value,
+            "factoryDeps": tx.factory_deps,
+        },
+        "received_timestamp_ms": timestamp * 1000,
+        "raw_bytes": null,
+    })
 }
 
 /// `zks_getRawBlockTransactions`: block `number`'s transactions in zksync-era's internal
@@ -405,6 +535,9 @@ fn raw_block_transactions(reader: &StoreReader, number: u64) -> EthResult<Vec<Va
             let meta = tx.as_eip712().map(|tx| tx.eip712_meta.clone()).unwrap_or_default();
             let paymaster = meta.paymaster_params.unwrap_or_default();
             let raw = Bytes::from(alloy_eips::Encodable2718::encoded_2718(tx));
+            if let Some(priority) = tx.as_priority() {
+                return priority_json(priority.inner(), tx.tx_hash(), block.header.timestamp);
+            }
             json!({
                 "common_data": { "L2": {
                     "nonce": tx.nonce(),

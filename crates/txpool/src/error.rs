@@ -44,6 +44,12 @@ pub enum PoolError {
         /// The EIP-2718 type byte.
         ty: u8,
     },
+    /// ZK Stack's priority transaction (type `0xff`): made by the protocol from the L1
+    /// Mailbox's priority queue, never sent by users.
+    #[error(
+        "transaction type not supported: priority transactions (type 0xff) are made from L1 priority requests and cannot be sent to the pool"
+    )]
+    PriorityTxNotAccepted,
     /// The signature does not recover to an address (malformed, or high `s` per EIP-2).
     #[error("invalid sender")]
     InvalidSender,

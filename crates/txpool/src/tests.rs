@@ -286,6 +286,33 @@ fn refuses_arbitrum_deposit_transactions_well_formed_or_not() {
 }
 
 #[test]
+fn refuses_zk_priority_transactions_well_formed_or_not() {
+    let priority = tephra_primitives::tx::TxPriority {
+        from: Address::repeat_byte(2),
+        to: Address::repeat_byte(3),
+        gas_limit: 300_000,
+        gas_per_pubdata_byte_limit: U256::from(800),
+        max_fee_per_gas: 250_000_000,
+        max_priority_fee_per_gas: 0,
+        paymaster: Address::ZERO,
+        serial_id: 0,
+        value: U256::from(1),
+        reserved: [U256::from(10u64.pow(15)), U256::from(2), U256::ZERO, U256::ZERO],
+        input: Bytes::new(),
+        signature: Bytes::new(),
+        factory_deps: Vec::new(),
+        paymaster_input: Bytes::new(),
+        reserved_dynamic: Bytes::new(),
+    };
+    let raw = tephra_primitives::TxEnvelope::from(priority).encoded_2718();
+    for raw in [raw.clone(), raw[..raw.len() - 1].to_vec(), vec![0xff], vec![0xff, 0xc0]] {
+        let err = decode_and_recover(&raw).expect_err("priority transactions never enter the pool");
+        assert!(matches!(err, PoolError::PriorityTxNotAccepted), "{err}");
+        assert!(err.to_string().contains("(type 0xff)"), "{err}");
+    }
+}
+
+#[test]
 fn refuses_arbitrum_retryable_submissions_and_retries_well_formed_or_not() {
     let submit = tephra_primitives::tx::TxArbitrumSubmitRetryable {
         chain_id: U256::from(412346),

@@ -12,7 +12,10 @@ use revm::precompile::secp256k1::ecrecover;
 use tephra_primitives::{
     TxEnvelope,
     eip712::{EIP712_TX_TYPE, TxEip712},
-    tx::{ARBITRUM_DEPOSIT_TX_TYPE, ARBITRUM_RETRY_TX_TYPE, ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE},
+    tx::{
+        ARBITRUM_DEPOSIT_TX_TYPE, ARBITRUM_RETRY_TX_TYPE, ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE,
+        PRIORITY_TX_TYPE,
+    },
 };
 
 /// Batches at least this long are recovered on rayon's thread pool; shorter ones on the
@@ -145,6 +148,7 @@ fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
         Some(&ty @ (ARBITRUM_RETRY_TX_TYPE | ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE)) => {
             return Err(PoolError::ArbitrumRetryableNotAccepted { ty });
         }
+        Some(&PRIORITY_TX_TYPE) => return Err(PoolError::PriorityTxNotAccepted),
         Some(&ty) if ty <= 0x7f && !SUPPORTED_TYPES.contains(&ty) => {
             return Err(PoolError::TxTypeNotSupported);
         }
@@ -179,6 +183,7 @@ pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError
                 ty: ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE,
             });
         }
+        TxEnvelope::Priority(_) => return Err(PoolError::PriorityTxNotAccepted),
     };
     ecrecover_checked(signature, &signature_hash)
 }

@@ -16,6 +16,7 @@ use super::{
     ARB_RETRYABLE_TX, ARBOS_STATE, L1_PRICER_FUNDS_POOL, Nitro, NitroForks,
     retryables::{self, ArbRetryableTx, ArbosSlots, RETRYABLE_LIFETIME_SECONDS, Retryable},
 };
+use crate::balances::adjust;
 use crate::receipts::Receipts;
 use alloy_consensus::transaction::Recovered;
 use alloy_eips::Encodable2718;
@@ -221,37 +222,6 @@ pub(crate) fn add_gas(result: &mut ExecutionResult<HaltReason>, extra: u64) {
         | ExecutionResult::Halt { gas, .. } => gas,
     };
     gas.set_total_gas_spent(gas.total_gas_spent() + extra);
-}
-
-/// Adds `delta` to (or, if `credit` is false, takes it from) `address`'s balance in the
-/// transaction's `state`, loading the account from `db` when the transaction did not touch it.
-fn adjust<DB: Database>(
-    state: &mut EvmState,
-    db: &mut DB,
-    address: Address,
-    delta: U256,
-    credit: bool,
-) -> Result<(), DB::Error> {
-    if delta.is_zero() {
-        return Ok(());
-    }
-    let account = match state.entry(address) {
-        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-        std::collections::hash_map::Entry::Vacant(entry) => {
-            let account = match db.basic(address)? {
-                Some(info) => Account::from(info),
-                None => Account::new_not_existing(0),
-            };
-            entry.insert(account)
-        }
-    };
-    account.mark_touch();
-    account.info.balance = if credit {
-        account.info.balance.saturating_add(delta)
-    } else {
-        account.info.balance.saturating_sub(delta)
-    };
-    Ok(())
 }
 
 impl NitroExecutor<'_, '_> {

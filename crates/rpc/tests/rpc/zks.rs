@@ -1,6 +1,8 @@
 //! ZK Stack over JSON-RPC: EIP-712 transactions (type 0x71) through `eth_sendRawTransaction`
 //! on a zk-stack node, zksync's receipt fields, and the `zks_*` namespace; other frameworks
-//! refuse both.
+//! refuse both. Priority (L1 -> L2) transactions as zksync-era's API shows them, refused from
+//! users; L2BaseToken withdrawals proven through `zks_getL2ToL1LogProof`; the L1 contracts
+//! configured for the `zks_*` answers.
 
 use crate::common::{TestNode, quantity, signed_tx, transfer};
 use alloy_eips::eip2718::Encodable2718;
@@ -10,14 +12,17 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
 use serde_json::{Value, json};
 use std::time::Duration;
-use tephra_node::NodeConfig;
+use tephra_node::{Node, NodeConfig};
 use tephra_primitives::{
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
-    zk::{L1_MESSENGER, L2ToL1Log, verify_log_proof},
+    tx::TxPriority,
+    zk::{L1_MESSENGER, L2_BASE_TOKEN, L2ToL1Log, verify_log_proof, withdrawal_message},
 };
+use tephra_rpc::{RpcConfig, ZkL1Config};
 
 sol! {
     function sendToL1(bytes message) external returns (bytes32);
+    function withdraw(address _l1Receiver) external payable;
 }
 
 const CHAIN_ID: u64 = 31337;
@@ -29,6 +34,16 @@ async fn zk_node() -> TestNode {
 
 /// Signed as zksync-ethers signs: the 65-byte signature in `customSignature`.
 fn signed(signer: &PrivateKeySigner, nonce: u64, to: Address, input: Bytes) -> (Bytes, B256) {
+    signed_with_value(signer, nonce, to, U256::ZERO, input)
+}
+
+fn signed_with_value(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: Address,
+    value: U256,
+    input: Bytes,
+) -> (Bytes, B256) {
     let mut tx = TxEip712 {
         chain_id: CHAIN_ID,
         nonce,
@@ -36,7 +51,7 @@ fn signed(signer: &PrivateKeySigner, nonce: u64, to: Address, input: Bytes) -> (
         max_fee_per_gas: 10_000_000_000,
         gas_limit: 500_000,
         to: TxKind::Call(to),
-        value: U256::ZERO,
+        value,
         input,
         v: CHAIN_ID,
         r: U256::ZERO,
@@ -167,5 +182,220 @@ async fn other_frameworks_refuse_eip712_and_zks() {
     assert_eq!(
         zks["error"]["message"],
         "method zks_L1BatchNumber not available on this framework (ethereum); it is served on zk-stack chains"
+    );
+}
+
+/// A deposit of 1 ETH as the L1 Mailbox queues it, mined into the node's chain directly (the
+/// node derives no priority transactions from L1 yet).
+fn mine_priority(t: &TestNode, tx: &TxPriority) -> u64 {
+    let chain = t.node.chain();
+    let head = chain.head();
+    let attributes = tephra_chain::BlockAttributes {
+        timestamp: head.header.timestamp + 1,
+        beneficiary: Address::repeat_byte(0xcb),
+        prevrandao: head.hash,
+        gas_limit: head.header.gas_limit,
+        l1: None,
+    };
+    let recovered = alloy_consensus::transaction::Recovered::new_unchecked(
+        tephra_primitives::TxEnvelope::from(tx.clone()),
+        tx.from,
+    );
+    let (block, applied) =
+        chain.build_block(&attributes, [recovered.as_recovered_ref()]).expect("builds");
+    assert!(block.skipped.is_empty());
+    chain.commit_block(&block, &applied).expect("commits");
+    block.block.header.number
+}
+
+fn deposit(serial_id: u64, from: Address, value: U256) -> TxPriority {
+    let (gas_limit, price) = (300_000u64, 250_000_000u128);
+    TxPriority {
+        from,
+        to: from,
+        gas_limit,
+        gas_per_pubdata_byte_limit: U256::from(800),
+        max_fee_per_gas: price,
+        max_priority_fee_per_gas: 0,
+        paymaster: Address::ZERO,
+        serial_id,
+        value,
+        reserved: [
+            value + U256::from(gas_limit) * U256::from(price),
+            U256::from_be_bytes(from.into_word().0),
+            U256::ZERO,
+            U256::ZERO,
+        ],
+        input: Bytes::new(),
+        signature: Bytes::new(),
+        factory_deps: Vec::new(),
+        paymaster_input: Bytes::new(),
+        reserved_dynamic: Bytes::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn priority_transactions_show_as_zksync_shows_l1_transactions() {
+    let t = zk_node().await;
+    let depositor = Address::repeat_byte(0xd0);
+    let tx = deposit(0, depositor, U256::from(10u64.pow(18)));
+    let hash = tx.tx_hash();
+    let block = mine_priority(&t, &tx);
+
+    let rpc_tx = t.ok("eth_getTransactionByHash", json!([hash])).await;
+    assert_eq!(rpc_tx["type"], "0xff");
+    assert_eq!(rpc_tx["hash"], json!(hash));
+    assert_eq!(rpc_tx["from"], json!(depositor));
+    assert_eq!(rpc_tx["to"], json!(depositor));
+    assert_eq!(rpc_tx["nonce"], "0x0");
+    assert_eq!(rpc_tx["serialId"], "0x0");
+    assert_eq!(rpc_tx["value"], "0xde0b6b3a7640000");
+    assert_eq!(rpc_tx["gas"], "0x493e0");
+    assert_eq!(rpc_tx["gasPrice"], "0xee6b280");
+    assert_eq!(rpc_tx["maxPriorityFeePerGas"], "0x0");
+    assert!(rpc_tx.get("v").is_none(), "no signature: {rpc_tx}");
+    let raw = t.ok("eth_getRawTransactionByHash", json!([hash])).await;
+    assert!(raw.as_str().unwrap().starts_with("0xff"));
+    assert_eq!(
+        keccak256(alloy_primitives::hex::decode(&raw.as_str().unwrap()[4..]).unwrap()),
+        hash
+    );
+
+    let receipt = receipt(&t, hash).await;
+    assert_eq!(receipt["type"], "0xff");
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(quantity(&receipt["l1BatchNumber"]), block);
+    // The bootloader's status log, provable on L1.
+    let log = &receipt["l2ToL1Logs"][0];
+    assert_eq!(log["sender"], "0x0000000000000000000000000000000000008001");
+    assert_eq!(log["key"], json!(hash));
+    assert_eq!(log["value"], json!(B256::with_last_byte(1)));
+    let proof = t.ok("zks_getL2ToL1LogProof", json!([hash])).await;
+    let siblings: Vec<B256> = proof["proof"].as_array().expect("proof").iter().map(b256).collect();
+    let leaf = L2ToL1Log::priority_status(0, hash, true).leaf_hash();
+    assert!(verify_log_proof(leaf, 0, &siblings, b256(&proof["root"])));
+
+    let details = t.ok("zks_getTransactionDetails", json!([hash])).await;
+    assert_eq!(details["isL1Originated"], true);
+    let block_details = t.ok("zks_getBlockDetails", json!([block])).await;
+    assert_eq!(block_details["l1TxCount"], json!(1));
+    assert_eq!(block_details["l2TxCount"], json!(0));
+    let raw_txs = t.ok("zks_getRawBlockTransactions", json!([block])).await;
+    let l1 = &raw_txs[0]["common_data"]["L1"];
+    assert_eq!(l1["canonicalTxHash"], json!(hash));
+    assert_eq!(l1["serialId"], json!(0));
+    assert_eq!(l1["toMint"], json!(tx.to_mint()));
+    assert_eq!(l1["refundRecipient"], json!(depositor));
+    assert_eq!(raw_txs[0]["execute"]["value"], json!(tx.value));
+
+    // Users cannot send one.
+    let sent = t.call("eth_sendRawTransaction", json!([raw])).await;
+    assert_eq!(sent["error"]["code"], -32000);
+    assert!(
+        sent["error"]["message"].as_str().unwrap().contains("priority transactions (type 0xff)"),
+        "{sent}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_token_withdrawal_is_proven_with_its_message() {
+    let t = zk_node().await;
+    let signer = &t.signers[0];
+    let receiver = Address::repeat_byte(0xe1);
+    let amount = U256::from(10u64.pow(17));
+    let input = withdrawCall { _l1Receiver: receiver }.abi_encode().into();
+    let (raw, hash) = signed_with_value(signer, 0, L2_BASE_TOKEN, amount, input);
+    assert_eq!(t.ok("eth_sendRawTransaction", json!([raw])).await, json!(hash));
+    let receipt = receipt(&t, hash).await;
+    assert_eq!(receipt["status"], "0x1");
+    let block = receipt["blockNumber"].clone();
+
+    // Every log carries zksync's batch number, which zksync-ethers' finalization reads.
+    let logs = receipt["logs"].as_array().expect("logs");
+    assert_eq!(logs.len(), 2);
+    for (index, log) in logs.iter().enumerate() {
+        assert_eq!(log["l1BatchNumber"], block);
+        assert_eq!(log["transactionLogIndex"], json!(format!("{index:#x}")));
+    }
+    let message = withdrawal_message(receiver, amount, None);
+    assert_eq!(logs[0]["topics"][1], json!(L2_BASE_TOKEN.into_word()));
+    assert_eq!(logs[0]["topics"][2], json!(keccak256(&message)));
+
+    // The L2-to-L1 log (L1Messenger's, keyed by L2BaseToken) proves against the batch root.
+    let l2_log = &receipt["l2ToL1Logs"][0];
+    assert_eq!(l2_log["key"], json!(L2_BASE_TOKEN.into_word()));
+    let proof = t.ok("zks_getL2ToL1LogProof", json!([hash, 0])).await;
+    let siblings: Vec<B256> = proof["proof"].as_array().expect("proof").iter().map(b256).collect();
+    assert_eq!(siblings.len(), 14);
+    let leaf = L2ToL1Log::message(0, L2_BASE_TOKEN, keccak256(&message)).leaf_hash();
+    assert!(verify_log_proof(leaf, 0, &siblings, b256(&proof["root"])));
+    let batch = t.ok("zks_getL1BatchDetails", json!([quantity(&block)])).await;
+    assert_eq!(batch["l2ToL1LogsRoot"], proof["root"]);
+
+    // eth_getBlockReceipts carries the same log fields.
+    let receipts = t.ok("eth_getBlockReceipts", json!([block])).await;
+    assert_eq!(receipts[0]["logs"][1]["l1BatchNumber"], block);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zks_estimate_gas_l1_to_l2_funds_the_call_from_the_deposit() {
+    let t = zk_node().await;
+    // An L1 account with nothing on L2 deposits 1 ETH to another: its value comes from L1.
+    let from = Address::repeat_byte(0x42);
+    let request = json!({
+        "from": from,
+        "to": Address::repeat_byte(0x43),
+        "data": "0x",
+        "value": "0xde0b6b3a7640000",
+        "type": "0x71",
+        "eip712Meta": { "gasPerPubdata": "0x320" },
+    });
+    let estimate = t.ok("zks_estimateGasL1ToL2", json!([request])).await;
+    assert_eq!(quantity(&estimate), 21_000);
+    // eth_estimateGas refuses it: the sender holds nothing on L2.
+    assert!(t.call("eth_estimateGas", json!([request])).await["error"].is_object());
+    // A call with calldata costs more.
+    let call = json!({
+        "from": from,
+        "to": L1_MESSENGER,
+        "data": Bytes::from(sendToL1Call { message: Bytes::from_static(b"x") }.abi_encode()),
+    });
+    assert!(quantity(&t.ok("zks_estimateGasL1ToL2", json!([call])).await) > 21_000);
+    // A priority transaction always calls.
+    let create = json!({ "from": from, "data": "0x00" });
+    let refused = t.call("zks_estimateGasL1ToL2", json!([create])).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zks_reports_the_configured_l1_contracts() {
+    let framework = tephra_frameworks::by_name("zk-stack").expect("profile exists");
+    let node = Node::open(NodeConfig { framework, ..NodeConfig::default() }).expect("opens");
+    node.spawn_sequencer();
+    let zk_l1 = ZkL1Config {
+        l1_chain_id: 31337,
+        main_contract: Address::repeat_byte(1),
+        bridgehub: Address::repeat_byte(2),
+        shared_bridge: Address::repeat_byte(3),
+        ..ZkL1Config::default()
+    };
+    let rpc = tephra_rpc::serve_with(
+        node.clone(),
+        "127.0.0.1:0".parse().expect("address"),
+        RpcConfig { zk_l1, ..RpcConfig::default() },
+    )
+    .await
+    .expect("binds");
+    let signers = node.signers().to_vec();
+    let t = TestNode { node, rpc, signers, http: reqwest::Client::new() };
+    assert_eq!(t.ok("zks_L1ChainId", json!([])).await, "0x7a69");
+    assert_eq!(t.ok("zks_getMainContract", json!([])).await, json!(Address::repeat_byte(1)));
+    assert_eq!(t.ok("zks_getBridgehubContract", json!([])).await, json!(Address::repeat_byte(2)));
+    let bridges = t.ok("zks_getBridgeContracts", json!([])).await;
+    assert_eq!(bridges["l1SharedDefaultBridge"], json!(Address::repeat_byte(3)));
+    assert_eq!(bridges["l2SharedDefaultBridge"], json!(Address::ZERO));
+    assert_eq!(
+        t.ok("zks_getBaseTokenL1Address", json!([])).await,
+        "0x0000000000000000000000000000000000000001"
     );
 }

@@ -1,7 +1,12 @@
 //! `zk-stack`: ZK Stack's user-facing semantics as ZKsync OS presents them for EVM bytecode,
 //! on revm through alloy-evm's Ethereum block executor (as `ethereum`): ZKsync's EIP-712
-//! transactions (type `0x71`, [`tephra_primitives::eip712`]) beside Ethereum's, the L1Messenger
-//! system contract at `0x…8008` as a precompile (`sendToL1(bytes)`), and receipts carrying
+//! transactions (type `0x71`, [`tephra_primitives::eip712`]) beside Ethereum's; priority (L1 ->
+//! L2) transactions (type `0xff`, [`tephra_primitives::zk_priority`]) executed as the bootloader
+//! executes them (see `executor.rs`); the system contracts L1Messenger (`0x…8008`,
+//! `sendToL1(bytes)`), L2BaseToken (`0x…800a`, `withdraw(address)`,
+//! `withdrawWithMessage(address,bytes)`, `balanceOf(uint256)`) and the getters of the L2 asset
+//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`); and
+//! receipts carrying
 //! `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
@@ -10,78 +15,71 @@
 //! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from`: its
 //!   `gasPerPubdata` limit is not charged, its factory dependencies are validated and hashed
 //!   but not deployed to a code store, and a paymaster is not called (the sender pays);
-//! - L1Messenger's gas is the EVM's price of what it does (a keccak and a LOG3) plus 16 gas per
-//!   byte of pubdata (the message and its 88-byte log), not ZKsync's pubdata pricing.
+//! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of
+//!   pubdata a message publishes, not ZKsync's pubdata pricing; L2BaseToken keeps no total
+//!   supply (balances are the accounts' own);
+//! - a priority transaction's gas is EVM gas, and its fee is paid to the block's beneficiary
+//!   when it runs (ZKsync pays the operator at the end of the batch).
+
+mod executor;
+pub mod system;
 
 use crate::receipts::Receipts;
-use alloy_consensus::Header;
+use alloy_consensus::{Header, transaction::Recovered};
 use alloy_evm::{
-    Evm, EvmEnv, EvmFactory,
+    Evm, EvmEnv, EvmFactory, FromRecoveredTx,
     eth::{EthBlockExecutor, EthEvmFactory},
-    precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap},
+    precompiles::PrecompilesMap,
 };
 use alloy_genesis::{Genesis, GenesisAccount};
-use alloy_primitives::{B256, Bytes, Log, LogData, keccak256};
-use alloy_sol_types::SolValue;
+use alloy_primitives::{Address, B256, Bytes};
+use executor::{ZkExecutor, mint_value, priority_cfg};
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult},
-    precompile::{PrecompileHalt, PrecompileId, PrecompileOutput, PrecompileResult},
 };
+use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value, json};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
-    Framework, evm_env, run_transactions,
+    Framework, TraceOutcome, evm_env, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
     eip712::EIP712_TX_TYPE,
-    zk::{L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2ToL1Log, SEND_TO_L1_SELECTOR, message_logs},
+    tx::priority_tx_env,
+    zk::{
+        DEV_L1_CHAIN_ID, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT,
+        L2ToL1Log, tx_logs,
+    },
 };
 
-/// Gas per byte of pubdata a message publishes (the message and its L2-to-L1 log).
-const PUBDATA_BYTE_GAS: u64 = 16;
-
 /// The ZK Stack profile. One block is one L1 batch.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ZkStack;
-
-/// The L1Messenger precompile: `sendToL1(bytes _message) returns (bytes32)` hashes the
-/// message, emits `L1MessageSent(msg.sender, keccak256(_message), _message)` and returns the
-/// hash. Reverts on other calldata, a value (the function is not payable) or a static call
-/// (it emits an event); halts out of gas below its price.
-pub fn l1_messenger() -> DynPrecompile {
-    DynPrecompile::new_stateful(PrecompileId::Custom("L1Messenger".into()), send_to_l1)
+///
+/// Its L1 settings are what its system contracts report to L2 callers (zksync-ethers among
+/// them); the node's configuration sets them together with the L1 addresses the RPC reports
+/// (`tephra_rpc::ZkL1Config`), which must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZkStack {
+    /// The chain id of the L1 the chain settles on: the L2 asset router's and native token
+    /// vault's `L1_CHAIN_ID()`, and part of the base token's asset id.
+    pub l1_chain_id: u64,
+    /// The L1 shared bridge (`ZkSharedBridge`): the L2 asset router's `L1_ASSET_ROUTER()`, which
+    /// is where zksync-ethers finds it.
+    pub l1_shared_bridge: Address,
 }
 
-fn send_to_l1(mut input: PrecompileInput<'_>) -> PrecompileResult {
-    let reservoir = input.reservoir;
-    let revert = |reservoir| Ok(PrecompileOutput::revert(0, Bytes::new(), reservoir));
-    if input.is_static || !input.value.is_zero() {
-        return revert(reservoir);
+impl Default for ZkStack {
+    /// A chain on ZKsync's local L1 with nothing deployed there.
+    fn default() -> Self {
+        Self { l1_chain_id: DEV_L1_CHAIN_ID, l1_shared_bridge: Address::ZERO }
     }
-    let data = input.data;
-    let Some(args) = data.strip_prefix(&SEND_TO_L1_SELECTOR) else { return revert(reservoir) };
-    let Ok((message,)) = <(Bytes,)>::abi_decode_params(args) else { return revert(reservoir) };
-    let words = message.len().div_ceil(32) as u64;
-    let len = message.len() as u64;
-    // keccak (30 + 6/word), LOG3 (375 + 3 * 375 + 8/byte), pubdata (message + 88-byte log).
-    let gas = 30 + 6 * words + 4 * 375 + 8 * len + PUBDATA_BYTE_GAS * (len + 88);
-    if gas > input.gas {
-        return Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, reservoir));
-    }
-    let hash = keccak256(&message);
-    let topics = vec![L1_MESSAGE_SENT_TOPIC, input.caller.into_word(), hash];
-    let event_data = (message,).abi_encode_params();
-    input.internals.log(Log {
-        address: L1_MESSENGER,
-        data: LogData::new_unchecked(topics, event_data.into()),
-    });
-    Ok(PrecompileOutput::new(gas, Bytes::copy_from_slice(hash.as_slice()), reservoir))
 }
 
-fn add_system_contracts(precompiles: &mut PrecompilesMap) {
-    precompiles.apply_precompile(&L1_MESSENGER, |_| Some(l1_messenger()));
+impl ZkStack {
+    fn install(&self, precompiles: &mut PrecompilesMap) {
+        system::install(precompiles, self);
+    }
 }
 
 /// zksync's JSON of an L2-to-L1 log in a receipt (`api::L2ToL1Log`).
@@ -115,12 +113,14 @@ impl Framework for ZkStack {
         "zk-stack"
     }
 
-    /// L1Messenger is a precompile; its account gets one byte of code (`STOP`) so that
-    /// `extcodesize` checks and explorers see a contract there, as on ZK Stack.
+    /// The system contracts are precompiles; their accounts get one byte of code (`STOP`) so
+    /// that `extcodesize` checks and explorers see contracts there, as on ZK Stack.
     fn extend_genesis(&self, genesis: &mut Genesis) {
-        genesis
-            .alloc
-            .insert(L1_MESSENGER, GenesisAccount::default().with_code(Some(Bytes::from([0u8]))));
+        for address in [L1_MESSENGER, L2_BASE_TOKEN, L2_ASSET_ROUTER, L2_NATIVE_TOKEN_VAULT] {
+            genesis
+                .alloc
+                .insert(address, GenesisAccount::default().with_code(Some(Bytes::from([0u8]))));
+        }
     }
 
     fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {
@@ -135,9 +135,38 @@ impl Framework for ZkStack {
         txs: BlockTxs<'_, '_>,
     ) -> Result<BlockRun, ChainError> {
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
-        add_system_contracts(evm.precompiles_mut());
+        self.install(evm.precompiles_mut());
         let ctx = crate::ethereum::block_ctx(header);
-        run_transactions(EthBlockExecutor::new(evm, ctx, spec, Receipts), txs)
+        let executor = ZkExecutor { inner: EthBlockExecutor::new(evm, ctx, spec, Receipts) };
+        run_transactions(executor, txs)
+    }
+
+    /// A priority transaction replays as it ran: its value minted to its sender, then its call
+    /// under the priority configuration.
+    fn trace_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+        inspector: &mut TracingInspector,
+    ) -> Result<TraceOutcome, ChainError> {
+        let mut env = evm_env(spec, header);
+        let tx_env = match tx.inner().as_priority() {
+            Some(priority) => {
+                mint_value(state, priority.inner())?;
+                priority_cfg(&mut env.cfg_env);
+                priority_tx_env(priority.inner())
+            }
+            None => TxEnv::from_recovered_tx(tx.inner(), tx.signer()),
+        };
+        let result = self
+            .transact(env, state, tx_env, CallInspector::Tracing(inspector))
+            .map_err(|err| ChainError::Execution(err.to_string()))?;
+        Ok(TraceOutcome {
+            gas_used: result.gas().tx_gas_used(),
+            output: result.output().cloned().unwrap_or_default(),
+        })
     }
 
     fn transact(
@@ -151,17 +180,17 @@ impl Framework for ZkStack {
         let result = match inspector {
             CallInspector::None => {
                 let mut evm = factory.create_evm(state, env);
-                add_system_contracts(evm.precompiles_mut());
+                self.install(evm.precompiles_mut());
                 evm.transact(tx)
             }
             CallInspector::AccessList(inspector) => {
                 let mut evm = factory.create_evm_with_inspector(state, env, inspector);
-                add_system_contracts(evm.precompiles_mut());
+                self.install(evm.precompiles_mut());
                 evm.transact(tx)
             }
             CallInspector::Tracing(inspector) => {
                 let mut evm = factory.create_evm_with_inspector(state, env, inspector);
-                add_system_contracts(evm.precompiles_mut());
+                self.install(evm.precompiles_mut());
                 evm.transact(tx)
             }
         };
@@ -183,7 +212,7 @@ impl Framework for ZkStack {
             .map(|(index, tx)| {
                 let logs = receipts
                     .get(index)
-                    .map(|receipt| message_logs(index as u16, receipt.logs()))
+                    .map(|receipt| tx_logs(index as u16, tx, receipt))
                     .unwrap_or_default();
                 let logs: Vec<Value> = logs
                     .iter()

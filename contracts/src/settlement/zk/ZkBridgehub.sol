@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {
+    BridgehubL2TransactionRequest,
+    ETH_TOKEN_ADDRESS,
+    L2_NATIVE_TOKEN_VAULT_ADDR,
+    L2Log,
+    L2Message,
+    L2TransactionRequestDirect,
+    L2TransactionRequestTwoBridgesOuter,
+    TxStatus
+} from "./ZkMessaging.sol";
+import {ZkChain} from "./ZkChain.sol";
+
+/// @title ZkBridgehub
+/// @notice ZK Stack's Bridgehub for the chains settling on this L1: the entry zksync-ethers sends
+///         deposits and `requestExecute` through (`requestL2TransactionDirect`), prices them
+///         (`l2TransactionBaseCost`), and reads each chain's main contract, base token and the
+///         shared bridge from (`getZKChain` / `getHyperchain`, `baseToken`, `baseTokenAssetId`,
+///         `sharedBridge` / `assetRouter`). It holds nothing: a request's ETH goes with it to the
+///         chain's ZkChain, which puts it in the chain's RollupCore.
+/// @dev    Functions, arguments and errors are era-contracts' Bridgehub's. Not carried over: chain
+///         type managers and chain creation (a chain is deployed on its own and registered with
+///         `registerAlreadyDeployedZKChain`), two-bridge requests (ERC-20 deposits: refused with
+///         TwoBridgesNotSupported), base tokens other than ether, migration to a gateway, the
+///         message root, pausing. Constructor: (owner); then `setSharedBridge` once.
+contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
+    /// @notice A chain was registered (era-contracts' NewChain; no chain type manager here).
+    event NewChain(uint256 indexed chainId, address chainTypeManager, address indexed chainGovernance);
+    /// @notice The shared bridge was set.
+    event SharedBridgeSet(address indexed sharedBridge);
+
+    /// @notice No chain with this id is registered.
+    error ZKChainNotRegistered(uint256 chainId);
+    /// @notice The chain id is already registered.
+    error ChainIdAlreadyExists();
+    /// @notice The chain's contract reports another chain id.
+    error ChainIdMismatch();
+    /// @notice The chain's contract names another Bridgehub.
+    error IncorrectBridgeHubAddress(address bridgehub);
+    /// @notice A zero address where a contract is needed.
+    error ZeroAddress();
+    /// @notice The shared bridge is already set.
+    error SharedBridgeAlreadySet(address sharedBridge);
+    /// @notice `msg.value` is not the request's `mintValue` (an ether-based chain).
+    error MsgValueMismatch(uint256 expectedMsgValue, uint256 providedMsgValue);
+    /// @notice ERC-20 deposits through a second bridge are not supported yet.
+    error TwoBridgesNotSupported();
+
+    /// @notice The shared bridge (asset router and nullifier) of every chain here.
+    address public sharedBridge;
+
+    mapping(uint256 chainId => ZkChain zkChain) private _zkChains;
+
+    /// @param _owner Registers chains and sets the shared bridge (Ownable2Step).
+    constructor(address _owner) Ownable(_owner) {}
+
+    /// @notice Sets the shared bridge, once; the owner only.
+    function setSharedBridge(address _sharedBridge) external onlyOwner {
+        if (_sharedBridge == address(0)) revert ZeroAddress();
+        if (sharedBridge != address(0)) revert SharedBridgeAlreadySet(sharedBridge);
+        sharedBridge = _sharedBridge;
+        emit SharedBridgeSet(_sharedBridge);
+    }
+
+    /// @notice Registers `_zkChain` as chain `_chainId`'s main contract; the owner only.
+    function registerAlreadyDeployedZKChain(uint256 _chainId, address _zkChain) external onlyOwner {
+        if (_zkChain == address(0)) revert ZeroAddress();
+        if (address(_zkChains[_chainId]) != address(0)) revert ChainIdAlreadyExists();
+        ZkChain chain = ZkChain(_zkChain);
+        if (chain.getChainId() != _chainId) revert ChainIdMismatch();
+        if (chain.getBridgehub() != address(this)) revert IncorrectBridgeHubAddress(chain.getBridgehub());
+        _zkChains[_chainId] = chain;
+        emit NewChain(_chainId, address(0), chain.getAdmin());
+    }
+
+    /// @notice Queues an L1 -> L2 transaction on chain `_request.chainId`, paying `mintValue`
+    ///         (`msg.value`) for its gas and value (Bridgehub.requestL2TransactionDirect).
+    /// @return canonicalTxHash The L2 transaction's hash.
+    function requestL2TransactionDirect(L2TransactionRequestDirect calldata _request)
+        external
+        payable
+        nonReentrant
+        returns (bytes32 canonicalTxHash)
+    {
+        ZkChain chain = _chain(_request.chainId);
+        if (msg.value != _request.mintValue) revert MsgValueMismatch(_request.mintValue, msg.value);
+        canonicalTxHash = chain.bridgehubRequestL2Transaction{value: msg.value}(
+            BridgehubL2TransactionRequest({
+                sender: msg.sender,
+                contractL2: _request.l2Contract,
+                mintValue: _request.mintValue,
+                l2Value: _request.l2Value,
+                l2Calldata: _request.l2Calldata,
+                l2GasLimit: _request.l2GasLimit,
+                l2GasPerPubdataByteLimit: _request.l2GasPerPubdataByteLimit,
+                factoryDeps: _request.factoryDeps,
+                refundRecipient: _actualRefundRecipient(_request.refundRecipient, msg.sender)
+            })
+        );
+    }
+
+    /// @notice ERC-20 deposits (Bridgehub.requestL2TransactionTwoBridges): not supported yet.
+    function requestL2TransactionTwoBridges(L2TransactionRequestTwoBridgesOuter calldata)
+        external
+        payable
+        returns (bytes32)
+    {
+        revert TwoBridgesNotSupported();
+    }
+
+    /// @notice The base cost of an L1 -> L2 transaction on chain `_chainId`.
+    function l2TransactionBaseCost(
+        uint256 _chainId,
+        uint256 _gasPrice,
+        uint256 _l2GasLimit,
+        uint256 _l2GasPerPubdataByteLimit
+    ) external view returns (uint256) {
+        return _chain(_chainId).l2TransactionBaseCost(_gasPrice, _l2GasLimit, _l2GasPerPubdataByteLimit);
+    }
+
+    /// @notice Whether `_message` was sent from chain `_chainId` in batch `_batchNumber`.
+    function proveL2MessageInclusion(
+        uint256 _chainId,
+        uint256 _batchNumber,
+        uint256 _index,
+        L2Message calldata _message,
+        bytes32[] calldata _proof
+    ) external view returns (bool) {
+        return _chain(_chainId).proveL2MessageInclusion(_batchNumber, _index, _message, _proof);
+    }
+
+    /// @notice Whether `_log` is in chain `_chainId`'s batch `_batchNumber`.
+    function proveL2LogInclusion(
+        uint256 _chainId,
+        uint256 _batchNumber,
+        uint256 _index,
+        L2Log calldata _log,
+        bytes32[] calldata _proof
+    ) external view returns (bool) {
+        return _chain(_chainId).proveL2LogInclusion(_batchNumber, _index, _log, _proof);
+    }
+
+    /// @notice Whether priority transaction `_l2TxHash` of chain `_chainId` ended with `_status`.
+    function proveL1ToL2TransactionStatus(
+        uint256 _chainId,
+        bytes32 _l2TxHash,
+        uint256 _l2BatchNumber,
+        uint256 _l2MessageIndex,
+        uint16 _l2TxNumberInBatch,
+        bytes32[] calldata _merkleProof,
+        TxStatus _status
+    ) external view returns (bool) {
+        return _chain(_chainId).proveL1ToL2TransactionStatus(
+            _l2TxHash, _l2BatchNumber, _l2MessageIndex, _l2TxNumberInBatch, _merkleProof, _status
+        );
+    }
+
+    /// @notice Chain `_chainId`'s main contract; zero if none (Bridgehub.getZKChain).
+    function getZKChain(uint256 _chainId) external view returns (address) {
+        return address(_zkChains[_chainId]);
+    }
+
+    /// @notice The legacy name of `getZKChain`.
+    function getHyperchain(uint256 _chainId) external view returns (address) {
+        return address(_zkChains[_chainId]);
+    }
+
+    /// @notice Chain `_chainId`'s base token on L1: ether (ETH_TOKEN_ADDRESS) for every chain here.
+    function baseToken(uint256 _chainId) external view returns (address) {
+        _chain(_chainId);
+        return ETH_TOKEN_ADDRESS;
+    }
+
+    /// @notice Chain `_chainId`'s base token's asset id: ether's, native to this L1
+    ///         (DataEncoding.encodeNTVAssetId(block.chainid, ETH_TOKEN_ADDRESS)).
+    function baseTokenAssetId(uint256 _chainId) external view returns (bytes32) {
+        _chain(_chainId);
+        return keccak256(abi.encode(block.chainid, L2_NATIVE_TOKEN_VAULT_ADDR, ETH_TOKEN_ADDRESS));
+    }
+
+    /// @notice The asset router: the shared bridge (Bridgehub.assetRouter).
+    function assetRouter() external view returns (address) {
+        return sharedBridge;
+    }
+
+    /// @notice This L1's chain id (Bridgehub.L1_CHAIN_ID).
+    function L1_CHAIN_ID() external view returns (uint256) {
+        return block.chainid;
+    }
+
+    /// @notice The Bridgehub's admin: its owner.
+    function admin() external view returns (address) {
+        return owner();
+    }
+
+    function _chain(uint256 _chainId) internal view returns (ZkChain chain) {
+        chain = _zkChains[_chainId];
+        if (address(chain) == address(0)) revert ZKChainNotRegistered(_chainId);
+    }
+
+    /// @dev AddressAliasHelper.actualRefundRecipient, as Bridgehub._sendRequest applies it.
+    function _actualRefundRecipient(address _refundRecipient, address _originalCaller)
+        internal
+        view
+        returns (address)
+    {
+        address offset = address(0x1111000000000000000000000000000000001111);
+        if (_refundRecipient == address(0)) {
+            // solhint-disable-next-line avoid-tx-origin
+            if (_originalCaller == tx.origin) return _originalCaller;
+            unchecked {
+                return address(uint160(_originalCaller) + uint160(offset));
+            }
+        }
+        if (_refundRecipient.code.length > 0) {
+            unchecked {
+                return address(uint160(_refundRecipient) + uint160(offset));
+            }
+        }
+        return _refundRecipient;
+    }
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IRollupCore} from "../IRollupCore.sol";
+import {
+    ETH_TOKEN_ADDRESS,
+    FINALIZE_ETH_WITHDRAWAL_SELECTOR,
+    FinalizeL1DepositParams,
+    L2_BASE_TOKEN_SYSTEM_CONTRACT_ADDR,
+    L2Message
+} from "./ZkMessaging.sol";
+import {ZkBridgehub} from "./ZkBridgehub.sol";
+import {ZkChain} from "./ZkChain.sol";
+
+/// @title ZkSharedBridge
+/// @notice ZK Stack's L1 shared bridge for the chains of one ZkBridgehub: the asset router
+///         zksync-ethers finds through `zks_getBridgeContracts().l1SharedDefaultBridge`, and its
+///         own L1 nullifier (`L1_NULLIFIER()` is this contract), where `Wallet.finalizeWithdrawal`
+///         calls `finalizeDeposit(FinalizeL1DepositParams)` and `isWithdrawalFinalized` is read.
+///         A base token (ether) withdrawal is verified as era-contracts' L1Nullifier verifies it
+///         (L2BaseToken's message `finalizeEthWithdrawal.selector ‖ l1Receiver ‖ amount`, sent by
+///         L2BaseToken through L1Messenger, proven in the batch's logs tree through the
+///         Bridgehub and the chain's main contract), then paid by the chain's RollupCore, which
+///         keeps the ETH and the record of paid withdrawals, and delivered to the receiver.
+/// @dev    A withdrawal's id in the core is keccak256(abi.encode(chainId, l2BatchNumber,
+///         l2MessageIndex)): the key of L1Nullifier's `isWithdrawalFinalized`. The core refuses
+///         a second payment (WithdrawalAlreadyFinalized) and one before the batch's commitment is
+///         final (CommitmentNotFinalized). The payment fails as a whole if the receiver refuses
+///         the ETH, so the withdrawal can be retried.
+///
+///         Not carried over: ERC-20 withdrawals and deposits (the native token vault,
+///         `finalizeDeposit` of other messages than the base token's: InvalidSelector), failed
+///         deposit claims, legacy Era bridges, pausing, proxies. Constructor: (bridgehub); then
+///         the Bridgehub's owner calls `setSharedBridge(this)` and each chain's core owner enables
+///         this contract as an entry point (it calls `core.finalizeWithdrawal`).
+contract ZkSharedBridge is ReentrancyGuard {
+    /// @notice A withdrawal was paid (IL1SharedBridge.WithdrawalFinalizedSharedBridge).
+    event WithdrawalFinalizedSharedBridge(
+        uint256 indexed chainId, address indexed to, address indexed l1Token, uint256 amount
+    );
+
+    /// @notice The message does not start with a known selector.
+    error InvalidSelector(bytes4 selector);
+    /// @notice A base token withdrawal's message shorter than 56 bytes.
+    error L2WithdrawalMessageWrongLength(uint256 length);
+    /// @notice The message was not sent by L2BaseToken.
+    error WrongL2Sender(address sender);
+    /// @notice The Merkle proof does not prove the message in the batch.
+    error InvalidProof();
+    /// @notice The batch has no commitment on L1.
+    error BatchNotCommitted(uint256 batchNumber);
+    /// @notice ETH from another account than the core paying a withdrawal.
+    error UnexpectedEth(address sender);
+
+    /// @notice The Bridgehub whose chains this bridge serves (IL1Nullifier.BRIDGE_HUB).
+    ZkBridgehub public immutable BRIDGE_HUB;
+
+    /// @dev The core a payment is expected from, during `_finalize` only.
+    address private _payer;
+
+    /// @param _bridgehub The Bridgehub.
+    constructor(ZkBridgehub _bridgehub) {
+        BRIDGE_HUB = _bridgehub;
+    }
+
+    /// @notice The L1 nullifier: this contract (IL1AssetRouter.L1_NULLIFIER).
+    function L1_NULLIFIER() external view returns (address) {
+        return address(this);
+    }
+
+    /// @notice The native token vault: none yet, ERC-20 bridging is not supported.
+    function nativeTokenVault() external pure returns (address) {
+        return address(0);
+    }
+
+    /// @notice The native token vault, as the nullifier names it: none.
+    function l1NativeTokenVault() external pure returns (address) {
+        return address(0);
+    }
+
+    /// @notice Finalizes the L2 -> L1 withdrawal `_params` describes: verifies its message and
+    ///         proof, has the chain's core pay it, and sends it to its L1 receiver
+    ///         (L1Nullifier.finalizeDeposit, what zksync-ethers' `finalizeWithdrawal` calls).
+    function finalizeDeposit(FinalizeL1DepositParams calldata _params) external nonReentrant {
+        _finalize(_params);
+    }
+
+    /// @notice The legacy form (L1Nullifier / L1SharedBridge `finalizeWithdrawal`), for a base
+    ///         token withdrawal: the sender is L2BaseToken.
+    function finalizeWithdrawal(
+        uint256 _chainId,
+        uint256 _l2BatchNumber,
+        uint256 _l2MessageIndex,
+        uint16 _l2TxNumberInBatch,
+        bytes calldata _message,
+        bytes32[] calldata _merkleProof
+    ) external nonReentrant {
+        _finalize(
+            FinalizeL1DepositParams({
+                chainId: _chainId,
+                l2BatchNumber: _l2BatchNumber,
+                l2MessageIndex: _l2MessageIndex,
+                l2Sender: L2_BASE_TOKEN_SYSTEM_CONTRACT_ADDR,
+                l2TxNumberInBatch: _l2TxNumberInBatch,
+                message: _message,
+                merkleProof: _merkleProof
+            })
+        );
+    }
+
+    /// @notice Whether the withdrawal at `_l2MessageIndex` of chain `_chainId`'s batch
+    ///         `_l2BatchNumber` was paid.
+    function isWithdrawalFinalized(uint256 _chainId, uint256 _l2BatchNumber, uint256 _l2MessageIndex)
+        external
+        view
+        returns (bool)
+    {
+        return _core(_chainId).withdrawalFinalized(withdrawalId(_chainId, _l2BatchNumber, _l2MessageIndex));
+    }
+
+    /// @notice The id a withdrawal has in its chain's core.
+    function withdrawalId(uint256 _chainId, uint256 _l2BatchNumber, uint256 _l2MessageIndex)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(_chainId, _l2BatchNumber, _l2MessageIndex));
+    }
+
+    /// @notice The core's payment of a withdrawal being finalized; refused otherwise.
+    receive() external payable {
+        if (msg.sender != _payer) revert UnexpectedEth(msg.sender);
+    }
+
+    function _finalize(FinalizeL1DepositParams memory _params) internal {
+        (address l1Receiver, uint256 amount) = _parseBaseTokenWithdrawal(_params.message);
+        if (_params.l2Sender != L2_BASE_TOKEN_SYSTEM_CONTRACT_ADDR) revert WrongL2Sender(_params.l2Sender);
+        IRollupCore core = _core(_params.chainId);
+
+        // The batch's commitment: the core pays only once it is final.
+        if (core.commitmentCount() == 0 || _params.l2BatchNumber > core.latestL2BlockNumber()) {
+            revert BatchNotCommitted(_params.l2BatchNumber);
+        }
+        uint256 index = core.commitmentIndexAfter(_params.l2BatchNumber);
+        (, uint256 l2BlockNumber, uint256 proposedAt) = core.getCommitment(index);
+        if (l2BlockNumber != _params.l2BatchNumber) revert BatchNotCommitted(_params.l2BatchNumber);
+        if (!core.isFinalized(index)) {
+            revert IRollupCore.CommitmentNotFinalized(index, proposedAt + core.challengeWindow());
+        }
+        L2Message memory message = L2Message({
+            txNumberInBatch: _params.l2TxNumberInBatch,
+            sender: L2_BASE_TOKEN_SYSTEM_CONTRACT_ADDR,
+            data: _params.message
+        });
+        bool proven = BRIDGE_HUB.proveL2MessageInclusion(
+            _params.chainId, _params.l2BatchNumber, _params.l2MessageIndex, message, _params.merkleProof
+        );
+        if (!proven) revert InvalidProof();
+
+        bytes32 id = withdrawalId(_params.chainId, _params.l2BatchNumber, _params.l2MessageIndex);
+        _payer = address(core);
+        uint256 released = core.finalizeWithdrawal(id, index, address(0), amount);
+        _payer = address(0);
+        emit WithdrawalFinalizedSharedBridge(_params.chainId, l1Receiver, ETH_TOKEN_ADDRESS, released);
+        Address.sendValue(payable(l1Receiver), released);
+    }
+
+    /// @dev L1Nullifier._parseL2WithdrawalMessage for L2BaseToken's message: at least 56 bytes,
+    ///      `finalizeEthWithdrawal.selector ‖ l1Receiver (20) ‖ amount (32)`, anything after
+    ///      (`withdrawWithMessage`'s sender and data) ignored.
+    function _parseBaseTokenWithdrawal(bytes memory _message)
+        internal
+        pure
+        returns (address l1Receiver, uint256 amount)
+    {
+        if (_message.length < 4) revert L2WithdrawalMessageWrongLength(_message.length);
+        bytes4 selector = bytes4(_message);
+        if (selector != FINALIZE_ETH_WITHDRAWAL_SELECTOR) revert InvalidSelector(selector);
+        if (_message.length < 56) revert L2WithdrawalMessageWrongLength(_message.length);
+        assembly ("memory-safe") {
+            // `_message` + 32 is its first byte: the receiver is bytes 4..24, the amount 24..56.
+            l1Receiver := shr(96, mload(add(_message, 36)))
+            amount := mload(add(_message, 56))
+        }
+    }
+
+    function _core(uint256 _chainId) internal view returns (IRollupCore) {
+        address chain = BRIDGE_HUB.getZKChain(_chainId);
+        if (chain == address(0)) revert ZkBridgehub.ZKChainNotRegistered(_chainId);
+        return ZkChain(chain).core();
+    }
+}
