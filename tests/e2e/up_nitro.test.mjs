@@ -1,17 +1,27 @@
 // `tephra up` with a Nitro rollup: an ETH deposit through the Inbox (`depositEth`) is credited
 // on L2 as Nitro's deposit transaction (type 0x64) by the rollup's L1 follower, and the proposer
-// records assertions (block hash and send root) in NitroRollup over the core. Runs on tephra
-// only.
+// records assertions (block hash and send root) in NitroRollup over the core. A withdrawal is
+// driven by the Arbitrum SDK (@arbitrum/sdk 4.1.0 on ethers 5) alone: `EthBridger.withdraw` on
+// L2, the SDK's status UNCONFIRMED until the proposer's assertion is past the challenge window,
+// then `execute` on the Outbox, paid once. Runs on tephra only.
 
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { createPublicClient, createWalletClient, defineChain, http, parseAbi, parseEther } from 'viem';
-import { accounts } from './lib/chain.mjs';
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, defineChain, http, parseAbi, parseEther } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { accounts, artifact } from './lib/chain.mjs';
 import { startNetwork, until } from './lib/network.mjs';
+
+const require = createRequire(import.meta.url);
+const sdk = require('@arbitrum/sdk');
+const ethers5 = require('ethers-v5');
 
 const [, A1] = accounts;
 const inboxAbi = parseAbi(['function depositEth() payable returns (uint256)']);
 const coreAbi = parseAbi(['function latestL2BlockNumber() view returns (uint256)']);
+const rollupAbi = parseAbi(['function confirmPeriodBlocks() view returns (uint64)']);
+const Status = sdk.ChildToParentMessageStatus;
 
 let net;
 let l1;
@@ -29,7 +39,30 @@ before(async () => {
     wallet: (account) => createWalletClient({ chain: l1Chain, account, transport: http(net.file.l1.rpc), pollingInterval: 50 }),
   };
   l2 = createPublicClient({ chain: chain(902, rollup.rpc), transport: http(rollup.rpc), pollingInterval: 50, cacheTime: 0 });
+
+  // The rollup as the SDK knows a custom Arbitrum network (BoLD reads, no sequencer inbox).
+  const c = rollup.l1_contracts;
+  sdk.registerCustomArbitrumNetwork(
+    {
+      chainId: rollup.chain_id,
+      parentChainId: net.file.l1.chain_id,
+      name: rollup.name,
+      confirmPeriodBlocks: Number(await l1.pub.readContract({ address: c.NitroRollup, abi: rollupAbi, functionName: 'confirmPeriodBlocks' })),
+      isCustom: true,
+      isTestnet: true,
+      isBold: true,
+      ethBridge: { bridge: c.Bridge, inbox: c.Inbox, outbox: c.Outbox, rollup: c.NitroRollup, sequencerInbox: c.Bridge },
+    },
+    { throwIfAlreadyRegistered: true },
+  );
 });
+
+/// An ethers 5 provider (what the SDK takes), polling as fast as the viem clients.
+function v5(url) {
+  const provider = new ethers5.providers.StaticJsonRpcProvider(url);
+  provider.pollingInterval = 50;
+  return provider;
+}
 
 after(async () => {
   await net?.stop();
@@ -65,4 +98,79 @@ test('the proposer records assertions of the L2 head in NitroRollup over the cor
   });
   const latest = await l1.pub.readContract({ address: rollup.l1_contracts.RollupCore, abi: coreAbi, functionName: 'latestL2BlockNumber' });
   assert.ok(latest <= (await l2.getBlockNumber()));
+});
+
+test('EthBridger.withdraw: UNCONFIRMED until the assertion is past the challenge window, then executed once, paying the receiver', async () => {
+  const window = rollup.challenge_window_secs;
+  const key = net.file.accounts[2].private_key;
+  const childProvider = v5(rollup.rpc);
+  const childSigner = new ethers5.Wallet(key, childProvider);
+  const parentSigner = new ethers5.Wallet(key, v5(net.file.l1.rpc));
+  const receiver = privateKeyToAccount(generatePrivateKey()).address;
+  const amount = parseEther('0.3');
+
+  // ArbSys.withdrawEth (0x64) from a dev account to a fresh L1 address.
+  const bridger = await sdk.EthBridger.fromProvider(childProvider);
+  const withdrawal = await bridger.withdraw({ amount: ethers5.BigNumber.from(amount), destinationAddress: receiver, from: childSigner.address, childSigner });
+  const receipt = await withdrawal.wait();
+  const initiated = Date.now();
+  assert.equal(receipt.status, 1);
+  const [event] = receipt.getChildToParentEvents();
+  assert.equal(event.destination.toLowerCase(), receiver.toLowerCase());
+  assert.equal(event.callvalue.toBigInt(), amount);
+  const [message] = await receipt.getChildToParentMessages(parentSigner);
+  assert.equal(await message.status(childProvider), Status.UNCONFIRMED);
+
+  // The proposer's assertion covers the block; the window still holds it.
+  await until(async () => {
+    const latest = await l1.pub.readContract({ address: rollup.l1_contracts.RollupCore, abi: coreAbi, functionName: 'latestL2BlockNumber' });
+    return latest >= BigInt(receipt.blockNumber);
+  }, 10_000);
+  const proposed = Date.now();
+  assert.equal(await message.status(childProvider), Status.UNCONFIRMED);
+  await assert.rejects(message.execute(childProvider), /Cannot execute message/);
+
+  // The SDK's own wait: CONFIRMED once the commitment is final.
+  let timer;
+  const ready = await Promise.race([
+    message.waitUntilReadyToExecute(childProvider, 50),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('not executable within 30 s')), 30_000))),
+  ]);
+  clearTimeout(timer);
+  const executable = Date.now();
+  assert.equal(ready, Status.CONFIRMED);
+  assert.equal(await message.status(childProvider), Status.CONFIRMED);
+  console.log(
+    `nitro ETH withdrawal: proposed ${proposed - initiated} ms after the L2 receipt, executable after ${executable - initiated} ms (challenge window ${window} s)`,
+  );
+  // L1 timestamps are whole seconds: the window can end at most a second early on the wall clock.
+  assert.ok(executable - initiated >= (window - 1) * 1000, `executable after ${executable - initiated} ms`);
+
+  // Executed on L1: the receiver gets exactly the amount.
+  const before = await l1.pub.getBalance({ address: receiver });
+  assert.equal(before, 0n);
+  const executed = await (await message.execute(childProvider)).wait();
+  assert.equal(executed.status, 1);
+  assert.equal(await l1.pub.getBalance({ address: receiver }), before + amount);
+  assert.equal(await message.status(childProvider), Status.EXECUTED);
+
+  // A second execution: the SDK refuses it, and the Outbox reverts it on chain (AlreadySpent).
+  await assert.rejects(message.execute(childProvider), /Cannot execute message/);
+  const proof = await message.getOutboxProof(childProvider);
+  const args = [proof, event.position, event.caller, event.destination, event.arbBlockNum, event.ethBlockNum, event.timestamp, event.callvalue, event.data]
+    .map((v) => (ethers5.BigNumber.isBigNumber(v) ? v.toBigInt() : v));
+  const outbox = { address: rollup.l1_contracts.Outbox, abi: artifact('Outbox').abi, functionName: 'executeTransaction', args };
+  const executor = privateKeyToAccount(key);
+  let error;
+  try {
+    await l1.pub.simulateContract({ account: executor, ...outbox });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, 'the replay simulated without a revert');
+  const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : null;
+  assert.equal(reverted?.data?.errorName, 'AlreadySpent');
+  const replay = await l1.wallet(executor).writeContract({ ...outbox, gas: 500_000n });
+  assert.equal((await l1.pub.waitForTransactionReceipt({ hash: replay })).status, 'reverted');
+  assert.equal(await l1.pub.getBalance({ address: receiver }), before + amount);
 });
