@@ -5,8 +5,8 @@
 //
 // Deposits are checked on L1 only: `Wallet.deposit` goes through the Bridgehub, the
 // NewPriorityRequest event has ZK Stack's layout, its hash is keccak256(abi.encode(transaction))
-// as zksync-ethers' `getL2HashFromPriorityOp` reads it and the core queues it; executing it on L2
-// needs the L2 to derive priority transactions from L1, which is another component's job.
+// as zksync-ethers' `getL2HashFromPriorityOp` reads it and the core queues it (up_zk follows a
+// deposit to L2, where a rollup's L1 follower derives it).
 // Withdrawals go the whole way: `Wallet.withdraw` on L2 (L2BaseToken), the batch's logs root
 // proposed through ZkChain from the proposer key, `Wallet.finalizeWithdrawal` refused inside the
 // challenge window, then paid once after it. Runs on tephra only.

@@ -1,20 +1,25 @@
 // Crash safety of `tephra up`: SIGKILL the whole network while deposits and withdrawals are in
 // flight, start it again on the same datadir, and check that every deposit is credited on L2
-// exactly once and every withdrawal can still be proven and finalized. Runs on tephra only.
+// exactly once and every withdrawal can still be proven and finalized: an OP Stack rollup driven
+// by viem, and a ZK Stack one driven by zksync-ethers. Runs on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { ethers } from 'ethers';
 import { parseEther } from 'viem';
+import { Provider, Wallet, utils } from 'zksync-ethers';
 import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
-import { accounts } from './lib/chain.mjs';
+import { accounts, artifact } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
 
 const [, A1, A2, A3] = accounts;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let net;
+let zkNet;
 after(async () => {
   await net?.stop();
+  await zkNet?.stop();
 });
 
 test('SIGKILL with deposits and withdrawals in flight: after restart each deposit is credited once, each withdrawal finalizes', async () => {
@@ -73,4 +78,62 @@ test('SIGKILL with deposits and withdrawals in flight: after restart each deposi
   }
   const withdrawn = withdrawals.reduce((a, w) => a + w.value, 0n);
   assert.equal(await c.l1.getBalance({ address: A3.address }), l1Before + withdrawn);
+});
+
+test('zk-stack: SIGKILL with priority requests and withdrawals in flight: each deposit is executed once, each withdrawal finalizes', async () => {
+  zkNet = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
+  const clients = () => {
+    const l1 = new ethers.JsonRpcProvider(zkNet.file.l1.rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+    const l2 = new Provider(zkNet.rollup('zk').rpc);
+    l2.pollingInterval = 50;
+    const wallet = (index) => new Wallet(zkNet.file.accounts[index].private_key, l2, l1);
+    return { l1, l2, depositor: wallet(1), withdrawer: wallet(2) };
+  };
+  let c = clients();
+  const receiver = ethers.Wallet.createRandom().address;
+  const l2Before = await c.l2.getBalance(c.depositor.address);
+
+  // Withdrawals first (mined on L2, maybe not yet proposed), then deposits (mined on L1, maybe
+  // not yet executed on L2): kill as soon as the last deposit is in an L1 block.
+  const withdrawals = [];
+  for (const amount of [parseEther('0.1'), parseEther('0.2')]) {
+    const withdrawal = await c.withdrawer.withdraw({ token: utils.ETH_ADDRESS, amount, to: receiver });
+    assert.equal((await withdrawal.wait()).status, 1);
+    withdrawals.push({ hash: withdrawal.hash, amount });
+  }
+  const nonce = await c.l1.getTransactionCount(c.depositor.address);
+  const deposits = [];
+  for (const [i, amount] of [1n, 2n, 3n].map((n) => n * 10n ** 17n).entries()) {
+    deposits.push(await c.depositor.deposit({ token: utils.ETH_ADDRESS, amount, overrides: { nonce: nonce + i } }));
+  }
+  const l1Receipts = await Promise.all(deposits.map((deposit) => deposit.waitL1Commit()));
+  await zkNet.kill();
+
+  await zkNet.restart();
+  c = clients();
+  const mainContract = zkNet.rollup('zk').l1_contracts.ZkChain;
+  // Exactly once: the depositor's balance moved by what each deposit minted, less the L2 fee
+  // each paid, no more.
+  let expected = l2Before;
+  for (const [i, receipt] of l1Receipts.entries()) {
+    assert.equal(receipt.status, 1);
+    const l2Hash = utils.getL2HashFromPriorityOp(receipt, mainContract);
+    await until(async () => (await c.l2.getTransactionReceipt(l2Hash)) !== null, 20_000);
+    const l2Receipt = await c.l2.getTransactionReceipt(l2Hash);
+    assert.equal(l2Receipt.status, 1);
+    expected += deposits[i].value - l2Receipt.gasUsed * l2Receipt.gasPrice;
+  }
+  await sleep(1_500);
+  assert.equal(await c.l2.getBalance(c.depositor.address), expected);
+
+  const core = new ethers.Contract(zkNet.rollup('zk').l1_contracts.RollupCore, artifact('RollupCore').abi, c.l1);
+  for (const { hash } of withdrawals) {
+    const { l1BatchNumber } = await c.l2.getTransactionReceipt(hash);
+    await until(async () => (await core.latestL2BlockNumber()) >= BigInt(l1BatchNumber), 15_000);
+    const index = await core.commitmentIndexAfter(l1BatchNumber);
+    await until(async () => core.isFinalized(index), 15_000);
+    const finalized = await c.withdrawer.finalizeWithdrawal(hash);
+    assert.equal((await finalized.wait()).status, 1);
+  }
+  assert.equal(await c.l1.getBalance(receiver), withdrawals.reduce((a, w) => a + w.amount, 0n));
 });

@@ -51,7 +51,7 @@ pub(crate) async fn start(
             .wrap_err_with(|| format!("deploying rollup {name}'s L1 contracts"))?;
     let feed = Arc::new(L1Feed::default());
     let config = NodeConfig {
-        framework: settlement.profile(&deployment.contracts)?,
+        framework: settlement.profile(&deployment)?,
         chain_id: rollup.chain_id,
         gas_limit: rollup.gas_limit,
         block_time: BlockTime::Interval(Duration::from_millis(rollup.block_time_ms)),
@@ -62,7 +62,7 @@ pub(crate) async fn start(
     let node = tokio::task::spawn_blocking(move || Node::open(config))
         .await?
         .wrap_err_with(|| format!("opening rollup {name}'s chain"))?;
-    let server = tephra_rpc::serve(node.clone(), addr)
+    let server = tephra_rpc::serve_with(node.clone(), addr, settlement.rpc(&deployment)?)
         .await
         .wrap_err_with(|| format!("serving rollup {name}'s JSON-RPC on {addr}"))?;
     let sequencer = node.spawn_sequencer();

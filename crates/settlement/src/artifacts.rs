@@ -44,6 +44,12 @@ pub const NITRO_INBOX: Artifact = artifact!(Inbox);
 pub const NITRO_OUTBOX: Artifact = artifact!(Outbox);
 /// The rollup contract the Arbitrum SDK reads (BoLD's assertions over the core's commitments).
 pub const NITRO_ROLLUP: Artifact = artifact!(NitroRollup);
+/// ZK Stack's Bridgehub: `requestL2TransactionDirect`, the chains' registry.
+pub const ZK_BRIDGEHUB: Artifact = artifact!(ZkBridgehub);
+/// A ZK Stack chain's main contract (Mailbox and Getters), over the core.
+pub const ZK_CHAIN: Artifact = artifact!(ZkChain);
+/// ZK Stack's shared bridge (asset router and nullifier): finalizes withdrawals.
+pub const ZK_SHARED_BRIDGE: Artifact = artifact!(ZkSharedBridge);
 /// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
 pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
 

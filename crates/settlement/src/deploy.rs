@@ -141,6 +141,13 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// The deployed contract `name`.
+    pub fn contract(&self, name: &str) -> Result<Address, SettlementError> {
+        self.contracts.get(name).copied().ok_or_else(|| {
+            SettlementError::Config(format!("the rollup's deployment has no {name}"))
+        })
+    }
+
     /// Reads the journal at `path`; `None` if there is none.
     pub fn load(path: &Path) -> Result<Option<Self>, SettlementError> {
         let journal =

@@ -25,6 +25,7 @@ pub mod network;
 pub mod nitro;
 pub mod op_stack;
 pub mod proposer;
+pub mod zk_stack;
 
 use alloy_consensus::transaction::Recovered;
 use alloy_primitives::{Address, Bytes};
@@ -95,9 +96,9 @@ pub enum SettlementError {
     Chain(#[from] tephra_chain::ChainError),
 }
 
-/// One framework's L1 side. Implemented by [`op_stack::OpStackSettlement`] and
-/// [`nitro::NitroSettlement`]; chosen by the
-/// rollup's framework name with [`by_framework`].
+/// One framework's L1 side. Implemented by [`op_stack::OpStackSettlement`],
+/// [`nitro::NitroSettlement`] and [`zk_stack::ZkStackSettlement`]; chosen by the rollup's
+/// framework name with [`by_framework`].
 pub trait Settlement: Debug + Send + Sync {
     /// The framework profile it settles (`op-stack`, ...).
     fn framework(&self) -> &'static str;
@@ -118,6 +119,19 @@ pub trait Settlement: Debug + Send + Sync {
         logs: &[Log],
     ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError>;
 
+    /// The rollup blocks whose commitments to propose when the head moved from `last` (the
+    /// latest proposed) to `head`, in order: the head by default, since each commitment covers
+    /// every block before it.
+    fn proposed_blocks(
+        &self,
+        chain: &Chain,
+        last: u64,
+        head: u64,
+    ) -> Result<Vec<u64>, SettlementError> {
+        let _ = (chain, last);
+        Ok(vec![head])
+    }
+
     /// The L1 call (contract and calldata) that proposes the rollup's state commitment at its
     /// block `number`.
     fn proposal(
@@ -127,10 +141,17 @@ pub trait Settlement: Debug + Send + Sync {
         number: u64,
     ) -> Result<(Address, Bytes), SettlementError>;
 
-    /// The framework profile the rollup runs under, given its deployed L1 `contracts`: the
-    /// profile's genesis may name them (OP Stack's L2 messenger and bridge predeploys name the
+    /// The framework profile the rollup runs under, given its L1 `deployment`: the profile's
+    /// genesis may name the contracts (OP Stack's L2 messenger and bridge predeploys name the
     /// L1 messenger and bridge as their other side).
-    fn profile(&self, contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError>;
+    fn profile(&self, deployment: &Deployment) -> Result<Arc<dyn Framework>, SettlementError>;
+
+    /// The rollup's JSON-RPC settings, given its L1 `deployment` (ZK Stack's `zks_*` methods
+    /// report the L1 contracts); the defaults by default.
+    fn rpc(&self, deployment: &Deployment) -> Result<tephra_rpc::RpcConfig, SettlementError> {
+        let _ = deployment;
+        Ok(tephra_rpc::RpcConfig::default())
+    }
 
     /// The rollup addresses the framework's RPC reports for its L1 contracts (ZK Stack's
     /// `zks_getBridgehubContract` & co.), by name; none by default.
@@ -140,13 +161,14 @@ pub trait Settlement: Debug + Send + Sync {
 }
 
 /// The framework profiles that settle on an L1.
-pub const FRAMEWORKS: [&str; 2] = ["op-stack", "nitro"];
+pub const FRAMEWORKS: [&str; 3] = ["op-stack", "nitro", "zk-stack"];
 
 /// The [`Settlement`] of `rollup`'s framework profile.
 pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
     match rollup.framework.as_str() {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
         "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id: rollup.chain_id })),
+        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement)),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
             FRAMEWORKS.join(", ")

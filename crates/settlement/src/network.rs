@@ -122,7 +122,6 @@ impl NetworkConfig {
     pub fn embedded() -> Self {
         let rollups = [("op", 901, "op-stack"), ("nitro", 902, "nitro"), ("zk", 903, "zk-stack")]
             .into_iter()
-            .filter(|(_, _, framework)| crate::FRAMEWORKS.contains(framework))
             .enumerate()
             .map(|(index, (name, chain_id, framework))| NetworkRollup {
                 name: name.into(),
@@ -299,8 +298,15 @@ mod tests {
     fn the_embedded_network_validates() {
         let network = NetworkConfig::embedded();
         network.validate().unwrap();
-        assert_eq!(network.rollups[0].chain_id, 901);
-        assert_eq!(network.rollups[0].port, 9545);
+        let rollups: Vec<_> = network
+            .rollups
+            .iter()
+            .map(|rollup| (rollup.chain_id, rollup.framework.as_str(), rollup.port))
+            .collect();
+        assert_eq!(
+            rollups,
+            [(901, "op-stack", 9545), (902, "nitro", 9546), (903, "zk-stack", 9547)]
+        );
         // Dev account 10 of the standard mnemonic (anvil prints the first ten).
         let owner = RollupConfig::signer(&network.rollup_config(0, GasToken::Eth).owner_key);
         assert_ne!(owner.address(), Address::ZERO);

@@ -6,7 +6,7 @@
 //! L1 base fee), becomes an ETH deposit (kind 12, type 0x64) or a retryable submission (kind 9,
 //! type 0x69) whose request id is the message number.
 
-use crate::{Contracts, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use crate::{Contracts, Deployment, RollupConfig, Settlement, SettlementError, Step, artifacts};
 use alloy_consensus::{Sealed, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, map::HashMap};
 use alloy_rpc_types_eth::Log;
@@ -161,7 +161,7 @@ impl Settlement for NitroSettlement {
         Ok((contracts["NitroRollup"], call.abi_encode().into()))
     }
 
-    fn profile(&self, _contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError> {
+    fn profile(&self, _deployment: &Deployment) -> Result<Arc<dyn Framework>, SettlementError> {
         Ok(Arc::new(tephra_frameworks::nitro::Nitro::default()))
     }
 

@@ -5,7 +5,7 @@
 //! `TransactionDeposited` log of the portal becomes a deposit transaction (type 0x7E) whose
 //! source hash is the user-deposit one of (L1 block hash, log index).
 
-use crate::{Contracts, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use crate::{Contracts, Deployment, RollupConfig, Settlement, SettlementError, Step, artifacts};
 use alloy_consensus::{Sealed, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::Log;
@@ -77,15 +77,10 @@ impl Settlement for OpStackSettlement {
         ]
     }
 
-    fn profile(&self, contracts: &Contracts) -> Result<Arc<dyn Framework>, SettlementError> {
-        let named = |name: &str| {
-            contracts.get(name).copied().ok_or_else(|| {
-                SettlementError::Config(format!("the rollup's deployment has no {name}"))
-            })
-        };
+    fn profile(&self, deployment: &Deployment) -> Result<Arc<dyn Framework>, SettlementError> {
         let l1 = L1Contracts {
-            cross_domain_messenger: named("L1CrossDomainMessenger")?,
-            standard_bridge: named("L1StandardBridge")?,
+            cross_domain_messenger: deployment.contract("L1CrossDomainMessenger")?,
+            standard_bridge: deployment.contract("L1StandardBridge")?,
         };
         Ok(Arc::new(OpStack::default().with_l1_contracts(l1)))
     }
@@ -232,13 +227,21 @@ mod tests {
 
     #[test]
     fn the_profile_needs_the_deployed_messenger_and_bridge() {
-        let mut contracts =
-            Contracts::from([("OptimismPortal".to_string(), Address::repeat_byte(1))]);
-        let err = OpStackSettlement.profile(&contracts).unwrap_err().to_string();
+        let mut deployment = Deployment {
+            l1_chain_id: 900,
+            l2_chain_id: 901,
+            framework: "op-stack".into(),
+            deployer: Address::ZERO,
+            l1_start_block: 0,
+            contracts: Contracts::from([("OptimismPortal".to_string(), Address::repeat_byte(1))]),
+            done: Vec::new(),
+            pending: Vec::new(),
+        };
+        let err = OpStackSettlement.profile(&deployment).unwrap_err().to_string();
         assert!(err.contains("no L1CrossDomainMessenger"), "{err}");
-        contracts.insert("L1CrossDomainMessenger".into(), Address::repeat_byte(2));
-        contracts.insert("L1StandardBridge".into(), Address::repeat_byte(3));
-        assert_eq!(OpStackSettlement.profile(&contracts).unwrap().name(), "op-stack");
+        deployment.contracts.insert("L1CrossDomainMessenger".into(), Address::repeat_byte(2));
+        deployment.contracts.insert("L1StandardBridge".into(), Address::repeat_byte(3));
+        assert_eq!(OpStackSettlement.profile(&deployment).unwrap().name(), "op-stack");
         let rollup = crate::network::NetworkConfig::embedded().rollup_config(0, Default::default());
         let steps = OpStackSettlement.entry_points(&rollup);
         let labels: Vec<String> = steps.iter().map(|step| format!("{step:?}")).collect();

@@ -18,8 +18,8 @@ pub fn blocks_per_proposal(block_time_ms: u64) -> u64 {
     (INTERVAL.as_millis() as u64 / block_time_ms.max(1)).max(1)
 }
 
-/// Every `interval`, proposes the commitment of the rollup's head if it moved since the last
-/// proposal (read from the core at start, so a restarted proposer goes on where the L1 is),
+/// Every `interval`, proposes the commitments [`Settlement::proposed_blocks`] names (the
+/// head's, at least) if the head moved since the last proposal (read from the core at start, so a restarted proposer goes on where the L1 is),
 /// forever; `client` signs with the proposer key. L1 errors are logged and retried.
 pub async fn propose(
     client: L1Client,
@@ -53,10 +53,20 @@ async fn step(
         *proposed = Some(last);
         return Ok(());
     }
-    let (to, data) = settlement.proposal(chain, contracts, head)?;
-    client.send(&format!("proposal of block {head}"), Some(to), data).await?;
-    info!(target: "tephra::proposer", rollup = chain.spec().chain_id, block = head, "proposed");
-    *proposed = Some(head);
+    // Every proposal goes out at once, with consecutive nonces, then all are awaited.
+    let blocks = settlement.proposed_blocks(chain, last, head)?;
+    let nonce = client.nonce(client.address()).await?;
+    let mut sent = Vec::with_capacity(blocks.len());
+    for (nonce, number) in (nonce..).zip(&blocks) {
+        let (to, data) = settlement.proposal(chain, contracts, *number)?;
+        let what = format!("proposal of block {number}");
+        sent.push((*number, client.submit(&what, Some(to), data, Some(nonce), None).await?, what));
+    }
+    for (number, hash, what) in sent {
+        client.receipt(&what, hash).await?;
+        info!(target: "tephra::proposer", rollup = chain.spec().chain_id, block = number, "proposed");
+        *proposed = Some(number);
+    }
     Ok(())
 }
 

@@ -1,0 +1,135 @@
+// `tephra up` with a ZK Stack rollup, driven by zksync-ethers 6.21.1 alone: `Wallet.deposit`
+// through the Bridgehub is credited on L2 as a priority transaction (type 0xFF) under the hash
+// the Mailbox emitted, by the rollup's L1 follower; `Wallet.withdraw` (L2BaseToken, L1Messenger)
+// is proposed by the rollup's proposer as its batch's logs root, refused by `finalizeWithdrawal`
+// inside the challenge window and paid once after it. Runs on tephra only.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ethers } from 'ethers';
+import { Provider, Wallet, utils } from 'zksync-ethers';
+import { artifact } from './lib/chain.mjs';
+import { startNetwork, until } from './lib/network.mjs';
+
+let net;
+let rollup;
+let l1;
+let l2;
+let core;
+
+/// The custom errors of the zk contracts and the core, to name reverts.
+const errors = new ethers.Interface([
+  ...new Map(
+    ['RollupCore', 'ZkChain', 'ZkSharedBridge']
+      .flatMap((name) => artifact(name).abi.filter((item) => item.type === 'error'))
+      .map((item) => [`${item.name}(${item.inputs.map((input) => input.type).join(',')})`, item]),
+  ).values(),
+]);
+
+/// The custom error a call reverts with.
+async function revertName(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
+    assert.ok(data, `no revert data in ${err}`);
+    return errors.parseError(data)?.name;
+  }
+  assert.fail('expected a revert');
+}
+
+before(async () => {
+  net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
+  rollup = net.rollup('zk');
+  l1 = new ethers.JsonRpcProvider(net.file.l1.rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+  l2 = new Provider(rollup.rpc);
+  l2.pollingInterval = 50;
+  core = new ethers.Contract(rollup.l1_contracts.RollupCore, artifact('RollupCore').abi, l1);
+});
+
+after(async () => {
+  await net?.stop();
+});
+
+/// Dev account `index` of network.json as a zksync-ethers wallet on both layers.
+function wallet(index) {
+  return new Wallet(net.file.accounts[index].private_key, l2, l1);
+}
+
+test('the rollup reports its L1 contracts as ZK Stack does, and network.json names them', async () => {
+  const c = Object.fromEntries(Object.entries(rollup.l1_contracts).map(([name, address]) => [name, ethers.getAddress(address)]));
+  assert.equal(rollup.framework, 'zk-stack');
+  assert.equal(Number(await l2.send('zks_L1ChainId', [])), net.file.l1.chain_id);
+  assert.equal(ethers.getAddress(await l2.getBridgehubContractAddress()), c.ZkBridgehub);
+  assert.equal(ethers.getAddress(await l2.getMainContractAddress()), c.ZkChain);
+  const bridges = await wallet(1).getDefaultBridgeAddresses();
+  assert.equal(bridges.sharedL1, c.ZkSharedBridge);
+  assert.equal(rollup.l2_contracts.L2BaseToken.toLowerCase(), utils.L2_BASE_TOKEN_ADDRESS.toLowerCase());
+  const bridgehub = new ethers.Contract(c.ZkBridgehub, artifact('ZkBridgehub').abi, l1);
+  assert.equal(await bridgehub.getZKChain(903), c.ZkChain);
+  assert.equal(await core.l2ChainId(), 903n);
+});
+
+test('Wallet.deposit is credited on L2 as a priority transaction within two L1 blocks', async () => {
+  const user = wallet(1);
+  const amount = ethers.parseEther('0.8');
+  const before = await l2.getBalance(user.address);
+  const deposit = await user.deposit({ token: utils.ETH_ADDRESS, amount });
+  const l1Receipt = await deposit.waitL1Commit();
+  assert.equal(l1Receipt.status, 1);
+  const started = Date.now();
+  const l2Hash = utils.getL2HashFromPriorityOp(l1Receipt, rollup.l1_contracts.ZkChain);
+  // zksync-ethers follows the deposit to its L2 receipt by the Mailbox's hash.
+  const l2Receipt = await deposit.wait();
+  const latency = Date.now() - started;
+  assert.equal(l2Receipt.hash, l2Hash);
+  assert.equal(l2Receipt.status, 1);
+  const tx = await l2.send('eth_getTransactionByHash', [l2Hash]);
+  assert.equal(Number(tx.type), 0xff);
+  assert.equal(ethers.getAddress(tx.from), user.address);
+  // The credited amount is exact; the rest of what was sent (the L2 fee's share) went to the
+  // refund recipient, the depositor, minus the fee actually spent.
+  const after = await l2.getBalance(user.address);
+  assert.ok(after >= before + amount, `${after} < ${before} + ${amount}`);
+  assert.ok(after <= before + deposit.value, `${after} > ${before} + ${deposit.value}`);
+  const l1Head = await l1.getBlockNumber();
+  assert.ok(l1Head - l1Receipt.blockNumber <= 2, `credited at L1 head ${l1Head}, deposit in ${l1Receipt.blockNumber}`);
+  console.log(`zk ETH deposit: L2 receipt ${latency} ms after its L1 receipt (L1 block ${l1Receipt.blockNumber}, head ${l1Head})`);
+});
+
+test('Wallet.withdraw: the proposer records its batch; finalizeWithdrawal is refused in the window, then pays once', async () => {
+  const user = wallet(2);
+  const receiver = ethers.Wallet.createRandom().address;
+  const amount = ethers.parseEther('0.4');
+  const withdrawal = await user.withdraw({ token: utils.ETH_ADDRESS, amount, to: receiver });
+  const l2Receipt = await withdrawal.wait();
+  assert.equal(l2Receipt.status, 1);
+  const started = Date.now();
+  const batch = BigInt(l2Receipt.l1BatchNumber);
+
+  // The proposer records this very batch (a withdrawal proves against its own batch's root).
+  await until(async () => (await core.latestL2BlockNumber()) >= batch, 15_000);
+  const proposedMs = Date.now() - started;
+  const index = await core.commitmentIndexAfter(batch);
+  const [root, number] = await core.getCommitment(index);
+  assert.equal(number, batch);
+  const details = await l2.send('zks_getL1BatchDetails', [Number(batch)]);
+  assert.equal(root, details.l2ToL1LogsRoot);
+  if (!(await core.isFinalized(index))) {
+    assert.equal(await revertName(user.finalizeWithdrawal(withdrawal.hash)), 'CommitmentNotFinalized');
+    assert.equal(await user.isWithdrawalFinalized(withdrawal.hash), false);
+  }
+
+  await until(async () => core.isFinalized(index), 15_000);
+  const finalizableMs = Date.now() - started;
+  const coreBefore = await l1.getBalance(rollup.l1_contracts.RollupCore);
+  const finalized = await user.finalizeWithdrawal(withdrawal.hash);
+  assert.equal((await finalized.wait()).status, 1);
+  assert.equal(await l1.getBalance(receiver), amount);
+  assert.equal(await l1.getBalance(rollup.l1_contracts.RollupCore), coreBefore - amount);
+  assert.equal(await user.isWithdrawalFinalized(withdrawal.hash), true);
+  assert.equal(await revertName(user.finalizeWithdrawal(withdrawal.hash)), 'WithdrawalAlreadyFinalized');
+  assert.equal(await l1.getBalance(receiver), amount);
+  const window = Number(await core.challengeWindow());
+  console.log(`zk ETH withdrawal: proposed ${proposedMs} ms, finalizable ${finalizableMs} ms after the L2 receipt (challenge window ${window} s)`);
+});
