@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { ethers } from 'ethers';
 import { parseEther } from 'viem';
-import { Provider, Wallet, utils } from 'zksync-ethers';
 import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
-import { accounts, artifact } from './lib/chain.mjs';
+import { utils } from 'zksync-ethers';
+import { accounts } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
+import { finalBatch, zkClients } from './lib/zk.mjs';
 
 const [, A1, A2, A3] = accounts;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -83,11 +84,8 @@ test('SIGKILL with deposits and withdrawals in flight: after restart each deposi
 test('zk-stack: SIGKILL with priority requests and withdrawals in flight: each deposit is executed once, each withdrawal finalizes', async () => {
   zkNet = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
   const clients = () => {
-    const l1 = new ethers.JsonRpcProvider(zkNet.file.l1.rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
-    const l2 = new Provider(zkNet.rollup('zk').rpc);
-    l2.pollingInterval = 50;
-    const wallet = (index) => new Wallet(zkNet.file.accounts[index].private_key, l2, l1);
-    return { l1, l2, depositor: wallet(1), withdrawer: wallet(2) };
+    const c = zkClients(zkNet.file, zkNet.rollup('zk'));
+    return { ...c, depositor: c.wallet(1), withdrawer: c.wallet(2) };
   };
   let c = clients();
   const receiver = ethers.Wallet.createRandom().address;
@@ -126,12 +124,8 @@ test('zk-stack: SIGKILL with priority requests and withdrawals in flight: each d
   await sleep(1_500);
   assert.equal(await c.l2.getBalance(c.depositor.address), expected);
 
-  const core = new ethers.Contract(zkNet.rollup('zk').l1_contracts.RollupCore, artifact('RollupCore').abi, c.l1);
   for (const { hash } of withdrawals) {
-    const { l1BatchNumber } = await c.l2.getTransactionReceipt(hash);
-    await until(async () => (await core.latestL2BlockNumber()) >= BigInt(l1BatchNumber), 15_000);
-    const index = await core.commitmentIndexAfter(l1BatchNumber);
-    await until(async () => core.isFinalized(index), 15_000);
+    await finalBatch(c.core, (await c.l2.getTransactionReceipt(hash)).l1BatchNumber, until);
     const finalized = await c.withdrawer.finalizeWithdrawal(hash);
     assert.equal((await finalized.wait()).status, 1);
   }

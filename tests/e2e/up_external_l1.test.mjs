@@ -1,15 +1,19 @@
 // `tephra up` settling on an external L1 it did not start: anvil (npm @foundry-rs/anvil),
 // started by this test. The rollup's keys are funded from anvil's dev account 0, its contracts
-// deployed there, and the same viem-driven deposit and withdrawal go through. Runs on tephra
-// only (anvil is the L1 here, not the node under test).
+// deployed there, and the same viem-driven (OP Stack) and zksync-ethers-driven (ZK Stack)
+// deposits and withdrawals go through. Runs on tephra only (anvil is the L1 here, not the node
+// under test).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ethers } from 'ethers';
 import { parseAbi, parseEther } from 'viem';
 import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
+import { utils } from 'zksync-ethers';
 import { accounts } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
 import { startNode } from './lib/node.mjs';
+import { finalBatch, zkClients } from './lib/zk.mjs';
 
 const [, A1, A2, A3] = accounts;
 
@@ -19,7 +23,13 @@ let c;
 
 before(async () => {
   anvil = await startNode({ kind: 'anvil', blockTime: 1 });
-  net = await startNetwork({ l1: { rpc: anvil.url }, rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
+  net = await startNetwork({
+    l1: { rpc: anvil.url },
+    rollups: [
+      { name: 'op', chain_id: 901, framework: 'op-stack' },
+      { name: 'zk', chain_id: 903, framework: 'zk-stack' },
+    ],
+  });
   c = opStackClients(net.file, net.file.rollups[0]);
 });
 
@@ -66,4 +76,26 @@ test('on anvil as the L1: a deposit is credited and a withdrawal finalizes', asy
   const fHash = await c.l1Wallet(A2).finalizeWithdrawal({ targetChain: c.l2Chain, withdrawal });
   assert.equal((await c.l1.waitForTransactionReceipt({ hash: fHash })).status, 'success');
   assert.equal(await c.l1.getBalance({ address: A3.address }), l1Before + value);
+});
+
+test('on anvil as the L1: a zksync-ethers deposit is credited and a withdrawal finalizes', async () => {
+  const zk = zkClients(net.file, net.rollup('zk'));
+  assert.equal(Number(await zk.l2.send('zks_L1ChainId', [])), 31337);
+  const depositor = zk.wallet(4);
+  const amount = parseEther('1.5');
+  const before = await zk.l2.getBalance(depositor.address);
+  const deposit = await depositor.deposit({ token: utils.ETH_ADDRESS, amount });
+  const l2Receipt = await deposit.wait();
+  assert.equal(l2Receipt.status, 1);
+  assert.equal(await zk.l2.getBalance(depositor.address), before + deposit.value - l2Receipt.gasUsed * l2Receipt.gasPrice);
+
+  const receiver = ethers.Wallet.createRandom().address;
+  const withdrawer = zk.wallet(5);
+  const value = parseEther('0.3');
+  const withdrawal = await withdrawer.withdraw({ token: utils.ETH_ADDRESS, amount: value, to: receiver });
+  const wReceipt = await withdrawal.wait();
+  await finalBatch(zk.core, wReceipt.l1BatchNumber, until);
+  const finalized = await withdrawer.finalizeWithdrawal(withdrawal.hash);
+  assert.equal((await finalized.wait()).status, 1);
+  assert.equal(await zk.l1.getBalance(receiver), value);
 });

@@ -7,15 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ethers } from 'ethers';
-import { Provider, Wallet, utils } from 'zksync-ethers';
+import { utils } from 'zksync-ethers';
 import { artifact } from './lib/chain.mjs';
 import { startNetwork, until } from './lib/network.mjs';
+import { zkClients } from './lib/zk.mjs';
 
 let net;
 let rollup;
 let l1;
 let l2;
 let core;
+let wallet;
 
 /// The custom errors of the zk contracts and the core, to name reverts.
 const errors = new ethers.Interface([
@@ -41,20 +43,12 @@ async function revertName(promise) {
 before(async () => {
   net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
   rollup = net.rollup('zk');
-  l1 = new ethers.JsonRpcProvider(net.file.l1.rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
-  l2 = new Provider(rollup.rpc);
-  l2.pollingInterval = 50;
-  core = new ethers.Contract(rollup.l1_contracts.RollupCore, artifact('RollupCore').abi, l1);
+  ({ l1, l2, core, wallet } = zkClients(net.file, rollup));
 });
 
 after(async () => {
   await net?.stop();
 });
-
-/// Dev account `index` of network.json as a zksync-ethers wallet on both layers.
-function wallet(index) {
-  return new Wallet(net.file.accounts[index].private_key, l2, l1);
-}
 
 test('the rollup reports its L1 contracts as ZK Stack does, and network.json names them', async () => {
   const c = Object.fromEntries(Object.entries(rollup.l1_contracts).map(([name, address]) => [name, ethers.getAddress(address)]));
