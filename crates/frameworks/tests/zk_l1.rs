@@ -56,6 +56,7 @@ sol! {
     function setEntryPoint(address entryPoint, bool enabled) external;
     function forward(address target, bytes data) external payable returns (bytes);
     function depositDigest(uint256 index) external view returns (bytes32);
+    function depositCount() external view returns (uint256);
     function setSharedBridge(address sharedBridge) external;
     function registerAlreadyDeployedZKChain(uint256 chainId, address zkChain) external;
     function requestL2TransactionDirect(L2TransactionRequestDirect request) external payable returns (bytes32);
@@ -77,6 +78,7 @@ sol! {
     error MsgValueTooLow(uint256 required, uint256 provided);
     error GasPerPubdataMismatch();
     error TooMuchGas();
+    error PriorityGasExhausted(uint256 requested, uint256 available);
     error ZKChainNotRegistered(uint256 chainId);
     error CommitmentNotFinalized(uint256 index, uint256 finalizedAt);
     error WithdrawalAlreadyFinalized(bytes32 withdrawalId);
@@ -436,6 +438,36 @@ fn the_bridgehub_and_mailbox_refuse_bad_requests() {
         l1.revert_of(2, l1.bridgehub, cost + value, call(elsewhere)),
         ZKChainNotRegistered::SELECTOR
     );
+}
+
+#[test]
+fn one_l1_blocks_priority_transactions_ask_for_at_most_one_l2_block_of_gas() {
+    // They all run in the L2 block that takes the L1 block: more would make it fail, and
+    // stall the chain.
+    let mut l1 = deploy_l1();
+    let user = l1.user().address();
+    let gas = 9_000_000; // of the chain's 16M: one fits, two do not
+    let mint = base_cost(&l1, gas);
+    let request =
+        || requestL2TransactionDirectCall { request: deposit_request(user, U256::ZERO, gas, mint) };
+    let first = l1.tx(2, TxKind::Call(l1.bridgehub), mint, request().abi_encode());
+    let second = l1.tx(2, TxKind::Call(l1.bridgehub), mint, request().abi_encode());
+    let block = l1.mine(1, &[first, second]);
+    let statuses: Vec<bool> = block.block.receipts.iter().map(|r| r.status()).collect();
+    assert_eq!(statuses, [true, false]);
+    assert_eq!(
+        l1.revert_of(2, l1.bridgehub, mint, request().abi_encode()),
+        PriorityGasExhausted::SELECTOR,
+        "the L1 block's budget still counts the first"
+    );
+    let deposit_count =
+        |l1: &L1| U256::abi_decode(&l1.call(l1.core, depositCountCall {}.abi_encode())).unwrap();
+    assert_eq!(deposit_count(&l1), U256::from(1));
+    // The next L1 block has a budget of its own.
+    let (ok, logs) = l1.send(2, l1.bridgehub, mint, request().abi_encode());
+    assert!(ok);
+    assert_eq!(priority_of(&logs, l1.chain).serial_id, 1);
+    assert_eq!(deposit_count(&l1), U256::from(2));
 }
 
 /// Deposits to `user` on L2, then withdraws `amount` of it to `receiver` through L2BaseToken;

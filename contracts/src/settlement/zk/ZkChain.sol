@@ -108,6 +108,10 @@ contract ZkChain is ReentrancyGuard {
     error TooManyFactoryDeps();
     /// @notice An L2 gas limit above the chain's priority transaction maximum.
     error TooMuchGas();
+    /// @notice The priority transactions of this L1 block already ask for so much L2 gas that
+    ///         `requested` more does not fit the L2 block that takes them (`available` is left);
+    ///         the request goes through in a later L1 block.
+    error PriorityGasExhausted(uint256 requested, uint256 available);
     /// @notice An L2 gas limit below the EVM's 21000.
     error TxnBodyGasLimitNotEnoughGas();
     /// @notice A transaction that could publish more pubdata than a priority transaction may.
@@ -127,6 +131,10 @@ contract ZkChain is ReentrancyGuard {
     uint256 public immutable chainId;
     /// @notice The largest L2 gas limit of a priority transaction.
     uint256 public immutable priorityTxMaxGasLimit;
+    /// @dev The L1 block whose priority transactions `_priorityGasUsed` counts, and the L2 gas
+    ///      they ask for in all: one slot, rewritten by the first request of each L1 block.
+    uint64 private _priorityGasBlock;
+    uint192 private _priorityGasUsed;
 
     /// @notice How priority transactions' L2 gas is priced from the L1 gas price.
     FeeParams public feeParams;
@@ -135,8 +143,9 @@ contract ZkChain is ReentrancyGuard {
     /// @param _bridgehub The ZkBridgehub this chain is registered with.
     /// @param _feeParams Fee parameters (ZK Stack's defaults: Rollup, 1_000_000, 120_000,
     ///        80_000_000, 99_000, 250_000_000).
-    /// @param _priorityTxMaxGasLimit The largest L2 gas limit a priority transaction may ask for
-    ///        (at most the L2 block gas limit, or the chain cannot include it).
+    /// @param _priorityTxMaxGasLimit The largest L2 gas limit a priority transaction, and all of
+    ///        one L1 block's together, may ask for: the L2 block gas limit, since one L1 block's
+    ///        priority transactions run in one L2 block (more would stall the chain).
     constructor(IRollupCore _core, address _bridgehub, FeeParams memory _feeParams, uint256 _priorityTxMaxGasLimit) {
         address gasToken = _core.gasToken();
         if (gasToken != address(0)) revert BaseTokenNotSupported(gasToken);
@@ -226,6 +235,7 @@ contract ZkChain is ReentrancyGuard {
 
         L2CanonicalTransaction memory transaction = _serializeL2Transaction(txId, l2GasPrice, _request);
         _validateTx(transaction);
+        _spendPriorityGas(transaction.gasLimit);
         canonicalTxHash = keccak256(abi.encode(transaction));
 
         uint256 queuedAt = core.enqueueDeposit{value: msg.value}(canonicalTxHash);
@@ -271,6 +281,15 @@ contract ZkChain is ReentrancyGuard {
         if (pubdata > feeParams.priorityTxMaxPubdata) {
             revert PubdataGreaterThanLimit(feeParams.priorityTxMaxPubdata, pubdata);
         }
+    }
+
+    /// @dev Counts `_gasLimit` against this L1 block's priority gas, refusing it past the limit.
+    function _spendPriorityGas(uint256 _gasLimit) internal {
+        uint256 used = _priorityGasBlock == block.number ? _priorityGasUsed : 0;
+        uint256 available = priorityTxMaxGasLimit - used;
+        if (_gasLimit > available) revert PriorityGasExhausted(_gasLimit, available);
+        _priorityGasBlock = uint64(block.number);
+        _priorityGasUsed = uint192(used + _gasLimit);
     }
 
     /// @dev MailboxFacet._deriveL2GasPrice, with ether as the base token (a 1:1 L1 gas price).
