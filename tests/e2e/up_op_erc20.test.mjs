@@ -13,7 +13,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { encodeFunctionData, erc20Abi, keccak256, parseAbi, parseEther, parseEventLogs } from 'viem';
+import { encodeErrorResult, encodeFunctionData, erc20Abi, keccak256, parseAbi, parseEther, parseEventLogs } from 'viem';
 import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
 import { accounts, artifact } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
@@ -36,6 +36,7 @@ const l1BridgeAbi = parseAbi([
   'function depositERC20To(address _l1Token, address _l2Token, address _to, uint256 _amount, uint32 _minGasLimit, bytes _extraData)',
   'error DepositsExceeded(address l1Token, address l2Token, uint256 deposited, uint256 amount)',
   'error ReplayFailed(bytes32 msgHash)',
+  'error NoWithdrawalInDelivery()',
   'function deposits(address, address) view returns (uint256)',
   'function messenger() view returns (address)',
   'function payoutId(bytes32 _withdrawalHash) view returns (bytes32)',
@@ -264,6 +265,16 @@ function messageHash(receipt) {
   return { hash: keccak256(encodeFunctionData({ abi: messengerAbi, functionName: 'relayMessage', args })), args };
 }
 
+/// The messenger's call to the L1 bridge in L1 transaction `hash` (geth's callTracer): its revert
+/// data says why a relay failed.
+async function bridgeCallIn(hash) {
+  const bridge = net.rollup('op').l1_contracts.L1StandardBridge.toLowerCase();
+  const tree = await c.l1.request({ method: 'debug_traceTransaction', params: [hash, { tracer: 'callTracer' }] });
+  const find = (frame) => (frame.to?.toLowerCase() === bridge ? frame : (frame.calls ?? []).map(find).find(Boolean));
+  return find(tree);
+}
+const bridgeError = (errorName, args) => encodeErrorResult({ abi: l1BridgeAbi, errorName, args }).toLowerCase();
+
 const l2Supply = () => c.l2.readContract({ address: l2Token, abi: erc20Abi, functionName: 'totalSupply' });
 const deposited = (pair) => c.l1.readContract({ address: net.rollup('op').l1_contracts.L1StandardBridge, abi: l1BridgeAbi, functionName: 'deposits', args: pair });
 const bridgeCall = (account, functionName, args) =>
@@ -381,7 +392,7 @@ test('withdrawals of a pair never deposited, or of more than deposited, fail on 
   assert.equal(await deposited([l1Token, little]), small);
 
   const withdrawals = [];
-  for (const [fake, amount] of [[never, 10n ** 18n], [little, small + 1n]]) {
+  for (const [fake, amount, left] of [[never, 10n ** 18n, 0n], [little, small + 1n, small]]) {
     await c.l2.waitForTransactionReceipt({
       hash: await c.l2Wallet(A3).writeContract({ address: fake, abi: erc20Abi, functionName: 'approve', args: [L2_BRIDGE, amount] }),
     });
@@ -393,7 +404,7 @@ test('withdrawals of a pair never deposited, or of more than deposited, fail on 
     });
     const receipt = await c.l2.waitForTransactionReceipt({ hash });
     assert.equal(receipt.status, 'success');
-    withdrawals.push({ fake, amount, receipt, message: messageHash(receipt) });
+    withdrawals.push({ fake, amount, left, receipt, message: messageHash(receipt) });
   }
 
   const [tokensBefore, custodyBefore] = await Promise.all([l1Balance(A3.address), l1Balance(l1.RollupCore)]);
@@ -408,6 +419,10 @@ test('withdrawals of a pair never deposited, or of more than deposited, fail on 
     assert.equal(failed.args.msgHash, w.message.hash);
     assert.equal(parseEventLogs({ abi: messengerAbi, logs: w.finalized.logs, eventName: 'RelayedMessage' }).length, 0);
     assert.equal(parseEventLogs({ abi: l1BridgeAbi, logs: w.finalized.logs, eventName: 'ERC20WithdrawalFinalized' }).length, 0);
+    // The bridge refused it: more than its pair holds.
+    const call = await bridgeCallIn(w.finalized.transactionHash);
+    assert.ok(call.error, 'the relayed call to the bridge reverted');
+    assert.equal(call.output.toLowerCase(), bridgeError('DepositsExceeded', [l1Token, w.fake, w.left, w.amount]));
     const read = (functionName) => c.l1.readContract({ address: l1.L1CrossDomainMessenger, abi: messengerAbi, functionName, args: [w.message.hash] });
     assert.equal(await read('failedMessages'), true);
     assert.equal(await read('successfulMessages'), false);
@@ -444,6 +459,7 @@ test('withdrawals of a pair never deposited, or of more than deposited, fail on 
   const directReceipt = await c.l1.waitForTransactionReceipt({ hash: direct });
   assert.equal(directReceipt.status, 'success');
   assert.equal(parseEventLogs({ abi: messengerAbi, logs: directReceipt.logs, eventName: 'FailedRelayedMessage' }).length, 1);
+  assert.equal((await bridgeCallIn(direct)).output.toLowerCase(), bridgeError('NoWithdrawalInDelivery', []));
   assert.equal(await l1Balance(A3.address), tokensBefore);
   assert.equal(await l1Balance(l1.RollupCore), custodyTopped);
   assert.equal(await deposited([l1Token, little]), 2n * small);
