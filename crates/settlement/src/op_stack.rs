@@ -1,7 +1,8 @@
 //! OP Stack on its L1: `OptimismPortal` (deposits, withdrawals) and `L2OutputOracle` (output
 //! roots) over the shared core, and the ERC-20 bridge (`L1CrossDomainMessenger`,
-//! `L1StandardBridge`, whose messages are portal deposits; the rollup's genesis names both,
-//! see [`Settlement::profile`]). Deposits are derived as op-node derives them: every
+//! `L1StandardBridge`, whose messages are portal deposits and, back, portal withdrawals whose
+//! ERC-20 the bridge has the core release, as an entry point of it; the rollup's genesis names
+//! both, see [`Settlement::profile`]). Deposits are derived as op-node derives them: every
 //! `TransactionDeposited` log of the portal becomes a deposit transaction (type 0x7E) whose
 //! source hash is the user-deposit one of (L1 block hash, log index).
 
@@ -63,9 +64,10 @@ impl Settlement for OpStackSettlement {
             }),
             Step::enable_entry_point("L2OutputOracle"),
             Step::enable_entry_point("OptimismPortal"),
-            // The ERC-20 bridge: the messenger sends through the portal, the bridge moves
-            // tokens into the core by the user's approval; neither calls the core's entry-point
-            // functions, so neither is enabled on it.
+            // The ERC-20 bridge: the messenger sends and relays through the portal; the bridge
+            // moves deposited tokens into the core by the user's approval and has the core
+            // release them for a withdrawal the portal delivers (`finalizeWithdrawal`), so the
+            // bridge is an entry point of the core; the messenger is not.
             Step::deploy(
                 "L1CrossDomainMessenger",
                 artifacts::L1_CROSS_DOMAIN_MESSENGER,
@@ -74,6 +76,7 @@ impl Settlement for OpStackSettlement {
             Step::deploy("L1StandardBridge", artifacts::L1_STANDARD_BRIDGE, |contracts| {
                 contracts["L1CrossDomainMessenger"].abi_encode().into()
             }),
+            Step::enable_entry_point("L1StandardBridge"),
         ]
     }
 
@@ -248,8 +251,14 @@ mod tests {
         let position = |label: &str| labels.iter().position(|l| l == label).unwrap();
         assert!(position("deploy OptimismPortal") < position("deploy L1CrossDomainMessenger"));
         assert!(position("deploy L1CrossDomainMessenger") < position("deploy L1StandardBridge"));
-        // Neither calls the core's entry-point functions: neither is enabled on it.
-        assert!(!labels.iter().any(|l| l.contains("setEntryPoint(L1")), "{labels:?}");
+        // The bridge has the core pay out ERC-20 withdrawals: enabled once deployed. The
+        // messenger calls only the portal: not enabled.
+        let enable_bridge = position("RollupCore.setEntryPoint(L1StandardBridge)");
+        assert!(position("deploy L1StandardBridge") < enable_bridge, "{labels:?}");
+        assert!(
+            !labels.iter().any(|l| l.contains("setEntryPoint(L1CrossDomainMessenger)")),
+            "{labels:?}"
+        );
     }
 
     #[test]

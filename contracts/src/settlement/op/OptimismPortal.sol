@@ -33,7 +33,9 @@ import { L2OutputOracle } from "./L2OutputOracle.sol";
 ///         asset to this portal and records the withdrawal hash as paid), then delivered as
 ///         bedrock does with `l2Sender` set. ETH of a withdrawal whose call fails goes back to the
 ///         core's custody (bedrock leaves it in the portal); like bedrock, the withdrawal is
-///         finalized either way.
+///         finalized either way. While a withdrawal is delivered, `deliveringWithdrawalHash`
+///         names it, so that L1StandardBridge can have the core release the ERC-20 it carries
+///         (once per withdrawal, against the output it was proven against).
 ///
 ///         Not carried over from bedrock: ResourceMetering's L1 gas market (the gas limit floor
 ///         and the calldata cap are kept), pausing through SuperchainConfig, SystemConfig,
@@ -88,6 +90,12 @@ contract OptimismPortal {
     ///         If the value of this variable is the default L2 sender address, then we are NOT
     ///         inside of a call to finalizeWithdrawalTransaction.
     address public l2Sender;
+
+    /// @notice Hash of the withdrawal being delivered in this transaction, 0 outside of a
+    ///         delivery (set and cleared with `l2Sender`). Not bedrock's: L1StandardBridge reads
+    ///         it while the L1CrossDomainMessenger relays a bridge withdrawal, to have the core pay
+    ///         the ERC-20 of exactly that withdrawal (its id and the output it was proven against).
+    bytes32 public deliveringWithdrawalHash;
 
     /// @notice The L2 gas the deposits of the latest L1 block with deposits asked for, packed
     ///         in one slot as `blockNumber << 64 | used` and updated without branching: a
@@ -278,6 +286,7 @@ contract OptimismPortal {
             core.finalizeWithdrawal(withdrawalHash, provenWithdrawal.l2OutputIndex, address(0), _tx.value);
 
         l2Sender = _tx.sender;
+        deliveringWithdrawalHash = withdrawalHash;
 
         bool success;
         if (gasToken == address(0)) {
@@ -298,6 +307,7 @@ contract OptimismPortal {
         }
 
         l2Sender = DEFAULT_L2_SENDER;
+        deliveringWithdrawalHash = bytes32(0);
 
         emit WithdrawalFinalized(withdrawalHash, success);
 
