@@ -384,7 +384,9 @@ mod tests {
     fn refuses_an_inbox_message_without_its_bridge_header_or_with_a_short_deposit() {
         let settlement = NitroSettlement { chain_id: 902 };
         let [header, body] = message(0, KIND_ETH_DEPOSIT, Address::ZERO, 0, vec![0; 51]);
-        let err = settlement.deposits(&Contracts::new(), &origin(), &[body.clone()]).unwrap_err();
+        let err = settlement
+            .deposits(&Contracts::new(), &origin(), std::slice::from_ref(&body))
+            .unwrap_err();
         assert!(err.to_string().contains("no MessageDelivered before it"), "{err}");
         let err = settlement.deposits(&Contracts::new(), &origin(), &[header, body]).unwrap_err();
         assert!(err.to_string().contains("51 bytes, not 20 + 32"), "{err}");
