@@ -4,7 +4,8 @@
 // Arbitrum SDK (@arbitrum/sdk 4.1.0 on ethers 5) with the network registered with its
 // `nativeToken`: `EthBridger.approveGasToken` (an allowance to the inbox) and `deposit`
 // (`depositERC20`) are credited on L2 as Nitro's deposit transaction (0x64) of exactly
-// amount * 10^12 wei; `EthBridger.withdraw` (ArbSys.withdrawEth of the native token) is paid on
+// amount * 10^12 wei; `depositTo` (`createRetryableTicket` with `tokenTotalFeeAmount`) becomes a
+// retryable (0x69) redeemed on L2; `EthBridger.withdraw` (ArbSys.withdrawEth of the native token) is paid on
 // L1 in exact token units once the assertion is past the challenge window, once; an amount with
 // dust below one token unit is refused by the core. ETH sent to the inbox and a deposit without
 // allowance are refused and move nothing. Runs on tephra only.
@@ -164,6 +165,36 @@ test('EthBridger.approveGasToken + deposit: credited on L2 within two L1 blocks 
   assert.equal(BigInt(tx.value), units * SCALE);
   assert.equal(await l2.getBalance({ address: account.address }), l2Before + units * SCALE);
   assert.equal(await message.status(), sdk.EthDepositMessageStatus.DEPOSITED);
+});
+
+test('EthBridger.depositTo: a retryable whose tokenTotalFeeAmount goes into the core is created (0x69) and redeemed on L2 with exactly its call value', async () => {
+  const { parent, account } = user(5);
+  const childProvider = v5(rollup.rpc);
+  const bridger = await sdk.EthBridger.fromProvider(childProvider);
+  const destination = privateKeyToAccount(generatePrivateKey()).address;
+  const units = 750_000n; // 0.75 USDC to the destination, plus the L2 fees in tokens
+  await (await bridger.approveGasToken({ parentSigner: parent })).wait();
+  const [tokensBefore, coreBefore] = [await tokenBalance(account.address), await tokenBalance(rollup.l1_contracts.RollupCore)];
+
+  const receipt = await (await bridger.depositTo({ amount: ethers5.BigNumber.from(units), parentSigner: parent, childProvider, destinationAddress: destination })).wait();
+  assert.equal(receipt.status, 1);
+  const [message] = await receipt.getParentToChildMessages(childProvider);
+  const fields = message.messageData;
+  assert.equal(fields.l2CallValue.toBigInt(), units * SCALE);
+  assert.equal(message.parentBaseFee.toBigInt(), 0n, 'the ERC-20 bridge reports no L1 base fee');
+  assert.equal(fields.maxSubmissionFee.toBigInt(), 0n, 'no submission fee on a custom-gas-token rollup');
+  // The deposit word is tokenTotalFeeAmount in 18 decimals; those tokens went into the core.
+  const fee = fields.l1Value.toBigInt();
+  assert.equal(fee % SCALE, 0n);
+  assert.ok(fee >= units * SCALE + fields.gasLimit.toBigInt() * fields.maxFeePerGas.toBigInt());
+  assert.equal(await tokenBalance(account.address), tokensBefore - fee / SCALE);
+  assert.equal(await tokenBalance(rollup.l1_contracts.RollupCore), coreBefore + fee / SCALE);
+
+  const result = await message.waitForStatus(undefined, 20_000);
+  assert.equal(result.status, sdk.ParentToChildMessageStatus.REDEEMED);
+  const creation = await l2.getTransaction({ hash: message.retryableCreationId });
+  assert.ok(creation.typeHex === '0x69' || creation.type === '0x69', `type ${creation.typeHex ?? creation.type}`);
+  assert.equal(await l2.getBalance({ address: destination }), units * SCALE);
 });
 
 test('ETH sent to the ERC-20 inbox is refused, and moves nothing', async () => {
