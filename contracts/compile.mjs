@@ -217,12 +217,23 @@ const JOBS = [
     // Assertion structs), whose pragmas (^0.8.x) take the current solc, as the core does.
     npm: 'solc',
     evmVersion: 'cancun',
-    roots: ['contracts/src/settlement/nitro/NitroRollup.sol', 'contracts/src/settlement/nitro/Inbox.sol'],
+    // The ERC20Bridge / ERC20Inbox / ERC20Outbox variants serve a rollup whose native gas token
+    // is an L1 ERC-20 (Arbitrum Orbit's custom gas token), with OpenZeppelin 5.x's SafeERC20.
+    roots: [
+      'contracts/src/settlement/nitro/NitroRollup.sol',
+      'contracts/src/settlement/nitro/Inbox.sol',
+      'contracts/src/settlement/nitro/Outbox.sol',
+      'contracts/src/settlement/nitro/ERC20Inbox.sol',
+      'contracts/src/settlement/nitro/ERC20Outbox.sol',
+    ],
     outputs: {
       Bridge: 'contracts/src/settlement/nitro/Bridge.sol',
       Inbox: 'contracts/src/settlement/nitro/Inbox.sol',
       Outbox: 'contracts/src/settlement/nitro/Outbox.sol',
       NitroRollup: 'contracts/src/settlement/nitro/NitroRollup.sol',
+      ERC20Bridge: 'contracts/src/settlement/nitro/ERC20Bridge.sol',
+      ERC20Inbox: 'contracts/src/settlement/nitro/ERC20Inbox.sol',
+      ERC20Outbox: 'contracts/src/settlement/nitro/ERC20Outbox.sol',
     },
   },
 ];

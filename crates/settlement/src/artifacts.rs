@@ -44,6 +44,12 @@ pub const NITRO_INBOX: Artifact = artifact!(Inbox);
 pub const NITRO_OUTBOX: Artifact = artifact!(Outbox);
 /// The rollup contract the Arbitrum SDK reads (BoLD's assertions over the core's commitments).
 pub const NITRO_ROLLUP: Artifact = artifact!(NitroRollup);
+/// Nitro's `ERC20Bridge`: the delayed inbox of a rollup whose gas token is an L1 ERC-20.
+pub const NITRO_ERC20_BRIDGE: Artifact = artifact!(ERC20Bridge);
+/// Nitro's `ERC20Inbox`: `depositERC20`, `createRetryableTicket` with `tokenTotalFeeAmount`.
+pub const NITRO_ERC20_INBOX: Artifact = artifact!(ERC20Inbox);
+/// Nitro's `ERC20Outbox`: withdrawals of the native token, paid in the gas token.
+pub const NITRO_ERC20_OUTBOX: Artifact = artifact!(ERC20Outbox);
 /// ZK Stack's Bridgehub: `requestL2TransactionDirect`, the chains' registry.
 pub const ZK_BRIDGEHUB: Artifact = artifact!(ZkBridgehub);
 /// A ZK Stack chain's main contract (Mailbox and Getters), over the core.

@@ -1,12 +1,22 @@
 //! Arbitrum Nitro on its L1: `Bridge` (the delayed inbox), `Inbox` (`depositEth`,
 //! `createRetryableTicket`), `Outbox` (withdrawals against confirmed send roots) and
-//! `NitroRollup` (assertions over the core's commitments). Deposits are derived as Nitro's
-//! inbox reader derives delayed messages: every `InboxMessageDelivered` log of the Inbox, with
-//! the Bridge's `MessageDelivered` for the same message number (its kind, aliased sender and
-//! L1 base fee), becomes an ETH deposit (kind 12, type 0x64) or a retryable submission (kind 9,
-//! type 0x69) whose request id is the message number.
+//! `NitroRollup` (assertions over the core's commitments). A rollup whose gas token is an L1
+//! ERC-20 gets Arbitrum Orbit's custom-gas-token variants in the same roles (recorded under the
+//! same names): `ERC20Bridge` (`nativeToken()`), `ERC20Inbox` (`depositERC20`,
+//! `createRetryableTicket` with `tokenTotalFeeAmount`) and `ERC20Outbox` (paying the token).
+//!
+//! Deposits are derived as Nitro's inbox reader derives delayed messages: every
+//! `InboxMessageDelivered` log of the inbox, with the bridge's `MessageDelivered` for the same
+//! message number (its kind, aliased sender and L1 base fee), becomes a deposit of the native
+//! asset (kind 12, type 0x64) or a retryable submission (kind 9, type 0x69) whose request id is
+//! the message number. Both inboxes write the same layouts, with amounts already in L2's 18
+//! decimals (the ERC-20 inbox scales the token's own), and the ERC-20 bridge reports an L1 base
+//! fee of 0 (no submission fee on L2), so one derivation serves both.
 
-use crate::{Contracts, Deployment, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use crate::{
+    Contracts, Deployment, GasToken, RollupConfig, Settlement, SettlementError, Step,
+    artifacts::{self, Artifact},
+};
 use alloy_consensus::{Sealed, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, map::HashMap};
 use alloy_rpc_types_eth::Log;
@@ -62,16 +72,13 @@ impl Settlement for NitroSettlement {
         let bridge_call = |label: &str, data: fn(&Contracts) -> Bytes| {
             Step::call(format!("Bridge.{label}"), "Bridge", data)
         };
+        let [bridge, inbox, outbox] = bridge_artifacts(rollup.gas_token);
         vec![
-            Step::deploy("Bridge", artifacts::NITRO_BRIDGE, move |contracts| {
+            Step::deploy("Bridge", bridge, move |contracts| {
                 (contracts["RollupCore"], owner).abi_encode_params().into()
             }),
-            Step::deploy("Inbox", artifacts::NITRO_INBOX, |contracts| {
-                contracts["Bridge"].abi_encode().into()
-            }),
-            Step::deploy("Outbox", artifacts::NITRO_OUTBOX, |contracts| {
-                contracts["Bridge"].abi_encode().into()
-            }),
+            Step::deploy("Inbox", inbox, |contracts| contracts["Bridge"].abi_encode().into()),
+            Step::deploy("Outbox", outbox, |contracts| contracts["Bridge"].abi_encode().into()),
             Step::deploy("NitroRollup", artifacts::NITRO_ROLLUP, |contracts| {
                 (contracts["Bridge"], contracts["Outbox"], CONFIRM_PERIOD_BLOCKS)
                     .abi_encode_params()
@@ -176,6 +183,19 @@ impl Settlement for NitroSettlement {
     }
 }
 
+/// The bridge, inbox and outbox of a rollup whose native gas token is `gas_token`: Nitro's ETH
+/// contracts, or its ERC-20 ones (`ERC20Bridge`, `ERC20Inbox`, `ERC20Outbox`) for an L1 ERC-20.
+pub fn bridge_artifacts(gas_token: GasToken) -> [Artifact; 3] {
+    match gas_token {
+        GasToken::Eth => [artifacts::NITRO_BRIDGE, artifacts::NITRO_INBOX, artifacts::NITRO_OUTBOX],
+        GasToken::Erc20(_) => [
+            artifacts::NITRO_ERC20_BRIDGE,
+            artifacts::NITRO_ERC20_INBOX,
+            artifacts::NITRO_ERC20_OUTBOX,
+        ],
+    }
+}
+
 /// The L2 transaction of delayed message `number` of `kind` (from the Bridge's `header`) with
 /// the Inbox's `data`: none for kinds that carry no deposit.
 fn message_tx(
@@ -235,4 +255,140 @@ fn message_tx(
         _ => return Ok(None),
     };
     Ok(Some(Recovered::new_unchecked(tx, header.sender)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::NetworkConfig;
+    use alloy_primitives::LogData;
+
+    /// 1.234567 units of a 6-decimal token, as the ERC-20 inbox writes them (18 decimals).
+    const UNITS: u64 = 1_234_567;
+    const SCALE: u64 = 1_000_000_000_000;
+
+    fn log(address: Address, data: LogData) -> Log {
+        Log { inner: alloy_primitives::Log { address, data }, ..Default::default() }
+    }
+
+    fn origin() -> L1Origin {
+        L1Origin { number: 7, hash: B256::ZERO, timestamp: 0, base_fee: 0, blob_base_fee: 0 }
+    }
+
+    /// The bridge's and the inbox's logs of message `number` of `kind` with `data`, reporting
+    /// `base_fee` (0 from the ERC-20 bridge).
+    fn message(number: u64, kind: u8, sender: Address, base_fee: u64, data: Vec<u8>) -> [Log; 2] {
+        let delivered = MessageDelivered {
+            messageIndex: U256::from(number),
+            beforeInboxAcc: B256::ZERO,
+            inbox: Address::repeat_byte(0x1b),
+            kind,
+            sender,
+            messageDataHash: alloy_primitives::keccak256(&data),
+            baseFeeL1: U256::from(base_fee),
+            timestamp: 0,
+        };
+        let inbox =
+            InboxMessageDelivered { messageNum: U256::from(number), data: Bytes::from(data) };
+        [
+            log(Address::repeat_byte(0xb0), delivered.encode_log_data()),
+            log(Address::repeat_byte(0x1b), inbox.encode_log_data()),
+        ]
+    }
+
+    #[test]
+    fn an_erc20_gas_token_deploys_the_erc20_bridge_inbox_and_outbox() {
+        let network = NetworkConfig::embedded();
+        let artifacts_of = |gas_token| {
+            let rollup = network.rollup_config(1, gas_token);
+            NitroSettlement { chain_id: rollup.chain_id }
+                .entry_points(&rollup)
+                .into_iter()
+                .filter_map(|step| match step {
+                    Step::Deploy { name, artifact, .. } => Some((name, artifact.name)),
+                    Step::Call { .. } => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            artifacts_of(GasToken::Eth),
+            [
+                ("Bridge", "Bridge"),
+                ("Inbox", "Inbox"),
+                ("Outbox", "Outbox"),
+                ("NitroRollup", "NitroRollup")
+            ]
+        );
+        // The same roles, so the follower, network.json and the SDK find them by the same names.
+        assert_eq!(
+            artifacts_of(GasToken::Erc20(Address::repeat_byte(0x55))),
+            [
+                ("Bridge", "ERC20Bridge"),
+                ("Inbox", "ERC20Inbox"),
+                ("Outbox", "ERC20Outbox"),
+                ("NitroRollup", "NitroRollup")
+            ]
+        );
+    }
+
+    #[test]
+    fn derives_the_erc20_inboxs_deposit_and_retryable_in_18_decimals() {
+        let settlement = NitroSettlement { chain_id: 902 };
+        let (user, sender) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xab));
+        let minted = U256::from(UNITS) * U256::from(SCALE);
+        // depositERC20: abi.encodePacked(dest, amount * 10**12).
+        let deposit = [user.as_slice(), &minted.to_be_bytes::<32>()].concat();
+        // createRetryableTicket with tokenTotalFeeAmount: the 13-word layout, the deposit word
+        // scaled, then 3 bytes of call data.
+        let word = |value: U256| value.to_be_bytes::<32>().to_vec();
+        let address = |a: Address| word(U256::from_be_slice(a.as_slice()));
+        let retryable = [
+            address(user),
+            word(U256::from(5)),
+            word(minted),
+            word(U256::ZERO),
+            address(sender),
+            address(user),
+            word(U256::from(100_000)),
+            word(U256::from(1_000_000_000)),
+            word(U256::from(3)),
+            vec![1, 2, 3],
+        ]
+        .concat();
+        let logs: Vec<Log> = [
+            message(0, KIND_ETH_DEPOSIT, sender, 0, deposit),
+            message(1, KIND_SUBMIT_RETRYABLE, sender, 0, retryable),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let txs = settlement.deposits(&Contracts::new(), &origin(), &logs).unwrap();
+        assert_eq!(txs.len(), 2);
+        let TxEnvelope::ArbitrumDeposit(tx) = txs[0].inner() else { panic!("a 0x64 deposit") };
+        assert_eq!((tx.from, tx.to, tx.value), (sender, user, minted));
+        assert_eq!(tx.l1_request_id, B256::ZERO);
+        assert_eq!(tx.chain_id, U256::from(902));
+        let TxEnvelope::ArbitrumSubmitRetryable(tx) = txs[1].inner() else {
+            panic!("a 0x69 submission")
+        };
+        assert_eq!((tx.deposit_value, tx.retry_value), (minted, U256::from(5)));
+        // The ERC-20 bridge reports no L1 base fee: no submission fee on L2.
+        assert_eq!(tx.l1_base_fee, U256::ZERO);
+        assert_eq!(tx.request_id, B256::from(U256::from(1)));
+        assert_eq!(tx.retry_data.as_ref(), [1, 2, 3]);
+        assert_eq!(tx.fee_refund_addr, sender);
+        assert_eq!(tx.beneficiary, user);
+    }
+
+    #[test]
+    fn refuses_an_inbox_message_without_its_bridge_header_or_with_a_short_deposit() {
+        let settlement = NitroSettlement { chain_id: 902 };
+        let [header, body] = message(0, KIND_ETH_DEPOSIT, Address::ZERO, 0, vec![0; 51]);
+        let err = settlement
+            .deposits(&Contracts::new(), &origin(), std::slice::from_ref(&body))
+            .unwrap_err();
+        assert!(err.to_string().contains("no MessageDelivered before it"), "{err}");
+        let err = settlement.deposits(&Contracts::new(), &origin(), &[header, body]).unwrap_err();
+        assert!(err.to_string().contains("51 bytes, not 20 + 32"), "{err}");
+    }
 }

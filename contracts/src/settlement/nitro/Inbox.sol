@@ -1,40 +1,25 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AddressAliasHelper} from "@arbitrum/nitro-contracts/src/libraries/AddressAliasHelper.sol";
-import {
-    GasLimitTooLarge,
-    InsufficientSubmissionCost,
-    InsufficientValue,
-    RetryableData
-} from "@arbitrum/nitro-contracts/src/libraries/Error.sol";
-import {
-    L1MessageType_ethDeposit,
-    L1MessageType_submitRetryableTx
-} from "@arbitrum/nitro-contracts/src/libraries/MessageTypes.sol";
+import {L1MessageType_ethDeposit} from "@arbitrum/nitro-contracts/src/libraries/MessageTypes.sol";
+import {AbsInbox} from "./AbsInbox.sol";
 import {Bridge} from "./Bridge.sol";
 
 /// @title Inbox
 /// @notice Arbitrum Nitro's Inbox (nitro-contracts 3.2.0 interface, ETH rollups) for the entry
 ///         points the Arbitrum SDK's deposits use: `depositEth` (message kind 12) and
 ///         `createRetryableTicket` / `unsafeCreateRetryableTicket` (kind 9), with Nitro's
-///         checks, aliasing and message data layouts, and its `InboxMessageDelivered` event.
-///         Messages go to the Bridge, whose `MessageDelivered` event and accumulator follow.
+///         checks, aliasing and message data layouts, and its `InboxMessageDelivered` event
+///         (see AbsInbox). Messages go to the Bridge, whose `MessageDelivered` event and
+///         accumulator follow; their ETH goes with them into the core.
 /// @dev    Differences from Nitro's Inbox, all deliberate: no signed L2 messages
 ///         (`sendL2Message` & co., which the sequencer takes instead), no pause, allow list or
 ///         upgrade proxy; `maxDataSize` is fixed at Nitro's default (117964 bytes).
+///         ERC-20 gas-token rollups use `ERC20Inbox`.
 ///         Constructor: (bridge); the bridge's owner must then allow it (`setDelayedInbox`).
-contract Inbox {
-    /// @notice Nitro's event carrying a message's data, by message number.
-    event InboxMessageDelivered(uint256 indexed messageNum, bytes data);
-
-    /// @notice Message data above `maxDataSize`.
-    error DataTooLarge(uint256 dataLength, uint256 maxDataLength);
-
+contract Inbox is AbsInbox {
     /// @notice The bridge messages go through.
     Bridge public immutable bridge;
-    /// @notice The largest message data accepted (Nitro's default for L1-settled chains).
-    uint256 public constant maxDataSize = 117_964;
 
     /// @param _bridge The rollup's Bridge.
     constructor(Bridge _bridge) {
@@ -45,12 +30,9 @@ contract Inbox {
     ///         a call not from the transaction's origin), as an L2 `ArbitrumDepositTx` (0x64).
     /// @return The message number.
     function depositEth() public payable returns (uint256) {
-        address dest = msg.sender;
-        // solhint-disable-next-line avoid-tx-origin
-        if (msg.sender.code.length > 0 || tx.origin != msg.sender) {
-            dest = AddressAliasHelper.applyL1ToL2Alias(msg.sender);
-        }
-        return _deliverMessage(L1MessageType_ethDeposit, msg.sender, abi.encodePacked(dest, msg.value), msg.value);
+        return _deliverMessage(
+            L1MessageType_ethDeposit, msg.sender, abi.encodePacked(_depositDestination(), msg.value), msg.value
+        );
     }
 
     /// @notice Creates a retryable ticket on L2 (an `ArbitrumSubmitRetryableTx`, 0x69) that calls
@@ -69,18 +51,16 @@ contract Inbox {
         uint256 maxFeePerGas,
         bytes calldata data
     ) external payable returns (uint256) {
-        if (msg.value < maxSubmissionCost + l2CallValue + gasLimit * maxFeePerGas) {
-            revert InsufficientValue(maxSubmissionCost + l2CallValue + gasLimit * maxFeePerGas, msg.value);
-        }
-        if (excessFeeRefundAddress.code.length > 0) {
-            excessFeeRefundAddress = AddressAliasHelper.applyL1ToL2Alias(excessFeeRefundAddress);
-        }
-        if (callValueRefundAddress.code.length > 0) {
-            // The beneficiary, who may cancel the ticket on L2.
-            callValueRefundAddress = AddressAliasHelper.applyL1ToL2Alias(callValueRefundAddress);
-        }
-        return unsafeCreateRetryableTicket(
-            to, l2CallValue, maxSubmissionCost, excessFeeRefundAddress, callValueRefundAddress, gasLimit, maxFeePerGas, data
+        return _createRetryableTicket(
+            to,
+            l2CallValue,
+            maxSubmissionCost,
+            excessFeeRefundAddress,
+            callValueRefundAddress,
+            gasLimit,
+            maxFeePerGas,
+            msg.value,
+            data
         );
     }
 
@@ -97,59 +77,41 @@ contract Inbox {
         uint256 maxFeePerGas,
         bytes calldata data
     ) public payable returns (uint256) {
-        // Gas limit and fee of 1 are never valid: they make eth_call surface the message.
-        if (gasLimit == 1 || maxFeePerGas == 1) {
-            revert RetryableData(
-                msg.sender,
-                to,
-                l2CallValue,
-                msg.value,
-                maxSubmissionCost,
-                excessFeeRefundAddress,
-                callValueRefundAddress,
-                gasLimit,
-                maxFeePerGas,
-                data
-            );
-        }
-        if (gasLimit > type(uint64).max) revert GasLimitTooLarge();
-        uint256 submissionFee = calculateRetryableSubmissionFee(data.length, block.basefee);
-        if (maxSubmissionCost < submissionFee) revert InsufficientSubmissionCost(submissionFee, maxSubmissionCost);
-        return _deliverMessage(
-            L1MessageType_submitRetryableTx,
-            msg.sender,
-            abi.encodePacked(
-                uint256(uint160(to)),
-                l2CallValue,
-                msg.value,
-                maxSubmissionCost,
-                uint256(uint160(excessFeeRefundAddress)),
-                uint256(uint160(callValueRefundAddress)),
-                gasLimit,
-                maxFeePerGas,
-                data.length,
-                data
-            ),
-            msg.value
+        return _unsafeCreateRetryableTicket(
+            to,
+            l2CallValue,
+            maxSubmissionCost,
+            excessFeeRefundAddress,
+            callValueRefundAddress,
+            gasLimit,
+            maxFeePerGas,
+            msg.value,
+            data
         );
     }
 
     /// @notice The fee for storing a retryable with `dataLength` bytes of calldata at L1 base
     ///         fee `baseFee` (the current one if 0): `(1400 + 6 * dataLength) * baseFee`, as
     ///         ArbOS charges it on L2.
-    function calculateRetryableSubmissionFee(uint256 dataLength, uint256 baseFee) public view returns (uint256) {
+    function calculateRetryableSubmissionFee(uint256 dataLength, uint256 baseFee)
+        public
+        view
+        override
+        returns (uint256)
+    {
         return (1400 + 6 * dataLength) * (baseFee == 0 ? block.basefee : baseFee);
     }
 
-    function _deliverMessage(uint8 kind, address sender, bytes memory messageData, uint256 amount)
+    function _deliverToBridge(uint8 kind, address aliasedSender, bytes32 messageDataHash, uint256 amount)
         internal
-        returns (uint256 messageNum)
+        override
+        returns (uint256)
     {
-        if (messageData.length > maxDataSize) revert DataTooLarge(messageData.length, maxDataSize);
-        // Every message's sender reaches L2 aliased (Nitro's Inbox._deliverToBridge).
-        messageNum = bridge.enqueueDelayedMessage{value: amount}(
-            kind, AddressAliasHelper.applyL1ToL2Alias(sender), keccak256(messageData)
-        );
-        emit InboxMessageDelivered(messageNum, messageData);
+        return bridge.enqueueDelayedMessage{value: amount}(kind, aliasedSender, messageDataHash);
+    }
+
+    /// @dev ETH has 18 decimals on both sides.
+    function _toL2Amount(uint256 amount) internal pure override returns (uint256) {
+        return amount;
     }
 }

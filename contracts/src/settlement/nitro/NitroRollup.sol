@@ -12,8 +12,8 @@ import {
 import {GlobalState} from "@arbitrum/nitro-contracts/src/state/GlobalState.sol";
 import {MachineStatus} from "@arbitrum/nitro-contracts/src/state/Machine.sol";
 import {IRollupCore} from "../IRollupCore.sol";
-import {Bridge} from "./Bridge.sol";
-import {Outbox} from "./Outbox.sol";
+import {AbsBridge} from "./AbsBridge.sol";
+import {AbsOutbox} from "./AbsOutbox.sol";
 
 /// @title NitroRollup
 /// @notice The rollup contract the Arbitrum SDK reads to know that a withdrawal is confirmed, with
@@ -65,9 +65,9 @@ contract NitroRollup {
     /// @notice The rollup's settlement core.
     IRollupCore public immutable core;
     /// @notice The bridge (whose `rollup()` names this contract).
-    Bridge public immutable bridge;
+    AbsBridge public immutable bridge;
     /// @notice The outbox that proves withdrawals against the send roots.
-    Outbox public immutable outbox;
+    AbsOutbox public immutable outbox;
     /// @notice L1 blocks the SDK may expect a confirmation to take (reported, not enforced: the
     ///         core's challenge window, in seconds, decides).
     uint64 public immutable confirmPeriodBlocks;
@@ -78,10 +78,10 @@ contract NitroRollup {
     bytes32[] private _chain;
     mapping(bytes32 assertionHash => Assertion) private _assertions;
 
-    /// @param _bridge              The rollup's Bridge.
-    /// @param _outbox              The rollup's Outbox.
+    /// @param _bridge              The rollup's Bridge or ERC20Bridge.
+    /// @param _outbox              The rollup's Outbox or ERC20Outbox.
     /// @param _confirmPeriodBlocks What `confirmPeriodBlocks()` and the events report.
-    constructor(Bridge _bridge, Outbox _outbox, uint64 _confirmPeriodBlocks) {
+    constructor(AbsBridge _bridge, AbsOutbox _outbox, uint64 _confirmPeriodBlocks) {
         bridge = _bridge;
         outbox = _outbox;
         core = _bridge.core();
