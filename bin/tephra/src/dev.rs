@@ -69,6 +69,10 @@ pub(crate) struct DevArgs {
     /// `L1_ASSET_ROUTER()`).
     #[arg(long, default_value_t = Address::ZERO)]
     zk_shared_bridge: Address,
+    /// zk-stack: the base token's L1 address (`zks_getBaseTokenL1Address`, and its asset id in
+    /// the L2 native token vault's `BASE_TOKEN_ASSET_ID()`); ether (`0x…01`) by default.
+    #[arg(long)]
+    zk_base_token: Option<Address>,
 }
 
 impl DevArgs {
@@ -80,7 +84,7 @@ impl DevArgs {
             main_contract: self.zk_main_contract,
             bridgehub: self.zk_bridgehub,
             shared_bridge: self.zk_shared_bridge,
-            ..defaults
+            base_token: self.zk_base_token.unwrap_or(defaults.base_token),
         }
     }
 }
@@ -118,6 +122,7 @@ fn framework(args: &DevArgs) -> eyre::Result<Arc<dyn Framework>> {
         return Ok(Arc::new(ZkStack {
             l1_chain_id: zk.l1_chain_id,
             l1_shared_bridge: zk.shared_bridge,
+            l1_base_token: zk.base_token,
         }));
     }
     if zk != tephra_rpc::ZkL1Config::default() {

@@ -90,6 +90,16 @@ sol! {
     error MerklePathLengthMismatch(uint256 pathLength, uint256 expectedLength);
     error NotProposer(address caller);
     error UnexpectedEth(address sender);
+
+    function approve(address spender, uint256 value) external returns (bool);
+    function transfer(address to, uint256 value) external returns (bool);
+    function balanceOf(address account) external view returns (uint256);
+    function baseTokenAssetId(uint256 chainId) external view returns (bytes32);
+    function bridgehubDepositBaseToken(uint256 chainId, bytes32 assetId, address originalCaller, uint256 amount) external payable;
+    function requestL2Transaction(address contractL2, uint256 l2Value, bytes l2Calldata, uint256 l2GasLimit, uint256 l2GasPerPubdataByteLimit, bytes[] factoryDeps, address refundRecipient) external payable returns (bytes32);
+    error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
+    error AmountNotRepresentable(uint256 l2Amount);
+    error Unauthorized(address caller);
 }
 
 /// The L2 chain id, and the L1's.
@@ -122,6 +132,8 @@ struct L1 {
     bridgehub: Address,
     chain: Address,
     shared: Address,
+    /// The core's ERC-20 gas token (the chain's base token), or zero for ether.
+    token: Address,
 }
 
 impl L1 {
@@ -190,6 +202,15 @@ impl L1 {
 }
 
 fn deploy_l1() -> L1 {
+    deploy_l1_with(None)
+}
+
+/// Test tokens each account gets on an L1 whose chain's base token is an ERC-20.
+const TOKENS_PER_ACCOUNT: u64 = 1_000_000_000_000;
+
+/// The L1 as [`deploy_l1`] deploys it; with `decimals`, the core's gas token (the chain's base
+/// token) is a fresh ERC-20 of that many decimals, of which every account has some.
+fn deploy_l1_with(decimals: Option<u8>) -> L1 {
     let f = support::fixture(Arc::new(Ethereum), L1_CHAIN_ID, 3);
     let mut l1 = L1 {
         f,
@@ -198,26 +219,41 @@ fn deploy_l1() -> L1 {
         bridgehub: Address::ZERO,
         chain: Address::ZERO,
         shared: Address::ZERO,
+        token: Address::ZERO,
     };
     let owner = l1.owner().address();
     let proposer = l1.proposer().address();
+    let mut txs = Vec::new();
+    if let Some(decimals) = decimals {
+        let supply = U256::from(TOKENS_PER_ACCOUNT) * U256::from(3);
+        let args =
+            ("USD Coin (test)".to_string(), "USDC".to_string(), U256::from(decimals), supply);
+        let code = [
+            artifact(include_str!("../../../contracts/artifacts/TestTokenDecimals.json")).to_vec(),
+            args.abi_encode_params(),
+        ]
+        .concat();
+        l1.token = owner.create(0);
+        txs.push(l1.tx(0, TxKind::Create, U256::ZERO, code));
+    }
+    let first = l1.nonces[0];
     let core_args = (
         U256::from(L2_CHAIN_ID),
         owner,
         proposer,
         U256::from(WINDOW),
-        Address::ZERO,
-        U256::from(18),
+        l1.token,
+        U256::from(decimals.unwrap_or(18)),
     );
     let core_code = [
         artifact(include_str!("../../../contracts/artifacts/RollupCore.json")).to_vec(),
         core_args.abi_encode_params(),
     ]
     .concat();
-    l1.core = owner.create(0);
-    l1.bridgehub = owner.create(1);
-    l1.chain = owner.create(2);
-    l1.shared = owner.create(3);
+    l1.core = owner.create(first);
+    l1.bridgehub = owner.create(first + 1);
+    l1.chain = owner.create(first + 2);
+    l1.shared = owner.create(first + 3);
     let bridgehub_code = [
         artifact(include_str!("../../../contracts/artifacts/ZkBridgehub.json")).to_vec(),
         owner.abi_encode(),
@@ -234,7 +270,7 @@ fn deploy_l1() -> L1 {
     ]
     .concat();
     let (core, chain, shared) = (l1.core, l1.chain, l1.shared);
-    let txs = vec![
+    txs.extend([
         l1.tx(0, TxKind::Create, U256::ZERO, core_code),
         l1.tx(0, TxKind::Create, U256::ZERO, bridgehub_code),
         l1.tx(0, TxKind::Create, U256::ZERO, chain_code),
@@ -264,7 +300,15 @@ fn deploy_l1() -> L1 {
             registerAlreadyDeployedZKChainCall { chainId: U256::from(L2_CHAIN_ID), zkChain: chain }
                 .abi_encode(),
         ),
-    ];
+    ]);
+    if decimals.is_some() {
+        for who in 1..3 {
+            let to = l1.f.signers[who].address();
+            let transfer = transferCall { to, value: U256::from(TOKENS_PER_ACCOUNT) }.abi_encode();
+            let token = l1.token;
+            txs.push(l1.tx(0, TxKind::Call(token), U256::ZERO, transfer));
+        }
+    }
     let block = l1.mine(1, &txs);
     for (i, receipt) in block.block.receipts.iter().enumerate() {
         assert!(receipt.status(), "deployment step {i} failed");
@@ -474,12 +518,22 @@ fn one_l1_blocks_priority_transactions_ask_for_at_most_one_l2_block_of_gas() {
 /// returns the L2 batch and the withdrawal's finalization parameters (as zksync-ethers'
 /// `getFinalizeWithdrawalParams` builds them from the receipt and `zks_getL2ToL1LogProof`).
 fn withdraw_on_l2(l2: &Fixture, amount: U256, receiver: Address) -> (u64, FinalizeL1DepositParams) {
+    withdraw_on_l2_at(l2, 0, amount, receiver)
+}
+
+/// [`withdraw_on_l2`] with the L2 account's `nonce`.
+fn withdraw_on_l2_at(
+    l2: &Fixture,
+    nonce: u64,
+    amount: U256,
+    receiver: Address,
+) -> (u64, FinalizeL1DepositParams) {
     let signer = &l2.signers[0];
     let tx = support::sign(
         signer,
         TxEip1559 {
             chain_id: L2_CHAIN_ID,
-            nonce: 0,
+            nonce,
             gas_limit: 500_000,
             max_fee_per_gas: 10_000_000_000,
             max_priority_fee_per_gas: 1_000_000_000,
@@ -656,4 +710,122 @@ fn a_priority_transactions_status_is_provable_on_l1() {
     assert!(status(1), "the deposit succeeded");
     assert!(!status(0));
     assert_eq!(keccak256(tx.abi_encoded()), tx.tx_hash());
+}
+
+fn token_balance(l1: &L1, who: Address) -> U256 {
+    U256::abi_decode(&l1.call(l1.token, balanceOfCall { account: who }.abi_encode())).unwrap()
+}
+
+#[test]
+fn a_usdc_based_chain_takes_its_base_token_through_the_shared_bridge_in_exact_units() {
+    let mut l1 = deploy_l1_with(Some(6));
+    let zk = ZkStack { l1_chain_id: L1_CHAIN_ID, l1_base_token: l1.token, ..ZkStack::default() };
+    let l2 = support::fixture(Arc::new(zk), L2_CHAIN_ID, 1);
+    let scale = U256::from(10u64.pow(12));
+    let chain_id = U256::from(L2_CHAIN_ID);
+    let user = l1.user().address();
+    let base = Address::abi_decode(
+        &l1.call(l1.bridgehub, baseTokenCall { chainId: chain_id }.abi_encode()),
+    );
+    assert_eq!(base.unwrap(), l1.token);
+    let asset_id = baseTokenAssetIdCall { chainId: chain_id }.abi_encode();
+    let asset_id = B256::abi_decode(&l1.call(l1.bridgehub, asset_id)).unwrap();
+    assert_eq!(asset_id, tephra_frameworks::zk_stack::system::asset_id(L1_CHAIN_ID, l1.token));
+
+    // The base cost is in whole token units (rounded up from the L2 units of the gas).
+    let units = U256::from(2_000_000u64);
+    let gas_limit = 300_000;
+    let cost = base_cost(&l1, gas_limit);
+    assert!(cost > U256::ZERO);
+    let mint = cost + units;
+    let input =
+        requestL2TransactionDirectCall { request: deposit_request(user, units, gas_limit, mint) }
+            .abi_encode();
+    // Refused: ETH with the request (the Bridgehub's and the legacy Mailbox's), no allowance,
+    // and a pull of the base token by anyone but the Bridgehub.
+    assert_eq!(l1.revert_of(2, l1.bridgehub, mint, input.clone()), MsgValueMismatch::SELECTOR);
+    let legacy = requestL2TransactionCall {
+        contractL2: user,
+        l2Value: U256::ZERO,
+        l2Calldata: Bytes::new(),
+        l2GasLimit: U256::from(gas_limit),
+        l2GasPerPubdataByteLimit: U256::from(800),
+        factoryDeps: Vec::new(),
+        refundRecipient: user,
+    };
+    assert_eq!(
+        l1.revert_of(2, l1.chain, U256::from(10u64.pow(15)), legacy.abi_encode()),
+        MsgValueMismatch::SELECTOR
+    );
+    assert_eq!(
+        l1.revert_of(2, l1.bridgehub, U256::ZERO, input.clone()),
+        ERC20InsufficientAllowance::SELECTOR
+    );
+    let pull = bridgehubDepositBaseTokenCall {
+        chainId: chain_id,
+        assetId: asset_id,
+        originalCaller: user,
+        amount: mint,
+    };
+    assert_eq!(l1.revert_of(2, l1.shared, U256::ZERO, pull.abi_encode()), Unauthorized::SELECTOR);
+
+    // With the allowance to the shared bridge: mintValue moves from the user into the core, no
+    // ETH; the priority transaction carries the exact L2 amounts.
+    let approve = approveCall { spender: l1.shared, value: mint }.abi_encode();
+    assert!(l1.send(2, l1.token, U256::ZERO, approve).0);
+    let (ok, logs) = l1.send(2, l1.bridgehub, U256::ZERO, input);
+    assert!(ok);
+    assert_eq!(token_balance(&l1, user), U256::from(TOKENS_PER_ACCOUNT) - mint);
+    assert_eq!(token_balance(&l1, l1.core), mint);
+    assert_eq!(balance(&l1.f.chain, l1.core), U256::ZERO);
+    let tx = priority_of(&logs, l1.chain);
+    assert_eq!((tx.value, tx.to_mint()), (units * scale, mint * scale));
+    let gas = U256::from(tx.gas_limit) * U256::from(tx.max_fee_per_gas);
+    assert!(tx.to_mint() >= tx.value + gas, "toMint covers the value and the gas");
+
+    // On L2: toMint less the fee, to the wei.
+    let block = l2_mine(&l2.chain, &[Recovered::new_unchecked(tx.clone().into(), tx.from)]);
+    assert!(block.block.receipts[0].status());
+    let fee =
+        U256::from(block.block.receipts[0].cumulative_gas_used()) * U256::from(tx.max_fee_per_gas);
+    assert_eq!(balance(&l2.chain, user), mint * scale - fee);
+
+    // Withdrawals: an amount below one token unit has no exact L1 amount and is refused; an
+    // exact one is paid in token units, once.
+    let receiver = Address::repeat_byte(0xe2);
+    let (dust_batch, dust) = withdraw_on_l2_at(&l2, 0, scale / U256::from(2), receiver);
+    let paid = U256::from(1_234_567u64);
+    let (batch, params) = withdraw_on_l2_at(&l2, 1, paid * scale, receiver);
+    for batch in [dust_batch, batch] {
+        let reader = l2.chain.reader().unwrap();
+        let receipts = reader.receipts(batch).unwrap().unwrap();
+        let txs = reader.transactions(batch).unwrap().unwrap();
+        let root = batch_logs_root(&txs, &receipts).unwrap();
+        let propose = proposeBatchRootCall { batchNumber: U256::from(batch), l2LogsRootHash: root };
+        assert!(l1.send(1, l1.chain, U256::ZERO, propose.abi_encode()).0);
+    }
+    l1.mine(WINDOW, &[]);
+    let finalize = |params: &FinalizeL1DepositParams| {
+        finalizeDepositCall { params: params.clone() }.abi_encode()
+    };
+    assert_eq!(
+        l1.revert_of(2, l1.shared, U256::ZERO, finalize(&dust)),
+        AmountNotRepresentable::SELECTOR
+    );
+    let (ok, logs) = l1.send(2, l1.shared, U256::ZERO, finalize(&params));
+    assert!(ok);
+    assert_eq!(token_balance(&l1, receiver), paid);
+    assert_eq!(token_balance(&l1, l1.core), mint - paid);
+    assert_eq!(balance(&l1.f.chain, receiver), U256::ZERO);
+    let event = logs
+        .iter()
+        .find(|log| log.topics()[0] == WithdrawalFinalizedSharedBridge::SIGNATURE_HASH)
+        .expect("WithdrawalFinalizedSharedBridge");
+    let event = WithdrawalFinalizedSharedBridge::decode_log_data(&event.data).unwrap();
+    assert_eq!((event.to, event.l1Token, event.amount), (receiver, l1.token, paid));
+    assert_eq!(
+        l1.revert_of(2, l1.shared, U256::ZERO, finalize(&params)),
+        WithdrawalAlreadyFinalized::SELECTOR
+    );
+    assert_eq!(token_balance(&l1, receiver), paid);
 }

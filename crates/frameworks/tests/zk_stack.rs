@@ -681,7 +681,11 @@ fn the_native_token_vault_reports_ether_as_the_base_token() {
     // Configured for another L1: 31337, the asset id zksync-ethers computes for it.
     let shared_bridge = Address::repeat_byte(0x5b);
     let other = support::fixture(
-        Arc::new(ZkStack { l1_chain_id: 31337, l1_shared_bridge: shared_bridge }),
+        Arc::new(ZkStack {
+            l1_chain_id: 31337,
+            l1_shared_bridge: shared_bridge,
+            ..ZkStack::default()
+        }),
         CHAIN_ID,
         1,
     );
@@ -699,4 +703,29 @@ fn the_native_token_vault_reports_ether_as_the_base_token() {
     let chain = call(&other.chain, L2_ASSET_ROUTER, L1_CHAIN_IDCall {}.abi_encode());
     assert_eq!(U256::from_be_slice(&chain), U256::from(31337));
     assert!(support::try_call(&other.chain, L2_ASSET_ROUTER, vec![0; 4]).is_err());
+}
+
+#[test]
+fn a_chain_whose_base_token_is_an_erc20_reports_that_token_s_asset_id() {
+    let token: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse().unwrap();
+    let f = support::fixture(
+        Arc::new(ZkStack { l1_chain_id: 31337, l1_base_token: token, ..ZkStack::default() }),
+        CHAIN_ID,
+        1,
+    );
+    // zksync-ethers' `utils.encodeNativeTokenVaultAssetId(31337n, token)`: what `isBaseToken`
+    // compares with, and not ether's, so `isEthBasedChain` is false.
+    let expected: B256 =
+        "0x82bb82cc3111570dc21d9aadc3cb147dc87c0bb83073ed19aaeba82fff1b0371".parse().unwrap();
+    for contract in [L2_NATIVE_TOKEN_VAULT, L2_ASSET_ROUTER] {
+        let asset = call(&f.chain, contract, BASE_TOKEN_ASSET_IDCall {}.abi_encode());
+        assert_eq!(B256::from_slice(&asset), expected, "{contract}");
+    }
+    assert_eq!(tephra_frameworks::zk_stack::system::asset_id(31337, token), expected);
+    // The base token's L2 balance is the native balance, as on an ether-based chain.
+    let alice = f.signers[0].address();
+    let account = U256::from_be_bytes(alice.into_word().0);
+    let read = call(&f.chain, L2_BASE_TOKEN, balanceOfCall { account }.abi_encode());
+    assert_eq!(U256::from_be_slice(&read), balance(&f.chain, alice));
+    assert!(!read.iter().all(|byte| *byte == 0), "the dev account is funded");
 }

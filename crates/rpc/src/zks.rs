@@ -68,7 +68,8 @@ pub struct ZkL1Config {
     /// withdrawals.
     pub shared_bridge: Address,
     /// The base token's L1 address (`zks_getBaseTokenL1Address`): ZK Stack's ether address
-    /// (`0x…01`) for a chain whose gas token is ether.
+    /// (`0x…01`) for a chain whose gas token is ether, else the L1 ERC-20 that is its gas token
+    /// (a non-ETH-based chain; the L2 base token is still the native balance, at 18 decimals).
     pub base_token: Address,
 }
 

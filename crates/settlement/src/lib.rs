@@ -168,7 +168,7 @@ pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, Settle
     match rollup.framework.as_str() {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
         "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id: rollup.chain_id })),
-        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement)),
+        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token: rollup.gas_token })),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
             FRAMEWORKS.join(", ")

@@ -8,8 +8,17 @@
 //! 0xFF) under the hash the Mailbox emitted. One L2 block is one batch; the proposer records
 //! the L2 -> L1 logs root of every batch that has logs (and of the head), which is what
 //! withdrawals are proven against.
+//!
+//! The chain's base token is the rollup's gas token: ether, or an L1 ERC-20 (ZK Stack's
+//! non-ETH-based chains). The core is deployed with it (and its decimals); `ZkChain` reads it
+//! from the core, so the Bridgehub's `baseToken` / `baseTokenAssetId`, the L2 native token
+//! vault's `BASE_TOKEN_ASSET_ID()` and `zks_getBaseTokenL1Address` all name the same token. On
+//! an ERC-20-based chain a request's `mintValue` is pulled in the token through the shared
+//! bridge, and amounts cross at the core's exact scaling (L1 units × 10^(18 − decimals) on L2).
 
-use crate::{Contracts, Deployment, RollupConfig, Settlement, SettlementError, Step, artifacts};
+use crate::{
+    Contracts, Deployment, GasToken, RollupConfig, Settlement, SettlementError, Step, artifacts,
+};
 use alloy_consensus::{Sealed, transaction::Recovered};
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_rpc_types_eth::Log;
@@ -17,7 +26,11 @@ use alloy_sol_types::{SolCall, SolValue, sol};
 use std::sync::Arc;
 use tephra_chain::{Chain, ChainError, Framework, L1Origin};
 use tephra_frameworks::ZkStack;
-use tephra_primitives::{TxEnvelope, tx::TxPriority, zk};
+use tephra_primitives::{
+    TxEnvelope,
+    tx::TxPriority,
+    zk::{self, ETH_ADDRESS_IN_CONTRACTS},
+};
 use tephra_rpc::{RpcConfig, ZkL1Config};
 
 sol! {
@@ -48,7 +61,20 @@ const FEE_PARAMS: FeeParams = FeeParams {
 
 /// ZK Stack's L1 side.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ZkStackSettlement;
+pub struct ZkStackSettlement {
+    /// The rollup's gas token: the chain's base token.
+    pub gas_token: GasToken,
+}
+
+impl ZkStackSettlement {
+    /// The base token's L1 address as ZK Stack names it: `0x…01` for ether, else the ERC-20's.
+    pub fn base_token(&self) -> Address {
+        match self.gas_token {
+            GasToken::Eth => ETH_ADDRESS_IN_CONTRACTS,
+            GasToken::Erc20(address) => address,
+        }
+    }
+}
 
 impl Settlement for ZkStackSettlement {
     fn framework(&self) -> &'static str {
@@ -62,7 +88,8 @@ impl Settlement for ZkStackSettlement {
             Step::deploy("ZkBridgehub", artifacts::ZK_BRIDGEHUB, move |_| {
                 owner.abi_encode().into()
             }),
-            // A priority transaction may ask for a whole L2 block's gas, no more.
+            // A priority transaction may ask for a whole L2 block's gas, no more. Its base token
+            // is the core's gas token (the core's constructor arguments name it).
             Step::deploy("ZkChain", artifacts::ZK_CHAIN, move |contracts| {
                 (
                     contracts["RollupCore"],
@@ -163,6 +190,7 @@ impl Settlement for ZkStackSettlement {
         Ok(Arc::new(ZkStack {
             l1_chain_id: deployment.l1_chain_id,
             l1_shared_bridge: deployment.contract("ZkSharedBridge")?,
+            l1_base_token: self.base_token(),
         }))
     }
 
@@ -172,7 +200,7 @@ impl Settlement for ZkStackSettlement {
             main_contract: deployment.contract("ZkChain")?,
             bridgehub: deployment.contract("ZkBridgehub")?,
             shared_bridge: deployment.contract("ZkSharedBridge")?,
-            ..ZkL1Config::default()
+            base_token: self.base_token(),
         };
         Ok(RpcConfig { zk_l1, ..RpcConfig::default() })
     }
@@ -211,7 +239,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let err = ZkStackSettlement
+        let err = ZkStackSettlement::default()
             .deposits(&Contracts::new(), &origin, &[log(vec![0; 64])])
             .unwrap_err();
         assert!(
@@ -233,7 +261,35 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            ZkStackSettlement.deposits(&Contracts::new(), &origin, &[other]).unwrap().is_empty()
+            ZkStackSettlement::default()
+                .deposits(&Contracts::new(), &origin, &[other])
+                .unwrap()
+                .is_empty()
         );
+    }
+
+    #[test]
+    fn the_rpc_names_the_gas_token_as_the_base_token() {
+        let contracts = Contracts::from(
+            ["ZkChain", "ZkBridgehub", "ZkSharedBridge"]
+                .map(|name| (name.to_string(), Address::repeat_byte(name.len() as u8))),
+        );
+        let deployment = Deployment {
+            l1_chain_id: 900,
+            l2_chain_id: 903,
+            framework: "zk-stack".into(),
+            deployer: Address::ZERO,
+            l1_start_block: 0,
+            contracts,
+            done: Vec::new(),
+            pending: Vec::new(),
+        };
+        let eth = ZkStackSettlement::default().rpc(&deployment).unwrap().zk_l1;
+        assert_eq!(eth.base_token, ETH_ADDRESS_IN_CONTRACTS);
+        let token = Address::repeat_byte(0x5f);
+        let usdc = ZkStackSettlement { gas_token: GasToken::Erc20(token) };
+        let zk_l1 = usdc.rpc(&deployment).unwrap().zk_l1;
+        assert_eq!(zk_l1.base_token, token);
+        assert_eq!((zk_l1.l1_chain_id, zk_l1.shared_bridge), (900, Address::repeat_byte(14)));
     }
 }

@@ -7,7 +7,6 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {
     BridgehubL2TransactionRequest,
     ETH_TOKEN_ADDRESS,
-    L2_NATIVE_TOKEN_VAULT_ADDR,
     L2Log,
     L2Message,
     L2TransactionRequestDirect,
@@ -16,18 +15,31 @@ import {
 } from "./ZkMessaging.sol";
 import {ZkChain} from "./ZkChain.sol";
 
+/// @notice What the Bridgehub asks of the shared bridge (IL1AssetRouter): to take a request's
+///         `mintValue` of an ERC-20 base token from the caller.
+interface IZkBaseTokenDepositor {
+    function bridgehubDepositBaseToken(uint256 _chainId, bytes32 _assetId, address _originalCaller, uint256 _amount)
+        external
+        payable;
+}
+
 /// @title ZkBridgehub
 /// @notice ZK Stack's Bridgehub for the chains settling on this L1: the entry zksync-ethers sends
 ///         deposits and `requestExecute` through (`requestL2TransactionDirect`), prices them
 ///         (`l2TransactionBaseCost`), and reads each chain's main contract, base token and the
 ///         shared bridge from (`getZKChain` / `getHyperchain`, `baseToken`, `baseTokenAssetId`,
-///         `sharedBridge` / `assetRouter`). It holds nothing: a request's ETH goes with it to the
-///         chain's ZkChain, which puts it in the chain's RollupCore.
+///         `sharedBridge` / `assetRouter`). It holds nothing: on an ether-based chain a request's
+///         ETH goes with it to the chain's ZkChain, which puts it in the chain's RollupCore; on a
+///         chain whose base token is an ERC-20 (the core's gas token) the request takes no ETH
+///         and the shared bridge moves its `mintValue` of the token from the caller (who approved
+///         the shared bridge, as zksync-ethers does) into the core
+///         (L1AssetRouter.bridgehubDepositBaseToken).
 /// @dev    Functions, arguments and errors are era-contracts' Bridgehub's. Not carried over: chain
 ///         type managers and chain creation (a chain is deployed on its own and registered with
-///         `registerAlreadyDeployedZKChain`), two-bridge requests (ERC-20 deposits: refused with
-///         TwoBridgesNotSupported), base tokens other than ether, migration to a gateway, the
-///         message root, pausing. Constructor: (owner); then `setSharedBridge` once.
+///         `registerAlreadyDeployedZKChain`), two-bridge requests (deposits of ERC-20s other than
+///         the base token, and of ETH to an ERC-20-based chain: refused with
+///         TwoBridgesNotSupported), migration to a gateway, the message root, pausing.
+///         Constructor: (owner); then `setSharedBridge` once.
 contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
     /// @notice A chain was registered (era-contracts' NewChain; no chain type manager here).
     event NewChain(uint256 indexed chainId, address chainTypeManager, address indexed chainGovernance);
@@ -46,7 +58,8 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
     error ZeroAddress();
     /// @notice The shared bridge is already set.
     error SharedBridgeAlreadySet(address sharedBridge);
-    /// @notice `msg.value` is not the request's `mintValue` (an ether-based chain).
+    /// @notice `msg.value` is not the request's `mintValue` (an ether-based chain), or not zero
+    ///         (a chain whose base token is an ERC-20).
     error MsgValueMismatch(uint256 expectedMsgValue, uint256 providedMsgValue);
     /// @notice ERC-20 deposits through a second bridge are not supported yet.
     error TwoBridgesNotSupported();
@@ -78,8 +91,11 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
         emit NewChain(_chainId, address(0), chain.getAdmin());
     }
 
-    /// @notice Queues an L1 -> L2 transaction on chain `_request.chainId`, paying `mintValue`
-    ///         (`msg.value`) for its gas and value (Bridgehub.requestL2TransactionDirect).
+    /// @notice Queues an L1 -> L2 transaction on chain `_request.chainId`, paying `mintValue` of
+    ///         the chain's base token for its gas and value (Bridgehub.requestL2TransactionDirect):
+    ///         `msg.value` on an ether-based chain; on an ERC-20-based chain no ETH (refused with
+    ///         MsgValueMismatch(0, value)) and `mintValue` units of the token, which the shared
+    ///         bridge takes from the caller's allowance to it.
     /// @return canonicalTxHash The L2 transaction's hash.
     function requestL2TransactionDirect(L2TransactionRequestDirect calldata _request)
         external
@@ -88,7 +104,14 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
         returns (bytes32 canonicalTxHash)
     {
         ZkChain chain = _chain(_request.chainId);
-        if (msg.value != _request.mintValue) revert MsgValueMismatch(_request.mintValue, msg.value);
+        if (chain.getBaseToken() == ETH_TOKEN_ADDRESS) {
+            if (msg.value != _request.mintValue) revert MsgValueMismatch(_request.mintValue, msg.value);
+        } else {
+            if (msg.value != 0) revert MsgValueMismatch(0, msg.value);
+            IZkBaseTokenDepositor(sharedBridge).bridgehubDepositBaseToken(
+                _request.chainId, chain.getBaseTokenAssetId(), msg.sender, _request.mintValue
+            );
+        }
         canonicalTxHash = chain.bridgehubRequestL2Transaction{value: msg.value}(
             BridgehubL2TransactionRequest({
                 sender: msg.sender,
@@ -104,7 +127,8 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
         );
     }
 
-    /// @notice ERC-20 deposits (Bridgehub.requestL2TransactionTwoBridges): not supported yet.
+    /// @notice Deposits through a second bridge (Bridgehub.requestL2TransactionTwoBridges: ERC-20s
+    ///         other than the base token, ETH to an ERC-20-based chain): not supported yet.
     function requestL2TransactionTwoBridges(L2TransactionRequestTwoBridgesOuter calldata)
         external
         payable
@@ -170,17 +194,16 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
         return address(_zkChains[_chainId]);
     }
 
-    /// @notice Chain `_chainId`'s base token on L1: ether (ETH_TOKEN_ADDRESS) for every chain here.
+    /// @notice Chain `_chainId`'s base token on L1: ETH_TOKEN_ADDRESS for ether, else the ERC-20
+    ///         that is its core's gas token.
     function baseToken(uint256 _chainId) external view returns (address) {
-        _chain(_chainId);
-        return ETH_TOKEN_ADDRESS;
+        return _chain(_chainId).getBaseToken();
     }
 
-    /// @notice Chain `_chainId`'s base token's asset id: ether's, native to this L1
-    ///         (DataEncoding.encodeNTVAssetId(block.chainid, ETH_TOKEN_ADDRESS)).
+    /// @notice Chain `_chainId`'s base token's asset id, native to this L1
+    ///         (DataEncoding.encodeNTVAssetId(block.chainid, baseToken(_chainId))).
     function baseTokenAssetId(uint256 _chainId) external view returns (bytes32) {
-        _chain(_chainId);
-        return keccak256(abi.encode(block.chainid, L2_NATIVE_TOKEN_VAULT_ADDR, ETH_TOKEN_ADDRESS));
+        return _chain(_chainId).getBaseTokenAssetId();
     }
 
     /// @notice The asset router: the shared bridge (Bridgehub.assetRouter).

@@ -6,6 +6,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IRollupCore} from "../IRollupCore.sol";
 import {
     BridgehubL2TransactionRequest,
+    ETH_TOKEN_ADDRESS,
     FeeParams,
     L1_GAS_PER_PUBDATA_BYTE,
     L2_BOOTLOADER_ADDRESS,
@@ -13,6 +14,7 @@ import {
     L2Log,
     L2LogsProof,
     L2Message,
+    L2_NATIVE_TOKEN_VAULT_ADDR,
     MAX_NEW_FACTORY_DEPS,
     PRIORITY_OPERATION_L2_TX_TYPE,
     PubdataPricingMode,
@@ -53,8 +55,19 @@ interface IZkBridgehubView {
 ///         messages against the batch roots, and the Getters zksync-ethers and explorers read.
 /// @dev    Priority queue: each request becomes an L2CanonicalTransaction whose `nonce` is its
 ///         serial id; its hash keccak256(abi.encode(transaction)) is the digest the core queues
-///         (so `core.depositDigest(txId)` is the L2 transaction's hash) and the ETH minted on L2
-///         (`mintValue`) goes with it into the core's custody.
+///         (so `core.depositDigest(txId)` is the L2 transaction's hash). What pays for it
+///         (`mintValue`) is in the core's custody: on an ether-based chain the ETH goes with the
+///         request into the core; on a chain whose base token is the core's ERC-20 gas token, the
+///         shared bridge has moved `mintValue` of it from the caller into the core first
+///         (Bridgehub -> L1AssetRouter.bridgehubDepositBaseToken) and no ETH is taken.
+///
+///         Units: a request's `mintValue` and `l2Value`, and `l2TransactionBaseCost`, are in L1
+///         units of the base token (wei, or the ERC-20's units, as zksync-ethers computes them);
+///         the canonical transaction's `value`, `reserved[0]` (toMint) and `maxFeePerGas` are in
+///         L2 units (18 decimals), converted exactly as the core converts (`toL2Amount`). The L2
+///         gas price is derived from the L1 gas price in ETH, times the base token multiplier
+///         (Admin.setTokenMultiplier; 1/1 until the admin sets it), and a base cost is rounded up
+///         to whole L1 units, so that toMint always covers the transaction's value and gas.
 ///
 ///         Batches: one Tephra block is one batch, and the core's commitment at L2 block `n` is
 ///         batch `n`'s L2 -> L1 logs root (the local root `zks_getL1BatchDetails` reports as
@@ -64,8 +77,7 @@ interface IZkBridgehubView {
 ///
 ///         Not carried over from era-contracts: diamond facets and upgrades, the Executor's
 ///         commit/prove/execute pipeline and its verifier, the priority tree and its proofs,
-///         transaction filtering, gateway settlement, and base tokens other than ether (the
-///         constructor refuses a custom-gas-token core). The L2 gas limit floor is the EVM's
+///         transaction filtering, gateway settlement. The L2 gas limit floor is the EVM's
 ///         21000 rather than ZKsync's intrinsic L2 gas, since a Tephra zk-stack chain meters EVM
 ///         gas.
 ///
@@ -92,14 +104,21 @@ contract ZkChain is ReentrancyGuard {
     /// @notice The chain's owner changed its fee parameters (IAdmin.NewFeeParams).
     event NewFeeParams(FeeParams oldFeeParams, FeeParams newFeeParams);
 
+    /// @notice The chain's owner changed the base token's gas price multiplier
+    ///         (IAdmin.NewBaseTokenMultiplier).
+    event NewBaseTokenMultiplier(
+        uint128 oldNominator, uint128 oldDenominator, uint128 newNominator, uint128 newDenominator
+    );
+
     /// @notice A caller other than the Bridgehub called `bridgehubRequestL2Transaction`.
     error OnlyBridgehub(address caller);
     /// @notice A caller other than the core's owner.
     error Unauthorized(address caller);
-    /// @notice The core's rollup does not use ether as its gas token.
-    error BaseTokenNotSupported(address gasToken);
-    /// @notice `msg.value` is not the request's `mintValue`.
+    /// @notice `msg.value` is not the request's `mintValue` (an ether-based chain), or not zero
+    ///         (a chain whose base token is an ERC-20).
     error MsgValueMismatch(uint256 expectedMsgValue, uint256 providedMsgValue);
+    /// @notice A base token multiplier with a zero denominator.
+    error DenominatorIsZero();
     /// @notice The minted value does not pay for the L2 gas and value.
     error MsgValueTooLow(uint256 required, uint256 provided);
     /// @notice A gas per pubdata limit other than REQUIRED_L2_GAS_PRICE_PER_PUBDATA.
@@ -131,6 +150,12 @@ contract ZkChain is ReentrancyGuard {
     uint256 public immutable chainId;
     /// @notice The largest L2 gas limit of a priority transaction.
     uint256 public immutable priorityTxMaxGasLimit;
+    /// @notice The chain's base token on L1: ETH_TOKEN_ADDRESS for ether, else the core's ERC-20
+    ///         gas token.
+    address public immutable baseToken;
+    /// @notice L2 units per L1 unit of the base token (the core's `toL2Amount(1)`: 1 for ether,
+    ///         10**12 for a 6-decimal token).
+    uint256 public immutable l2UnitsPerL1Unit;
     /// @dev The L1 block whose priority transactions `_priorityGasUsed` counts, and the L2 gas
     ///      they ask for in all: one slot, rewritten by the first request of each L1 block.
     uint64 private _priorityGasBlock;
@@ -138,8 +163,15 @@ contract ZkChain is ReentrancyGuard {
 
     /// @notice How priority transactions' L2 gas is priced from the L1 gas price.
     FeeParams public feeParams;
+    /// @notice The base token's price in ETH, as a fraction: the L1 gas price (in wei) times
+    ///         nominator / denominator is its price in the base token (ZKChainStorage's
+    ///         baseTokenGasPriceMultiplierNominator / Denominator).
+    uint128 public baseTokenGasPriceMultiplierNominator = 1;
+    /// @notice See baseTokenGasPriceMultiplierNominator.
+    uint128 public baseTokenGasPriceMultiplierDenominator = 1;
 
-    /// @param _core The rollup's RollupCore (an ETH rollup).
+    /// @param _core The rollup's RollupCore: its gas token (ether, or an ERC-20) is the chain's
+    ///        base token.
     /// @param _bridgehub The ZkBridgehub this chain is registered with.
     /// @param _feeParams Fee parameters (ZK Stack's defaults: Rollup, 1_000_000, 120_000,
     ///        80_000_000, 99_000, 250_000_000).
@@ -148,7 +180,8 @@ contract ZkChain is ReentrancyGuard {
     ///        priority transactions run in one L2 block (more would stall the chain).
     constructor(IRollupCore _core, address _bridgehub, FeeParams memory _feeParams, uint256 _priorityTxMaxGasLimit) {
         address gasToken = _core.gasToken();
-        if (gasToken != address(0)) revert BaseTokenNotSupported(gasToken);
+        baseToken = gasToken == address(0) ? ETH_TOKEN_ADDRESS : gasToken;
+        l2UnitsPerL1Unit = _core.toL2Amount(1);
         core = _core;
         bridgehub = _bridgehub;
         chainId = _core.l2ChainId();
@@ -158,8 +191,10 @@ contract ZkChain is ReentrancyGuard {
 
     // --- Mailbox: L1 -> L2 ---
 
-    /// @notice Queues the L1 -> L2 transaction `_request` the Bridgehub received (with its
-    ///         `mintValue` in ETH, which goes to the core), as MailboxFacet does.
+    /// @notice Queues the L1 -> L2 transaction `_request` the Bridgehub received, as MailboxFacet
+    ///         does: with its `mintValue` in ETH (which goes to the core) on an ether-based chain;
+    ///         with no ETH on an ERC-20-based chain, whose `mintValue` the shared bridge has put
+    ///         in the core already.
     /// @return canonicalTxHash The transaction's L2 hash.
     function bridgehubRequestL2Transaction(BridgehubL2TransactionRequest calldata _request)
         external
@@ -171,7 +206,9 @@ contract ZkChain is ReentrancyGuard {
         canonicalTxHash = _requestL2TransactionSender(_request);
     }
 
-    /// @notice Era's legacy direct request: the caller sends the ETH to mint (`msg.value`).
+    /// @notice Era's legacy direct request: the caller sends the ETH to mint (`msg.value`). An
+    ///         ERC-20-based chain takes its base token through the Bridgehub only: here a request
+    ///         with ETH is refused (MsgValueMismatch) and one without pays nothing (MsgValueTooLow).
     /// @param _contractL2 The L2 contract called.
     /// @param _l2Value Its `msg.value` on L2.
     /// @param _calldata Its calldata.
@@ -205,26 +242,28 @@ contract ZkChain is ReentrancyGuard {
     }
 
     /// @notice What a priority transaction with `_l2GasLimit` gas costs at L1 gas price
-    ///         `_gasPrice`: its derived L2 gas price times its gas limit (MailboxFacet).
+    ///         `_gasPrice`, in L1 units of the base token: its derived L2 gas price times its gas
+    ///         limit (MailboxFacet), rounded up to a whole L1 unit.
     function l2TransactionBaseCost(uint256 _gasPrice, uint256 _l2GasLimit, uint256 _l2GasPerPubdataByteLimit)
         public
         view
         returns (uint256)
     {
-        return _deriveL2GasPrice(_gasPrice, _l2GasPerPubdataByteLimit) * _l2GasLimit;
+        return Math.ceilDiv(_deriveL2GasPrice(_gasPrice, _l2GasPerPubdataByteLimit) * _l2GasLimit, l2UnitsPerL1Unit);
     }
 
     function _requestL2TransactionSender(BridgehubL2TransactionRequest memory _request)
         internal
         returns (bytes32 canonicalTxHash)
     {
-        if (msg.value != _request.mintValue) revert MsgValueMismatch(_request.mintValue, msg.value);
+        uint256 expectedMsgValue = baseToken == ETH_TOKEN_ADDRESS ? _request.mintValue : 0;
+        if (msg.value != expectedMsgValue) revert MsgValueMismatch(expectedMsgValue, msg.value);
         if (_request.l2GasPerPubdataByteLimit != REQUIRED_L2_GAS_PRICE_PER_PUBDATA) revert GasPerPubdataMismatch();
         if (_request.factoryDeps.length > MAX_NEW_FACTORY_DEPS) revert TooManyFactoryDeps();
 
         uint256 txId = core.depositCount();
         uint256 l2GasPrice = _deriveL2GasPrice(tx.gasprice, _request.l2GasPerPubdataByteLimit);
-        uint256 baseCost = l2GasPrice * _request.l2GasLimit;
+        uint256 baseCost = Math.ceilDiv(l2GasPrice * _request.l2GasLimit, l2UnitsPerL1Unit);
         if (_request.mintValue < baseCost + _request.l2Value) {
             revert MsgValueTooLow(baseCost + _request.l2Value, _request.mintValue);
         }
@@ -246,10 +285,10 @@ contract ZkChain is ReentrancyGuard {
         emit NewPriorityRequestId(txId, canonicalTxHash);
     }
 
-    /// @dev MailboxFacet._serializeL2Transaction.
+    /// @dev MailboxFacet._serializeL2Transaction, with the amounts in L2 units.
     function _serializeL2Transaction(uint256 _txId, uint256 _l2GasPrice, BridgehubL2TransactionRequest memory _request)
         internal
-        pure
+        view
         returns (L2CanonicalTransaction memory)
     {
         return L2CanonicalTransaction({
@@ -263,8 +302,8 @@ contract ZkChain is ReentrancyGuard {
             paymaster: 0,
             // The priority operation's serial id is the L1 -> L2 transaction's "nonce".
             nonce: _txId,
-            value: _request.l2Value,
-            reserved: [_request.mintValue, uint256(uint160(_request.refundRecipient)), 0, 0],
+            value: _request.l2Value * l2UnitsPerL1Unit,
+            reserved: [_request.mintValue * l2UnitsPerL1Unit, uint256(uint160(_request.refundRecipient)), 0, 0],
             data: _request.l2Calldata,
             signature: new bytes(0),
             factoryDeps: L2Bytecode.hashFactoryDeps(_request.factoryDeps),
@@ -292,9 +331,11 @@ contract ZkChain is ReentrancyGuard {
         _priorityGasUsed = uint192(used + _gasLimit);
     }
 
-    /// @dev MailboxFacet._deriveL2GasPrice, with ether as the base token (a 1:1 L1 gas price).
+    /// @dev MailboxFacet._deriveL2GasPrice: the L1 gas price converted to the base token by its
+    ///      multiplier, in L2 units.
     function _deriveL2GasPrice(uint256 _l1GasPrice, uint256 _gasPerPubdata) internal view returns (uint256) {
         FeeParams memory params = feeParams;
+        _l1GasPrice = (_l1GasPrice * baseTokenGasPriceMultiplierNominator) / baseTokenGasPriceMultiplierDenominator;
         uint256 pubdataPriceBaseToken;
         if (params.pubdataPricingMode == PubdataPricingMode.Rollup) {
             pubdataPriceBaseToken = L1_GAS_PER_PUBDATA_BYTE * _l1GasPrice;
@@ -463,6 +504,29 @@ contract ZkChain is ReentrancyGuard {
     /// @notice How pubdata is priced (Getters.getPubdataPricingMode).
     function getPubdataPricingMode() external view returns (PubdataPricingMode) {
         return feeParams.pubdataPricingMode;
+    }
+
+    /// @notice The base token's L1 address: ETH_TOKEN_ADDRESS for ether (Getters.getBaseToken).
+    function getBaseToken() external view returns (address) {
+        return baseToken;
+    }
+
+    /// @notice The base token's asset id: DataEncoding.encodeNTVAssetId(L1 chain id, base token),
+    ///         native to this L1 (Getters.getBaseTokenAssetId).
+    function getBaseTokenAssetId() public view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, L2_NATIVE_TOKEN_VAULT_ADDR, baseToken));
+    }
+
+    /// @notice Sets the base token's gas price multiplier; the core's owner only
+    ///         (Admin.setTokenMultiplier).
+    function setTokenMultiplier(uint128 _nominator, uint128 _denominator) external {
+        if (msg.sender != getAdmin()) revert Unauthorized(msg.sender);
+        if (_denominator == 0) revert DenominatorIsZero();
+        uint128 oldNominator = baseTokenGasPriceMultiplierNominator;
+        uint128 oldDenominator = baseTokenGasPriceMultiplierDenominator;
+        baseTokenGasPriceMultiplierNominator = _nominator;
+        baseTokenGasPriceMultiplierDenominator = _denominator;
+        emit NewBaseTokenMultiplier(oldNominator, oldDenominator, _nominator, _denominator);
     }
 
     /// @notice Sets the fee parameters; the core's owner only (Admin.changeFeeParams).

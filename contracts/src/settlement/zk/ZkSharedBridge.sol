@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IRollupCore} from "../IRollupCore.sol";
@@ -19,23 +21,37 @@ import {ZkChain} from "./ZkChain.sol";
 ///         zksync-ethers finds through `zks_getBridgeContracts().l1SharedDefaultBridge`, and its
 ///         own L1 nullifier (`L1_NULLIFIER()` is this contract), where `Wallet.finalizeWithdrawal`
 ///         calls `finalizeDeposit(FinalizeL1DepositParams)` and `isWithdrawalFinalized` is read.
-///         A base token (ether) withdrawal is verified as era-contracts' L1Nullifier verifies it
+///         A base token withdrawal is verified as era-contracts' L1Nullifier verifies it
 ///         (L2BaseToken's message `finalizeEthWithdrawal.selector ‖ l1Receiver ‖ amount`, sent by
 ///         L2BaseToken through L1Messenger, proven in the batch's logs tree through the
 ///         Bridgehub and the chain's main contract), then paid by the chain's RollupCore, which
-///         keeps the ETH and the record of paid withdrawals, and delivered to the receiver.
+///         keeps the base token (ETH or the ERC-20) and the record of paid withdrawals, and
+///         delivered to the receiver. On a chain whose base token is an ERC-20 it is also where
+///         the caller's allowance is: the Bridgehub has it move a request's `mintValue` from the
+///         caller into the core (L1AssetRouter.bridgehubDepositBaseToken).
 /// @dev    A withdrawal's id in the core is keccak256(abi.encode(chainId, l2BatchNumber,
 ///         l2MessageIndex)): the key of L1Nullifier's `isWithdrawalFinalized`. The core refuses
 ///         a second payment (WithdrawalAlreadyFinalized) and one before the batch's commitment is
-///         final (CommitmentNotFinalized). The payment fails as a whole if the receiver refuses
-///         the ETH, so the withdrawal can be retried.
+///         final (CommitmentNotFinalized). The message's amount is in L2 units (18 decimals); the
+///         core pays its exact L1 amount of the base token (`toL1Amount`; an amount below one L1
+///         unit of an ERC-20 is refused with AmountNotRepresentable, never rounded). The payment
+///         fails as a whole if the receiver refuses the ETH, so the withdrawal can be retried.
 ///
-///         Not carried over: ERC-20 withdrawals and deposits (the native token vault,
+///         Not carried over: withdrawals and deposits of ERC-20s other than the base token (the
+///         native token vault,
 ///         `finalizeDeposit` of other messages than the base token's: InvalidSelector), failed
 ///         deposit claims, legacy Era bridges, pausing, proxies. Constructor: (bridgehub); then
 ///         the Bridgehub's owner calls `setSharedBridge(this)` and each chain's core owner enables
 ///         this contract as an entry point (it calls `core.finalizeWithdrawal`).
 contract ZkSharedBridge is ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @notice The base token a request pays with was taken from its caller into the chain's core
+    ///         (IAssetRouterBase.BridgehubDepositBaseTokenInitiated).
+    event BridgehubDepositBaseTokenInitiated(
+        uint256 indexed chainId, address indexed from, bytes32 assetId, uint256 amount
+    );
+
     /// @notice A withdrawal was paid (IL1SharedBridge.WithdrawalFinalizedSharedBridge).
     event WithdrawalFinalizedSharedBridge(
         uint256 indexed chainId, address indexed to, address indexed l1Token, uint256 amount
@@ -53,6 +69,15 @@ contract ZkSharedBridge is ReentrancyGuard {
     error BatchNotCommitted(uint256 batchNumber);
     /// @notice ETH from another account than the core paying a withdrawal.
     error UnexpectedEth(address sender);
+    /// @notice A caller other than the Bridgehub.
+    error Unauthorized(address caller);
+    /// @notice An asset id other than the chain's ERC-20 base token's (ether's travels with the
+    ///         request itself).
+    error AssetIdNotSupported(bytes32 assetId);
+    /// @notice ETH sent where the base token is an ERC-20.
+    error NonEmptyMsgValue();
+    /// @notice The core received another amount than was transferred (a fee-on-transfer token).
+    error TokensWithFeesNotSupported();
 
     /// @notice The Bridgehub whose chains this bridge serves (IL1Nullifier.BRIDGE_HUB).
     ZkBridgehub public immutable BRIDGE_HUB;
@@ -78,6 +103,30 @@ contract ZkSharedBridge is ReentrancyGuard {
     /// @notice The native token vault, as the nullifier names it: none.
     function l1NativeTokenVault() external pure returns (address) {
         return address(0);
+    }
+
+    /// @notice Takes `_amount` units of chain `_chainId`'s ERC-20 base token (`_assetId`) from
+    ///         `_originalCaller`, who approved this contract, into the chain's RollupCore: the
+    ///         `mintValue` of an L1 -> L2 request (L1AssetRouter.bridgehubDepositBaseToken). The
+    ///         Bridgehub only. Refused without the allowance (the token's own error): nothing moves.
+    function bridgehubDepositBaseToken(uint256 _chainId, bytes32 _assetId, address _originalCaller, uint256 _amount)
+        external
+        payable
+        nonReentrant
+    {
+        if (msg.sender != address(BRIDGE_HUB)) revert Unauthorized(msg.sender);
+        if (msg.value != 0) revert NonEmptyMsgValue();
+        address chain = BRIDGE_HUB.getZKChain(_chainId);
+        if (chain == address(0)) revert ZkBridgehub.ZKChainNotRegistered(_chainId);
+        address token = ZkChain(chain).getBaseToken();
+        if (token == ETH_TOKEN_ADDRESS || _assetId != ZkChain(chain).getBaseTokenAssetId()) {
+            revert AssetIdNotSupported(_assetId);
+        }
+        address core = address(ZkChain(chain).core());
+        uint256 before = IERC20(token).balanceOf(core);
+        IERC20(token).safeTransferFrom(_originalCaller, core, _amount);
+        if (IERC20(token).balanceOf(core) - before != _amount) revert TokensWithFeesNotSupported();
+        emit BridgehubDepositBaseTokenInitiated(_chainId, _originalCaller, _assetId, _amount);
     }
 
     /// @notice Finalizes the L2 -> L1 withdrawal `_params` describes: verifies its message and
@@ -160,11 +209,19 @@ contract ZkSharedBridge is ReentrancyGuard {
         if (!proven) revert InvalidProof();
 
         bytes32 id = withdrawalId(_params.chainId, _params.l2BatchNumber, _params.l2MessageIndex);
+        // The native asset (token 0): the core converts the L2 amount to the base token's exact
+        // L1 amount and pays it here, in ETH or in its ERC-20 gas token.
+        address gasToken = core.gasToken();
         _payer = address(core);
         uint256 released = core.finalizeWithdrawal(id, index, address(0), amount);
         _payer = address(0);
-        emit WithdrawalFinalizedSharedBridge(_params.chainId, l1Receiver, ETH_TOKEN_ADDRESS, released);
-        Address.sendValue(payable(l1Receiver), released);
+        if (gasToken == address(0)) {
+            emit WithdrawalFinalizedSharedBridge(_params.chainId, l1Receiver, ETH_TOKEN_ADDRESS, released);
+            Address.sendValue(payable(l1Receiver), released);
+        } else {
+            emit WithdrawalFinalizedSharedBridge(_params.chainId, l1Receiver, gasToken, released);
+            IERC20(gasToken).safeTransfer(l1Receiver, released);
+        }
     }
 
     /// @dev L1Nullifier._parseL2WithdrawalMessage for L2BaseToken's message: at least 56 bytes,

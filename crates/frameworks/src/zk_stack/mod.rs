@@ -49,8 +49,8 @@ use tephra_primitives::{
     eip712::EIP712_TX_TYPE,
     tx::priority_tx_env,
     zk::{
-        DEV_L1_CHAIN_ID, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT,
-        L2ToL1Log, tx_logs,
+        DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN,
+        L2_NATIVE_TOKEN_VAULT, L2ToL1Log, tx_logs,
     },
 };
 
@@ -67,12 +67,22 @@ pub struct ZkStack {
     /// The L1 shared bridge (`ZkSharedBridge`): the L2 asset router's `L1_ASSET_ROUTER()`, which
     /// is where zksync-ethers finds it.
     pub l1_shared_bridge: Address,
+    /// The base token's L1 address: ZK Stack's ether address (`0x…01`,
+    /// [`ETH_ADDRESS_IN_CONTRACTS`]) or the L1 ERC-20 that is the chain's gas token. Part of
+    /// the base token's asset id (`BASE_TOKEN_ASSET_ID()`), from which zksync-ethers tells an
+    /// ether-based chain from another (`isEthBasedChain`, `isBaseToken`). The L2 base token is
+    /// the native balance either way, at 18 decimals.
+    pub l1_base_token: Address,
 }
 
 impl Default for ZkStack {
     /// A chain on ZKsync's local L1 with nothing deployed there.
     fn default() -> Self {
-        Self { l1_chain_id: DEV_L1_CHAIN_ID, l1_shared_bridge: Address::ZERO }
+        Self {
+            l1_chain_id: DEV_L1_CHAIN_ID,
+            l1_shared_bridge: Address::ZERO,
+            l1_base_token: ETH_ADDRESS_IN_CONTRACTS,
+        }
     }
 }
 

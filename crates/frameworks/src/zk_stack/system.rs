@@ -35,13 +35,17 @@ sol! {
     function L1_ASSET_ROUTER() external view returns (address);
 }
 
-/// ZK Stack's asset id of the base token of a chain settling on L1 `l1_chain_id` whose base
-/// token is ether: `keccak256(abi.encode(l1ChainId, L2_NATIVE_TOKEN_VAULT, ETH_ADDRESS))`
-/// (`DataEncoding.encodeNTVAssetId`, zksync-ethers `encodeNativeTokenVaultAssetId`).
+/// ZK Stack's asset id of `l1_token`, native to L1 `l1_chain_id`:
+/// `keccak256(abi.encode(l1ChainId, L2_NATIVE_TOKEN_VAULT, l1Token))`
+/// (`DataEncoding.encodeNTVAssetId`, zksync-ethers `encodeNativeTokenVaultAssetId`); a chain's
+/// base token asset id is its base token's (ether's address is `0x…01`).
+pub fn asset_id(l1_chain_id: u64, l1_token: Address) -> B256 {
+    keccak256((U256::from(l1_chain_id), L2_NATIVE_TOKEN_VAULT, l1_token).abi_encode())
+}
+
+/// The asset id of ether on L1 `l1_chain_id`: the base token asset id of an ether-based chain.
 pub fn eth_asset_id(l1_chain_id: u64) -> B256 {
-    keccak256(
-        (U256::from(l1_chain_id), L2_NATIVE_TOKEN_VAULT, ETH_ADDRESS_IN_CONTRACTS).abi_encode(),
-    )
+    asset_id(l1_chain_id, ETH_ADDRESS_IN_CONTRACTS)
 }
 
 /// Installs the system contracts; the router and the vault answer with `zk`'s L1 settings.
@@ -50,8 +54,7 @@ pub(crate) fn install(precompiles: &mut PrecompilesMap, zk: &ZkStack) {
     precompiles.apply_precompile(&L1_MESSENGER, |_| Some(l1_messenger()));
     precompiles.apply_precompile(&L2_BASE_TOKEN, |_| Some(l2_base_token()));
     precompiles.apply_precompile(&L2_ASSET_ROUTER, |_| Some(asset_router(zk)));
-    precompiles
-        .apply_precompile(&L2_NATIVE_TOKEN_VAULT, |_| Some(native_token_vault(zk.l1_chain_id)));
+    precompiles.apply_precompile(&L2_NATIVE_TOKEN_VAULT, |_| Some(native_token_vault(zk)));
 }
 
 /// The L1Messenger precompile: `sendToL1(bytes _message) returns (bytes32)` hashes the
@@ -77,16 +80,16 @@ pub fn l2_base_token() -> DynPrecompile {
 pub fn asset_router(zk: ZkStack) -> DynPrecompile {
     DynPrecompile::new_stateful(PrecompileId::Custom("L2AssetRouter".into()), move |input| {
         let router = zk.l1_shared_bridge.abi_encode();
-        getters(&input, &[(L1_ASSET_ROUTERCall::SELECTOR, router)], zk.l1_chain_id)
+        getters(&input, &[(L1_ASSET_ROUTERCall::SELECTOR, router)], &zk)
     })
 }
 
-/// The L2 native token vault's `BASE_TOKEN_ASSET_ID()` (ether's asset id on L1
-/// `l1_chain_id`) and `L1_CHAIN_ID()`: what zksync-ethers' `isBaseToken` reads before a deposit
-/// or a withdrawal of ether. Reverts on anything else.
-pub fn native_token_vault(l1_chain_id: u64) -> DynPrecompile {
+/// The L2 native token vault's `BASE_TOKEN_ASSET_ID()` (the asset id of `zk`'s base token on
+/// its L1: ether's, or its ERC-20's) and `L1_CHAIN_ID()`: what zksync-ethers' `isEthBasedChain`
+/// and `isBaseToken` read before a deposit or a withdrawal. Reverts on anything else.
+pub fn native_token_vault(zk: ZkStack) -> DynPrecompile {
     DynPrecompile::new_stateful(PrecompileId::Custom("L2NativeTokenVault".into()), move |input| {
-        vault(l1_chain_id, input)
+        getters(&input, &[], &zk)
     })
 }
 
@@ -210,23 +213,21 @@ fn burn_and_send(
     Ok(PrecompileOutput::new(gas, Bytes::new(), input.reservoir))
 }
 
-fn vault(l1_chain_id: u64, input: PrecompileInput<'_>) -> PrecompileResult {
-    getters(&input, &[], l1_chain_id)
-}
-
 /// Answers `BASE_TOKEN_ASSET_ID()`, `L1_CHAIN_ID()` and the `extra` selectors' fixed answers;
 /// reverts on value or other calldata.
 fn getters(
     input: &PrecompileInput<'_>,
     extra: &[([u8; 4], Vec<u8>)],
-    l1_chain_id: u64,
+    zk: &ZkStack,
 ) -> PrecompileResult {
     if !input.value.is_zero() {
         return revert(input);
     }
     let output = match input.data {
-        data if data == BASE_TOKEN_ASSET_IDCall::SELECTOR => eth_asset_id(l1_chain_id).abi_encode(),
-        data if data == L1_CHAIN_IDCall::SELECTOR => U256::from(l1_chain_id).abi_encode(),
+        data if data == BASE_TOKEN_ASSET_IDCall::SELECTOR => {
+            asset_id(zk.l1_chain_id, zk.l1_base_token).abi_encode()
+        }
+        data if data == L1_CHAIN_IDCall::SELECTOR => U256::from(zk.l1_chain_id).abi_encode(),
         data => match extra.iter().find(|(selector, _)| data == selector) {
             Some((_, answer)) => answer.clone(),
             None => return revert(input),
