@@ -1311,3 +1311,78 @@ fn estimate_retryable_ticket_gives_the_auto_redeem_enough_gas() {
     assert_eq!(components.baseFee, U256::from(f.chain.head().header.base_fee_per_gas.unwrap()));
     assert_eq!(components.l1BaseFeeEstimate, U256::from(Nitro::default().pricing.price_per_unit));
 }
+
+/// Nitro's block gas: every header carries geth's 2^50, so two retryables of one L1 block that
+/// each give their auto-redeem 20M gas (more than a 30M Ethereum block holds for both) are
+/// submitted and redeemed in the L2 block that takes the L1 block; user transactions share
+/// ArbOS' 32M per block, the first one taken whatever its gas.
+#[test]
+fn redeems_always_fit_their_block_while_user_transactions_share_32m() {
+    use tephra_frameworks::nitro::{GETH_BLOCK_GAS_LIMIT, PER_BLOCK_GAS_LIMIT};
+    let f = fixture();
+    mine(&f.chain, 2, &[]);
+    let (a, b) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb2));
+    let deposits = [(a, 1), (b, 2)]
+        .map(|(from, request)| {
+            let submit = submission(
+                from,
+                request,
+                Address::repeat_byte(0xee),
+                U256::from(5),
+                20_000_000,
+                from,
+            );
+            Recovered::new_unchecked(TxEnvelope::from(submit), from)
+        })
+        .to_vec();
+    let block = mine_l1(&f.chain, 2, deposits, &[]);
+    assert_eq!(block.block.header.gas_limit, GETH_BLOCK_GAS_LIMIT);
+    let types: Vec<_> = block.block.receipts.iter().map(|r| (r.tx_type, r.status())).collect();
+    use tephra_primitives::TxType::{ArbitrumRetry, ArbitrumSubmitRetryable};
+    assert_eq!(
+        types,
+        [
+            (ArbitrumSubmitRetryable, true),
+            (ArbitrumRetry, true),
+            (ArbitrumSubmitRetryable, true),
+            (ArbitrumRetry, true)
+        ]
+    );
+    assert!(block.block.header.gas_used > 40_000_000, "{}", block.block.header.gas_used);
+    assert_eq!(balance(&f.chain, Address::repeat_byte(0xee)), U256::from(10));
+
+    // A contract that loops until its gas runs out burns all of a 20M gas limit.
+    let burner = f.signers[0].address().create(0);
+    mine(
+        &f.chain,
+        1,
+        &[sign(
+            &f.signers[0],
+            tx(0, TxKind::Create, 0, deploy_code(&[0x5b, 0x60, 0x00, 0x56]), 200_000),
+        )],
+    );
+    let burn =
+        |nonce| sign(&f.signers[0], tx(nonce, TxKind::Call(burner), 0, Bytes::new(), 20_000_000));
+    let transfer = sign(&f.signers[1], tx(0, TxKind::Call(a), 1, Bytes::new(), 100_000));
+    let (first, second) = (burn(1), burn(2));
+    let head = f.chain.head();
+    let attributes = BlockAttributes {
+        timestamp: head.header.timestamp + 1,
+        beneficiary: Address::ZERO,
+        prevrandao: B256::ZERO,
+        gas_limit: 30_000_000,
+        l1: None,
+    };
+    let offered = [&first, &second, &transfer].map(|tx| tx.as_recovered_ref());
+    let (block, applied) = f.chain.build_block(&attributes, offered).unwrap();
+    // The first burns ~20M of the 32M; the second's 20M does not fit what is left (it waits,
+    // and its sender's later transactions with it); a plain transfer still does.
+    assert_eq!(block.block.tx_hashes, [first.inner().tx_hash(), transfer.inner().tx_hash()]);
+    assert_eq!(block.skipped.len(), 1, "{:?}", block.skipped);
+    assert!(block.block.header.gas_used < PER_BLOCK_GAS_LIMIT);
+    f.chain.commit_block(&block, &applied).unwrap();
+    let next = mine(&f.chain, 1, &[second]);
+    assert!(!next.block.receipts[0].status(), "out of gas, as it loops");
+    // The stored blocks replay to their state roots.
+    f.chain.execution_witness(block.block.header.number).unwrap();
+}

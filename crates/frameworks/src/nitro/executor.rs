@@ -62,6 +62,11 @@ pub(crate) struct NitroExecutor<'a, 's> {
     pub(crate) poster_fee: Arc<Mutex<U256>>,
     /// Shared with ArbRetryableTx: the retryable whose attempt runs now.
     pub(crate) current_retryable: Arc<Mutex<Option<(B256, Address)>>>,
+    /// Compute gas the block's user transactions may still use (Nitro's `blockGasLeft`,
+    /// from [`super::PER_BLOCK_GAS_LIMIT`]).
+    pub(crate) user_gas_left: u64,
+    /// User transactions taken so far.
+    pub(crate) user_txs: u64,
 }
 
 /// Why a scheduled redeem attempt cannot run (Nitro's block processor leaves it out).
@@ -359,7 +364,8 @@ impl NitroExecutor<'_, '_> {
     /// refund address up to the maximum refund (the rest to the sender), then deletes the
     /// retryable (escrow rest to the beneficiary) on success or puts the value back into escrow
     /// on failure. Invalid (left out of the block) when the retryable is gone or expired, the
-    /// escrow cannot pay the value, or the gas cannot pay the intrinsic cost or fit the block.
+    /// escrow cannot pay the value, or the gas cannot pay the intrinsic cost. Like every scheduled
+    /// redeem it fits the block whatever its gas (Nitro blocks hold 2^50).
     fn retry(
         &mut self,
         mut tx_env: TxEnv,
@@ -377,7 +383,6 @@ impl NitroExecutor<'_, '_> {
         let block = self.inner.evm().block();
         let basefee = U256::from(block.basefee());
         let now: u64 = block.timestamp().saturating_to();
-        let gas_limit = block.gas_limit();
         let network = self.nitro.network_fee_account;
         let escrow = retryables::escrow_address(retry.ticket_id);
         let intrinsic = revm::context_interface::cfg::gas::calculate_initial_tx_gas(
@@ -394,15 +399,6 @@ impl NitroExecutor<'_, '_> {
                 initial_gas: intrinsic,
                 gas_limit: retry.gas,
             }));
-        }
-        if retry.gas > gas_limit.saturating_sub(self.inner.cumulative_tx_gas_used) {
-            return Err(BlockExecutionError::Validation(
-                BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas {
-                    transaction_gas_limit: retry.gas,
-                    block_available_gas: gas_limit
-                        .saturating_sub(self.inner.cumulative_tx_gas_used),
-                },
-            ));
         }
         // StartTxHook, committed before the EVM reads the sender's balance.
         let mut pre = EvmState::default();
@@ -573,6 +569,17 @@ impl<'a, 's> BlockExecutor for NitroExecutor<'a, 's> {
                 balance: Box::new(balance),
             }));
         }
+        // Past the block's user gas, a user transaction waits for the next block (ArbOS < 50:
+        // its compute gas limit against what is left, unless it is the block's first).
+        let compute_limit = (tx_env.gas_limit - poster_gas).max(21_000);
+        if self.user_txs > 0 && compute_limit > self.user_gas_left {
+            return Err(BlockExecutionError::Validation(
+                BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas {
+                    transaction_gas_limit: compute_limit,
+                    block_available_gas: self.user_gas_left,
+                },
+            ));
+        }
         let sender = tx_env.caller;
         drop_tip(&mut tx_env, basefee);
         tx_env.gas_limit -= poster_gas;
@@ -581,6 +588,8 @@ impl<'a, 's> BlockExecutor for NitroExecutor<'a, 's> {
 
         let mut output = self.inner.execute_transaction_without_commit((tx_env, recovered))?;
         let compute_gas = output.result.result.gas().tx_gas_used();
+        self.user_gas_left = self.user_gas_left.saturating_sub(compute_gas.max(21_000));
+        self.user_txs += 1;
         add_gas(&mut output.result.result, poster_gas);
         let db = self.inner.evm_mut().db_mut();
         let state = &mut output.result.state;

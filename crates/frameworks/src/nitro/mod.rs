@@ -98,6 +98,13 @@ pub const L1_PRICER_FUNDS_POOL: Address = address!("0xA4B00000000000000000000000
 /// The network fee account a dev chain pays the compute base fee to (on Nitro, the chain
 /// owner's choice; no fixed address).
 pub const DEV_NETWORK_FEE_ACCOUNT: Address = address!("0x00000000000000000000000000000000000A4B0F");
+/// The gas limit of every Nitro block header (`l2pricing.GethBlockGasLimit`, 2^50): geth's gas
+/// pool never runs out, so deposits, retryable submissions and their scheduled redeems always
+/// fit the block they belong to.
+pub const GETH_BLOCK_GAS_LIMIT: u64 = 1 << 50;
+/// L2 compute gas the user transactions of one block may use (ArbOS' `PerBlockGasLimit`,
+/// 32M since ArbOS 6); the first user transaction of a block is taken whatever its gas.
+pub const PER_BLOCK_GAS_LIMIT: u64 = 32_000_000;
 /// The ArbOS version this profile implements; `arbOSVersion()` reports 55 more.
 pub const ARBOS_VERSION: u64 = 32;
 /// Slot of the ArbOS state account holding the number of L2-to-L1 messages sent.
@@ -410,6 +417,7 @@ impl Framework for Nitro {
     fn prepare_header(&self, _parent: &Header, l1: Option<&L1Origin>, header: &mut Header) {
         header.beneficiary = BATCH_POSTER;
         header.difficulty = U256::from(1);
+        header.gas_limit = GETH_BLOCK_GAS_LIMIT;
         // The send count and root are known after execution ([`Framework::finish_header`]).
         let l1_number = l1.map_or_else(|| self.l1_block_number(header.timestamp), |o| o.number);
         header.mix_hash = mix_hash(0, l1_number, ARBOS_VERSION);
@@ -435,6 +443,8 @@ impl Framework for Nitro {
             chain_id: spec.chain_id,
             poster_fee: info.poster_fee,
             current_retryable: info.current_retryable,
+            user_gas_left: PER_BLOCK_GAS_LIMIT,
+            user_txs: 0,
         };
         run_transactions_scheduling(executor, txs, |executor| {
             executor.scheduled().map_err(tephra_chain::execution_error)
