@@ -17,6 +17,7 @@ import { ethers } from 'ethers';
 import { Provider, Wallet, utils } from 'zksync-ethers';
 import { artifact } from './lib/chain.mjs';
 import { rawRpc, startNode } from './lib/node.mjs';
+import { revertNamer } from './lib/zk.mjs';
 
 const L2_CHAIN_ID = 260;
 const L1_CHAIN_ID = 31337;
@@ -37,16 +38,6 @@ let l1Provider;
 let l2Provider;
 let contracts;
 
-/// Custom errors of the zk contracts and the core (each once: the shared bridge re-raises the
-/// core's CommitmentNotFinalized), to name reverts.
-const errors = new ethers.Interface([
-  ...new Map(
-    ['RollupCore', 'ZkBridgehub', 'ZkChain', 'ZkSharedBridge']
-      .flatMap((name) => artifact(name).abi.filter((item) => item.type === 'error'))
-      .map((item) => [`${item.name}(${item.inputs.map((input) => input.type).join(',')})`, item]),
-  ).values(),
-]);
-
 async function deploy(signer, name, args) {
   const { abi, bytecode } = artifact(name);
   const contract = await new ethers.ContractFactory(abi, bytecode, signer).deploy(...args);
@@ -54,17 +45,8 @@ async function deploy(signer, name, args) {
   return contract;
 }
 
-/// The custom error a call reverts with.
-async function revertName(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
-    assert.ok(data, `no revert data in ${err}`);
-    return errors.parseError(data)?.name;
-  }
-  assert.fail('expected a revert');
-}
+/// The name of the custom error a call reverts with.
+const revertName = revertNamer(['RollupCore', 'ZkBridgehub', 'ZkChain', 'ZkSharedBridge']);
 
 before(async () => {
   l1 = await startNode({ kind: 'tephra' });

@@ -6,21 +6,17 @@
 // then `execute` on the Outbox, paid once. Runs on tephra only.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, defineChain, http, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { accounts, artifact } from './lib/chain.mjs';
 import { startNetwork, until } from './lib/network.mjs';
+import { ethers5, registerNitro, sdk, v5 } from './lib/nitro.mjs';
 
-const require = createRequire(import.meta.url);
-const sdk = require('@arbitrum/sdk');
-const ethers5 = require('ethers-v5');
 
 const [, A1] = accounts;
 const inboxAbi = parseAbi(['function depositEth() payable returns (uint256)']);
 const coreAbi = parseAbi(['function latestL2BlockNumber() view returns (uint256)']);
-const rollupAbi = parseAbi(['function confirmPeriodBlocks() view returns (uint64)']);
 const Status = sdk.ChildToParentMessageStatus;
 
 let net;
@@ -40,29 +36,8 @@ before(async () => {
   };
   l2 = createPublicClient({ chain: chain(902, rollup.rpc), transport: http(rollup.rpc), pollingInterval: 50, cacheTime: 0 });
 
-  // The rollup as the SDK knows a custom Arbitrum network (BoLD reads, no sequencer inbox).
-  const c = rollup.l1_contracts;
-  sdk.registerCustomArbitrumNetwork(
-    {
-      chainId: rollup.chain_id,
-      parentChainId: net.file.l1.chain_id,
-      name: rollup.name,
-      confirmPeriodBlocks: Number(await l1.pub.readContract({ address: c.NitroRollup, abi: rollupAbi, functionName: 'confirmPeriodBlocks' })),
-      isCustom: true,
-      isTestnet: true,
-      isBold: true,
-      ethBridge: { bridge: c.Bridge, inbox: c.Inbox, outbox: c.Outbox, rollup: c.NitroRollup, sequencerInbox: c.Bridge },
-    },
-    { throwIfAlreadyRegistered: true },
-  );
+  await registerNitro(net.file, rollup, l1.pub);
 });
-
-/// An ethers 5 provider (what the SDK takes), polling as fast as the viem clients.
-function v5(url) {
-  const provider = new ethers5.providers.StaticJsonRpcProvider(url);
-  provider.pollingInterval = 50;
-  return provider;
-}
 
 after(async () => {
   await net?.stop();

@@ -11,7 +11,6 @@
 // allowance are refused and move nothing. Runs on tephra only.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import {
   BaseError,
@@ -28,10 +27,8 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { artifact } from './lib/chain.mjs';
 import { startNetwork, until } from './lib/network.mjs';
+import { ethers5, registerNitro, sdk, v5 } from './lib/nitro.mjs';
 
-const require = createRequire(import.meta.url);
-const sdk = require('@arbitrum/sdk');
-const ethers5 = require('ethers-v5');
 
 const SCALE = 10n ** 12n; // L2 wei per unit of the 6-decimal token
 const bridgeAbi = parseAbi([
@@ -41,7 +38,6 @@ const bridgeAbi = parseAbi([
 ]);
 const inboxAbi = parseAbi(['function depositERC20(uint256 amount) returns (uint256)', 'function depositEth() payable returns (uint256)']);
 const coreAbi = parseAbi(['function latestL2BlockNumber() view returns (uint256)', 'function gasToken() view returns (address)']);
-const rollupAbi = parseAbi(['function confirmPeriodBlocks() view returns (uint64)']);
 const Status = sdk.ChildToParentMessageStatus;
 
 let net;
@@ -67,34 +63,12 @@ before(async () => {
     cacheTime: 0,
   });
 
-  // The rollup as the SDK knows a custom Arbitrum network with a custom gas token.
-  const c = rollup.l1_contracts;
-  sdk.registerCustomArbitrumNetwork(
-    {
-      chainId: rollup.chain_id,
-      parentChainId: net.file.l1.chain_id,
-      name: rollup.name,
-      confirmPeriodBlocks: Number(await l1.pub.readContract({ address: c.NitroRollup, abi: rollupAbi, functionName: 'confirmPeriodBlocks' })),
-      isCustom: true,
-      isTestnet: true,
-      isBold: true,
-      nativeToken: token,
-      ethBridge: { bridge: c.Bridge, inbox: c.Inbox, outbox: c.Outbox, rollup: c.NitroRollup, sequencerInbox: c.Bridge },
-    },
-    { throwIfAlreadyRegistered: true },
-  );
+  await registerNitro(net.file, rollup, l1.pub);
 });
 
 after(async () => {
   await net?.stop();
 });
-
-/// An ethers 5 provider (what the SDK takes), polling as fast as the viem clients.
-function v5(url) {
-  const provider = new ethers5.providers.StaticJsonRpcProvider(url);
-  provider.pollingInterval = 50;
-  return provider;
-}
 
 const user = (index) => {
   const key = net.file.accounts[index].private_key;

@@ -10,7 +10,7 @@ import { ethers } from 'ethers';
 import { utils } from 'zksync-ethers';
 import { artifact } from './lib/chain.mjs';
 import { startNetwork, until } from './lib/network.mjs';
-import { zkClients } from './lib/zk.mjs';
+import { revertNamer, zkClients } from './lib/zk.mjs';
 
 let net;
 let rollup;
@@ -19,26 +19,8 @@ let l2;
 let core;
 let wallet;
 
-/// The custom errors of the zk contracts and the core, to name reverts.
-const errors = new ethers.Interface([
-  ...new Map(
-    ['RollupCore', 'ZkChain', 'ZkSharedBridge']
-      .flatMap((name) => artifact(name).abi.filter((item) => item.type === 'error'))
-      .map((item) => [`${item.name}(${item.inputs.map((input) => input.type).join(',')})`, item]),
-  ).values(),
-]);
-
-/// The custom error a call reverts with.
-async function revertName(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
-    assert.ok(data, `no revert data in ${err}`);
-    return errors.parseError(data)?.name;
-  }
-  assert.fail('expected a revert');
-}
+/// The name of the custom error a call reverts with.
+const revertName = revertNamer(['RollupCore', 'ZkChain', 'ZkSharedBridge']);
 
 before(async () => {
   net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });

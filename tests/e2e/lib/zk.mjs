@@ -1,5 +1,6 @@
 // zksync-ethers clients for a ZK Stack rollup of a `tephra up` network (network.json's `file`).
 
+import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
 import { Provider, Wallet } from 'zksync-ethers';
 import { artifact } from './chain.mjs';
@@ -25,4 +26,26 @@ export async function finalBatch(core, batch, until) {
   const index = await core.commitmentIndexAfter(batch);
   await until(async () => core.isFinalized(index), 15_000);
   return index;
+}
+
+/// A function naming the custom error a call reverts with, from the errors of the contracts
+/// (artifact names) `names` (each once: the shared bridge re-raises the core's errors).
+export function revertNamer(names) {
+  const errors = new ethers.Interface([
+    ...new Map(
+      names
+        .flatMap((name) => artifact(name).abi.filter((item) => item.type === 'error'))
+        .map((item) => [`${item.name}(${item.inputs.map((input) => input.type).join(',')})`, item]),
+    ).values(),
+  ]);
+  return async (promise) => {
+    try {
+      await promise;
+    } catch (err) {
+      const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
+      assert.ok(data, `no revert data in ${err}`);
+      return errors.parseError(data)?.name;
+    }
+    assert.fail('expected a revert');
+  };
 }
