@@ -245,7 +245,7 @@ const JOBS = [
     // router and the standard ERC-20 gateway (escrowing deposited tokens itself, as on
     // Arbitrum); L2 (a rollup genesis): the router, the ERC-20 gateway, the StandardArbERC20
     // logic, its UpgradeableBeacon and the BeaconProxyFactory whose ClonableBeaconProxy clones
-    // are the L2 tokens.
+    // are the L2 tokens (ClonableBeaconProxy: whose creation code hash the L1 gateway is told).
     npm: 'solc-0.8.16',
     evmVersion: 'london',
     optimizer: { enabled: true, runs: 100 },
@@ -276,6 +276,7 @@ const JOBS = [
       L2ERC20Gateway: 'contracts/tokenbridge/arbitrum/gateway/L2ERC20Gateway.sol',
       StandardArbERC20: 'contracts/tokenbridge/arbitrum/StandardArbERC20.sol',
       BeaconProxyFactory: 'contracts/tokenbridge/libraries/ClonableBeaconProxy.sol',
+      ClonableBeaconProxy: 'contracts/tokenbridge/libraries/ClonableBeaconProxy.sol',
       UpgradeableBeacon: 'lib/oz-4.8.3/contracts/proxy/beacon/UpgradeableBeacon.sol',
     },
   },
