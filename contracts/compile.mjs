@@ -236,6 +236,50 @@ const JOBS = [
       ERC20Outbox: 'contracts/src/settlement/nitro/ERC20Outbox.sol',
     },
   },
+  {
+    // Arbitrum's token bridge (ERC-20 deposits of a Nitro rollup), the audited sources of
+    // @arbitrum/token-bridge-contracts 1.2.5 unchanged, compiled as its own build does: solc
+    // 0.8.16 (the compiler its shipped bytecode records), on the OpenZeppelin 4.8.3 and
+    // nitro-contracts 1.1.1 it pins (nested in its node_modules, reached through remappings;
+    // source unit names are the package's own `contracts/tokenbridge/...`). L1: the gateway
+    // router and the standard ERC-20 gateway (escrowing deposited tokens itself, as on
+    // Arbitrum); L2 (a rollup genesis): the router, the ERC-20 gateway, the StandardArbERC20
+    // logic, its UpgradeableBeacon and the BeaconProxyFactory whose ClonableBeaconProxy clones
+    // are the L2 tokens (ClonableBeaconProxy: whose creation code hash the L1 gateway is told).
+    npm: 'solc-0.8.16',
+    evmVersion: 'london',
+    optimizer: { enabled: true, runs: 100 },
+    remappings: {
+      '@openzeppelin/contracts/': 'lib/oz-4.8.3/contracts/',
+      '@openzeppelin/contracts-upgradeable/': 'lib/oz-4.8.3/contracts-upgradeable/',
+      '@arbitrum/nitro-contracts/': 'lib/nitro-contracts-1.1.1/',
+    },
+    dirs: {
+      'contracts/tokenbridge/': '@arbitrum/token-bridge-contracts/contracts/tokenbridge/',
+      'lib/oz-4.8.3/contracts/': '@arbitrum/token-bridge-contracts/node_modules/@openzeppelin/contracts/',
+      'lib/oz-4.8.3/contracts-upgradeable/': '@arbitrum/token-bridge-contracts/node_modules/@openzeppelin/contracts-upgradeable/',
+      'lib/nitro-contracts-1.1.1/': '@arbitrum/token-bridge-contracts/node_modules/@arbitrum/nitro-contracts/',
+    },
+    roots: [
+      'contracts/tokenbridge/ethereum/gateway/L1GatewayRouter.sol',
+      'contracts/tokenbridge/ethereum/gateway/L1ERC20Gateway.sol',
+      'contracts/tokenbridge/arbitrum/gateway/L2GatewayRouter.sol',
+      'contracts/tokenbridge/arbitrum/gateway/L2ERC20Gateway.sol',
+      'contracts/tokenbridge/arbitrum/StandardArbERC20.sol',
+      'contracts/tokenbridge/libraries/ClonableBeaconProxy.sol',
+      'lib/oz-4.8.3/contracts/proxy/beacon/UpgradeableBeacon.sol',
+    ],
+    outputs: {
+      L1GatewayRouter: 'contracts/tokenbridge/ethereum/gateway/L1GatewayRouter.sol',
+      L1ERC20Gateway: 'contracts/tokenbridge/ethereum/gateway/L1ERC20Gateway.sol',
+      L2GatewayRouter: 'contracts/tokenbridge/arbitrum/gateway/L2GatewayRouter.sol',
+      L2ERC20Gateway: 'contracts/tokenbridge/arbitrum/gateway/L2ERC20Gateway.sol',
+      StandardArbERC20: 'contracts/tokenbridge/arbitrum/StandardArbERC20.sol',
+      BeaconProxyFactory: 'contracts/tokenbridge/libraries/ClonableBeaconProxy.sol',
+      ClonableBeaconProxy: 'contracts/tokenbridge/libraries/ClonableBeaconProxy.sol',
+      UpgradeableBeacon: 'lib/oz-4.8.3/contracts/proxy/beacon/UpgradeableBeacon.sol',
+    },
+  },
 ];
 
 /// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).

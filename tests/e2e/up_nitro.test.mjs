@@ -18,6 +18,11 @@ const [, A1] = accounts;
 const inboxAbi = parseAbi(['function depositEth() payable returns (uint256)']);
 const coreAbi = parseAbi(['function latestL2BlockNumber() view returns (uint256)']);
 const Status = sdk.ChildToParentMessageStatus;
+const erc20Abi = parseAbi([
+  'function balanceOf(address) view returns (uint256)',
+  'function allowance(address, address) view returns (uint256)',
+  'function decimals() view returns (uint8)',
+]);
 
 let net;
 let l1;
@@ -148,4 +153,60 @@ test('EthBridger.withdraw: UNCONFIRMED until the assertion is past the challenge
   const replay = await l1.wallet(executor).writeContract({ ...outbox, gas: 500_000n });
   assert.equal((await l1.pub.waitForTransactionReceipt({ hash: replay })).status, 'reverted');
   assert.equal(await l1.pub.getBalance({ address: receiver }), before + amount);
+});
+
+test('Erc20Bridger deposits the test token through the gateways: minted on L2 at getChildErc20Address within two L1 blocks, escrowed on L1; without allowance refused, nothing moved', async () => {
+  const token = net.file.l1_contracts.TestUSDC;
+  const gateway = rollup.l1_contracts.L1ERC20Gateway;
+  const key = net.file.accounts[3].private_key;
+  const parentSigner = new ethers5.Wallet(key, v5(net.file.l1.rpc));
+  const childProvider = v5(rollup.rpc);
+  const holder = parentSigner.address;
+  const bridger = await sdk.Erc20Bridger.fromProvider(childProvider);
+  const amount = 1_234_567n; // 1.234567 TestUSDC (6 decimals)
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }), 6);
+
+  const childToken = await bridger.getChildErc20Address(token, parentSigner.provider);
+  assert.equal(childToken.toLowerCase(), (await bridger.getChildErc20Address(token, parentSigner.provider)).toLowerCase());
+  assert.equal(await l2.getCode({ address: childToken }), undefined, 'no L2 token before the first deposit');
+  const l1Before = await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+  const escrowBefore = await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [gateway] });
+
+  // Without allowance: the deposit is refused (the SDK's estimate or the chain reverts it) and nothing moves.
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [holder, gateway] }), 0n);
+  await assert.rejects(
+    (async () => {
+      const tx = await bridger.deposit({ amount: ethers5.BigNumber.from(amount), erc20ParentAddress: token, parentSigner, childProvider });
+      await tx.wait();
+    })(),
+  );
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] }), l1Before);
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [gateway] }), escrowBefore);
+
+  // approveToken (the gateway), then deposit.
+  const approval = await (await bridger.approveToken({ erc20ParentAddress: token, parentSigner })).wait();
+  assert.equal(approval.status, 1);
+  const deposit = await bridger.deposit({ amount: ethers5.BigNumber.from(amount), erc20ParentAddress: token, parentSigner, childProvider });
+  const receipt = await deposit.wait();
+  assert.equal(receipt.status, 1);
+  const started = Date.now();
+  await until(async () => {
+    if ((await l2.getCode({ address: childToken })) === undefined) return false;
+    return (await l2.readContract({ address: childToken, abi: erc20Abi, functionName: 'balanceOf', args: [holder] })) === amount;
+  }, 10_000);
+  const l1Head = await l1.pub.getBlockNumber();
+  console.log(`nitro ERC-20 deposit: credited ${Date.now() - started} ms after its L1 block (${receipt.blockNumber}, head ${l1Head})`);
+  assert.ok(l1Head <= BigInt(receipt.blockNumber) + 2n);
+
+  // The SDK sees the retryable redeemed; the L2 token is the bridge's, with the token's decimals.
+  const [message] = await receipt.getParentToChildMessages(childProvider);
+  const result = await message.waitForStatus();
+  assert.equal(result.status, sdk.ParentToChildMessageStatus.REDEEMED);
+  assert.equal(await l2.readContract({ address: childToken, abi: erc20Abi, functionName: 'decimals' }), 6);
+  const l2TokenAbi = parseAbi(['function l1Address() view returns (address)', 'function l2Gateway() view returns (address)']);
+  assert.equal((await l2.readContract({ address: childToken, abi: l2TokenAbi, functionName: 'l1Address' })).toLowerCase(), token.toLowerCase());
+  assert.equal((await l2.readContract({ address: childToken, abi: l2TokenAbi, functionName: 'l2Gateway' })).toLowerCase(), rollup.l2_contracts.L2ERC20Gateway.toLowerCase());
+  // Escrowed on L1 by the gateway, exactly.
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] }), l1Before - amount);
+  assert.equal(await l1.pub.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [gateway] }), escrowBefore + amount);
 });

@@ -50,6 +50,10 @@ pub const NITRO_ERC20_BRIDGE: Artifact = artifact!(ERC20Bridge);
 pub const NITRO_ERC20_INBOX: Artifact = artifact!(ERC20Inbox);
 /// Nitro's `ERC20Outbox`: withdrawals of the native token, paid in the gas token.
 pub const NITRO_ERC20_OUTBOX: Artifact = artifact!(ERC20Outbox);
+/// Arbitrum's L1 gateway router (token bridge): routes a token's deposit to its gateway.
+pub const L1_GATEWAY_ROUTER: Artifact = artifact!(L1GatewayRouter);
+/// Arbitrum's standard L1 ERC-20 gateway: escrows the token, sends the retryable to L2.
+pub const L1_ERC20_GATEWAY: Artifact = artifact!(L1ERC20Gateway);
 /// ZK Stack's Bridgehub: `requestL2TransactionDirect`, the chains' registry.
 pub const ZK_BRIDGEHUB: Artifact = artifact!(ZkBridgehub);
 /// A ZK Stack chain's main contract (Mailbox and Getters), over the core.

@@ -23,7 +23,10 @@ use alloy_rpc_types_eth::Log;
 use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
 use std::sync::Arc;
 use tephra_chain::{Chain, Framework, L1Origin};
-use tephra_frameworks::nitro::decode_mix_hash;
+use tephra_frameworks::nitro::{
+    decode_mix_hash,
+    token_bridge::{L1TokenBridge, L2_TOKEN_BRIDGE, cloneable_proxy_hash, l2_token_bridge_address},
+};
 use tephra_primitives::{
     TxEnvelope,
     tx::{TxArbitrumDeposit, TxArbitrumSubmitRetryable},
@@ -44,6 +47,8 @@ sol! {
     function setDelayedInbox(address inbox, bool enabled) external;
     function setOutbox(address outbox, bool enabled) external;
     function setRollup(address rollup) external;
+    function initialize(address l2Counterpart, address router, address inbox, bytes32 cloneableProxyHash, address l2BeaconProxyFactory) external;
+    function initialize(address owner, address defaultGateway, address whitelist, address counterpartGateway, address inbox) external;
     function proposeAssertion(uint256 l2BlockNumber, bytes32 blockHash, bytes32 sendRoot, uint64 sendCount) external returns (bytes32);
 }
 
@@ -73,7 +78,7 @@ impl Settlement for NitroSettlement {
             Step::call(format!("Bridge.{label}"), "Bridge", data)
         };
         let [bridge, inbox, outbox] = bridge_artifacts(rollup.gas_token);
-        vec![
+        let mut steps = vec![
             Step::deploy("Bridge", bridge, move |contracts| {
                 (contracts["RollupCore"], owner).abi_encode_params().into()
             }),
@@ -96,7 +101,11 @@ impl Settlement for NitroSettlement {
             Step::enable_entry_point("Bridge"),
             Step::enable_entry_point("Outbox"),
             Step::enable_entry_point("NitroRollup"),
-        ]
+        ];
+        if rollup.gas_token == GasToken::Eth {
+            steps.extend(token_bridge_steps(owner));
+        }
+        steps
     }
 
     fn deposit_sources(&self, contracts: &Contracts) -> Vec<Address> {
@@ -168,19 +177,67 @@ impl Settlement for NitroSettlement {
         Ok((contracts["NitroRollup"], call.abi_encode().into()))
     }
 
-    fn profile(&self, _deployment: &Deployment) -> Result<Arc<dyn Framework>, SettlementError> {
-        Ok(Arc::new(tephra_frameworks::nitro::Nitro::default()))
+    fn profile(&self, deployment: &Deployment) -> Result<Arc<dyn Framework>, SettlementError> {
+        let nitro = tephra_frameworks::nitro::Nitro::default();
+        let (Some(&router), Some(&erc20_gateway)) = (
+            deployment.contracts.get("L1GatewayRouter"),
+            deployment.contracts.get("L1ERC20Gateway"),
+        ) else {
+            // An ERC-20 gas token rollup has no token bridge.
+            return Ok(Arc::new(nitro));
+        };
+        let nitro = nitro
+            .with_token_bridge(L1TokenBridge { router, erc20_gateway })
+            .map_err(|err| SettlementError::Config(err.to_string()))?;
+        Ok(Arc::new(nitro))
     }
 
     fn l2_contracts(&self) -> Contracts {
         use tephra_frameworks::nitro::{ARB_GAS_INFO, ARB_RETRYABLE_TX, ARB_SYS, NODE_INTERFACE};
-        Contracts::from([
+        [
             ("ArbSys".to_string(), ARB_SYS),
             ("ArbGasInfo".to_string(), ARB_GAS_INFO),
             ("ArbRetryableTx".to_string(), ARB_RETRYABLE_TX),
             ("NodeInterface".to_string(), NODE_INTERFACE),
-        ])
+        ]
+        .into_iter()
+        .chain(L2_TOKEN_BRIDGE.map(|name| (name.to_string(), l2_token_bridge_address(name))))
+        .collect()
     }
+}
+
+/// Arbitrum's token bridge on L1 (ETH rollups): `L1GatewayRouter` and the standard
+/// `L1ERC20Gateway` (which escrows deposited tokens itself, as on Arbitrum: the audited
+/// contract, unchanged), both initialized in the same batch against the L2 side the rollup's
+/// genesis holds ([`tephra_frameworks::nitro::token_bridge`]) and the rollup's `Inbox`. The
+/// router's owner is the rollup's owner; no whitelist.
+fn token_bridge_steps(owner: Address) -> Vec<Step> {
+    vec![
+        Step::deploy("L1GatewayRouter", artifacts::L1_GATEWAY_ROUTER, |_| Bytes::new()),
+        Step::deploy("L1ERC20Gateway", artifacts::L1_ERC20_GATEWAY, |_| Bytes::new()),
+        Step::call("L1ERC20Gateway.initialize".into(), "L1ERC20Gateway", |contracts| {
+            initialize_0Call {
+                l2Counterpart: l2_token_bridge_address("L2ERC20Gateway"),
+                router: contracts["L1GatewayRouter"],
+                inbox: contracts["Inbox"],
+                cloneableProxyHash: cloneable_proxy_hash(),
+                l2BeaconProxyFactory: l2_token_bridge_address("BeaconProxyFactory"),
+            }
+            .abi_encode()
+            .into()
+        }),
+        Step::call("L1GatewayRouter.initialize".into(), "L1GatewayRouter", move |contracts| {
+            initialize_1Call {
+                owner,
+                defaultGateway: contracts["L1ERC20Gateway"],
+                whitelist: Address::ZERO,
+                counterpartGateway: l2_token_bridge_address("L2GatewayRouter"),
+                inbox: contracts["Inbox"],
+            }
+            .abi_encode()
+            .into()
+        }),
+    ]
 }
 
 /// The bridge, inbox and outbox of a rollup whose native gas token is `gas_token`: Nitro's ETH
@@ -316,7 +373,9 @@ mod tests {
                 ("Bridge", "Bridge"),
                 ("Inbox", "Inbox"),
                 ("Outbox", "Outbox"),
-                ("NitroRollup", "NitroRollup")
+                ("NitroRollup", "NitroRollup"),
+                ("L1GatewayRouter", "L1GatewayRouter"),
+                ("L1ERC20Gateway", "L1ERC20Gateway")
             ]
         );
         // The same roles, so the follower, network.json and the SDK find them by the same names.

@@ -19,8 +19,30 @@ export function v5(url) {
 
 /// Registers `rollup` with the SDK as a custom Arbitrum network: BoLD reads, no sequencer
 /// inbox, its gas token as `nativeToken` unless it is ETH; `l1` is a viem client of its L1.
+/// An ETH rollup's token bridge (network.json: L1GatewayRouter and L1ERC20Gateway among its
+/// l1_contracts, L2GatewayRouter and L2ERC20Gateway among its l2_contracts) as `tokenBridge`:
+/// only the standard ERC-20 gateway is deployed, so it also stands for the custom and WETH
+/// gateways; no WETH, no multicall (zero addresses).
 export async function registerNitro(file, rollup, l1) {
   const c = rollup.l1_contracts;
+  const l2 = rollup.l2_contracts ?? {};
+  const zero = '0x0000000000000000000000000000000000000000';
+  const tokenBridge = c.L1GatewayRouter
+    ? {
+        parentGatewayRouter: c.L1GatewayRouter,
+        childGatewayRouter: l2.L2GatewayRouter,
+        parentErc20Gateway: c.L1ERC20Gateway,
+        childErc20Gateway: l2.L2ERC20Gateway,
+        parentCustomGateway: c.L1ERC20Gateway,
+        childCustomGateway: l2.L2ERC20Gateway,
+        parentWethGateway: c.L1ERC20Gateway,
+        childWethGateway: l2.L2ERC20Gateway,
+        parentWeth: zero,
+        childWeth: zero,
+        parentMultiCall: zero,
+        childMultiCall: zero,
+      }
+    : undefined;
   const confirmPeriodBlocks = await l1.readContract({ address: c.NitroRollup, abi: rollupAbi, functionName: 'confirmPeriodBlocks' });
   sdk.registerCustomArbitrumNetwork(
     {
@@ -32,6 +54,7 @@ export async function registerNitro(file, rollup, l1) {
       isTestnet: true,
       isBold: true,
       ...(rollup.gas_token === 'eth' ? {} : { nativeToken: rollup.gas_token }),
+      ...(tokenBridge ? { tokenBridge } : {}),
       ethBridge: { bridge: c.Bridge, inbox: c.Inbox, outbox: c.Outbox, rollup: c.NitroRollup, sequencerInbox: c.Bridge },
     },
     { throwIfAlreadyRegistered: true },

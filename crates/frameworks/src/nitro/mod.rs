@@ -45,6 +45,7 @@ pub mod merkle;
 mod node_interface;
 mod precompiles;
 mod retryables;
+pub mod token_bridge;
 
 pub use node_interface::{NODE_INTERFACE, NodeInterface, apply_l1_to_l2_alias};
 pub use precompiles::{ArbGasInfo, ArbSys};
@@ -167,6 +168,8 @@ pub struct Nitro {
     /// Receives the compute part of every transaction's fee.
     pub network_fee_account: Address,
     forks: NitroForks,
+    /// The token bridge's L2 contracts in the genesis (see [`token_bridge`]), if any.
+    token_bridge: std::collections::BTreeMap<Address, GenesisAccount>,
 }
 
 impl Default for Nitro {
@@ -176,7 +179,19 @@ impl Default for Nitro {
             l1_block_time: 12,
             network_fee_account: DEV_NETWORK_FEE_ACCOUNT,
             forks: NitroForks::default(),
+            token_bridge: Default::default(),
         }
+    }
+}
+
+impl Nitro {
+    /// The profile with the token bridge's L2 contracts in its genesis, whose L1 side is `l1`.
+    pub fn with_token_bridge(
+        mut self,
+        l1: token_bridge::L1TokenBridge,
+    ) -> Result<Self, token_bridge::TokenBridgeGenesisError> {
+        self.token_bridge = token_bridge::token_bridge_genesis(l1)?;
+        Ok(self)
     }
 }
 
@@ -396,6 +411,7 @@ impl Framework for Nitro {
 
     fn extend_genesis(&self, genesis: &mut Genesis) {
         genesis.alloc.insert(ARBOS_STATE, GenesisAccount::default().with_nonce(Some(1)));
+        genesis.alloc.extend(self.token_bridge.clone());
         // As on Nitro, precompiles carry the code `INVALID` so that contracts' code-size
         // checks before a call pass.
         for precompile in [ARB_SYS, ARB_GAS_INFO, ARB_RETRYABLE_TX] {

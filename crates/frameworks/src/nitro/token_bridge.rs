@@ -1,0 +1,203 @@
+//! The L2 side of Arbitrum's token bridge (`@arbitrum/token-bridge-contracts` 1.2.5, compiled
+//! by `contracts/compile.mjs`) as genesis predeploys of a Nitro rollup: `StandardArbERC20`
+//! (the logic of every bridged token), its `UpgradeableBeacon`, the `BeaconProxyFactory` whose
+//! `ClonableBeaconProxy` clones are the L2 tokens, `L2ERC20Gateway` and `L2GatewayRouter`.
+//!
+//! Their code and storage are what running their constructors and initializers leaves behind,
+//! and that is how they are computed: the five contracts are created, in that order, by
+//! [`TOKEN_BRIDGE_DEPLOYER`] (nonces 0..4, so their addresses are fixed: [`L2_TOKEN_BRIDGE`])
+//! in an in-memory EVM, then `BeaconProxyFactory.initialize(beacon)`,
+//! `L2ERC20Gateway.initialize(l1Gateway, router, factory)` and
+//! `L2GatewayRouter.initialize(l1Router, gateway)` are called, and the accounts they leave are
+//! the genesis'. No storage layout is written by hand. The beacon is owned by the deployer, an
+//! address without a key: the token logic cannot be upgraded.
+
+use alloy_genesis::GenesisAccount;
+use alloy_primitives::{Address, B256, Bytes, TxKind, address, keccak256};
+use alloy_sol_types::{SolCall, SolValue, sol};
+use revm::{
+    Context, ExecuteCommitEvm, MainBuilder, MainContext,
+    context::{TxEnv, result::ExecutionResult},
+    database::{CacheDB, EmptyDB},
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+sol! {
+    function initialize(address beacon) external;
+    function initialize(address l1Counterpart, address router, address beaconProxyFactory) external;
+    function initialize(address counterpartGateway, address defaultGateway) external;
+}
+
+/// The account that creates the token bridge's L2 contracts in the genesis computation.
+pub const TOKEN_BRIDGE_DEPLOYER: Address = address!("0x7e70000000000000000000000000000000000b1d");
+
+/// The token bridge's L2 contracts, in creation order (nonce = index), by name.
+pub const L2_TOKEN_BRIDGE: [&str; 5] = [
+    "StandardArbERC20",
+    "UpgradeableBeacon",
+    "BeaconProxyFactory",
+    "L2ERC20Gateway",
+    "L2GatewayRouter",
+];
+
+/// The L2 address of the token bridge contract `name` (one of [`L2_TOKEN_BRIDGE`]).
+pub fn l2_token_bridge_address(name: &str) -> Address {
+    let nonce = L2_TOKEN_BRIDGE
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or_else(|| panic!("{name} is not a token bridge L2 contract"));
+    TOKEN_BRIDGE_DEPLOYER.create(nonce as u64)
+}
+
+/// keccak256 of `ClonableBeaconProxy`'s creation code: the CREATE2 init code hash of the L2
+/// tokens, which the L1 gateway is initialized with to compute their addresses.
+pub fn cloneable_proxy_hash() -> B256 {
+    keccak256(creation_code(include_str!(
+        "../../../../contracts/artifacts/ClonableBeaconProxy.json"
+    )))
+}
+
+/// The L1 half of the token bridge: the gateway router and the standard ERC-20 gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct L1TokenBridge {
+    /// `L1GatewayRouter`.
+    pub router: Address,
+    /// `L1ERC20Gateway`.
+    pub erc20_gateway: Address,
+}
+
+/// What computing the token bridge's genesis can fail with.
+#[derive(Debug, thiserror::Error)]
+#[error("token bridge genesis: {0}")]
+pub struct TokenBridgeGenesisError(String);
+
+fn creation_code(artifact: &str) -> Bytes {
+    let artifact: Value = serde_json::from_str(artifact).expect("committed artifacts are JSON");
+    artifact["bytecode"]
+        .as_str()
+        .and_then(|hex| hex.parse().ok())
+        .expect("artifacts carry bytecode")
+}
+
+/// The genesis accounts of the token bridge's L2 contracts, whose other side is `l1`.
+pub fn token_bridge_genesis(
+    l1: L1TokenBridge,
+) -> Result<BTreeMap<Address, GenesisAccount>, TokenBridgeGenesisError> {
+    let [logic, beacon, factory, gateway, router] = L2_TOKEN_BRIDGE.map(l2_token_bridge_address);
+    let codes = [
+        creation_code(include_str!("../../../../contracts/artifacts/StandardArbERC20.json")),
+        [
+            creation_code(include_str!("../../../../contracts/artifacts/UpgradeableBeacon.json"))
+                .as_ref(),
+            &logic.abi_encode(),
+        ]
+        .concat()
+        .into(),
+        creation_code(include_str!("../../../../contracts/artifacts/BeaconProxyFactory.json")),
+        creation_code(include_str!("../../../../contracts/artifacts/L2ERC20Gateway.json")),
+        creation_code(include_str!("../../../../contracts/artifacts/L2GatewayRouter.json")),
+    ];
+    let calls: [(Address, Bytes); 3] = [
+        (factory, initialize_0Call { beacon }.abi_encode().into()),
+        (
+            gateway,
+            initialize_1Call {
+                l1Counterpart: l1.erc20_gateway,
+                router,
+                beaconProxyFactory: factory,
+            }
+            .abi_encode()
+            .into(),
+        ),
+        (
+            router,
+            initialize_2Call { counterpartGateway: l1.router, defaultGateway: gateway }
+                .abi_encode()
+                .into(),
+        ),
+    ];
+    let mut evm = Context::mainnet().with_db(CacheDB::<EmptyDB>::default()).build_mainnet();
+    let steps = codes
+        .into_iter()
+        .map(|code| (TxKind::Create, code))
+        .chain(calls.into_iter().map(|(to, data)| (TxKind::Call(to), data)));
+    for (nonce, (kind, data)) in steps.enumerate() {
+        let tx = TxEnv::builder()
+            .caller(TOKEN_BRIDGE_DEPLOYER)
+            .kind(kind)
+            .data(data)
+            .gas_limit(15_000_000)
+            .nonce(nonce as u64)
+            .build()
+            .map_err(|err| TokenBridgeGenesisError(format!("{err:?}")))?;
+        let result =
+            evm.transact_commit(tx).map_err(|err| TokenBridgeGenesisError(err.to_string()))?;
+        if !matches!(result, ExecutionResult::Success { .. }) {
+            return Err(TokenBridgeGenesisError(format!("step {nonce} ({kind:?}): {result:?}")));
+        }
+    }
+    let db = &evm.ctx.journaled_state.database;
+    let mut alloc = BTreeMap::new();
+    for address in [logic, beacon, factory, gateway, router] {
+        let account = db
+            .cache
+            .accounts
+            .get(&address)
+            .ok_or_else(|| TokenBridgeGenesisError(format!("{address} was not created")))?;
+        let code = account
+            .info
+            .code
+            .clone()
+            .or_else(|| db.cache.contracts.get(&account.info.code_hash).cloned())
+            .ok_or_else(|| TokenBridgeGenesisError(format!("{address} has no code")))?;
+        let storage = account
+            .storage
+            .iter()
+            .filter(|(_, value)| !value.is_zero())
+            .map(|(slot, value)| (B256::from(*slot), B256::from(*value)))
+            .collect();
+        alloc.insert(
+            address,
+            GenesisAccount::default()
+                .with_nonce(Some(account.info.nonce))
+                .with_code(Some(code.original_bytes()))
+                .with_storage(Some(storage)),
+        );
+    }
+    Ok(alloc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_genesis_holds_the_five_contracts_initialized_against_the_l1_side() {
+        let l1 = L1TokenBridge {
+            router: Address::repeat_byte(0x11),
+            erc20_gateway: Address::repeat_byte(0x22),
+        };
+        let alloc = token_bridge_genesis(l1).unwrap();
+        assert_eq!(alloc.len(), 5);
+        for name in L2_TOKEN_BRIDGE {
+            let account = &alloc[&l2_token_bridge_address(name)];
+            assert!(account.code.as_ref().is_some_and(|c| !c.is_empty()), "{name} has code");
+        }
+        // The gateway and the router name their L1 counterparts in their storage.
+        let holds = |name: &str, value: Address| {
+            alloc[&l2_token_bridge_address(name)]
+                .storage
+                .as_ref()
+                .unwrap()
+                .values()
+                .any(|word| *word == B256::left_padding_from(value.as_slice()))
+        };
+        assert!(holds("L2ERC20Gateway", l1.erc20_gateway));
+        assert!(holds("L2ERC20Gateway", l2_token_bridge_address("BeaconProxyFactory")));
+        assert!(holds("L2GatewayRouter", l1.router));
+        assert!(holds("L2GatewayRouter", l2_token_bridge_address("L2ERC20Gateway")));
+        assert!(holds("BeaconProxyFactory", l2_token_bridge_address("UpgradeableBeacon")));
+        assert!(holds("UpgradeableBeacon", l2_token_bridge_address("StandardArbERC20")));
+    }
+}
