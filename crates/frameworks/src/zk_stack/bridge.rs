@@ -13,10 +13,10 @@
 //! l1ChainId, l1Token)), keccak256(code))`, what `l2TokenAddress(l1Token)` answers on both.
 
 use super::ZkStack;
+use alloy_evm::precompiles::PrecompileInput;
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, address, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue, sol};
 use revm::bytecode::Bytecode;
-use alloy_evm::precompiles::PrecompileInput;
 use revm::precompile::{PrecompileError, PrecompileHalt, PrecompileOutput};
 use std::sync::LazyLock;
 use tephra_primitives::zk::{L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT};
@@ -57,9 +57,10 @@ sol! {
 
 /// The runtime code of `BridgedStandardERC20`, from the committed artifact.
 static TOKEN_CODE: LazyLock<Bytes> = LazyLock::new(|| {
-    let artifact: serde_json::Value =
-        serde_json::from_str(include_str!("../../../../contracts/artifacts/BridgedStandardERC20.json"))
-            .expect("committed artifacts are JSON");
+    let artifact: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../contracts/artifacts/BridgedStandardERC20.json"
+    ))
+    .expect("committed artifacts are JSON");
     let code = artifact["deployedBytecode"].as_str().expect("artifacts carry deployedBytecode");
     code.parse().expect("deployedBytecode is hex")
 });
@@ -190,9 +191,7 @@ pub(crate) fn vault_call(
                 base
             } else {
                 let slot = mapping_slot(call._token.into_word(), VAULT_ASSET_SLOT);
-                B256::from(
-                    input.internals.sload(L2_NATIVE_TOKEN_VAULT, slot).map_err(fatal)?.data,
-                )
+                B256::from(input.internals.sload(L2_NATIVE_TOKEN_VAULT, slot).map_err(fatal)?.data)
             };
             Ok(ok(input, COLD_GAS, id.abi_encode()))
         }
@@ -200,7 +199,10 @@ pub(crate) fn vault_call(
     }
 }
 
-fn l2_token_query(input: &mut PrecompileInput<'_>, zk: &ZkStack) -> Result<Outcome, PrecompileError> {
+fn l2_token_query(
+    input: &mut PrecompileInput<'_>,
+    zk: &ZkStack,
+) -> Result<Outcome, PrecompileError> {
     let Ok(call) = l2TokenAddressCall::abi_decode(input.data) else {
         return Ok(revert_with(input, Vec::new()));
     };
@@ -227,10 +229,8 @@ fn token_metadata(data: &[u8]) -> (String, String, u8) {
     };
     let name = String::abi_decode(&name).unwrap_or_default();
     let symbol = String::abi_decode(&symbol).unwrap_or_default();
-    let decimals = U256::abi_decode(&decimals)
-        .ok()
-        .and_then(|d| u8::try_from(d).ok())
-        .unwrap_or(18);
+    let decimals =
+        U256::abi_decode(&decimals).ok().and_then(|d| u8::try_from(d).ok()).unwrap_or(18);
     (name, symbol, decimals)
 }
 
@@ -296,7 +296,11 @@ fn finalize_deposit(
             mapping_slot(id, VAULT_TOKEN_SLOT),
             U256::from_be_slice(token.as_slice()),
         ));
-        writes.push((L2_NATIVE_TOKEN_VAULT, mapping_slot(token.into_word(), VAULT_ASSET_SLOT), U256::from_be_bytes(id.0)));
+        writes.push((
+            L2_NATIVE_TOKEN_VAULT,
+            mapping_slot(token.into_word(), VAULT_ASSET_SLOT),
+            U256::from_be_bytes(id.0),
+        ));
         gas += CREATE_GAS + CODE_BYTE_GAS * code.len() as u64;
     }
     // The mint: the receiver's balance and the total supply.
@@ -327,12 +331,20 @@ fn finalize_deposit(
     let transfer = Transfer { from: Address::ZERO, to: call._l2Receiver, value: call._amount };
     log(input, token, transfer.encode_log_data());
     let chain_id = U256::from(zk.l1_chain_id);
-    let mint = BridgeMint { chainId: chain_id, assetId: id, receiver: call._l2Receiver, amount: call._amount };
+    let mint = BridgeMint {
+        chainId: chain_id,
+        assetId: id,
+        receiver: call._l2Receiver,
+        amount: call._amount,
+    };
     log(input, L2_NATIVE_TOKEN_VAULT, mint.encode_log_data());
     let asset_data = (call._l1Sender, call._l2Receiver, l1_token, call._amount, call._data.clone())
         .abi_encode_params();
-    let finalized =
-        DepositFinalizedAssetRouter { chainId: chain_id, assetId: id, assetData: asset_data.into() };
+    let finalized = DepositFinalizedAssetRouter {
+        chainId: chain_id,
+        assetId: id,
+        assetData: asset_data.into(),
+    };
     log(input, L2_ASSET_ROUTER, finalized.encode_log_data());
     let legacy = FinalizeDeposit {
         l1Sender: call._l1Sender,

@@ -94,12 +94,15 @@ pub fn asset_router(zk: ZkStack) -> DynPrecompile {
 /// and `isBaseToken` read before a deposit or a withdrawal; and the bridged tokens' getters
 /// (`l2TokenAddress`, `tokenAddress`, `assetId`: see `bridge.rs`). Reverts on anything else.
 pub fn native_token_vault(zk: ZkStack) -> DynPrecompile {
-    DynPrecompile::new_stateful(PrecompileId::Custom("L2NativeTokenVault".into()), move |mut input| {
-        if let Outcome::Output(output) = bridge::vault_call(&mut input, &zk)? {
-            return Ok(output);
-        }
-        getters(&input, &[], &zk)
-    })
+    DynPrecompile::new_stateful(
+        PrecompileId::Custom("L2NativeTokenVault".into()),
+        move |mut input| {
+            if let Outcome::Output(output) = bridge::vault_call(&mut input, &zk)? {
+                return Ok(output);
+            }
+            getters(&input, &[], &zk)
+        },
+    )
 }
 
 fn revert(input: &PrecompileInput<'_>) -> PrecompileResult {
