@@ -199,10 +199,7 @@ pub(crate) fn vault_call(
     }
 }
 
-fn l2_token_query(
-    input: &mut PrecompileInput<'_>,
-    zk: &ZkStack,
-) -> Result<Outcome, PrecompileError> {
+fn l2_token_query(input: &PrecompileInput<'_>, zk: &ZkStack) -> Result<Outcome, PrecompileError> {
     let Ok(call) = l2TokenAddressCall::abi_decode(input.data) else {
         return Ok(revert_with(input, Vec::new()));
     };
