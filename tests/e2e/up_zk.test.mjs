@@ -162,6 +162,21 @@ test('Wallet.deposit of an L1 ERC-20 (TestUSDC, 6 decimals) is minted on L2 at l
   assert.equal(await usdc.balanceOf(user.address), userBefore - amount);
   assert.equal(await usdc.balanceOf(rollup.l1_contracts.RollupCore), coreBefore + amount);
 
+  // finalizeDeposit is the aliased L1 shared bridge's only: anyone else is refused.
+  const router = new ethers.Interface([
+    'function finalizeDeposit(address,address,address,uint256,bytes)',
+    'error InvalidCaller(address caller)',
+  ]);
+  const forged = router.encodeFunctionData('finalizeDeposit', [user.address, user.address, token, 10n ** 12n, '0x']);
+  let refused;
+  try {
+    await l2.send('eth_call', [{ from: user.address, to: utils.L2_ASSET_ROUTER_ADDRESS, data: forged }, 'latest']);
+  } catch (err) {
+    refused = router.parseError(err?.error?.data ?? err?.data ?? err?.info?.error?.data);
+  }
+  assert.equal(refused?.name, 'InvalidCaller');
+  assert.equal(ethers.getAddress(refused.args.caller), user.address);
+
   // A second deposit mints to the same token.
   const again = await user.deposit({ token, amount: 1n, approveERC20: true });
   assert.equal((await again.wait()).status, 1);

@@ -1,6 +1,6 @@
 //! ZK Stack's system contracts a zk-stack chain serves, as precompiles: L1Messenger (`0x…8008`),
-//! L2BaseToken (`0x…800a`), and the getters of the L2 asset router (`0x…10003`) and the L2 native
-//! token vault (`0x…10004`) that zksync-ethers reads.
+//! L2BaseToken (`0x…800a`), and the L2 asset router (`0x…10003`) and the L2 native token vault
+//! (`0x…10004`): the getters zksync-ethers reads, and L1 ERC-20 deposits (`bridge.rs`).
 //!
 //! Their gas is the EVM's price of what they do (keccak, logs, two storage writes for a burn)
 //! plus 16 gas per byte of pubdata a message publishes, not ZKsync's pubdata pricing.
