@@ -2,7 +2,9 @@
 // through the Bridgehub is credited on L2 as a priority transaction (type 0xFF) under the hash
 // the Mailbox emitted, by the rollup's L1 follower; `Wallet.withdraw` (L2BaseToken, L1Messenger)
 // is proposed by the rollup's proposer as its batch's logs root, refused by `finalizeWithdrawal`
-// inside the challenge window and paid once after it. Runs on tephra only.
+// inside the challenge window and paid once after it; `Wallet.deposit` of the network's TestUSDC
+// (an ERC-20 other than the base token) goes through `requestL2TransactionTwoBridges` and the
+// shared bridge, escrowed in the core, and is minted on L2 at `l2TokenAddress`. Runs on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -20,7 +22,7 @@ let core;
 let wallet;
 
 /// The name of the custom error a call reverts with.
-const revertName = revertNamer(['RollupCore', 'ZkChain', 'ZkSharedBridge']);
+const revertName = revertNamer(['RollupCore', 'ZkBridgehub', 'ZkChain', 'ZkSharedBridge', 'TestTokenDecimals']);
 
 before(async () => {
   net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
@@ -108,4 +110,94 @@ test('Wallet.withdraw: the proposer records its batch; finalizeWithdrawal is ref
   assert.equal(await l1.getBalance(receiver), amount);
   const window = Number(await core.challengeWindow());
   console.log(`zk ETH withdrawal: proposed ${proposedMs} ms, finalizable ${finalizableMs} ms after the L2 receipt (challenge window ${window} s)`);
+});
+
+test('Wallet.deposit of an L1 ERC-20 (TestUSDC, 6 decimals) is minted on L2 at l2TokenAddress within two L1 blocks, escrowed in the core', async () => {
+  const user = wallet(3);
+  const token = ethers.getAddress(net.file.l1_contracts.TestUSDC);
+  const usdc = new ethers.Contract(token, artifact('TestTokenDecimals').abi, l1);
+  const amount = 1_234_567n; // 1.234567 USDC
+  const l2Token = await l2.l2TokenAddress(token);
+  assert.notEqual(l2Token.toLowerCase(), utils.L2_BASE_TOKEN_ADDRESS.toLowerCase());
+  assert.equal(await user.l2TokenAddress(token), l2Token);
+  const userBefore = await usdc.balanceOf(user.address);
+  const coreBefore = await usdc.balanceOf(rollup.l1_contracts.RollupCore);
+  assert.equal(await user.getBalance(l2Token), 0n);
+
+  const deposit = await user.deposit({ token, amount, approveERC20: true });
+  const l1Receipt = await deposit.waitL1Commit();
+  assert.equal(l1Receipt.status, 1);
+  const started = Date.now();
+  const l2Hash = utils.getL2HashFromPriorityOp(l1Receipt, rollup.l1_contracts.ZkChain);
+  const l2Receipt = await deposit.wait();
+  const latency = Date.now() - started;
+  assert.equal(l2Receipt.hash, l2Hash);
+  assert.equal(l2Receipt.status, 1);
+  const l1Head = await l1.getBlockNumber();
+  assert.ok(l1Head - l1Receipt.blockNumber <= 2, `credited at L1 head ${l1Head}, deposit in ${l1Receipt.blockNumber}`);
+
+  // The L2 transaction is the asset router's finalizeDeposit, sent by the aliased shared bridge.
+  const tx = await l2.send('eth_getTransactionByHash', [l2Hash]);
+  assert.equal(Number(tx.type), 0xff);
+  assert.equal(ethers.getAddress(tx.to), ethers.getAddress(utils.L2_ASSET_ROUTER_ADDRESS));
+  assert.equal(ethers.getAddress(tx.from), ethers.getAddress(utils.applyL1ToL2Alias(rollup.l1_contracts.ZkSharedBridge)));
+
+  // The bridged token: a standard ERC-20 with the L1 token's metadata, the exact amount minted.
+  assert.equal(await user.getBalance(l2Token), amount);
+  assert.equal(await l2.getBalance(user.address, 'latest', l2Token), amount);
+  const bridged = new ethers.Contract(l2Token, artifact('BridgedStandardERC20').abi, l2);
+  assert.equal(await bridged.decimals(), 6n);
+  assert.equal(await bridged.name(), await usdc.name());
+  assert.equal(await bridged.symbol(), await usdc.symbol());
+  assert.equal(await bridged.totalSupply(), amount);
+  assert.equal(ethers.getAddress(await bridged.l1Address()), token);
+  assert.equal(ethers.getAddress(await l2.l1TokenAddress(l2Token)), token);
+  const vault = new ethers.Contract(utils.L2_NATIVE_TOKEN_VAULT_ADDRESS, ['function tokenAddress(bytes32) view returns (address)', 'function assetId(address) view returns (bytes32)', 'function l2TokenAddress(address) view returns (address)'], l2);
+  const assetId = utils.encodeNTVAssetId(BigInt(net.file.l1.chain_id), token);
+  assert.equal(await vault.assetId(l2Token), assetId);
+  assert.equal(ethers.getAddress(await vault.tokenAddress(assetId)), ethers.getAddress(l2Token));
+  assert.equal(ethers.getAddress(await vault.l2TokenAddress(token)), ethers.getAddress(l2Token));
+
+  // Escrowed on L1: out of the depositor's balance into the rollup's core.
+  assert.equal(await usdc.balanceOf(user.address), userBefore - amount);
+  assert.equal(await usdc.balanceOf(rollup.l1_contracts.RollupCore), coreBefore + amount);
+
+  // finalizeDeposit is the aliased L1 shared bridge's only: anyone else is refused.
+  const router = new ethers.Interface([
+    'function finalizeDeposit(address,address,address,uint256,bytes)',
+    'error InvalidCaller(address caller)',
+  ]);
+  const forged = router.encodeFunctionData('finalizeDeposit', [user.address, user.address, token, 10n ** 12n, '0x']);
+  let refused;
+  try {
+    await l2.send('eth_call', [{ from: user.address, to: utils.L2_ASSET_ROUTER_ADDRESS, data: forged }, 'latest']);
+  } catch (err) {
+    refused = router.parseError(err?.error?.data ?? err?.data ?? err?.info?.error?.data);
+  }
+  assert.equal(refused?.name, 'InvalidCaller');
+  assert.equal(ethers.getAddress(refused.args.caller), user.address);
+
+  // A second deposit mints to the same token.
+  const again = await user.deposit({ token, amount: 1n, approveERC20: true });
+  assert.equal((await again.wait()).status, 1);
+  assert.equal(await user.getBalance(l2Token), amount + 1n);
+  console.log(`zk ERC-20 deposit: L2 receipt ${latency} ms after its L1 receipt (L1 block ${l1Receipt.blockNumber}, head ${l1Head})`);
+});
+
+test('an ERC-20 deposit without allowance is refused and nothing moves', async () => {
+  const user = wallet(4);
+  const token = ethers.getAddress(net.file.l1_contracts.TestUSDC);
+  const usdc = new ethers.Contract(token, artifact('TestTokenDecimals').abi, l1);
+  const l2Token = await l2.l2TokenAddress(token);
+  const shared = rollup.l1_contracts.ZkSharedBridge;
+  assert.equal(await usdc.allowance(user.address, shared), 0n);
+  const userBefore = await usdc.balanceOf(user.address);
+  const coreBefore = await usdc.balanceOf(rollup.l1_contracts.RollupCore);
+  const l2Before = await user.getBalance(l2Token);
+  const nonce = await l1.getTransactionCount(user.address);
+  assert.equal(await revertName(user.deposit({ token, amount: 1_000_000n })), 'ERC20InsufficientAllowance');
+  assert.equal(await l1.getTransactionCount(user.address), nonce);
+  assert.equal(await usdc.balanceOf(user.address), userBefore);
+  assert.equal(await usdc.balanceOf(rollup.l1_contracts.RollupCore), coreBefore);
+  assert.equal(await user.getBalance(l2Token), l2Before);
 });

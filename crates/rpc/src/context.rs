@@ -84,6 +84,9 @@ pub(crate) fn state_block(reader: &StoreReader, id: Option<BlockId>) -> EthResul
 pub(crate) struct Args {
     values: Vec<Box<RawValue>>,
     next: usize,
+    /// Whether ZKsync's `committed` block tag (zksync-ethers' default for a wallet's balances)
+    /// reads as `latest`: on zk-stack chains, where each block is its own sealed batch.
+    zk_tags: bool,
 }
 
 impl Args {
@@ -94,7 +97,7 @@ impl Args {
             Some(json) => serde_json::from_str::<Vec<Box<RawValue>>>(json)
                 .map_err(|_| EthError::InvalidParams("non-array args".to_string()))?,
         };
-        Ok(Self { values, next: 0 })
+        Ok(Self { values, next: 0, zk_tags: false })
     }
 
     /// The next parameter, which must be present and not `null`.
@@ -110,7 +113,11 @@ impl Args {
         let index = self.next;
         self.next += 1;
         let Some(raw) = self.values.get(index) else { return Ok(None) };
-        serde_json::from_str::<Option<T>>(raw.get())
+        let raw = match raw.get() {
+            "\"committed\"" if self.zk_tags => "\"latest\"",
+            raw => raw,
+        };
+        serde_json::from_str::<Option<T>>(raw)
             .map_err(|err| EthError::InvalidParams(format!("invalid argument {index}: {err}")))
     }
 }
@@ -150,6 +157,7 @@ fn register_blocking(
         name,
         move |params, ctx, _| -> Result<Box<RawValue>, ErrorObjectOwned> {
             let mut args = Args::new(&params)?;
+            args.zk_tags = ctx.node.chain().framework().name() == crate::zks::FRAMEWORK;
             Ok(handler(&ctx, &mut args)?)
         },
     )?;

@@ -5,12 +5,15 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {
+    BRIDGEHUB_MIN_SECOND_BRIDGE_ADDRESS,
     BridgehubL2TransactionRequest,
     ETH_TOKEN_ADDRESS,
     L2Log,
     L2Message,
     L2TransactionRequestDirect,
+    L2TransactionRequestTwoBridgesInner,
     L2TransactionRequestTwoBridgesOuter,
+    TWO_BRIDGES_MAGIC_VALUE,
     TxStatus
 } from "./ZkMessaging.sol";
 import {ZkChain} from "./ZkChain.sol";
@@ -21,6 +24,17 @@ interface IZkBaseTokenDepositor {
     function bridgehubDepositBaseToken(uint256 _chainId, bytes32 _assetId, address _originalCaller, uint256 _amount)
         external
         payable;
+}
+
+/// @notice What the Bridgehub asks of a second bridge (IL1AssetRouter's two-bridge half): to
+///         take the deposit and name the L2 call that finalizes it, then to record its hash.
+interface IZkSecondBridge {
+    function bridgehubDeposit(uint256 _chainId, address _originalCaller, uint256 _l2Value, bytes calldata _data)
+        external
+        payable
+        returns (L2TransactionRequestTwoBridgesInner memory request);
+
+    function bridgehubConfirmL2Transaction(uint256 _chainId, bytes32 _txDataHash, bytes32 _txHash) external;
 }
 
 /// @title ZkBridgehub
@@ -34,11 +48,13 @@ interface IZkBaseTokenDepositor {
 ///         and the shared bridge moves its `mintValue` of the token from the caller (who approved
 ///         the shared bridge, as zksync-ethers does) into the core
 ///         (L1AssetRouter.bridgehubDepositBaseToken).
+///         A two-bridge request (`requestL2TransactionTwoBridges`, an ERC-20 other than the base
+///         token) pays its `mintValue` the same way and has the second bridge (the shared bridge)
+///         take the token into the core and name the L2 call, sent from the second bridge.
 /// @dev    Functions, arguments and errors are era-contracts' Bridgehub's. Not carried over: chain
 ///         type managers and chain creation (a chain is deployed on its own and registered with
-///         `registerAlreadyDeployedZKChain`), two-bridge requests (deposits of ERC-20s other than
-///         the base token, and of ETH to an ERC-20-based chain: refused with
-///         TwoBridgesNotSupported), migration to a gateway, the message root, pausing.
+///         `registerAlreadyDeployedZKChain`), ETH to an ERC-20-based chain through a second bridge
+///         (the shared bridge refuses it), migration to a gateway, the message root, pausing.
 ///         Constructor: (owner); then `setSharedBridge` once.
 contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
     /// @notice A chain was registered (era-contracts' NewChain; no chain type manager here).
@@ -61,8 +77,10 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
     /// @notice `msg.value` is not the request's `mintValue` (an ether-based chain), or not zero
     ///         (a chain whose base token is an ERC-20).
     error MsgValueMismatch(uint256 expectedMsgValue, uint256 providedMsgValue);
-    /// @notice ERC-20 deposits through a second bridge are not supported yet.
-    error TwoBridgesNotSupported();
+    /// @notice A second bridge at a reserved (system) address.
+    error SecondBridgeAddressTooLow(address secondBridge, address minSecondBridge);
+    /// @notice The second bridge did not answer with TWO_BRIDGES_MAGIC_VALUE.
+    error WrongMagicValue(uint256 expectedMagicValue, uint256 providedMagicValue);
 
     /// @notice The shared bridge (asset router and nullifier) of every chain here.
     address public sharedBridge;
@@ -127,14 +145,62 @@ contract ZkBridgehub is Ownable2Step, ReentrancyGuard {
         );
     }
 
-    /// @notice Deposits through a second bridge (Bridgehub.requestL2TransactionTwoBridges: ERC-20s
-    ///         other than the base token, ETH to an ERC-20-based chain): not supported yet.
-    function requestL2TransactionTwoBridges(L2TransactionRequestTwoBridgesOuter calldata)
+    /// @notice Queues an L1 -> L2 transaction built by a second bridge on chain `_request.chainId`
+    ///         (Bridgehub.requestL2TransactionTwoBridges): `mintValue` of the base token is paid
+    ///         as in `requestL2TransactionDirect` (on an ether-based chain `msg.value` is
+    ///         `mintValue + secondBridgeValue`; else `secondBridgeValue` and the shared bridge takes
+    ///         `mintValue` of the token), the second bridge takes its deposit
+    ///         (`bridgehubDeposit`, with `secondBridgeValue`) and names the L2 call, which is sent
+    ///         from the second bridge (aliased on L2), and then records the transaction's hash
+    ///         (`bridgehubConfirmL2Transaction`).
+    /// @return canonicalTxHash The L2 transaction's hash.
+    function requestL2TransactionTwoBridges(L2TransactionRequestTwoBridgesOuter calldata _request)
         external
         payable
-        returns (bytes32)
+        nonReentrant
+        returns (bytes32 canonicalTxHash)
     {
-        revert TwoBridgesNotSupported();
+        if (_request.secondBridgeAddress <= BRIDGEHUB_MIN_SECOND_BRIDGE_ADDRESS) {
+            revert SecondBridgeAddressTooLow(_request.secondBridgeAddress, BRIDGEHUB_MIN_SECOND_BRIDGE_ADDRESS);
+        }
+        ZkChain chain = _chain(_request.chainId);
+        uint256 baseTokenMsgValue;
+        if (chain.getBaseToken() == ETH_TOKEN_ADDRESS) {
+            if (msg.value != _request.mintValue + _request.secondBridgeValue) {
+                revert MsgValueMismatch(_request.mintValue + _request.secondBridgeValue, msg.value);
+            }
+            baseTokenMsgValue = _request.mintValue;
+        } else {
+            if (msg.value != _request.secondBridgeValue) {
+                revert MsgValueMismatch(_request.secondBridgeValue, msg.value);
+            }
+            IZkBaseTokenDepositor(sharedBridge).bridgehubDepositBaseToken(
+                _request.chainId, chain.getBaseTokenAssetId(), msg.sender, _request.mintValue
+            );
+        }
+        L2TransactionRequestTwoBridgesInner memory outputRequest = IZkSecondBridge(_request.secondBridgeAddress)
+        .bridgehubDeposit{value: _request.secondBridgeValue}(
+            _request.chainId, msg.sender, _request.l2Value, _request.secondBridgeCalldata
+        );
+        if (outputRequest.magicValue != TWO_BRIDGES_MAGIC_VALUE) {
+            revert WrongMagicValue(uint256(TWO_BRIDGES_MAGIC_VALUE), uint256(outputRequest.magicValue));
+        }
+        canonicalTxHash = chain.bridgehubRequestL2Transaction{value: baseTokenMsgValue}(
+            BridgehubL2TransactionRequest({
+                sender: _request.secondBridgeAddress,
+                contractL2: outputRequest.l2Contract,
+                mintValue: _request.mintValue,
+                l2Value: _request.l2Value,
+                l2Calldata: outputRequest.l2Calldata,
+                l2GasLimit: _request.l2GasLimit,
+                l2GasPerPubdataByteLimit: _request.l2GasPerPubdataByteLimit,
+                factoryDeps: outputRequest.factoryDeps,
+                refundRecipient: _actualRefundRecipient(_request.refundRecipient, msg.sender)
+            })
+        );
+        IZkSecondBridge(_request.secondBridgeAddress).bridgehubConfirmL2Transaction(
+            _request.chainId, outputRequest.txDataHash, canonicalTxHash
+        );
     }
 
     /// @notice The base cost of an L1 -> L2 transaction on chain `_chainId`.

@@ -103,6 +103,25 @@ struct L2TransactionRequestTwoBridgesOuter {
     bytes secondBridgeCalldata;
 }
 
+/// @notice What the second bridge of a two-bridge request returns to the Bridgehub
+///         (era-contracts' Messaging.sol): the L2 call to make and the deposit's data hash.
+struct L2TransactionRequestTwoBridgesInner {
+    bytes32 magicValue;
+    address l2Contract;
+    bytes l2Calldata;
+    bytes[] factoryDeps;
+    bytes32 txDataHash;
+}
+
+/// @dev The magic value a second bridge returns (era-contracts' Config.sol).
+bytes32 constant TWO_BRIDGES_MAGIC_VALUE = bytes32(uint256(keccak256("TWO_BRIDGES_MAGIC_VALUE")) - 1);
+
+/// @dev Second bridge addresses at or below this are refused (era-contracts' Config.sol).
+address constant BRIDGEHUB_MIN_SECOND_BRIDGE_ADDRESS = address(uint160(type(uint16).max));
+
+/// @dev The L2 asset router: the L2 contract an ERC-20 deposit calls.
+address constant L2_ASSET_ROUTER_ADDR = address(0x10003);
+
 /// @notice One L2 -> L1 log: a leaf of a batch's logs tree is keccak256 of its 88-byte packing.
 struct L2Log {
     uint8 l2ShardId;

@@ -21,6 +21,7 @@
 //! - a priority transaction's gas is EVM gas, and its fee is paid to the block's beneficiary
 //!   when it runs (ZKsync pays the operator at the end of the batch).
 
+pub mod bridge;
 mod executor;
 pub mod system;
 

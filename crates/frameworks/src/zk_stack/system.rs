@@ -1,11 +1,12 @@
 //! ZK Stack's system contracts a zk-stack chain serves, as precompiles: L1Messenger (`0x…8008`),
-//! L2BaseToken (`0x…800a`), and the getters of the L2 asset router (`0x…10003`) and the L2 native
-//! token vault (`0x…10004`) that zksync-ethers reads.
+//! L2BaseToken (`0x…800a`), and the L2 asset router (`0x…10003`) and the L2 native token vault
+//! (`0x…10004`): the getters zksync-ethers reads, and L1 ERC-20 deposits (`bridge.rs`).
 //!
 //! Their gas is the EVM's price of what they do (keccak, logs, two storage writes for a burn)
 //! plus 16 gas per byte of pubdata a message publishes, not ZKsync's pubdata pricing.
 
 use super::ZkStack;
+use super::bridge::{self, Outcome};
 use alloy_evm::precompiles::{DynPrecompile, PrecompileInput, PrecompilesMap};
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};
@@ -75,10 +76,14 @@ pub fn l2_base_token() -> DynPrecompile {
 }
 
 /// The L2 asset router's `L1_ASSET_ROUTER()` (the L1 shared bridge, where zksync-ethers
-/// finalizes withdrawals), `BASE_TOKEN_ASSET_ID()` and `L1_CHAIN_ID()`. Reverts on anything else
-/// (ERC-20 bridging is not served).
+/// finalizes withdrawals), `BASE_TOKEN_ASSET_ID()` and `L1_CHAIN_ID()`, and its ERC-20 half
+/// (`finalizeDeposit` of an L1 ERC-20's deposit, `l2TokenAddress`, `l1TokenAddress`: see
+/// `bridge.rs`). Reverts on anything else.
 pub fn asset_router(zk: ZkStack) -> DynPrecompile {
-    DynPrecompile::new_stateful(PrecompileId::Custom("L2AssetRouter".into()), move |input| {
+    DynPrecompile::new_stateful(PrecompileId::Custom("L2AssetRouter".into()), move |mut input| {
+        if let Outcome::Output(output) = bridge::router_call(&mut input, &zk)? {
+            return Ok(output);
+        }
         let router = zk.l1_shared_bridge.abi_encode();
         getters(&input, &[(L1_ASSET_ROUTERCall::SELECTOR, router)], &zk)
     })
@@ -86,11 +91,18 @@ pub fn asset_router(zk: ZkStack) -> DynPrecompile {
 
 /// The L2 native token vault's `BASE_TOKEN_ASSET_ID()` (the asset id of `zk`'s base token on
 /// its L1: ether's, or its ERC-20's) and `L1_CHAIN_ID()`: what zksync-ethers' `isEthBasedChain`
-/// and `isBaseToken` read before a deposit or a withdrawal. Reverts on anything else.
+/// and `isBaseToken` read before a deposit or a withdrawal; and the bridged tokens' getters
+/// (`l2TokenAddress`, `tokenAddress`, `assetId`: see `bridge.rs`). Reverts on anything else.
 pub fn native_token_vault(zk: ZkStack) -> DynPrecompile {
-    DynPrecompile::new_stateful(PrecompileId::Custom("L2NativeTokenVault".into()), move |input| {
-        getters(&input, &[], &zk)
-    })
+    DynPrecompile::new_stateful(
+        PrecompileId::Custom("L2NativeTokenVault".into()),
+        move |mut input| {
+            if let Outcome::Output(output) = bridge::vault_call(&mut input, &zk)? {
+                return Ok(output);
+            }
+            getters(&input, &[], &zk)
+        },
+    )
 }
 
 fn revert(input: &PrecompileInput<'_>) -> PrecompileResult {
