@@ -1,16 +1,18 @@
 // Crash safety of `tephra up`: SIGKILL the whole network while deposits and withdrawals are in
 // flight, start it again on the same datadir, and check that every deposit is credited on L2
 // exactly once and every withdrawal can still be proven and finalized: an OP Stack rollup driven
-// by viem, and a ZK Stack one driven by zksync-ethers. Runs on tephra only.
+// by viem, a Nitro one driven by @arbitrum/sdk and a ZK Stack one driven by zksync-ethers. Runs
+// on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { ethers } from 'ethers';
-import { parseEther } from 'viem';
+import { createPublicClient, http, parseEther } from 'viem';
 import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
 import { utils } from 'zksync-ethers';
 import { accounts } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
+import { ethers5, registerNitro, sdk, v5 } from './lib/nitro.mjs';
 import { finalBatch, zkClients } from './lib/zk.mjs';
 
 const [, A1, A2, A3] = accounts;
@@ -18,9 +20,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let net;
 let zkNet;
+let nitroNet;
 after(async () => {
   await net?.stop();
   await zkNet?.stop();
+  await nitroNet?.stop();
 });
 
 test('SIGKILL with deposits and withdrawals in flight: after restart each deposit is credited once, each withdrawal finalizes', async () => {
@@ -130,4 +134,67 @@ test('zk-stack: SIGKILL with priority requests and withdrawals in flight: each d
     assert.equal((await finalized.wait()).status, 1);
   }
   assert.equal(await c.l1.getBalance(receiver), withdrawals.reduce((a, w) => a + w.amount, 0n));
+});
+
+test('nitro: SIGKILL with inbox deposits and withdrawals in flight: each deposit is credited once, each withdrawal executes', async () => {
+  nitroNet = await startNetwork({ rollups: [{ name: 'nitro', chain_id: 902, framework: 'nitro' }] });
+  const rollup = nitroNet.rollup('nitro');
+  await registerNitro(nitroNet.file, rollup, createPublicClient({ transport: http(nitroNet.file.l1.rpc) }));
+  const wallets = () => {
+    const child = v5(rollup.rpc);
+    const key = (index) => nitroNet.file.accounts[index].private_key;
+    return {
+      child,
+      depositor: new ethers5.Wallet(key(1), v5(nitroNet.file.l1.rpc)),
+      withdrawer: new ethers5.Wallet(key(2), child),
+      parent: new ethers5.Wallet(key(2), v5(nitroNet.file.l1.rpc)),
+    };
+  };
+  let w = wallets();
+  const bridger = await sdk.EthBridger.fromProvider(w.child);
+  const receiver = ethers.Wallet.createRandom().address;
+  const l2Before = (await w.child.getBalance(w.depositor.address)).toBigInt();
+
+  // Withdrawals first (mined on L2, maybe not yet asserted), then deposits (mined on L1, maybe
+  // not yet derived): kill as soon as the last deposit is in an L1 block.
+  const withdrawals = [];
+  for (const amount of [parseEther('0.1'), parseEther('0.2')]) {
+    const tx = await bridger.withdraw({ amount: ethers5.BigNumber.from(amount), destinationAddress: receiver, from: w.withdrawer.address, childSigner: w.withdrawer });
+    const receipt = await tx.wait();
+    assert.equal(receipt.status, 1);
+    withdrawals.push({ receipt, amount });
+  }
+  const amounts = [1n, 2n, 3n].map((n) => n * 10n ** 17n);
+  const nonce = await w.depositor.getTransactionCount();
+  const sent = [];
+  for (const [i, amount] of amounts.entries()) {
+    sent.push(await bridger.deposit({ amount: ethers5.BigNumber.from(amount), parentSigner: w.depositor, overrides: { nonce: nonce + i } }));
+  }
+  const l1Receipts = await Promise.all(sent.map((tx) => tx.wait()));
+  await nitroNet.kill();
+
+  await nitroNet.restart();
+  w = wallets();
+  for (const receipt of l1Receipts) {
+    assert.equal(receipt.status, 1);
+    const [message] = await receipt.getEthDeposits(w.child);
+    assert.equal((await message.wait()).status, 1);
+  }
+  // Exactly once: ETH deposits (0x64) cost no gas, so the balance moved by their sum, no more.
+  await sleep(1_500);
+  const total = amounts.reduce((a, b) => a + b, 0n);
+  assert.equal((await w.child.getBalance(w.depositor.address)).toBigInt(), l2Before + total);
+
+  for (const { receipt } of withdrawals) {
+    const [message] = await receipt.getChildToParentMessages(w.parent);
+    let timer;
+    await Promise.race([
+      message.waitUntilReadyToExecute(w.child, 50),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('not executable within 30 s')), 30_000))),
+    ]);
+    clearTimeout(timer);
+    assert.equal((await (await message.execute(w.child)).wait()).status, 1);
+  }
+  const withdrawn = withdrawals.reduce((a, x) => a + x.amount, 0n);
+  assert.equal((await w.parent.provider.getBalance(receiver)).toBigInt(), withdrawn);
 });
