@@ -26,18 +26,7 @@ pub async fn follow(
     let sources = settlement.deposit_sources(&contracts);
     let mut next = None;
     loop {
-        match step(
-            &client,
-            &*settlement,
-            &contracts,
-            &chain,
-            &sources,
-            start_block,
-            &feed,
-            &mut next,
-        )
-        .await
-        {
+        match step(&client, &*settlement, &chain, &sources, start_block, &feed, &mut next).await {
             Ok(true) => continue,
             Ok(false) => tokio::time::sleep(POLL).await,
             Err(err) => {
@@ -49,11 +38,9 @@ pub async fn follow(
 }
 
 /// Delivers the next L1 block if there is one; `Ok(false)` when there is nothing to do.
-#[allow(clippy::too_many_arguments)]
 async fn step(
     client: &L1Client,
     settlement: &dyn Settlement,
-    contracts: &Contracts,
     chain: &Chain,
     sources: &[alloy_primitives::Address],
     start_block: u64,
@@ -72,7 +59,7 @@ async fn step(
     }
     let Some(origin) = client.origin(number).await? else { return Ok(false) };
     let logs = client.logs(number, sources.to_vec()).await?;
-    let deposits = settlement.deposits(contracts, &origin, &logs)?;
+    let deposits = settlement.deposits(&origin, &logs)?;
     debug!(target: "tephra::follower", l1 = number, deposits = deposits.len(), "L1 block");
     feed.push(L1Inputs { origin, deposits });
     *next = Some(number + 1);

@@ -114,7 +114,6 @@ pub trait Settlement: Debug + Send + Sync {
     /// [`Settlement::deposit_sources`], in log order).
     fn deposits(
         &self,
-        contracts: &Contracts,
         origin: &L1Origin,
         logs: &[Log],
     ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError>;

@@ -114,11 +114,9 @@ impl Settlement for NitroSettlement {
 
     fn deposits(
         &self,
-        contracts: &Contracts,
         origin: &L1Origin,
         logs: &[Log],
     ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError> {
-        let _ = contracts;
         let malformed = |event: &'static str, reason: String| SettlementError::MalformedLog {
             event,
             block: origin.number,
@@ -421,7 +419,7 @@ mod tests {
         .into_iter()
         .flatten()
         .collect();
-        let txs = settlement.deposits(&Contracts::new(), &origin(), &logs).unwrap();
+        let txs = settlement.deposits(&origin(), &logs).unwrap();
         assert_eq!(txs.len(), 2);
         let TxEnvelope::ArbitrumDeposit(tx) = txs[0].inner() else { panic!("a 0x64 deposit") };
         assert_eq!((tx.from, tx.to, tx.value), (sender, user, minted));
@@ -443,11 +441,9 @@ mod tests {
     fn refuses_an_inbox_message_without_its_bridge_header_or_with_a_short_deposit() {
         let settlement = NitroSettlement { chain_id: 902 };
         let [header, body] = message(0, KIND_ETH_DEPOSIT, Address::ZERO, 0, vec![0; 51]);
-        let err = settlement
-            .deposits(&Contracts::new(), &origin(), std::slice::from_ref(&body))
-            .unwrap_err();
+        let err = settlement.deposits(&origin(), std::slice::from_ref(&body)).unwrap_err();
         assert!(err.to_string().contains("no MessageDelivered before it"), "{err}");
-        let err = settlement.deposits(&Contracts::new(), &origin(), &[header, body]).unwrap_err();
+        let err = settlement.deposits(&origin(), &[header, body]).unwrap_err();
         assert!(err.to_string().contains("51 bytes, not 20 + 32"), "{err}");
     }
 }

@@ -109,7 +109,6 @@ impl Settlement for OpStackSettlement {
 
     fn deposits(
         &self,
-        _contracts: &Contracts,
         origin: &L1Origin,
         logs: &[Log],
     ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError> {

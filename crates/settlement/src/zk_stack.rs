@@ -129,25 +129,24 @@ impl Settlement for ZkStackSettlement {
 
     fn deposits(
         &self,
-        _contracts: &Contracts,
         origin: &L1Origin,
         logs: &[Log],
     ) -> Result<Vec<Recovered<TxEnvelope>>, SettlementError> {
-        let mut deposits = Vec::new();
-        for log in
-            logs.iter().filter(|log| log.topic0() == Some(&TxPriority::NEW_PRIORITY_REQUEST_TOPIC))
-        {
-            let tx = TxPriority::from_new_priority_request(&log.data().data).map_err(|err| {
-                SettlementError::MalformedLog {
-                    event: "NewPriorityRequest",
-                    block: origin.number,
-                    reason: err.to_string(),
-                }
-            })?;
-            let from = tx.from;
-            deposits.push(Recovered::new_unchecked(TxEnvelope::Priority(Sealed::new(tx)), from));
-        }
-        Ok(deposits)
+        logs.iter()
+            .filter(|log| log.topic0() == Some(&TxPriority::NEW_PRIORITY_REQUEST_TOPIC))
+            .map(|log| {
+                let tx =
+                    TxPriority::from_new_priority_request(&log.data().data).map_err(|err| {
+                        SettlementError::MalformedLog {
+                            event: "NewPriorityRequest",
+                            block: origin.number,
+                            reason: err.to_string(),
+                        }
+                    })?;
+                let from = tx.from;
+                Ok(Recovered::new_unchecked(TxEnvelope::Priority(Sealed::new(tx)), from))
+            })
+            .collect()
     }
 
     fn proposed_blocks(
@@ -239,9 +238,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let err = ZkStackSettlement::default()
-            .deposits(&Contracts::new(), &origin, &[log(vec![0; 64])])
-            .unwrap_err();
+        let err = ZkStackSettlement::default().deposits(&origin, &[log(vec![0; 64])]).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -260,12 +257,7 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(
-            ZkStackSettlement::default()
-                .deposits(&Contracts::new(), &origin, &[other])
-                .unwrap()
-                .is_empty()
-        );
+        assert!(ZkStackSettlement::default().deposits(&origin, &[other]).unwrap().is_empty());
     }
 
     #[test]
