@@ -1,8 +1,9 @@
 // `tephra up` settling on an external L1 it did not start: anvil (npm @foundry-rs/anvil),
 // started by this test. The rollup's keys are funded from anvil's dev account 0, its contracts
-// deployed there, and the same viem-driven (OP Stack) and zksync-ethers-driven (ZK Stack)
-// deposits and withdrawals go through. (A Nitro rollup with its token bridge does not finish
-// deploying on anvil next to two others yet; see the notes.) Runs on tephra only (anvil is the L1 here, not the node
+// deployed there, and the same viem-driven (OP Stack), @arbitrum/sdk-driven (Nitro) and
+// zksync-ethers-driven (ZK Stack) deposits and withdrawals go through. Three deployments at
+// once overfill anvil's blocks, and anvil then drops the rest of a sender's queue: the
+// deployer sends such steps again. Runs on tephra only (anvil is the L1 here, not the node
 // under test).
 
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { getL2TransactionHashes, getWithdrawals } from 'viem/op-stack';
 import { utils } from 'zksync-ethers';
 import { accounts } from './lib/chain.mjs';
 import { opStackClients, startNetwork, until } from './lib/network.mjs';
+import { ethers5, registerNitro, sdk, v5 } from './lib/nitro.mjs';
 import { startNode } from './lib/node.mjs';
 import { finalBatch, zkClients } from './lib/zk.mjs';
 
@@ -28,6 +30,7 @@ before(async () => {
     l1: { rpc: anvil.url },
     rollups: [
       { name: 'op', chain_id: 901, framework: 'op-stack' },
+      { name: 'nitro', chain_id: 902, framework: 'nitro' },
       { name: 'zk', chain_id: 903, framework: 'zk-stack' },
     ],
   });
@@ -99,4 +102,33 @@ test('on anvil as the L1: a zksync-ethers deposit is credited and a withdrawal f
   const finalized = await withdrawer.finalizeWithdrawal(withdrawal.hash);
   assert.equal((await finalized.wait()).status, 1);
   assert.equal(await zk.l1.getBalance(receiver), value);
+});
+
+test('on anvil as the L1: an @arbitrum/sdk deposit is credited and a withdrawal is executed', async () => {
+  const rollup = net.rollup('nitro');
+  await registerNitro(net.file, rollup, c.l1);
+  const key = net.file.accounts[6].private_key;
+  const parent = new ethers5.Wallet(key, v5(anvil.url));
+  const childProvider = v5(rollup.rpc);
+  const child = new ethers5.Wallet(key, childProvider);
+  const bridger = await sdk.EthBridger.fromProvider(childProvider);
+  const amount = ethers5.BigNumber.from(parseEther('1.25'));
+  const before = await childProvider.getBalance(parent.address);
+  const deposit = await (await bridger.deposit({ amount, parentSigner: parent })).wait();
+  const [message] = await deposit.getEthDeposits(childProvider);
+  assert.equal((await message.wait()).status, 1);
+  assert.equal((await childProvider.getBalance(parent.address)).toBigInt(), before.toBigInt() + amount.toBigInt());
+
+  const receiver = ethers.Wallet.createRandom().address;
+  const value = ethers5.BigNumber.from(parseEther('0.4'));
+  const withdrawal = await (await bridger.withdraw({ amount: value, destinationAddress: receiver, from: child.address, childSigner: child })).wait();
+  const [outgoing] = await withdrawal.getChildToParentMessages(parent);
+  let timer;
+  await Promise.race([
+    outgoing.waitUntilReadyToExecute(childProvider, 50),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('not executable within 30 s')), 30_000))),
+  ]);
+  clearTimeout(timer);
+  assert.equal((await (await outgoing.execute(childProvider)).wait()).status, 1);
+  assert.equal((await parent.provider.getBalance(receiver)).toBigInt(), value.toBigInt());
 });

@@ -9,6 +9,29 @@ use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use std::time::Duration;
 use tephra_chain::L1Origin;
+use tracing::warn;
+
+/// How often a client polls for a receipt.
+const POLL: Duration = Duration::from_millis(50);
+/// Polls between two checks that the node still knows a transaction (one a second).
+const RESEND_CHECK_POLLS: u32 = 20;
+
+/// A transaction a client sends at a fixed nonce, and sends again if the node drops it.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    /// What it does (for logs and errors).
+    pub what: String,
+    /// The callee; `None` creates a contract.
+    pub to: Option<Address>,
+    /// Calldata, or init code.
+    pub data: Bytes,
+    /// Wei sent along.
+    pub value: U256,
+    /// The sender's nonce it takes.
+    pub nonce: u64,
+    /// Its gas limit; `None` has the provider estimate it.
+    pub gas: Option<u64>,
+}
 
 /// One signer's view of an L1.
 #[derive(Debug, Clone)]
@@ -113,27 +136,29 @@ impl L1Client {
         self.provider.call(request).await.map_err(|err| self.fail(err))
     }
 
-    /// Sends a transaction (`to` = `None` creates a contract) without waiting for it to be
-    /// mined; `nonce` and `gas` as given, else filled in (estimated) by the provider.
-    pub async fn submit(
-        &self,
-        what: &str,
-        to: Option<Address>,
-        data: Bytes,
-        nonce: Option<u64>,
-        gas: Option<u64>,
-    ) -> Result<B256, SettlementError> {
-        let mut request = TransactionRequest::default().with_from(self.signer).with_input(data);
-        request = match to {
+    /// Sends `tx` without waiting for it to be mined; its fees are filled in by the provider
+    /// (and its gas estimated if it names none).
+    pub async fn submit(&self, tx: &Outgoing) -> Result<B256, SettlementError> {
+        let mut request = TransactionRequest::default()
+            .with_from(self.signer)
+            .with_input(tx.data.clone())
+            .with_value(tx.value)
+            .with_nonce(tx.nonce);
+        request = match tx.to {
             Some(to) => request.with_to(to),
             None => request.into_create(),
         };
-        if let Some(nonce) = nonce {
-            request = request.with_nonce(nonce);
-        }
-        if let Some(gas) = gas {
+        if let Some(gas) = tx.gas {
             request = request.with_gas_limit(gas);
         }
+        self.send_request(&tx.what, request).await
+    }
+
+    async fn send_request(
+        &self,
+        what: &str,
+        request: TransactionRequest,
+    ) -> Result<B256, SettlementError> {
         let pending = self
             .provider
             .send_transaction(request)
@@ -142,33 +167,68 @@ impl L1Client {
         Ok(*pending.tx_hash())
     }
 
-    /// Waits for the receipt of `hash`; a reverted transaction is an error naming `what`.
-    pub async fn receipt(
+    /// Waits for `tx`, sent as `hash`, to be mined; a reverted transaction is an error naming
+    /// it. A transaction the node forgets before mining it is sent again under its nonce:
+    /// nodes drop queued transactions (anvil drops the rest of a sender's queue when one of
+    /// them does not fit the block it builds), so a batch sent with consecutive nonces would
+    /// otherwise wait forever on its tail.
+    pub async fn confirm(
+        &self,
+        tx: &Outgoing,
+        mut hash: B256,
+    ) -> Result<TransactionReceipt, SettlementError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut polls = 0u32;
+        loop {
+            if let Some(receipt) = self.receipt(&tx.what, hash).await? {
+                return Ok(receipt);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(self.fail(format!("{} ({hash}) not mined within 60 s", tx.what)));
+            }
+            polls += 1;
+            if polls % RESEND_CHECK_POLLS == 0 && !self.knows(hash).await? {
+                // Mined between the two questions, or replaced by another transaction with
+                // its nonce: either way its nonce is used.
+                if self.nonce(self.signer).await? > tx.nonce {
+                    if let Some(receipt) = self.receipt(&tx.what, hash).await? {
+                        return Ok(receipt);
+                    }
+                    return Err(self.fail(format!(
+                        "{} ({hash}) was dropped and its nonce {} used by another transaction",
+                        tx.what, tx.nonce
+                    )));
+                }
+                warn!(target: "tephra::settlement", what = %tx.what, %hash, nonce = tx.nonce, "the L1 dropped it; sending it again");
+                hash = self.submit(tx).await?;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The receipt of `hash` if it was mined, an error naming `what` if it reverted.
+    async fn receipt(
         &self,
         what: &str,
         hash: B256,
-    ) -> Result<TransactionReceipt, SettlementError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let receipt = self
-                .provider
-                .get_transaction_receipt(hash)
-                .await
-                .map_err(|err| self.fail(format!("waiting for {what} ({hash}): {err}")))?;
-            match receipt {
-                Some(receipt) if receipt.status() => return Ok(receipt),
-                Some(_) => {
-                    return Err(SettlementError::Reverted {
-                        what: what.to_string(),
-                        hash: hash.to_string(),
-                    });
-                }
-                None if tokio::time::Instant::now() > deadline => {
-                    return Err(self.fail(format!("{what} ({hash}) not mined within 60 s")));
-                }
-                None => tokio::time::sleep(Duration::from_millis(50)).await,
+    ) -> Result<Option<TransactionReceipt>, SettlementError> {
+        let receipt = self
+            .provider
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(|err| self.fail(format!("waiting for {what} ({hash}): {err}")))?;
+        match receipt {
+            Some(receipt) if !receipt.status() => {
+                Err(SettlementError::Reverted { what: what.to_string(), hash: hash.to_string() })
             }
+            receipt => Ok(receipt),
         }
+    }
+
+    /// Whether the node knows transaction `hash` (pending or mined).
+    async fn knows(&self, hash: B256) -> Result<bool, SettlementError> {
+        let tx = self.provider.get_transaction_by_hash(hash).await.map_err(|err| self.fail(err))?;
+        Ok(tx.is_some())
     }
 
     /// Sends `value` wei to `to` and waits for it.
@@ -178,24 +238,9 @@ impl L1Client {
         to: Address,
         value: U256,
     ) -> Result<(), SettlementError> {
-        let request =
-            TransactionRequest::default().with_from(self.signer).with_to(to).with_value(value);
-        let pending = self
-            .provider
-            .send_transaction(request)
-            .await
-            .map_err(|err| self.fail(format!("sending {what}: {err}")))?;
-        self.receipt(what, *pending.tx_hash()).await.map(|_| ())
-    }
-
-    /// Sends a transaction and waits for it: [`L1Client::submit`], then [`L1Client::receipt`].
-    pub async fn send(
-        &self,
-        what: &str,
-        to: Option<Address>,
-        data: Bytes,
-    ) -> Result<TransactionReceipt, SettlementError> {
-        let hash = self.submit(what, to, data, None, None).await?;
-        self.receipt(what, hash).await
+        let nonce = self.nonce(self.signer).await?;
+        let tx = Outgoing { what: what.into(), to: Some(to), value, nonce, ..Outgoing::default() };
+        let hash = self.submit(&tx).await?;
+        self.confirm(&tx, hash).await.map(|_| ())
     }
 }

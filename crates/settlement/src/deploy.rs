@@ -3,7 +3,7 @@
 //! continues where it stopped instead of deploying twice.
 
 use crate::{
-    Contracts, L1Client, RollupConfig, Settlement, SettlementError,
+    Contracts, L1Client, Outgoing, RollupConfig, Settlement, SettlementError,
     artifacts::{self, Artifact},
     config::GasToken,
 };
@@ -337,24 +337,27 @@ async fn run_with(
     deployment.save(journal)?;
     let mut sent = Vec::with_capacity(todo.len());
     for (nonce, step) in (used..).zip(&todo) {
-        let label = step.label();
-        let hash = match step {
-            Step::Deploy { artifact, args, .. } => {
-                let code = artifact.deploy_code(&args(&deployment.contracts));
-                client.submit(&label, None, code, Some(nonce), Some(DEPLOY_GAS)).await?
-            }
-            Step::Call { to, data, .. } => {
-                let target = deployment.contracts[*to];
-                let data = data(&deployment.contracts);
-                client.submit(&label, Some(target), data, Some(nonce), Some(CALL_GAS)).await?
-            }
+        let tx = match step {
+            Step::Deploy { artifact, args, .. } => Outgoing {
+                data: artifact.deploy_code(&args(&deployment.contracts)),
+                gas: Some(DEPLOY_GAS),
+                ..Outgoing::default()
+            },
+            Step::Call { to, data, .. } => Outgoing {
+                to: Some(deployment.contracts[*to]),
+                data: data(&deployment.contracts),
+                gas: Some(CALL_GAS),
+                ..Outgoing::default()
+            },
         };
-        sent.push((label, hash));
+        let tx = Outgoing { what: step.label(), nonce, ..tx };
+        let hash = client.submit(&tx).await?;
+        sent.push((tx, hash));
     }
-    for (label, hash) in sent {
-        client.receipt(&label, hash).await?;
-        deployment.pending.retain(|pending| pending.label != label);
-        deployment.done.push(label);
+    for (tx, hash) in sent {
+        client.confirm(&tx, hash).await?;
+        deployment.pending.retain(|pending| pending.label != tx.what);
+        deployment.done.push(tx.what);
     }
     deployment.save(journal)?;
     info!(target: "tephra::settlement", chain = l2_chain_id, %framework, contracts = ?deployment.contracts, "deployed");

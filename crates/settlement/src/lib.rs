@@ -34,7 +34,7 @@ use std::{collections::BTreeMap, fmt::Debug, sync::Arc};
 use tephra_chain::{Chain, Framework, L1Origin};
 use tephra_primitives::TxEnvelope;
 
-pub use client::L1Client;
+pub use client::{L1Client, Outgoing};
 pub use config::{GasToken, RollupConfig};
 pub use deploy::{Deployment, Step, deploy_rollup};
 

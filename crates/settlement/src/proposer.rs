@@ -1,6 +1,6 @@
 //! The proposer: records the rollup's state commitments on its L1.
 
-use crate::{Contracts, L1Client, Settlement, SettlementError};
+use crate::{Contracts, L1Client, Outgoing, Settlement, SettlementError};
 use alloy_sol_types::{SolCall, sol};
 use std::{sync::Arc, time::Duration};
 use tephra_chain::Chain;
@@ -60,10 +60,12 @@ async fn step(
     for (nonce, number) in (nonce..).zip(&blocks) {
         let (to, data) = settlement.proposal(chain, contracts, *number)?;
         let what = format!("proposal of block {number}");
-        sent.push((*number, client.submit(&what, Some(to), data, Some(nonce), None).await?, what));
+        let tx = Outgoing { what, to: Some(to), data, nonce, ..Outgoing::default() };
+        let hash = client.submit(&tx).await?;
+        sent.push((*number, tx, hash));
     }
-    for (number, hash, what) in sent {
-        client.receipt(&what, hash).await?;
+    for (number, tx, hash) in sent {
+        client.confirm(&tx, hash).await?;
         info!(target: "tephra::proposer", rollup = chain.spec().chain_id, block = number, "proposed");
         *proposed = Some(number);
     }

@@ -1,12 +1,12 @@
 //! The deployer against a real L1 (a Tephra dev chain over JSON-RPC): an interrupted
 //! deployment is resumed from its journal without deploying anything twice.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, sol};
-use std::{path::Path, sync::Arc};
-use tephra_node::{Node, NodeConfig};
+use std::{path::Path, sync::Arc, time::Duration};
+use tephra_node::{BlockTime, Node, NodeConfig};
 use tephra_settlement::{
-    Deployment, GasToken, L1Client, RollupConfig,
+    Deployment, GasToken, L1Client, Outgoing, RollupConfig,
     deploy::{self, Pending},
     network::role_key,
     op_stack::{self, OpStackSettlement},
@@ -23,7 +23,12 @@ struct L1 {
 
 /// A dev chain sealing a block per transaction, served on a free loopback port.
 async fn l1() -> L1 {
-    let node = Node::open(NodeConfig { chain_id: 900, ..NodeConfig::default() }).unwrap();
+    l1_sealing(BlockTime::Auto).await
+}
+
+async fn l1_sealing(block_time: BlockTime) -> L1 {
+    let node =
+        Node::open(NodeConfig { chain_id: 900, block_time, ..NodeConfig::default() }).unwrap();
     node.spawn_sequencer();
     let server = tephra_rpc::serve(node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     L1 { node, server }
@@ -88,17 +93,15 @@ async fn an_interrupted_deployment_resumes_without_deploying_twice() {
     };
     let mut contracts = partial.contracts.clone();
     contracts.insert("OptimismPortal".into(), client.address().create(sent_nonce));
-    let hash = client
-        .submit(
-            "portal",
-            None,
-            artifact.deploy_code(&args(&contracts)),
-            Some(sent_nonce),
-            Some(7_000_000),
-        )
-        .await
-        .unwrap();
-    client.receipt("portal", hash).await.unwrap();
+    let portal = Outgoing {
+        what: "portal".into(),
+        data: artifact.deploy_code(&args(&contracts)),
+        nonce: sent_nonce,
+        gas: Some(7_000_000),
+        ..Outgoing::default()
+    };
+    let hash = client.submit(&portal).await.unwrap();
+    client.confirm(&portal, hash).await.unwrap();
     // And one more journaled as pending whose transaction never left: it is sent again.
     let mut journaled = Deployment::load(&journal(dir.path())).unwrap().unwrap();
     journaled.pending.push(Pending { label: steps[3].label(), nonce: sent_nonce + 1 });
@@ -134,6 +137,41 @@ async fn an_interrupted_deployment_resumes_without_deploying_twice() {
         err.to_string().contains("it records the op-stack deployment of chain 901 by"),
         "{err}"
     );
+    l1.server.stop();
+    l1.node.stop();
+}
+
+/// A transaction the L1 drops from its pool before mining it (as anvil drops the rest of a
+/// sender's queue when one of them does not fit its block) is sent again under its nonce, and
+/// the transactions queued behind it go through.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_transaction_is_sent_again() {
+    let l1 = l1_sealing(BlockTime::Interval(Duration::from_secs(1))).await;
+    let client = L1Client::new(&l1.server.http_url(), RollupConfig::signer(&role_key(0))).unwrap();
+    let to = Address::repeat_byte(0x77);
+    let start = nonce(&client).await;
+    let mut sent = Vec::new();
+    for (i, nonce) in (start..start + 4).enumerate() {
+        let tx = Outgoing {
+            what: format!("transfer {i}"),
+            to: Some(to),
+            value: U256::from(1 + i),
+            nonce,
+            gas: Some(21_000),
+            ..Outgoing::default()
+        };
+        let hash = client.submit(&tx).await.unwrap();
+        sent.push((tx, hash));
+    }
+    let dropped = sent[2].1;
+    assert_eq!(l1.node.pool().remove_invalid(&[dropped]).len(), 1, "it was pending");
+
+    for (tx, hash) in &sent {
+        let receipt = client.confirm(tx, *hash).await.unwrap();
+        assert_eq!(receipt.from, client.address());
+    }
+    assert_eq!(nonce(&client).await, start + 4);
+    assert_eq!(client.balance(to).await.unwrap(), U256::from(1 + 2 + 3 + 4));
     l1.server.stop();
     l1.node.stop();
 }
