@@ -187,7 +187,7 @@ impl L1Client {
                 return Err(self.fail(format!("{} ({hash}) not mined within 60 s", tx.what)));
             }
             polls += 1;
-            if polls % RESEND_CHECK_POLLS == 0 && !self.knows(hash).await? {
+            if polls.is_multiple_of(RESEND_CHECK_POLLS) && !self.knows(hash).await? {
                 // Mined between the two questions, or replaced by another transaction with
                 // its nonce: either way its nonce is used.
                 if self.nonce(self.signer).await? > tx.nonce {
