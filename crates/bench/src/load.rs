@@ -177,9 +177,10 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
     Ok(Rate { txs, gas, seconds: started.elapsed().as_secs_f64() })
 }
 
+#[derive(Clone)]
 struct Rpc {
     url: String,
-    agent: ureq::Agent,
+    client: reqwest::blocking::Client,
 }
 
 impl Rpc {
@@ -210,10 +211,11 @@ impl Rpc {
     }
 
     fn post(&self, body: &Value, method: &str) -> Result<Value, BenchError> {
-        self.agent
+        self.client
             .post(&self.url)
-            .send_json(body)
-            .and_then(|mut response| response.body_mut().with_config().limit(1 << 30).read_json())
+            .json(body)
+            .send()
+            .and_then(|response| response.json())
             .map_err(|err| BenchError::Rpc { method: method.into(), message: err.to_string() })
     }
 }
@@ -253,11 +255,11 @@ fn run_node(
             .spawn()
             .map_err(|err| BenchError::Node(format!("starting {command:?}: {err}")))?,
     );
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
         .build()
-        .new_agent();
-    let rpc = Rpc { url: format!("http://127.0.0.1:{port}"), agent };
+        .map_err(|err| BenchError::Node(format!("an HTTP client: {err}")))?;
+    let rpc = Rpc { url: format!("http://127.0.0.1:{port}"), client };
     let deadline = Instant::now() + Duration::from_secs(30);
     while rpc.call("eth_chainId", json!([])).is_err() {
         if Instant::now() > deadline {
@@ -276,7 +278,7 @@ fn run_node(
         let workers: Vec<_> = (0..config.connections)
             .map(|_| {
                 scope.spawn(|| -> Result<(), BenchError> {
-                    let rpc = Rpc { url: rpc.url.clone(), agent: rpc.agent.clone() };
+                    let rpc = rpc.clone();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(chunk) = chunks.get(index) else { return Ok(()) };
