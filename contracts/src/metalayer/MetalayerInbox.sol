@@ -59,6 +59,10 @@ contract MetalayerInbox {
 
     bytes private aggregateKey;
     address[] private chunks;
+    uint64 private pendingSetId;
+    uint256 private pendingCount;
+    uint256 private pendingStake;
+    address[] private pendingChunks;
 
     /// @notice `owner` installed guardian set `setId`.
     event GuardianSetUpdated(uint64 indexed setId, uint256 guardians, uint256 totalStake);
@@ -98,15 +102,43 @@ contract MetalayerInbox {
         owner = newOwner;
     }
 
-    /// @notice Installs guardian set `setId` (greater than the current id): `publicKeys` is the
-    /// members' G1 keys in EIP-2537 encoding, concatenated (128 bytes each, possession proven),
-    /// `stakes` their nonzero stakes (below 2^128), in bitmap order. Certificates of earlier
-    /// sets are refused from now on; roots they certified stay certified.
+    /// @notice Installs guardian set `setId` (greater than the current id) in one transaction:
+    /// `publicKeys` is the members' G1 keys in EIP-2537 encoding, concatenated (128 bytes each,
+    /// possession proven), `stakes` their nonzero stakes (below 2^128), in bitmap order.
+    /// Certificates of earlier sets are refused from then on; roots they certified stay
+    /// certified. A set too large for one transaction goes in with `addGuardians`, 128
+    /// members at a time, then `activateGuardianSet`.
     function setGuardianSet(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) external onlyOwner {
-        uint256 n = stakes.length;
-        if (n == 0 || n > MAX_GUARDIANS || publicKeys.length != n * KEY_LEN) revert BadGuardianSet();
+        for (uint256 start = 0; start < stakes.length; start += RECORDS_PER_CHUNK) {
+            uint256 end = stakes.length - start < RECORDS_PER_CHUNK ? stakes.length : start + RECORDS_PER_CHUNK;
+            _addGuardians(setId, publicKeys[start * KEY_LEN:end * KEY_LEN], stakes[start:end]);
+        }
+        _activate(setId);
+    }
+
+    /// @notice Appends up to 128 members to the pending set `setId` (starting it afresh if
+    /// the pending set had another id); every call but the last must add exactly 128.
+    function addGuardians(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) external onlyOwner {
+        _addGuardians(setId, publicKeys, stakes);
+    }
+
+    /// @notice Makes the pending set `setId` current, after checking every key (G1MSM refuses
+    /// a point off the curve or outside the subgroup) and summing them into the aggregate key.
+    function activateGuardianSet(uint64 setId) external onlyOwner {
+        _activate(setId);
+    }
+
+    function _addGuardians(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) private {
         if (setId <= guardianSetId) revert StaleGuardianSet(guardianSetId, setId);
-        bytes memory msmInput = new bytes(n * (KEY_LEN + 32));
+        if (setId != pendingSetId) {
+            delete pendingChunks;
+            pendingCount = 0;
+            pendingStake = 0;
+            pendingSetId = setId;
+        }
+        uint256 n = stakes.length;
+        if (n == 0 || n > RECORDS_PER_CHUNK || publicKeys.length != n * KEY_LEN) revert BadGuardianSet();
+        if (pendingCount % RECORDS_PER_CHUNK != 0 || pendingCount + n > MAX_GUARDIANS) revert BadGuardianSet();
         bytes memory records = new bytes(n * RECORD_LEN);
         uint256 total;
         for (uint256 i = 0; i < n; ++i) {
@@ -115,30 +147,43 @@ contract MetalayerInbox {
             total += stake;
             bytes calldata key = publicKeys[i * KEY_LEN:(i + 1) * KEY_LEN];
             if (bytes32(key[0:32]) | bytes32(key[32:64]) | bytes32(key[64:96]) | bytes32(key[96:128]) == 0) {
-                revert InvalidPublicKey(i);
+                revert InvalidPublicKey(pendingCount + i);
             }
             assembly ("memory-safe") {
-                let m := add(add(msmInput, 32), mul(i, 160))
-                calldatacopy(m, key.offset, 128)
-                mstore(add(m, 128), 1)
                 let r := add(add(records, 32), mul(i, 160))
                 calldatacopy(r, key.offset, 128)
                 mstore(add(r, 128), stake)
             }
         }
-        // The sum of all keys; G1MSM refuses a key off the curve or outside the subgroup.
-        bytes memory aggregate = BLS12381.call(BLS12381.G1MSM, msmInput, KEY_LEN);
+        pendingChunks.push(_store(records));
+        pendingCount += n;
+        pendingStake += total;
+    }
 
-        delete chunks;
-        for (uint256 start = 0; start < n; start += RECORDS_PER_CHUNK) {
-            uint256 count = n - start < RECORDS_PER_CHUNK ? n - start : RECORDS_PER_CHUNK;
-            chunks.push(_store(records, start * RECORD_LEN, count * RECORD_LEN));
+    function _activate(uint64 setId) private {
+        uint256 n = pendingCount;
+        if (setId != pendingSetId || n == 0) revert BadGuardianSet();
+        if (setId <= guardianSetId) revert StaleGuardianSet(guardianSetId, setId);
+        // G1MSM input: every key with the scalar 1; its output is the sum of all keys.
+        bytes memory msmInput = new bytes(n * (KEY_LEN + 32));
+        for (uint256 i = 0; i < n; ++i) {
+            address chunk = pendingChunks[i / RECORDS_PER_CHUNK];
+            uint256 offset = 1 + (i % RECORDS_PER_CHUNK) * RECORD_LEN;
+            assembly ("memory-safe") {
+                let m := add(add(msmInput, 32), mul(i, 160))
+                extcodecopy(chunk, m, offset, 128)
+                mstore(add(m, 128), 1)
+            }
         }
-        aggregateKey = aggregate;
+        aggregateKey = BLS12381.call(BLS12381.G1MSM, msmInput, KEY_LEN);
+        chunks = pendingChunks;
         guardianSetId = setId;
         guardianCount = n;
-        totalStake = total;
-        emit GuardianSetUpdated(setId, n, total);
+        totalStake = pendingStake;
+        delete pendingChunks;
+        pendingCount = 0;
+        pendingStake = 0;
+        emit GuardianSetUpdated(setId, n, totalStake);
     }
 
     /// @notice Certifies `checkpoint.root` if the certificate holds (see the contract doc).
@@ -191,34 +236,43 @@ contract MetalayerInbox {
     /// @notice The stake of the guardians `signers` leaves out, and the sum of their keys
     /// (empty when every guardian signed).
     function _nonSigners(bytes calldata signers, uint256 n) private view returns (uint256 stake, bytes memory keys) {
-        // [running sum (128) | next key (128) | stake word (32)]
+        // [running sum (128) | next key (128) | its stake (32)]
         bytes memory buffer = new bytes(288);
         bool any;
+        bool ok = true;
+        address chunk;
+        uint256 chunkIndex = type(uint256).max;
         for (uint256 byteIndex = 0; byteIndex < signers.length; ++byteIndex) {
-            uint8 bits = uint8(signers[byteIndex]);
+            uint256 bits = uint8(signers[byteIndex]);
             if (bits == 0xff) continue;
-            for (uint256 bit = 0; bit < 8; ++bit) {
-                uint256 i = byteIndex * 8 + bit;
-                if (i >= n) break;
-                if ((bits >> bit) & 1 == 1) continue;
-                address chunk = chunks[i / RECORDS_PER_CHUNK];
-                uint256 offset = 1 + (i % RECORDS_PER_CHUNK) * RECORD_LEN;
-                uint256 recordStake;
-                bool ok = true;
-                assembly ("memory-safe") {
-                    let base := add(buffer, 32)
-                    let keyAt := base
-                    if any { keyAt := add(base, 128) }
-                    extcodecopy(chunk, keyAt, offset, 128)
-                    extcodecopy(chunk, add(base, 256), add(offset, 128), 32)
-                    recordStake := mload(add(base, 256))
-                    if any { ok := staticcall(gas(), 0x0b, base, 256, base, 128) }
+            uint256 first = byteIndex * 8;
+            uint256 last = first + 8 < n ? first + 8 : n;
+            if (first / RECORDS_PER_CHUNK != chunkIndex) {
+                chunkIndex = first / RECORDS_PER_CHUNK;
+                chunk = chunks[chunkIndex];
+            }
+            assembly ("memory-safe") {
+                let base := add(buffer, 32)
+                for { let i := first } lt(i, last) { i := add(i, 1) } {
+                    if iszero(and(shr(sub(i, first), bits), 1)) {
+                        // One record: the key, then its stake, copied in one go.
+                        let offset := add(1, mul(mod(i, 128), 160))
+                        switch any
+                        case 0 {
+                            extcodecopy(chunk, base, offset, 160)
+                            stake := add(stake, mload(add(base, 128)))
+                            any := 1
+                        }
+                        default {
+                            extcodecopy(chunk, add(base, 128), offset, 160)
+                            stake := add(stake, mload(add(base, 256)))
+                            ok := and(ok, staticcall(gas(), 0x0b, base, 256, base, 128))
+                        }
+                    }
                 }
-                if (!ok) revert BLS12381.PrecompileFailed(BLS12381.G1ADD);
-                stake += recordStake;
-                any = true;
             }
         }
+        if (!ok) revert BLS12381.PrecompileFailed(BLS12381.G1ADD);
         if (any) {
             keys = new bytes(128);
             assembly ("memory-safe") {
@@ -227,9 +281,10 @@ contract MetalayerInbox {
         }
     }
 
-    /// @notice Deploys `length` bytes of `data` from `offset` as the code of a new contract
-    /// (after a STOP byte, so it cannot be called into); returns its address.
-    function _store(bytes memory data, uint256 offset, uint256 length) private returns (address pointer) {
+    /// @notice Deploys `data` as the code of a new contract (after a STOP byte, so it cannot
+    /// be called into); returns its address.
+    function _store(bytes memory data) private returns (address pointer) {
+        uint256 length = data.length;
         bytes memory init = new bytes(15 + length);
         assembly ("memory-safe") {
             let p := add(init, 32)
@@ -245,7 +300,7 @@ contract MetalayerInbox {
             mstore8(add(p, 12), 0x00)
             mstore8(add(p, 13), 0xf3)
             mstore8(add(p, 14), 0x00)
-            mcopy(add(p, 15), add(add(data, 32), offset), length)
+            mcopy(add(p, 15), add(data, 32), length)
             pointer := create(0, p, add(15, length))
         }
         if (pointer == address(0)) revert BadGuardianSet();

@@ -9,6 +9,8 @@ use crate::{LeafProof, hyperlane::TREE_DEPTH};
 use alloy_primitives::{B256, U256};
 
 sol! {
+    #![sol(all_derives)]
+
     /// `MetalayerInbox`'s checkpoint, in the order of [`crate::Checkpoint::encode`].
     struct Checkpoint {
         bytes32 domain;
@@ -46,7 +48,11 @@ sol! {
         error InsufficientStake(uint256 signed, uint256 total);
         error InvalidSignature();
         error AlreadyCertified(bytes32 root);
+        error StaleGuardianSet(uint64 current, uint64 proposed);
+        error BadGuardianSet();
         function setGuardianSet(uint64 setId, bytes publicKeys, uint256[] stakes) external;
+        function addGuardians(uint64 setId, bytes publicKeys, uint256[] stakes) external;
+        function activateGuardianSet(uint64 setId) external;
         function submit(Checkpoint checkpoint, bytes signers, bytes signature) external;
         function isCertified(bytes32 root) external view returns (bool);
         function guardianSetId() external view returns (uint64);

@@ -98,10 +98,24 @@ impl GuardianSet {
     /// The arguments of `MetalayerInbox.setGuardianSet`: the keys in EIP-2537 encoding,
     /// concatenated, and the stakes.
     pub fn contract_arguments(&self) -> (Vec<u8>, Vec<U256>) {
-        let keys = self.members.iter().flat_map(|g| g1_to_eip2537(&g.key)).collect();
-        let stakes = self.members.iter().map(|g| U256::from(g.stake)).collect();
-        (keys, stakes)
+        members_arguments(&self.members)
     }
+
+    /// The arguments of each `MetalayerInbox.addGuardians` call for a set too large for one
+    /// transaction: [`GuardianSet::contract_arguments`] in runs of
+    /// [`GuardianSet::MEMBERS_PER_CALL`].
+    pub fn contract_argument_chunks(&self) -> Vec<(Vec<u8>, Vec<U256>)> {
+        self.members.chunks(Self::MEMBERS_PER_CALL).map(members_arguments).collect()
+    }
+
+    /// Members per `addGuardians` call (one data contract of the inbox's).
+    pub const MEMBERS_PER_CALL: usize = 128;
+}
+
+fn members_arguments(members: &[Guardian]) -> (Vec<u8>, Vec<U256>) {
+    let keys = members.iter().flat_map(|g| g1_to_eip2537(&g.key)).collect();
+    let stakes = members.iter().map(|g| U256::from(g.stake)).collect();
+    (keys, stakes)
 }
 
 /// A checkpoint with a quorum's aggregate signature.
