@@ -232,8 +232,8 @@ fn below_two_thirds_of_stake_refused() {
     let (mut node, inbox) = inbox_with(&set);
     let cp = checkpoint(&set, 1);
     let mut builder = CertificateBuilder::new(&set, cp).unwrap();
-    for i in 0..3 {
-        builder.add(i, &keys[i].sign(cp.signing_message().as_slice())).unwrap();
+    for (i, key) in keys.iter().enumerate().take(3) {
+        builder.add(i, &key.sign(cp.signing_message().as_slice())).unwrap();
     }
     assert!(matches!(
         builder.finish(),
@@ -349,8 +349,8 @@ fn zero_root_refused() {
     let (mut node, inbox) = inbox_with(&set);
     let cp = Checkpoint { root: B256::ZERO, ..checkpoint(&set, 1) };
     let mut builder = CertificateBuilder::new(&set, cp).unwrap();
-    for i in 0..4 {
-        builder.add(i, &keys[i].sign(cp.signing_message().as_slice())).unwrap();
+    for (i, key) in keys.iter().enumerate() {
+        builder.add(i, &key.sign(cp.signing_message().as_slice())).unwrap();
     }
     let certificate = builder.finish().unwrap();
     assert!(matches!(certificate.verify(&set, domain()), Err(MetalayerError::ZeroRoot)));
