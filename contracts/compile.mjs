@@ -286,7 +286,7 @@ const JOBS = [
     // Metalayer (contracts/src/metalayer): Tephra's certificate inbox and guardian ISM, and
     // Hyperlane's own messaging contracts from @hyperlane-xyz/core 12.1.0, unchanged: Mailbox,
     // MerkleTreeHook, InterchainGasPaymaster with its StorageGasOracle, and the package's
-    // TestRecipient and TestPostDispatchHook for tests. Hyperlane's sources pin `>=0.8.0`; they
+    // TestRecipient for tests. Hyperlane's sources pin `>=0.8.0`; they
     // are compiled with the settings its published build records (dist/buildArtifact.json:
     // evmVersion cancun, optimizer 3599 runs) by the current solc, on the OpenZeppelin 4.9.3 its
     // package ships under dependencies/ (the root's aliases `-v4.9`, reached by remappings; the
@@ -313,7 +313,6 @@ const JOBS = [
       '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
       '@hyperlane-xyz/core/contracts/hooks/igp/StorageGasOracle.sol',
       '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
-      '@hyperlane-xyz/core/contracts/test/TestPostDispatchHook.sol',
     ],
     outputs: {
       MetalayerInbox: 'contracts/src/metalayer/MetalayerInbox.sol',
@@ -324,7 +323,6 @@ const JOBS = [
       InterchainGasPaymaster: '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
       StorageGasOracle: '@hyperlane-xyz/core/contracts/hooks/igp/StorageGasOracle.sol',
       TestRecipient: '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
-      TestPostDispatchHook: '@hyperlane-xyz/core/contracts/test/TestPostDispatchHook.sol',
     },
   },
 ];

@@ -77,8 +77,33 @@ sol! {
         event Dispatch(address indexed sender, uint32 indexed destination, bytes32 indexed recipient, bytes message);
         function initialize(address owner, address defaultIsm, address defaultHook, address requiredHook) external;
         function dispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external payable returns (bytes32);
+        function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external view returns (uint256);
         function process(bytes metadata, bytes message) external payable;
         function delivered(bytes32 messageId) external view returns (bool);
+    }
+
+    interface IStorageGasOracle {
+        struct RemoteGasDataConfig {
+            uint32 remoteDomain;
+            uint128 tokenExchangeRate;
+            uint128 gasPrice;
+        }
+        function setRemoteGasDataConfigs(RemoteGasDataConfig[] configs) external;
+    }
+
+    interface IInterchainGasPaymaster {
+        struct DomainGasConfig {
+            address gasOracle;
+            uint96 gasOverhead;
+        }
+        struct GasParam {
+            uint32 remoteDomain;
+            DomainGasConfig config;
+        }
+        event GasPayment(bytes32 indexed messageId, uint32 indexed destinationDomain, uint256 gasAmount, uint256 payment);
+        function initialize(address owner, address beneficiary) external;
+        function setDestinationGasConfigs(GasParam[] configs) external;
+        function quoteGasPayment(uint32 destinationDomain, uint256 gasLimit) external view returns (uint256);
     }
 
     interface IMerkleTreeHook {

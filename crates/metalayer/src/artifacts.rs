@@ -40,8 +40,6 @@ pub const INTERCHAIN_GAS_PAYMASTER: Artifact = artifact!(InterchainGasPaymaster)
 pub const STORAGE_GAS_ORACLE: Artifact = artifact!(StorageGasOracle);
 /// Hyperlane's TestRecipient (records the last message it handled).
 pub const TEST_RECIPIENT: Artifact = artifact!(TestRecipient);
-/// Hyperlane's TestPostDispatchHook (a no-fee default hook).
-pub const TEST_POST_DISPATCH_HOOK: Artifact = artifact!(TestPostDispatchHook);
 
 impl Artifact {
     /// The creation code followed by the ABI-encoded constructor `args`.

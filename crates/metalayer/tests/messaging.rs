@@ -1,19 +1,20 @@
 //! End to end on two in-process Tephra chains: a Hyperlane message dispatched on chain A's
-//! Mailbox (MerkleTreeHook as its required hook), A's head in a checkpoint that four guardians
+//! Mailbox (MerkleTreeHook as its required hook, the InterchainGasPaymaster as its default
+//! hook, paid in A's native token at a StorageGasOracle's price), A's head in a checkpoint that four guardians
 //! certify on chain B's MetalayerInbox, then `Mailbox.process` on B with GuardianIsm as the
 //! default ISM delivers it to Hyperlane's TestRecipient. Every refusal of the path by name.
 
 mod support;
 
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use support::{Node, guardians};
 use tephra_metalayer::{
     Certificate, CertificateBuilder, Checkpoint, CheckpointTree, GuardianKey, GuardianSet, Leaf,
     LeafProof,
     abi::{
-        self, IGuardianIsm::IGuardianIsmErrors as IsmErrors, IMailbox, IMerkleTreeHook,
-        IMetalayerInbox, ITestRecipient,
+        self, IGuardianIsm::IGuardianIsmErrors as IsmErrors, IInterchainGasPaymaster, IMailbox,
+        IMerkleTreeHook, IMetalayerInbox, IStorageGasOracle, ITestRecipient,
     },
     artifacts, domain_separator,
     hyperlane::{MessageHeader, MessageTree, TREE_DEPTH, message_id},
@@ -23,12 +24,19 @@ const A: u64 = 1001;
 const B: u64 = 1002;
 const C: u64 = 1003;
 
+/// Gas the IGP adds to every message's gas limit for the destination.
+const IGP_OVERHEAD: u64 = 50_000;
+/// Hyperlane's default destination gas limit when the dispatch names none
+/// (`InterchainGasPaymaster.DEFAULT_GAS_USAGE`).
+const DEFAULT_GAS_USAGE: u64 = 50_000;
+
 /// Hyperlane and Metalayer on one chain.
 struct Stack {
     node: Node,
     inbox: Address,
     mailbox: Address,
     hook: Address,
+    igp: Address,
     recipient: Address,
     /// Every message id A's hook has inserted, mirrored off chain.
     tree: MessageTree,
@@ -51,18 +59,36 @@ fn stack(chain_id: u64, set: &GuardianSet) -> Stack {
     let ism = node.deploy(artifacts::GUARDIAN_ISM.deploy_code(&inbox.abi_encode()));
     let mailbox = node.deploy(artifacts::MAILBOX.deploy_code(&(chain_id as u32).abi_encode()));
     let hook = node.deploy(artifacts::MERKLE_TREE_HOOK.deploy_code(&mailbox.abi_encode()));
-    let default_hook = node.deploy(artifacts::TEST_POST_DISPATCH_HOOK.deploy_code(&[]));
+    // Hyperlane's gas payment: the IGP, priced by a StorageGasOracle for the other domains.
+    let oracle = node.deploy(artifacts::STORAGE_GAS_ORACLE.deploy_code(&[]));
+    let remotes = [A, B, C].into_iter().filter(|d| *d != chain_id);
+    let configs = remotes
+        .clone()
+        .map(|domain| IStorageGasOracle::RemoteGasDataConfig {
+            remoteDomain: domain as u32,
+            tokenExchangeRate: 10_000_000_000, // 1.0, scaled by 1e10
+            gasPrice: 1_000_000_000,
+        })
+        .collect();
+    node.transact(oracle, IStorageGasOracle::setRemoteGasDataConfigsCall { configs });
+    let igp = node.deploy(artifacts::INTERCHAIN_GAS_PAYMASTER.deploy_code(&[]));
+    node.transact(igp, IInterchainGasPaymaster::initializeCall { owner, beneficiary: owner });
+    let configs = remotes
+        .map(|domain| IInterchainGasPaymaster::GasParam {
+            remoteDomain: domain as u32,
+            config: IInterchainGasPaymaster::DomainGasConfig {
+                gasOracle: oracle,
+                gasOverhead: alloy_primitives::Uint::from(IGP_OVERHEAD),
+            },
+        })
+        .collect();
+    node.transact(igp, IInterchainGasPaymaster::setDestinationGasConfigsCall { configs });
     node.transact(
         mailbox,
-        IMailbox::initializeCall {
-            owner,
-            defaultIsm: ism,
-            defaultHook: default_hook,
-            requiredHook: hook,
-        },
+        IMailbox::initializeCall { owner, defaultIsm: ism, defaultHook: igp, requiredHook: hook },
     );
     let recipient = node.deploy(artifacts::TEST_RECIPIENT.deploy_code(&[]));
-    Stack { node, inbox, mailbox, hook, recipient, tree: MessageTree::default() }
+    Stack { node, inbox, mailbox, hook, igp, recipient, tree: MessageTree::default() }
 }
 
 impl Stack {
@@ -73,7 +99,31 @@ impl Stack {
             recipientAddress: recipient.into_word(),
             messageBody: body.to_vec().into(),
         };
-        let outcome = self.node.transact(self.mailbox, call);
+        // Pay what the Mailbox quotes (the IGP's fee: (default gas + overhead) x the oracle's
+        // gas price for the destination), plus change the IGP refunds.
+        let quote: U256 = self.node.call(
+            self.mailbox,
+            IMailbox::quoteDispatchCall {
+                destinationDomain: call.destinationDomain,
+                recipientAddress: call.recipientAddress,
+                messageBody: call.messageBody.clone(),
+            },
+        );
+        assert_eq!(quote, U256::from((DEFAULT_GAS_USAGE + IGP_OVERHEAD) * 1_000_000_000));
+        let paid_before = self.node.balance(self.igp);
+        let outcome = self.node.send_value(
+            alloy_primitives::TxKind::Call(self.mailbox),
+            alloy_sol_types::SolCall::abi_encode(&call),
+            quote + U256::from(12_345),
+        );
+        assert!(outcome.success, "dispatch succeeds");
+        assert_eq!(self.node.balance(self.igp) - paid_before, quote, "the IGP keeps the quote");
+        let payment = outcome
+            .logs
+            .iter()
+            .find_map(|log| IInterchainGasPaymaster::GasPayment::decode_log(log).ok())
+            .expect("the IGP emits GasPayment");
+        assert_eq!(payment.data.payment, quote);
         let message = outcome
             .logs
             .iter()
@@ -81,6 +131,7 @@ impl Stack {
             .expect("the Mailbox emits Dispatch")
             .data
             .message;
+        assert_eq!(payment.data.messageId, message_id(&message));
         self.tree.insert(message_id(&message));
         message
     }

@@ -60,6 +60,11 @@ impl Node {
 
     /// Mines `input` to `to` alone in a new block.
     pub fn send(&mut self, to: TxKind, input: Vec<u8>) -> Outcome {
+        self.send_value(to, input, U256::ZERO)
+    }
+
+    /// [`Node::send`] with `value` wei attached.
+    pub fn send_value(&mut self, to: TxKind, input: Vec<u8>, value: U256) -> Outcome {
         let mut tx = TxEip1559 {
             chain_id: self.chain_id,
             nonce: self.nonce,
@@ -67,7 +72,7 @@ impl Node {
             max_fee_per_gas: 10_000_000_000,
             max_priority_fee_per_gas: 1,
             to,
-            value: U256::ZERO,
+            value,
             input: input.into(),
             access_list: Default::default(),
         };
@@ -110,6 +115,12 @@ impl Node {
         let outcome = self.send(TxKind::Call(to), call.abi_encode());
         assert!(outcome.success, "{} succeeds", C::SIGNATURE);
         outcome
+    }
+
+    /// The balance of `address` at the head.
+    pub fn balance(&self, address: Address) -> U256 {
+        let reader = self.chain.reader().unwrap();
+        reader.account(&address).unwrap().map(|account| account.balance).unwrap_or_default()
     }
 
     /// `eth_call` of `input` to `to` from the account, at the head.
