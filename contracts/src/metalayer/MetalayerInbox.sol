@@ -192,10 +192,25 @@ contract MetalayerInbox {
     /// @param signers The signer bitmap over the current set.
     /// @param signature The aggregate signature, a G2 point in EIP-2537 encoding (256 bytes).
     function submit(Checkpoint calldata checkpoint, bytes calldata signers, bytes calldata signature) external {
+        if (certified[checkpoint.root].certified) revert AlreadyCertified(checkpoint.root);
+        uint256 signed = verifyCertificate(checkpoint, signers, signature);
+        certified[checkpoint.root] = Certified(true, checkpoint.guardianSetId, checkpoint.epoch);
+        if (checkpoint.epoch > latestEpoch) latestEpoch = checkpoint.epoch;
+        emit CheckpointCertified(checkpoint.root, checkpoint.epoch, checkpoint.guardianSetId, signed);
+    }
+
+    /// @notice Checks a certificate against the current guardian set without recording it
+    /// (for `submit`, and for contracts that need a checkpoint's signatures checked, such as
+    /// evidence of misbehaviour); reverts, naming the failed check, unless it holds.
+    /// @return signed The signers' stake.
+    function verifyCertificate(Checkpoint calldata checkpoint, bytes calldata signers, bytes calldata signature)
+        public
+        view
+        returns (uint256 signed)
+    {
         if (checkpoint.root == bytes32(0)) revert ZeroRoot();
         if (checkpoint.domain != domain) revert WrongDomain(domain, checkpoint.domain);
         if (checkpoint.guardianSetId != guardianSetId) revert WrongGuardianSet(guardianSetId, checkpoint.guardianSetId);
-        if (certified[checkpoint.root].certified) revert AlreadyCertified(checkpoint.root);
         uint256 n = guardianCount;
         if (signers.length != (n + 7) / 8) revert BadBitmap();
         if (n % 8 != 0 && uint8(signers[signers.length - 1]) >> (n % 8) != 0) revert BadBitmap();
@@ -203,7 +218,7 @@ contract MetalayerInbox {
 
         (uint256 missingStake, bytes memory missingKeys) = _nonSigners(signers, n);
         uint256 total = totalStake;
-        uint256 signed = total - missingStake;
+        signed = total - missingStake;
         if (signed * 3 < total * 2) revert InsufficientStake(signed, total);
         bytes memory publicKey = missingKeys.length == 0
             ? aggregateKey
@@ -211,10 +226,6 @@ contract MetalayerInbox {
 
         bytes memory messagePoint = BLS12381.hashToG2(abi.encodePacked(signingMessage(checkpoint)), DST);
         if (!BLS12381.pairingCheck(publicKey, messagePoint, signature)) revert InvalidSignature();
-
-        certified[checkpoint.root] = Certified(true, checkpoint.guardianSetId, checkpoint.epoch);
-        if (checkpoint.epoch > latestEpoch) latestEpoch = checkpoint.epoch;
-        emit CheckpointCertified(checkpoint.root, checkpoint.epoch, checkpoint.guardianSetId, signed);
     }
 
     /// @notice Whether `root` was certified.

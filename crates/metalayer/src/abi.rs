@@ -54,6 +54,7 @@ sol! {
         function addGuardians(uint64 setId, bytes publicKeys, uint256[] stakes) external;
         function activateGuardianSet(uint64 setId) external;
         function submit(Checkpoint checkpoint, bytes signers, bytes signature) external;
+        function verifyCertificate(Checkpoint checkpoint, bytes signers, bytes signature) external view returns (uint256 signed);
         function isCertified(bytes32 root) external view returns (bool);
         function guardianSetId() external view returns (uint64);
         function hashToG2(bytes message) external view returns (bytes);

@@ -97,6 +97,19 @@ fn submit_raw(
     }
 }
 
+/// Gas of a transaction that only checks `certificate` (`verifyCertificate`, nothing stored),
+/// and the signed stake it returns.
+fn check_gas(node: &mut Node, inbox: Address, certificate: &Certificate) -> u64 {
+    let call = IMetalayerInbox::verifyCertificateCall {
+        checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
+        signers: certificate.signers.clone().into(),
+        signature: certificate.contract_signature().to_vec().into(),
+    };
+    let signed: U256 = node.call(inbox, call.clone());
+    assert!(signed > U256::ZERO);
+    node.transact(inbox, call).gas_used
+}
+
 fn certified(node: &Node, inbox: Address, root: B256) -> bool {
     node.call(inbox, IMetalayerInbox::isCertifiedCall { root })
 }
@@ -168,18 +181,20 @@ fn certificate_of_four_guardians_is_accepted() {
         node.call(inbox, IMetalayerInbox::signingMessageCall { checkpoint: (&cp).into() });
     assert_eq!(on_chain, cp.signing_message());
     assert!(!certified(&node, inbox, cp.root));
+    let check = check_gas(&mut node, inbox, &certificate);
     let outcome = node.transact(inbox, submit_call(&certificate));
     assert!(certified(&node, inbox, cp.root));
     assert_eq!(outcome.logs.len(), 1, "CheckpointCertified");
     println!(
-        "gas: one certificate check, 3 of 4 guardians: {} (transaction), certificate {} bytes on the wire",
+        "gas, 4 guardians, 3 signing: check alone {check} (transaction to verifyCertificate), submit {}; certificate {} bytes on the wire",
         outcome.gas_used,
         certificate.to_bytes().len()
     );
     // All four.
     let all = certify(&keys, &set, checkpoint(&set, 2), 0..4);
+    let check = check_gas(&mut node, inbox, &all);
     let outcome = node.transact(inbox, submit_call(&all));
-    println!("gas: one certificate check, 4 of 4 guardians: {}", outcome.gas_used);
+    println!("gas, 4 guardians, 4 signing: check alone {check}, submit {}", outcome.gas_used);
 }
 
 #[test]
@@ -189,13 +204,15 @@ fn gas_of_a_certificate_of_500_guardians() {
     let cp = checkpoint(&set, 1);
     // 334 of 500: the smallest 2/3 quorum, 166 non-signers subtracted on chain.
     let quorum = certify(&keys, &set, cp, 0..334);
+    let quorum_check = check_gas(&mut node, inbox, &quorum);
     let quorum_gas = node.transact(inbox, submit_call(&quorum)).gas_used;
     assert!(certified(&node, inbox, cp.root));
     let all = certify(&keys, &set, checkpoint(&set, 2), 0..500);
+    let all_check = check_gas(&mut node, inbox, &all);
     let all_gas = node.transact(inbox, submit_call(&all)).gas_used;
     let calldata = submit_call(&quorum).abi_encode_len();
     println!(
-        "gas: one certificate check of 500 guardians: 334 signers {quorum_gas}, 500 signers {all_gas}; certificate {} bytes on the wire, {calldata} bytes of calldata",
+        "gas, 500 guardians: 334 signing: check alone {quorum_check}, submit {quorum_gas}; 500 signing: check alone {all_check}, submit {all_gas}; certificate {} bytes on the wire, {calldata} bytes of calldata",
         quorum.to_bytes().len()
     );
     // Below the quorum by one guardian.
