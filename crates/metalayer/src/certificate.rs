@@ -308,3 +308,100 @@ impl<'a> CertificateBuilder<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GuardianKey;
+
+    fn keys(n: u8) -> Vec<GuardianKey> {
+        (0..n).map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap()).collect()
+    }
+
+    fn set(keys: &[GuardianKey], stake: u128) -> GuardianSet {
+        let members = keys
+            .iter()
+            .map(|k| (Guardian { key: k.public(), stake }, k.proof_of_possession()))
+            .collect();
+        GuardianSet::new(7, members).unwrap()
+    }
+
+    fn checkpoint() -> Checkpoint {
+        Checkpoint {
+            domain: B256::repeat_byte(1),
+            guardian_set_id: 7,
+            epoch: 3,
+            root: B256::repeat_byte(9),
+        }
+    }
+
+    #[test]
+    fn set_refuses_bad_members() {
+        let k = keys(2);
+        let pop = |i: usize| k[i].proof_of_possession();
+        let member = |i: usize, stake| Guardian { key: k[i].public(), stake };
+        assert!(matches!(GuardianSet::new(1, vec![]), Err(MetalayerError::EmptyGuardianSet)));
+        assert!(matches!(
+            GuardianSet::new(1, vec![(member(0, 0), pop(0))]),
+            Err(MetalayerError::ZeroStake(0))
+        ));
+        assert!(matches!(
+            GuardianSet::new(1, vec![(member(0, 1), pop(0)), (member(0, 1), pop(0))]),
+            Err(MetalayerError::DuplicateGuardian(1))
+        ));
+        assert!(matches!(
+            GuardianSet::new(1, vec![(member(0, 1), pop(1))]),
+            Err(MetalayerError::Bls("proof of possession", _))
+        ));
+        assert!(matches!(
+            GuardianSet::new(1, vec![(member(0, u128::MAX), pop(0)), (member(1, 1), pop(1))]),
+            Err(MetalayerError::StakeOverflow)
+        ));
+    }
+
+    #[test]
+    fn builder_refuses_unknown_guardians_other_sets_and_bad_signatures() {
+        let k = keys(4);
+        let set = set(&k, 10);
+        let cp = checkpoint();
+        assert!(matches!(
+            CertificateBuilder::new(&set, Checkpoint { guardian_set_id: 6, ..cp }),
+            Err(MetalayerError::WrongGuardianSet { expected: 7, got: 6 })
+        ));
+        let mut builder = CertificateBuilder::new(&set, cp).unwrap();
+        let signature = k[0].sign(cp.signing_message().as_slice());
+        assert!(matches!(builder.add(4, &signature), Err(MetalayerError::UnknownGuardian(4))));
+        // Guardian 0's signature offered as guardian 1's.
+        assert!(builder.add_verified(1, &signature).is_err());
+        builder.add_verified(0, &signature).unwrap();
+        assert_eq!(builder.signed_stake(), 10);
+        assert!(matches!(
+            builder.finish(),
+            Err(MetalayerError::InsufficientStake { signed: 10, total: 40 })
+        ));
+    }
+
+    #[test]
+    fn quorum_is_two_thirds_inclusive() {
+        let k = keys(3);
+        let set = set(&k, 1);
+        assert!(!set.is_quorum(1));
+        assert!(set.is_quorum(2));
+        let cp = checkpoint();
+        let mut builder = CertificateBuilder::new(&set, cp).unwrap();
+        for i in [0, 2] {
+            builder.add(i, &k[i].sign(cp.signing_message().as_slice())).unwrap();
+        }
+        let certificate = builder.finish().unwrap();
+        assert_eq!(certificate.signers, vec![0b101]);
+        assert_eq!(certificate.verify(&set, cp.domain).unwrap(), 2);
+        assert_eq!(signer_indices(&certificate.signers, 3).unwrap(), vec![0, 2]);
+        // Every single-bit change of the bitmap is refused.
+        for bit in 0..8 {
+            let mut forged = certificate.clone();
+            forged.signers[0] ^= 1 << bit;
+            assert!(forged.verify(&set, cp.domain).is_err(), "bit {bit}");
+        }
+        assert!(Certificate::from_bytes(&certificate.to_bytes()[1..]).is_err());
+    }
+}
