@@ -109,6 +109,7 @@ contract MetalayerInbox {
     /// certified. A set too large for one transaction goes in with `addGuardians`, 128
     /// members at a time, then `activateGuardianSet`.
     function setGuardianSet(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) external onlyOwner {
+        _resetPending(setId);
         for (uint256 start = 0; start < stakes.length; start += RECORDS_PER_CHUNK) {
             uint256 end = stakes.length - start < RECORDS_PER_CHUNK ? stakes.length : start + RECORDS_PER_CHUNK;
             _addGuardians(setId, publicKeys[start * KEY_LEN:end * KEY_LEN], stakes[start:end]);
@@ -130,12 +131,7 @@ contract MetalayerInbox {
 
     function _addGuardians(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) private {
         if (setId <= guardianSetId) revert StaleGuardianSet(guardianSetId, setId);
-        if (setId != pendingSetId) {
-            delete pendingChunks;
-            pendingCount = 0;
-            pendingStake = 0;
-            pendingSetId = setId;
-        }
+        if (setId != pendingSetId) _resetPending(setId);
         uint256 n = stakes.length;
         if (n == 0 || n > RECORDS_PER_CHUNK || publicKeys.length != n * KEY_LEN) revert BadGuardianSet();
         if (pendingCount % RECORDS_PER_CHUNK != 0 || pendingCount + n > MAX_GUARDIANS) revert BadGuardianSet();
@@ -160,6 +156,14 @@ contract MetalayerInbox {
         pendingStake += total;
     }
 
+    /// @notice Drops any pending members; the pending set is now `setId`, empty.
+    function _resetPending(uint64 setId) private {
+        delete pendingChunks;
+        pendingCount = 0;
+        pendingStake = 0;
+        pendingSetId = setId;
+    }
+
     function _activate(uint64 setId) private {
         uint256 n = pendingCount;
         if (setId != pendingSetId || n == 0) revert BadGuardianSet();
@@ -180,9 +184,7 @@ contract MetalayerInbox {
         guardianSetId = setId;
         guardianCount = n;
         totalStake = pendingStake;
-        delete pendingChunks;
-        pendingCount = 0;
-        pendingStake = 0;
+        _resetPending(0);
         emit GuardianSetUpdated(setId, n, totalStake);
     }
 
