@@ -282,6 +282,49 @@ const JOBS = [
       UpgradeableBeacon: 'lib/oz-4.8.3/contracts/proxy/beacon/UpgradeableBeacon.sol',
     },
   },
+  {
+    // Metalayer (contracts/src/metalayer): Tephra's certificate inbox and guardian ISM, and
+    // Hyperlane's own messaging contracts from @hyperlane-xyz/core 12.1.0, unchanged: Mailbox,
+    // MerkleTreeHook, InterchainGasPaymaster with its StorageGasOracle, and the package's
+    // TestRecipient for tests. Hyperlane's sources pin `>=0.8.0`; they
+    // are compiled with the settings its published build records (dist/buildArtifact.json:
+    // evmVersion cancun, optimizer 3599 runs) by the current solc, on the OpenZeppelin 4.9.3 its
+    // package ships under dependencies/ (the root's aliases `-v4.9`, reached by remappings; the
+    // root's own @openzeppelin/contracts is 5.x). Source unit names are the package's paths
+    // (`@hyperlane-xyz/core/contracts/...`). EIP-2537's precompiles are called, not opcodes, so
+    // cancun code runs on the Prague chains that have them.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    optimizer: { enabled: true, runs: 3599 },
+    remappings: {
+      '@openzeppelin/contracts/': 'lib/oz-4.9.3/contracts/',
+      '@openzeppelin/contracts-upgradeable/': 'lib/oz-4.9.3/contracts-upgradeable/',
+    },
+    dirs: {
+      'lib/oz-4.9.3/contracts/': '@openzeppelin/contracts-v4.9/',
+      'lib/oz-4.9.3/contracts-upgradeable/': '@openzeppelin/contracts-upgradeable-v4.9/',
+    },
+    roots: [
+      'contracts/src/metalayer/MetalayerInbox.sol',
+      'contracts/src/metalayer/GuardianIsm.sol',
+      'contracts/src/metalayer/test/BLS12381Harness.sol',
+      '@hyperlane-xyz/core/contracts/Mailbox.sol',
+      '@hyperlane-xyz/core/contracts/hooks/MerkleTreeHook.sol',
+      '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
+      '@hyperlane-xyz/core/contracts/hooks/igp/StorageGasOracle.sol',
+      '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
+    ],
+    outputs: {
+      MetalayerInbox: 'contracts/src/metalayer/MetalayerInbox.sol',
+      GuardianIsm: 'contracts/src/metalayer/GuardianIsm.sol',
+      BLS12381Harness: 'contracts/src/metalayer/test/BLS12381Harness.sol',
+      Mailbox: '@hyperlane-xyz/core/contracts/Mailbox.sol',
+      MerkleTreeHook: '@hyperlane-xyz/core/contracts/hooks/MerkleTreeHook.sol',
+      InterchainGasPaymaster: '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
+      StorageGasOracle: '@hyperlane-xyz/core/contracts/hooks/igp/StorageGasOracle.sol',
+      TestRecipient: '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
+    },
+  },
 ];
 
 /// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).

@@ -18,6 +18,22 @@ enum Bench {
     Throughput(ThroughputArgs),
     /// State-root cost of a block touching `--touched` accounts in a state of `--accounts`.
     StateRoot(StateRootArgs),
+    /// One Metalayer epoch in process: build the checkpoint tree over `--chains` leaves, sign
+    /// by `--guardians`, aggregate, verify; for each number of chains given.
+    Epoch(EpochArgs),
+}
+
+#[derive(Debug, Args)]
+struct EpochArgs {
+    /// Chains in the checkpoint; several runs for a comma-separated list.
+    #[arg(long, value_delimiter = ',', default_values_t = [100, 1_000])]
+    chains: Vec<usize>,
+    /// Guardians, all signing.
+    #[arg(long, default_value_t = 500)]
+    guardians: usize,
+    /// Measured epochs (medians are reported).
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +81,24 @@ struct StateRootArgs {
 pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
     match args.bench {
         Bench::Throughput(args) => throughput(args),
+        Bench::Epoch(args) => {
+            for chains in args.chains {
+                let r = tephra_bench::epoch_cost(chains, args.guardians, args.rounds)?;
+                println!(
+                    "epoch: {} chains, {} guardians: build {:.2} ms + aggregate {:.2} ms + verify {:.2} ms = {:.2} ms; signing {:.3} ms per guardian (in parallel, one per machine); certificate {} bytes (medians of {} epochs)",
+                    r.chains,
+                    r.guardians,
+                    r.build_ms,
+                    r.aggregate_ms,
+                    r.verify_ms,
+                    r.epoch_ms(),
+                    r.sign_per_guardian_ms,
+                    r.certificate_bytes,
+                    r.rounds
+                );
+            }
+            Ok(())
+        }
         Bench::StateRoot(args) => {
             let report = tephra_bench::state_root_cost(args.accounts, args.touched, args.rounds)?;
             let median = report.median_ms();

@@ -1,13 +1,15 @@
 //! Benchmarks that compare Tephra with a baseline measured in the same run: a node under a
 //! JSON-RPC load against anvil and against the in-process ceiling, and the state-root cost of
-//! a block in a large state. They report figures; they assert nothing about speed.
+//! a block in a large state, and one Metalayer epoch (checkpoint, signatures, certificate). They report figures; they assert nothing about speed.
 //!
-//! Start from [`throughput`] and [`state_root_cost`].
+//! Start from [`throughput`], [`state_root_cost`] and [`epoch_cost`].
 
+mod epoch;
 mod load;
 mod state_root;
 mod workload;
 
+pub use epoch::{EpochReport, epoch_cost};
 pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
 pub use state_root::{StateRootReport, state_root_cost};
 
@@ -31,6 +33,9 @@ pub enum BenchError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] tephra_storage::StoreError),
+    /// The Metalayer certificate core refused an input.
+    #[error(transparent)]
+    Metalayer(#[from] tephra_metalayer::MetalayerError),
     /// Key derivation failed.
     #[error("deriving keys: {0}")]
     Keys(#[from] alloy_signer_local::LocalSignerError),

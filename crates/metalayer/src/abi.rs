@@ -1,0 +1,150 @@
+//! The Solidity interfaces of the Metalayer contracts (`contracts/src/metalayer`) and of the
+//! Hyperlane contracts the tests and the relayer drive, with the GuardianIsm metadata layout.
+
+#![allow(missing_docs)]
+
+use alloy_sol_types::{SolValue, sol};
+
+use crate::{LeafProof, hyperlane::TREE_DEPTH};
+use alloy_primitives::{B256, U256};
+
+sol! {
+    #![sol(all_derives)]
+
+    /// `MetalayerInbox`'s checkpoint, in the order of [`crate::Checkpoint::encode`].
+    struct Checkpoint {
+        bytes32 domain;
+        uint64 guardianSetId;
+        uint64 epoch;
+        bytes32 root;
+    }
+
+    /// `CheckpointTree.Leaf`.
+    struct Leaf {
+        uint64 chainId;
+        uint64 blockNumber;
+        bytes32 blockHash;
+        bytes32 stateRoot;
+        bytes32 outboxRoot;
+    }
+
+    /// The metadata `GuardianIsm.verify` takes, `abi.encode`d: the certified checkpoint root,
+    /// the origin's leaf with its proof to that root, and the message id's index and branch in
+    /// the origin's `MerkleTreeHook` tree whose root is the leaf's `outboxRoot`.
+    struct GuardianIsmMetadata {
+        bytes32 checkpointRoot;
+        Leaf leaf;
+        uint256 leafIndex;
+        bytes32[] leafProof;
+        uint32 messageIndex;
+        bytes32[32] messageProof;
+    }
+
+    interface IMetalayerInbox {
+        error ZeroRoot();
+        error WrongDomain(bytes32 expected, bytes32 got);
+        error WrongGuardianSet(uint64 expected, uint64 got);
+        error BadBitmap();
+        error InsufficientStake(uint256 signed, uint256 total);
+        error InvalidSignature();
+        error AlreadyCertified(bytes32 root);
+        error StaleGuardianSet(uint64 current, uint64 proposed);
+        error BadGuardianSet();
+        function setGuardianSet(uint64 setId, bytes publicKeys, uint256[] stakes) external;
+        function addGuardians(uint64 setId, bytes publicKeys, uint256[] stakes) external;
+        function activateGuardianSet(uint64 setId) external;
+        function submit(Checkpoint checkpoint, bytes signers, bytes signature) external;
+        function verifyCertificate(Checkpoint checkpoint, bytes signers, bytes signature) external view returns (uint256 signed);
+        function isCertified(bytes32 root) external view returns (bool);
+        function guardianSetId() external view returns (uint64);
+        function hashToG2(bytes message) external view returns (bytes);
+        function signingMessage(Checkpoint checkpoint) external pure returns (bytes32);
+    }
+
+    interface IBLS12381Harness {
+        function hashToG2(bytes message, bytes dst) external view returns (bytes);
+    }
+
+    interface IGuardianIsm {
+        error RootNotCertified(bytes32 root);
+        error WrongOrigin(uint32 origin, uint64 chainId);
+        error InvalidLeafProof();
+        error InvalidMessageProof();
+        function verify(bytes metadata, bytes message) external returns (bool);
+        function moduleType() external view returns (uint8);
+    }
+
+    interface IMailbox {
+        event Dispatch(address indexed sender, uint32 indexed destination, bytes32 indexed recipient, bytes message);
+        function initialize(address owner, address defaultIsm, address defaultHook, address requiredHook) external;
+        function dispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external payable returns (bytes32);
+        function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external view returns (uint256);
+        function process(bytes metadata, bytes message) external payable;
+        function delivered(bytes32 messageId) external view returns (bool);
+    }
+
+    interface IStorageGasOracle {
+        struct RemoteGasDataConfig {
+            uint32 remoteDomain;
+            uint128 tokenExchangeRate;
+            uint128 gasPrice;
+        }
+        function setRemoteGasDataConfigs(RemoteGasDataConfig[] configs) external;
+    }
+
+    interface IInterchainGasPaymaster {
+        struct DomainGasConfig {
+            address gasOracle;
+            uint96 gasOverhead;
+        }
+        struct GasParam {
+            uint32 remoteDomain;
+            DomainGasConfig config;
+        }
+        event GasPayment(bytes32 indexed messageId, uint32 indexed destinationDomain, uint256 gasAmount, uint256 payment);
+        function initialize(address owner, address beneficiary) external;
+        function setDestinationGasConfigs(GasParam[] configs) external;
+        function quoteGasPayment(uint32 destinationDomain, uint256 gasLimit) external view returns (uint256);
+    }
+
+    interface IMerkleTreeHook {
+        function root() external view returns (bytes32);
+        function count() external view returns (uint32);
+    }
+
+    interface ITestRecipient {
+        function lastData() external view returns (bytes);
+        function lastSender() external view returns (bytes32);
+    }
+}
+
+/// [`GuardianIsmMetadata`] for a message at `message_index` of the origin's tree, whose leaf
+/// `leaf` proves into the certified `checkpoint_root`.
+pub fn ism_metadata(
+    checkpoint_root: B256,
+    leaf: &LeafProof,
+    message_index: u32,
+    message_proof: &[B256; TREE_DEPTH],
+) -> Vec<u8> {
+    GuardianIsmMetadata {
+        checkpointRoot: checkpoint_root,
+        leaf: Leaf {
+            chainId: leaf.leaf.chain_id,
+            blockNumber: leaf.leaf.block_number,
+            blockHash: leaf.leaf.block_hash,
+            stateRoot: leaf.leaf.state_root,
+            outboxRoot: leaf.leaf.outbox_root,
+        },
+        leafIndex: U256::from(leaf.index),
+        leafProof: leaf.siblings.clone(),
+        messageIndex: message_index,
+        messageProof: *message_proof,
+    }
+    .abi_encode()
+}
+
+impl From<&crate::Checkpoint> for Checkpoint {
+    fn from(c: &crate::Checkpoint) -> Self {
+        Self { domain: c.domain, guardianSetId: c.guardian_set_id, epoch: c.epoch, root: c.root }
+    }
+}

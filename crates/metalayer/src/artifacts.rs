@@ -1,0 +1,55 @@
+//! The committed artifacts (`contracts/artifacts/*.json`, compiled by `contracts/compile.mjs`)
+//! of the Metalayer contracts and of Hyperlane's, for deployers and tests.
+
+use alloy_primitives::Bytes;
+
+/// A compiled contract: its name and its artifact's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Artifact {
+    /// The contract's name.
+    pub name: &'static str,
+    json: &'static str,
+}
+
+macro_rules! artifact {
+    ($name:ident) => {
+        Artifact {
+            name: stringify!($name),
+            json: include_str!(concat!(
+                "../../../contracts/artifacts/",
+                stringify!($name),
+                ".json"
+            )),
+        }
+    };
+}
+
+/// Tephra's certificate verifier and store of certified checkpoint roots.
+pub const METALAYER_INBOX: Artifact = artifact!(MetalayerInbox);
+/// Tephra's Hyperlane ISM over the inbox's certified roots.
+pub const GUARDIAN_ISM: Artifact = artifact!(GuardianIsm);
+/// A test harness exposing the Solidity hash-to-G2 under any tag.
+pub const BLS12381_HARNESS: Artifact = artifact!(BLS12381Harness);
+/// Hyperlane's Mailbox (`@hyperlane-xyz/core`, unchanged).
+pub const MAILBOX: Artifact = artifact!(Mailbox);
+/// Hyperlane's MerkleTreeHook.
+pub const MERKLE_TREE_HOOK: Artifact = artifact!(MerkleTreeHook);
+/// Hyperlane's InterchainGasPaymaster.
+pub const INTERCHAIN_GAS_PAYMASTER: Artifact = artifact!(InterchainGasPaymaster);
+/// Hyperlane's StorageGasOracle (the IGP's gas price and exchange rate source).
+pub const STORAGE_GAS_ORACLE: Artifact = artifact!(StorageGasOracle);
+/// Hyperlane's TestRecipient (records the last message it handled).
+pub const TEST_RECIPIENT: Artifact = artifact!(TestRecipient);
+
+impl Artifact {
+    /// The creation code followed by the ABI-encoded constructor `args`.
+    pub fn deploy_code(&self, args: &[u8]) -> Bytes {
+        let artifact: serde_json::Value =
+            serde_json::from_str(self.json).expect("committed artifacts are JSON");
+        let code: Bytes = artifact["bytecode"]
+            .as_str()
+            .and_then(|hex| hex.parse().ok())
+            .expect("committed artifacts carry their creation bytecode");
+        [code.as_ref(), args].concat().into()
+    }
+}
