@@ -5,16 +5,27 @@
 //! executes them (see `executor.rs`); the system contracts L1Messenger (`0x…8008`,
 //! `sendToL1(bytes)`), L2BaseToken (`0x…800a`, `withdraw(address)`,
 //! `withdrawWithMessage(address,bytes)`, `balanceOf(uint256)`) and the getters of the L2 asset
-//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`); and
+//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`);
+//! paymasters: an EIP-712 transaction with a non-zero `paymasterParams.paymaster` runs ZKsync's
+//! paymaster flow (`approvalBased` / `general`, `validateAndPayForPaymasterTransaction`,
+//! `postTransaction`, the unused gas refunded to the paymaster; see `paymaster.rs`), and the
+//! pool runs its validation before taking it ([`Framework::validate_transaction`]); and
 //! receipts carrying
 //! `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
 //! - one block is one L1 batch: batch number = block number, batch tx index = block tx index,
 //!   and the L2-to-L1 logs tree (2^14 leaves of 88-byte logs, keccak) is built per block;
-//! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from`: its
-//!   `gasPerPubdata` limit is not charged, its factory dependencies are validated and hashed
-//!   but not deployed to a code store, and a paymaster is not called (the sender pays);
+//! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from` (accounts
+//!   are EOAs: no account abstraction, no `validateTransaction` of a contract account): its
+//!   `gasPerPubdata` limit is not charged, and its factory dependencies are validated and
+//!   hashed but not deployed to a code store;
+//! - a paymaster's gas price is the EIP-1559 effective price, and the fee is settled as
+//!   Ethereum's (base fee burnt, tip to the beneficiary), where ZKsync charges the base fee
+//!   and pays the operator; `eth_estimateGas` and `zks_estimateFee` estimate a sponsored
+//!   request as its call from the sender (the paymaster's validation is not counted, and a fee
+//!   cap in the request is checked against the sender's balance), and a sponsored
+//!   transaction's trace is its call's;
 //! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of
 //!   pubdata a message publishes, not ZKsync's pubdata pricing; L2BaseToken keeps no total
 //!   supply (balances are the accounts' own);
