@@ -56,9 +56,10 @@ async function setup() {
 }
 
 /// A 0x71 call of `data` to `to` from `user`, its fee paid with `paymasterParams`.
-async function sponsored(user, to, data, paymasterParams) {
+async function sponsored(user, to, data, paymasterParams, extra = {}) {
   const fees = await user.provider.getFeeData();
   return user.sendTransaction({
+    ...extra,
     type: utils.EIP712_TX_TYPE,
     to,
     data,
@@ -113,6 +114,21 @@ test('a General paymaster sponsors a wallet without ether', async () => {
   assert.equal(await token.balanceOf(to), 7n);
   assert.equal(await provider.getBalance(user.address), 0n);
   assert.equal(await provider.getBalance(general), paymasterEther - receipt.gasUsed * receipt.gasPrice);
+});
+
+test('a sponsored transaction sent ahead of its predecessor waits for it in the pool', async () => {
+  const { provider, token, general, user } = await setup();
+  const paymasterParams = utils.getPaymasterParams(general, { type: 'General', innerInput: new Uint8Array() });
+  const nonce = await provider.getTransactionCount(user.address);
+  const to = ethers.Wallet.createRandom().address;
+  const data = token.interface.encodeFunctionData('transfer', [to, 1n]);
+  const tokenAddress = await token.getAddress();
+  const later = await sponsored(user, tokenAddress, data, paymasterParams, { nonce: nonce + 1 });
+  const first = await sponsored(user, tokenAddress, data, paymasterParams, { nonce });
+  assert.equal((await first.wait()).status, 1);
+  assert.equal((await later.wait()).status, 1);
+  assert.equal(await token.balanceOf(to), 2n);
+  assert.equal(await provider.getBalance(user.address), 0n);
 });
 
 test('a paymaster that returns a wrong magic is refused with the reason', async () => {

@@ -484,6 +484,9 @@ fn the_pool_side_check_runs_the_paymaster_validation() {
     assert!(message.contains("paymaster validation failed"), "{message}");
     let good = sponsored(&s.user, 0, s.storage, Bytes::new(), Some((s.general, general_input())));
     s.f.chain.validate_transaction(good.as_recovered_ref()).unwrap().unwrap();
+    // A transaction that follows a pending one of its sender (nonce 1) is checked too.
+    let next = sponsored(&s.user, 1, s.storage, Bytes::new(), Some((s.general, general_input())));
+    s.f.chain.validate_transaction(next.as_recovered_ref()).unwrap().unwrap();
     // Nothing of either check reached the state.
     assert_eq!(nonce(&s.f.chain, s.user.address()), 0);
     assert_eq!(balance(&s.f.chain, s.general), U256::from(10u64).pow(U256::from(18u64)));

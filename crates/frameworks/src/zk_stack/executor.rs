@@ -193,6 +193,7 @@ impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
                 tx,
                 paymaster,
                 available,
+                false,
             );
         }
         match envelope {

@@ -187,7 +187,10 @@ impl Framework for ZkStack {
         let Some(paymaster) = paymaster_of(eip712) else { return Ok(Ok(())) };
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
         self.install(evm.precompiles_mut());
-        match execute_sponsored(self, &mut evm, tx.inner(), eip712, paymaster, header.gas_limit) {
+        // The pool takes a transaction after pending ones of its sender: any nonce here (the
+        // pool checks it against the state's).
+        let gas = header.gas_limit;
+        match execute_sponsored(self, &mut evm, tx.inner(), eip712, paymaster, gas, true) {
             Ok(_) => Ok(Ok(())),
             Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
                 error, ..

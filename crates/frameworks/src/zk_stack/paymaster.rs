@@ -333,7 +333,8 @@ fn logs_of(result: &ExecutionResult) -> Vec<Log> {
 
 /// Runs the sponsored transaction `tx` (its paymaster is `paymaster`) on the state and block of
 /// `evm` (a block of `zk`'s), which has `available` gas left. The returned result is not
-/// committed.
+/// committed. `any_nonce`: the pool's check of a transaction that may follow pending ones of
+/// its sender, whose nonce is not compared with the state's.
 pub(crate) fn execute_sponsored(
     zk: &ZkStack,
     evm: &mut ZkEvm<'_>,
@@ -341,6 +342,7 @@ pub(crate) fn execute_sponsored(
     tx: &TxEip712,
     paymaster: Address,
     available: u64,
+    any_nonce: bool,
 ) -> Result<EthTxResult<HaltReason, TxType>, BlockExecutionError> {
     let hash = envelope.tx_hash();
     if tx.gas_limit > available {
@@ -354,7 +356,9 @@ pub(crate) fn execute_sponsored(
     let mut sponsor = EthEvmFactory::default().create_evm(&mut **evm.db_mut(), env);
     zk.install(sponsor.precompiles_mut());
     // A refused transaction's calls stay in this EVM's journal, which is dropped.
-    match run(&mut sponsor.into_inner(), envelope, tx, paymaster) {
+    let mut sponsor = sponsor.into_inner();
+    sponsor.ctx.cfg.disable_nonce_check |= any_nonce;
+    match run(&mut sponsor, envelope, tx, paymaster) {
         Ok(result) => Ok(result),
         Err(Failure::Invalid(error)) => {
             Err(BlockValidationError::InvalidTx { hash, error: Box::new(error) }.into())
@@ -393,7 +397,7 @@ fn run(
         )));
     }
     let account = evm.ctx.journaled_state.load_account(sender).map_err(fatal)?.data.info.clone();
-    if account.nonce != tx.nonce {
+    if account.nonce != tx.nonce && !evm.ctx.cfg.disable_nonce_check {
         let relation = if tx.nonce < account.nonce { "too low" } else { "too high" };
         return Err(invalid(format!(
             "nonce {relation}: next nonce {}, tx nonce {}",
