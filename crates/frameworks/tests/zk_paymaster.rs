@@ -274,6 +274,7 @@ fn approval_based_flow_takes_the_token_fee_and_the_paymaster_pays_the_gas() {
     let receipt = &block.block.receipts[0];
     assert!(receipt.status());
     let gas_used = receipt.cumulative_gas_used();
+    println!("approval-based paymaster token transfer (first, with the approvals): {gas_used} gas");
     assert_eq!(block.block.header.gas_used, gas_used);
     assert!(gas_used < GAS_LIMIT);
 
