@@ -50,6 +50,7 @@ const JOBS = [
       'contracts/src/TestTokenDecimals.sol',
       'contracts/src/Forwarder.sol',
       'contracts/src/zk/BridgedStandardERC20.sol',
+      'contracts/src/zk/Paymasters.sol',
     ],
     outputs: {
       L1MessageSender: 'contracts/src/L1MessageSender.sol',
@@ -57,6 +58,9 @@ const JOBS = [
       TestTokenDecimals: 'contracts/src/TestTokenDecimals.sol',
       Forwarder: 'contracts/src/Forwarder.sol',
       BridgedStandardERC20: 'contracts/src/zk/BridgedStandardERC20.sol',
+      ApprovalPaymaster: 'contracts/src/zk/Paymasters.sol',
+      GeneralPaymaster: 'contracts/src/zk/Paymasters.sol',
+      FaultyPaymaster: 'contracts/src/zk/Paymasters.sol',
       TestNFT: 'contracts/src/TestNFT.sol',
       Create2Factory: 'contracts/src/Create2Factory.sol',
       PrecompileCaller: 'contracts/src/PrecompileCaller.sol',

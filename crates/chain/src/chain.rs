@@ -216,6 +216,32 @@ impl Chain {
         Ok((block, overrides))
     }
 
+    /// Runs the framework's checks of a user's transaction ([`Framework::validate_transaction`])
+    /// as the next block would see it: on the head's state with the pending dev overrides, in
+    /// a block one second after the head. `Ok(Err(reason))`: the transaction is invalid.
+    pub fn validate_transaction(
+        &self,
+        tx: Recovered<&TxEnvelope>,
+    ) -> Result<Result<(), String>, ChainError> {
+        let head = self.head();
+        let attributes = BlockAttributes {
+            timestamp: head.header.timestamp + 1,
+            beneficiary: head.header.beneficiary,
+            prevrandao: alloy_primitives::keccak256(head.hash),
+            gas_limit: head.header.gas_limit,
+            l1: None,
+        };
+        let number = head.header.number + 1;
+        let header = crate::next_header(
+            &head.header,
+            head.hash,
+            &attributes,
+            self.framework.base_fee_params(number),
+        );
+        let mut state = BlockState::new(StateDb::head(self.reader()?, Some(self.overrides())));
+        self.framework.validate_transaction(&self.spec, &header, &mut state, tx)
+    }
+
     /// Commits a block built on the current head, atomically, and moves the head to it.
     /// `applied` are the overrides it was built with: they are cleared unless edited since.
     pub fn commit_block(

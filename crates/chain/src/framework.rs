@@ -69,6 +69,22 @@ pub trait Framework: Debug + Send + Sync {
         txs: BlockTxs<'_, '_>,
     ) -> Result<BlockRun, ChainError>;
 
+    /// Checks a user's transaction before the pool takes it, beyond the pool's own checks
+    /// (nonce, funds, fees), by running what the framework runs before a transaction is valid:
+    /// ZK Stack's paymaster validation, say. `state` is the head's state, `header` the next
+    /// block's environment; nothing is committed. `Err` is the reason the RPC returns. By
+    /// default nothing runs.
+    fn validate_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+    ) -> Result<Result<(), String>, ChainError> {
+        let _ = (spec, header, state, tx);
+        Ok(Ok(()))
+    }
+
     /// Runs one transaction on `state` (a replay of its block up to it) under `inspector`.
     /// By default through [`Framework::transact`]; a framework whose transactions carry more
     /// than revm's [`TxEnv`] (OP deposits) runs them itself.

@@ -138,6 +138,16 @@ impl Framework for Schedule {
         framework.execute(spec, header, state, txs)
     }
 
+    fn validate_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+    ) -> Result<Result<(), String>, ChainError> {
+        self.at(header.number).validate_transaction(spec, header, state, tx)
+    }
+
     fn trace_transaction(
         &self,
         spec: &ChainSpec,

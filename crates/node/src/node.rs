@@ -212,10 +212,24 @@ impl Node {
         };
         // The framework decides which transaction types its users may send (ZK Stack's 0x71
         // only on zk-stack chains); the pool decodes every type any framework defines.
+        // Then it runs what makes a transaction valid beyond the pool's checks (ZK Stack's
+        // paymaster validation), so that such a refusal is the sender's answer.
         let framework = self.chain.framework();
         let next = self.chain.head().header.number + 1;
-        let accepts: Vec<bool> =
-            txs.iter().map(|tx| framework.accepts_tx_type(tx.envelope().ty(), next)).collect();
+        let refusals: Vec<Option<PoolError>> = txs
+            .iter()
+            .map(|tx| {
+                if !framework.accepts_tx_type(tx.envelope().ty(), next) {
+                    return Some(PoolError::TxTypeNotSupported);
+                }
+                match self.chain.validate_transaction(tx.recovered().as_recovered_ref()) {
+                    Ok(Ok(())) => None,
+                    Ok(Err(reason)) => Some(PoolError::FrameworkRefused { reason }),
+                    Err(err) => Some(PoolError::State(err.to_string().into())),
+                }
+            })
+            .collect();
+        let accepts: Vec<bool> = refusals.iter().map(Option::is_none).collect();
         let accepted: Vec<PooledTx> =
             txs.into_iter().zip(&accepts).filter_map(|(tx, ok)| ok.then_some(tx)).collect();
         let mut added = if accepted.is_empty() {
@@ -226,14 +240,11 @@ impl Node {
             results
         }
         .into_iter();
-        accepts
+        refusals
             .into_iter()
-            .map(|ok| {
-                if ok {
-                    added.next().expect("one result per accepted transaction").map(|a| a.hash)
-                } else {
-                    Err(PoolError::TxTypeNotSupported)
-                }
+            .map(|refusal| match refusal {
+                None => added.next().expect("one result per accepted transaction").map(|a| a.hash),
+                Some(err) => Err(err),
             })
             .collect()
     }

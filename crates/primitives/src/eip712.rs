@@ -244,8 +244,9 @@ impl TxEip712 {
     }
 
     /// The signature bytes the transaction hash covers: the custom signature if non-empty,
-    /// else `r ‖ s ‖ v` with `v` = 27 + parity (zksync-era's packed signature).
-    fn hashed_signature(&self) -> Vec<u8> {
+    /// else `r ‖ s ‖ v` with `v` = 27 + parity (zksync-era's packed signature). This is also
+    /// the `signature` of ZKsync's `Transaction` struct that accounts and paymasters receive.
+    pub fn signature_bytes(&self) -> Vec<u8> {
         let custom = &self.eip712_meta.custom_signature;
         if !custom.is_empty() {
             return custom.to_vec();
@@ -261,7 +262,7 @@ impl TxEip712 {
     pub fn tx_hash(&self) -> B256 {
         let mut buf = [0u8; 64];
         buf[..32].copy_from_slice(self.signing_hash().as_slice());
-        buf[32..].copy_from_slice(keccak256(self.hashed_signature()).as_slice());
+        buf[32..].copy_from_slice(keccak256(self.signature_bytes()).as_slice());
         keccak256(buf)
     }
 

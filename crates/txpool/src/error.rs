@@ -169,6 +169,26 @@ pub enum PoolError {
         /// `cost - balance`, in wei.
         overshot: U256,
     },
+    /// A paymaster-sponsored ZK Stack EIP-712 transaction whose paymaster cannot pay
+    /// `gas_limit * max_fee_per_gas` (geth has no such message; worded after its funds error).
+    #[error(
+        "insufficient funds for gas * price: paymaster {paymaster} balance {balance}, tx fee {fee}"
+    )]
+    PaymasterInsufficientFunds {
+        /// The paymaster.
+        paymaster: Address,
+        /// Its balance, in wei.
+        balance: U256,
+        /// `gas_limit * max_fee_per_gas`, in wei.
+        fee: U256,
+    },
+    /// The chain's framework refused the transaction when it ran what makes it valid (ZK
+    /// Stack's paymaster validation); the message is the framework's.
+    #[error("{reason}")]
+    FrameworkRefused {
+        /// Why, e.g. `paymaster validation failed: ...`.
+        reason: String,
+    },
     /// The pool already holds a transaction with this hash.
     #[error("already known")]
     AlreadyKnown,

@@ -164,7 +164,13 @@ impl TxPool {
         }
         validate_stateless(&tx, config, base_fee)?;
         let (nonce, balance) = state.account(tx.sender()).map_err(PoolError::State)?;
-        validate_against_account(&tx, nonce, balance)?;
+        let paymaster = match tx.paymaster() {
+            Some(paymaster) => {
+                Some((paymaster, state.account(paymaster).map_err(PoolError::State)?.1))
+            }
+            None => None,
+        };
+        validate_against_account(&tx, nonce, balance, paymaster)?;
         Ok((tx, nonce))
     }
 

@@ -1125,6 +1125,73 @@ mod eip712 {
         );
     }
 
+    /// `unsigned`, its fee paid by `paymaster` through the `general(bytes)` flow.
+    fn sponsored(from: Address, paymaster: Address) -> TxEip712 {
+        let mut tx = unsigned(from, CHAIN_ID);
+        tx.eip712_meta.paymaster_params = Some(PaymasterParams {
+            paymaster,
+            paymaster_input: Bytes::from_static(&[0x8c, 0x5a, 0x34, 0x45, 0, 0, 0, 0]),
+        });
+        tx
+    }
+
+    #[test]
+    fn a_paymaster_pays_the_fee_of_a_sender_without_ether() {
+        let (signer, paymaster) = (key(1), Address::repeat_byte(0x99));
+        let tx = decode_and_recover(&signed(&signer, sponsored(signer.address(), paymaster)))
+            .expect("valid");
+        assert_eq!(tx.paymaster(), Some(paymaster));
+        // The sender holds its value (1 wei) and nothing for gas; the paymaster the fee.
+        let fee = U256::from(21_000u64 * 10 * GWEI as u64);
+        let state =
+            State::default().with(signer.address(), 0, U256::from(1)).with(paymaster, 0, fee);
+        pool().add(tx, &state, BASE_FEE).expect("pooled");
+    }
+
+    #[test]
+    fn a_paymaster_that_cannot_pay_the_fee_is_refused() {
+        let (signer, paymaster) = (key(1), Address::repeat_byte(0x99));
+        let tx = decode_and_recover(&signed(&signer, sponsored(signer.address(), paymaster)))
+            .expect("valid");
+        let fee = U256::from(21_000u64 * 10 * GWEI as u64);
+        let state = State::default().with(signer.address(), 0, ether(1000)).with(
+            paymaster,
+            0,
+            fee - U256::from(1),
+        );
+        assert_eq!(
+            refusal(tx, &state),
+            format!(
+                "insufficient funds for gas * price: paymaster {paymaster} balance {}, tx fee {fee}",
+                fee - U256::from(1)
+            )
+        );
+    }
+
+    #[test]
+    fn a_sponsored_sender_still_pays_its_value_and_an_unsponsored_one_its_gas() {
+        let (signer, paymaster) = (key(1), Address::repeat_byte(0x99));
+        let rich_paymaster = State::default().with(paymaster, 0, ether(1000));
+        let tx = decode_and_recover(&signed(&signer, sponsored(signer.address(), paymaster)))
+            .expect("valid");
+        assert_eq!(
+            refusal(tx, &rich_paymaster),
+            "insufficient funds for gas * price + value: balance 0, tx cost 1, overshot 1"
+        );
+        // Without a paymaster (or with the zero address as one), the sender pays everything.
+        for params in [None, Some(Address::ZERO)] {
+            let mut tx = unsigned(signer.address(), CHAIN_ID);
+            tx.eip712_meta.paymaster_params = params.map(|paymaster| PaymasterParams {
+                paymaster,
+                paymaster_input: Bytes::from_static(&[0x8c, 0x5a, 0x34, 0x45]),
+            });
+            let tx = decode_and_recover(&signed(&signer, tx)).expect("valid");
+            assert_eq!(tx.paymaster(), None);
+            let state = State::default().with(signer.address(), 0, U256::from(1));
+            assert!(refusal(tx, &state).starts_with("insufficient funds for gas * price + value"));
+        }
+    }
+
     #[test]
     fn refuses_a_zero_gas_per_pubdata() {
         let signer = key(1);

@@ -107,13 +107,24 @@ impl PooledTx {
         self.envelope().effective_tip_per_gas(base_fee)
     }
 
-    /// Most the sender can be charged: `gas_limit * max_fee_per_gas + value`, in wei (geth's
-    /// `tx.Cost()`), saturating at `U256::MAX`.
-    pub fn cost(&self) -> U256 {
+    /// The paymaster that pays the fee of a ZK Stack EIP-712 transaction (a non-zero
+    /// `paymasterParams.paymaster`), if any: then the sender pays only the value.
+    pub fn paymaster(&self) -> Option<Address> {
+        let params = self.envelope().as_eip712()?.eip712_meta.paymaster_params.as_ref()?;
+        (!params.paymaster.is_zero()).then_some(params.paymaster)
+    }
+
+    /// Most the fee can be: `gas_limit * max_fee_per_gas`, in wei, saturating at `U256::MAX`.
+    pub fn max_fee(&self) -> U256 {
         let env = self.envelope();
-        U256::from(env.gas_limit())
-            .saturating_mul(U256::from(env.max_fee_per_gas()))
-            .saturating_add(env.value())
+        U256::from(env.gas_limit()).saturating_mul(U256::from(env.max_fee_per_gas()))
+    }
+
+    /// Most the sender can be charged: `gas_limit * max_fee_per_gas + value`, in wei (geth's
+    /// `tx.Cost()`), saturating at `U256::MAX`. For a paymaster-sponsored transaction the fee
+    /// part is the paymaster's ([`PooledTx::paymaster`]), not the sender's.
+    pub fn cost(&self) -> U256 {
+        self.max_fee().saturating_add(self.envelope().value())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{PoolConfig, PoolError, PooledTx};
 use alloy_consensus::Transaction;
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use revm::{
     context_interface::cfg::gas::{InitialAndFloorGas, calculate_initial_tx_gas},
     primitives::{eip3860::MAX_INITCODE_SIZE, hardfork::SpecId},
@@ -84,18 +84,31 @@ pub(crate) fn validate_stateless(
     Ok(())
 }
 
-/// Nonce and balance against the sender's account: `state_nonce` is its next nonce.
+/// Nonce and balance against the sender's account: `state_nonce` is its next nonce. For a
+/// paymaster-sponsored ZK Stack transaction, `paymaster` is the paymaster and its balance: the
+/// sender must hold the value, the paymaster the most the fee can be (what it pays the
+/// bootloader is checked when the node runs its validation).
 pub(crate) fn validate_against_account(
     tx: &PooledTx,
     state_nonce: u64,
     balance: U256,
+    paymaster: Option<(Address, U256)>,
 ) -> Result<(), PoolError> {
     if tx.nonce() < state_nonce {
         return Err(PoolError::NonceTooLow { state: state_nonce, tx: tx.nonce() });
     }
-    let cost = tx.cost();
+    let cost = match paymaster {
+        Some(_) => tx.envelope().value(),
+        None => tx.cost(),
+    };
     if balance < cost {
         return Err(PoolError::InsufficientFunds { balance, cost, overshot: cost - balance });
+    }
+    if let Some((paymaster, balance)) = paymaster {
+        let fee = tx.max_fee();
+        if balance < fee {
+            return Err(PoolError::PaymasterInsufficientFunds { paymaster, balance, fee });
+        }
     }
     Ok(())
 }

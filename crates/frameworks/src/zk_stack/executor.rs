@@ -18,6 +18,7 @@
 //! queue such a transaction. Whether a priority transaction fits in the block's gas is the
 //! block builder's choice, as for any required transaction.
 
+use super::paymaster::{execute_sponsored, paymaster_of};
 use crate::{balances::adjust, receipts::Receipts};
 use alloy_consensus::{TxReceipt, transaction::Recovered};
 use alloy_evm::{
@@ -48,6 +49,8 @@ pub(crate) type ZkEvm<'s> = EthEvm<&'s mut BlockState, NoOpInspector, Precompile
 
 /// Ethereum's block executor, with ZK Stack's priority transactions.
 pub(crate) struct ZkExecutor<'a, 's> {
+    /// The profile, whose system contracts a sponsored transaction's EVM installs.
+    pub(crate) zk: super::ZkStack,
     pub(crate) inner: EthBlockExecutor<'a, ZkEvm<'s>, &'a ChainSpec, Receipts>,
 }
 
@@ -78,6 +81,12 @@ fn required_deposit(tx: &TxPriority) -> U256 {
 }
 
 impl ZkExecutor<'_, '_> {
+    /// The block's gas not used by the transactions so far.
+    fn available_gas(&self) -> u64 {
+        let used = self.inner.receipts().last().map_or(0, |receipt| receipt.cumulative_gas_used());
+        self.inner.evm().block().gas_limit().saturating_sub(used)
+    }
+
     fn priority(
         &mut self,
         tx: &TxPriority,
@@ -91,8 +100,7 @@ impl ZkExecutor<'_, '_> {
                 tx.to_mint()
             )));
         }
-        let used = self.inner.receipts().last().map_or(0, |receipt| receipt.cumulative_gas_used());
-        let available = self.inner.evm().block().gas_limit().saturating_sub(used);
+        let available = self.available_gas();
         if tx.gas_limit > available {
             return Err(BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas {
                 transaction_gas_limit: tx.gas_limit,
@@ -174,6 +182,20 @@ impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
     ) -> Result<Self::Result, BlockExecutionError> {
         let (tx_env, recovered) = tx.into_parts();
         let envelope: &TxEnvelope = recovered.tx();
+        if let TxEnvelope::Eip712(tx) = envelope
+            && let Some(paymaster) = paymaster_of(tx)
+        {
+            let available = self.available_gas();
+            return execute_sponsored(
+                &self.zk,
+                self.inner.evm_mut(),
+                envelope,
+                tx,
+                paymaster,
+                available,
+                false,
+            );
+        }
         match envelope {
             TxEnvelope::Priority(priority) => self.priority(priority.inner(), envelope),
             _ => self.inner.execute_transaction_without_commit((tx_env, recovered)),

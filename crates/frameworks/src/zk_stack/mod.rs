@@ -5,16 +5,27 @@
 //! executes them (see `executor.rs`); the system contracts L1Messenger (`0x…8008`,
 //! `sendToL1(bytes)`), L2BaseToken (`0x…800a`, `withdraw(address)`,
 //! `withdrawWithMessage(address,bytes)`, `balanceOf(uint256)`) and the getters of the L2 asset
-//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`); and
+//! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`);
+//! paymasters: an EIP-712 transaction with a non-zero `paymasterParams.paymaster` runs ZKsync's
+//! paymaster flow (`approvalBased` / `general`, `validateAndPayForPaymasterTransaction`,
+//! `postTransaction`, the unused gas refunded to the paymaster; see `paymaster.rs`), and the
+//! pool runs its validation before taking it ([`Framework::validate_transaction`]); and
 //! receipts carrying
 //! `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
 //! - one block is one L1 batch: batch number = block number, batch tx index = block tx index,
 //!   and the L2-to-L1 logs tree (2^14 leaves of 88-byte logs, keccak) is built per block;
-//! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from`: its
-//!   `gasPerPubdata` limit is not charged, its factory dependencies are validated and hashed
-//!   but not deployed to a code store, and a paymaster is not called (the sender pays);
+//! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from` (accounts
+//!   are EOAs: no account abstraction, no `validateTransaction` of a contract account): its
+//!   `gasPerPubdata` limit is not charged, and its factory dependencies are validated and
+//!   hashed but not deployed to a code store;
+//! - a paymaster's gas price is the EIP-1559 effective price, and the fee is settled as
+//!   Ethereum's (base fee burnt, tip to the beneficiary), where ZKsync charges the base fee
+//!   and pays the operator; `eth_estimateGas` and `zks_estimateFee` estimate a sponsored
+//!   request as its call from the sender (the paymaster's validation is not counted, and a fee
+//!   cap in the request is checked against the sender's balance), and a sponsored
+//!   transaction's trace is its call's;
 //! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of
 //!   pubdata a message publishes, not ZKsync's pubdata pricing; L2BaseToken keeps no total
 //!   supply (balances are the accounts' own);
@@ -23,10 +34,12 @@
 
 pub mod bridge;
 mod executor;
+pub mod paymaster;
 pub mod system;
 
 use crate::receipts::Receipts;
 use alloy_consensus::{Header, transaction::Recovered};
+use alloy_evm::block::{BlockExecutionError, BlockValidationError};
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory, FromRecoveredTx,
     eth::{EthBlockExecutor, EthEvmFactory},
@@ -35,6 +48,7 @@ use alloy_evm::{
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes};
 use executor::{ZkExecutor, mint_value, priority_cfg};
+use paymaster::{execute_sponsored, paymaster_of};
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult},
@@ -50,8 +64,8 @@ use tephra_primitives::{
     eip712::EIP712_TX_TYPE,
     tx::priority_tx_env,
     zk::{
-        DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER, L2_ASSET_ROUTER, L2_BASE_TOKEN,
-        L2_NATIVE_TOKEN_VAULT, L2ToL1Log, tx_logs,
+        BOOTLOADER_FORMAL_ADDRESS, DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER,
+        L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT, L2ToL1Log, tx_logs,
     },
 };
 
@@ -125,13 +139,19 @@ impl Framework for ZkStack {
     }
 
     /// The system contracts are precompiles; their accounts get one byte of code (`STOP`) so
-    /// that `extcodesize` checks and explorers see contracts there, as on ZK Stack.
+    /// that `extcodesize` checks and explorers see contracts there, as on ZK Stack. The
+    /// bootloader's formal address (`0x…8001`), which paymasters pay, exists without code (a
+    /// nonce of 1), so that paying it is not an account creation each time (EIP-161 would
+    /// remove it whenever its balance is back to zero).
     fn extend_genesis(&self, genesis: &mut Genesis) {
         for address in [L1_MESSENGER, L2_BASE_TOKEN, L2_ASSET_ROUTER, L2_NATIVE_TOKEN_VAULT] {
             genesis
                 .alloc
                 .insert(address, GenesisAccount::default().with_code(Some(Bytes::from([0u8]))));
         }
+        genesis
+            .alloc
+            .insert(BOOTLOADER_FORMAL_ADDRESS, GenesisAccount::default().with_nonce(Some(1)));
     }
 
     fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {
@@ -148,12 +168,42 @@ impl Framework for ZkStack {
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
         self.install(evm.precompiles_mut());
         let ctx = crate::ethereum::block_ctx(header);
-        let executor = ZkExecutor { inner: EthBlockExecutor::new(evm, ctx, spec, Receipts) };
+        let executor =
+            ZkExecutor { zk: *self, inner: EthBlockExecutor::new(evm, ctx, spec, Receipts) };
         run_transactions(executor, txs)
     }
 
+    /// A paymaster-sponsored EIP-712 transaction runs its paymaster's validation (and the
+    /// account's approval of the `approvalBased` flow) as the block would: its refusal is the
+    /// pool's, with its reason.
+    fn validate_transaction(
+        &self,
+        spec: &ChainSpec,
+        header: &Header,
+        state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+    ) -> Result<Result<(), String>, ChainError> {
+        let Some(eip712) = tx.inner().as_eip712() else { return Ok(Ok(())) };
+        let Some(paymaster) = paymaster_of(eip712) else { return Ok(Ok(())) };
+        let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
+        self.install(evm.precompiles_mut());
+        // The pool takes a transaction after pending ones of its sender: any nonce here (the
+        // pool checks it against the state's).
+        let gas = header.gas_limit;
+        match execute_sponsored(self, &mut evm, tx.inner(), eip712, paymaster, gas, true) {
+            Ok(_) => Ok(Ok(())),
+            Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
+                error, ..
+            })) => Ok(Err(error.to_string())),
+            Err(BlockExecutionError::Validation(other)) => Ok(Err(other.to_string())),
+            Err(other) => Err(ChainError::Execution(other.to_string())),
+        }
+    }
+
     /// A priority transaction replays as it ran: its value minted to its sender, then its call
-    /// under the priority configuration.
+    /// under the priority configuration. A paymaster-sponsored transaction's call is traced
+    /// alone, from its sender and without a fee (the paymaster's validation and
+    /// `postTransaction` are not in the trace).
     fn trace_transaction(
         &self,
         spec: &ChainSpec,
@@ -169,7 +219,15 @@ impl Framework for ZkStack {
                 priority_cfg(&mut env.cfg_env);
                 priority_tx_env(priority.inner())
             }
-            None => TxEnv::from_recovered_tx(tx.inner(), tx.signer()),
+            None => {
+                let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
+                if tx.inner().as_eip712().is_some_and(|tx| paymaster_of(tx).is_some()) {
+                    env.cfg_env.disable_base_fee = true;
+                    tx_env.gas_price = 0;
+                    tx_env.gas_priority_fee = Some(0);
+                }
+                tx_env
+            }
         };
         let result = self
             .transact(env, state, tx_env, CallInspector::Tracing(inspector))
