@@ -1,28 +1,8 @@
 //! The committed artifacts (`contracts/artifacts/*.json`, compiled by `contracts/compile.mjs`)
 //! of the Metalayer contracts and of Hyperlane's, for deployers and tests.
 
-use alloy_primitives::Bytes;
-
-/// A compiled contract: its name and its artifact's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Artifact {
-    /// The contract's name.
-    pub name: &'static str,
-    json: &'static str,
-}
-
-macro_rules! artifact {
-    ($name:ident) => {
-        Artifact {
-            name: stringify!($name),
-            json: include_str!(concat!(
-                "../../../contracts/artifacts/",
-                stringify!($name),
-                ".json"
-            )),
-        }
-    };
-}
+use tephra_primitives::artifact;
+pub use tephra_primitives::artifact::Artifact;
 
 /// Tephra's certificate verifier and store of certified checkpoint roots.
 pub const METALAYER_INBOX: Artifact = artifact!(MetalayerInbox);
@@ -40,16 +20,3 @@ pub const INTERCHAIN_GAS_PAYMASTER: Artifact = artifact!(InterchainGasPaymaster)
 pub const STORAGE_GAS_ORACLE: Artifact = artifact!(StorageGasOracle);
 /// Hyperlane's TestRecipient (records the last message it handled).
 pub const TEST_RECIPIENT: Artifact = artifact!(TestRecipient);
-
-impl Artifact {
-    /// The creation code followed by the ABI-encoded constructor `args`.
-    pub fn deploy_code(&self, args: &[u8]) -> Bytes {
-        let artifact: serde_json::Value =
-            serde_json::from_str(self.json).expect("committed artifacts are JSON");
-        let code: Bytes = artifact["bytecode"]
-            .as_str()
-            .and_then(|hex| hex.parse().ok())
-            .expect("committed artifacts carry their creation bytecode");
-        [code.as_ref(), args].concat().into()
-    }
-}

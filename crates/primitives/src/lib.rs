@@ -5,6 +5,7 @@
 //! nothing. Start from [`dev::DevGenesis`], which turns the user's `tephra dev` choices into
 //! an [`alloy_genesis::Genesis`].
 
+pub mod artifact;
 pub mod dev;
 pub mod eip712;
 pub mod nitro_tx;

@@ -1,28 +1,8 @@
 //! The committed artifacts (`contracts/artifacts/*.json`, compiled by `contracts/compile.mjs`)
 //! of the L1 contracts this crate deploys.
 
-use alloy_primitives::Bytes;
-
-/// A compiled contract: its name and its artifact's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Artifact {
-    /// The contract's name.
-    pub name: &'static str,
-    json: &'static str,
-}
-
-macro_rules! artifact {
-    ($name:ident) => {
-        Artifact {
-            name: stringify!($name),
-            json: include_str!(concat!(
-                "../../../contracts/artifacts/",
-                stringify!($name),
-                ".json"
-            )),
-        }
-    };
-}
+use tephra_primitives::artifact;
+pub use tephra_primitives::artifact::Artifact;
 
 /// The settlement core one rollup's entry points share.
 pub const ROLLUP_CORE: Artifact = artifact!(RollupCore);
@@ -62,16 +42,3 @@ pub const ZK_CHAIN: Artifact = artifact!(ZkChain);
 pub const ZK_SHARED_BRIDGE: Artifact = artifact!(ZkSharedBridge);
 /// An ERC-20 with chosen decimals: a `tephra up` network's 6-decimal USDC-like test token.
 pub const TEST_TOKEN_DECIMALS: Artifact = artifact!(TestTokenDecimals);
-
-impl Artifact {
-    /// The creation code followed by the ABI-encoded constructor `args`.
-    pub fn deploy_code(&self, args: &[u8]) -> Bytes {
-        let artifact: serde_json::Value =
-            serde_json::from_str(self.json).expect("committed artifacts are JSON");
-        let code: Bytes = artifact["bytecode"]
-            .as_str()
-            .and_then(|hex| hex.parse().ok())
-            .expect("committed artifacts carry their creation bytecode");
-        [code.as_ref(), args].concat().into()
-    }
-}
