@@ -202,8 +202,8 @@ function revertOf(error) {
   throw error;
 }
 
-/// Asserts that `promise` rejects with revert `name` (a custom error name, or a reason string for
-/// `Error(string)`), and with `args` when given.
+/// Asserts that `promise` rejects with revert `expected` (a custom error name, or a reason string
+/// for `Error(string)`; or a list of them, any of which will do), and with `args` when given.
 async function assertReverts(promise, expected, args) {
   let error;
   try {
@@ -213,8 +213,9 @@ async function assertReverts(promise, expected, args) {
   }
   assert.ok(error, `expected a revert with ${expected}, but it went through`);
   const revert = revertOf(error);
-  if (revert.name === 'Error') assert.equal(revert.reason ?? revert.args[0], expected);
-  else assert.equal(revert.name, expected, error.shortMessage);
+  const allowed = [expected].flat();
+  const got = revert.name === 'Error' ? (revert.reason ?? revert.args[0]) : revert.name;
+  assert.ok(allowed.includes(got), `expected a revert with ${allowed.join(' or ')}, got ${got} (${error.shortMessage})`);
   if (args) assert.deepEqual(revert.args, args);
 }
 
@@ -629,9 +630,14 @@ test('refused: a forged withdrawal proof (a withdrawal never sent, a wrong outpu
   );
   const before = await snapshot(eth, [USER.address, to], [withdrawal.withdrawalHash, forgedHash]);
   const forgedArgs = { ...args, withdrawal: { ...inflatedTx, withdrawalHash: forgedHash } };
-  // The proof's nodes do not lead to the forged hash's slot: bedrock's MerkleTrie stops at the
-  // first node whose hash is not the one the path expects.
-  await assertReverts(l1Wallet(USER).proveWithdrawal(forgedArgs), 'MerkleTrie: invalid large internal hash');
+  // The proof's nodes do not lead to the forged hash's slot. Bedrock's MerkleTrie stops at the
+  // first node whose hash is not the one the path expects or, when the forged slot's path
+  // starts down the same branch as the real one (1 time in 16 or so), at the leaf whose path
+  // is not the forged slot's.
+  await assertReverts(l1Wallet(USER).proveWithdrawal(forgedArgs), [
+    'MerkleTrie: invalid large internal hash',
+    'MerkleTrie: path remainder must share all nibbles with key',
+  ]);
   const r1 = await receiptOf(l1, await l1Wallet(USER).proveWithdrawal({ ...forgedArgs, gas: REVERT_GAS }), 30_000);
   assert.equal(r1.status, 'reverted');
 
