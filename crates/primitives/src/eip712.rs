@@ -171,6 +171,13 @@ fn word(address: Address) -> [u8; 32] {
 }
 
 impl TxEip712 {
+    /// The paymaster that pays the transaction's fee (a non-zero `paymasterParams.paymaster`),
+    /// if any: then the sender pays only the value.
+    pub fn paymaster(&self) -> Option<Address> {
+        let params = self.eip712_meta.paymaster_params.as_ref()?;
+        (!params.paymaster.is_zero()).then_some(params.paymaster)
+    }
+
     /// The EIP-712 domain separator of chain `chain_id`.
     pub fn domain_separator(chain_id: ChainId) -> B256 {
         let mut buf = Vec::with_capacity(128);

@@ -107,11 +107,10 @@ impl PooledTx {
         self.envelope().effective_tip_per_gas(base_fee)
     }
 
-    /// The paymaster that pays the fee of a ZK Stack EIP-712 transaction (a non-zero
-    /// `paymasterParams.paymaster`), if any: then the sender pays only the value.
+    /// The paymaster that pays the fee of a ZK Stack EIP-712 transaction, if any
+    /// ([`tephra_primitives::eip712::TxEip712::paymaster`]).
     pub fn paymaster(&self) -> Option<Address> {
-        let params = self.envelope().as_eip712()?.eip712_meta.paymaster_params.as_ref()?;
-        (!params.paymaster.is_zero()).then_some(params.paymaster)
+        self.envelope().as_eip712()?.paymaster()
     }
 
     /// Most the fee can be: `gas_limit * max_fee_per_gas`, in wei, saturating at `U256::MAX`.

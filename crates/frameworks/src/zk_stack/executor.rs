@@ -18,7 +18,7 @@
 //! queue such a transaction. Whether a priority transaction fits in the block's gas is the
 //! block builder's choice, as for any required transaction.
 
-use super::paymaster::{execute_sponsored, paymaster_of};
+use super::paymaster::execute_sponsored;
 use crate::{balances::adjust, receipts::Receipts};
 use alloy_consensus::{TxReceipt, transaction::Recovered};
 use alloy_evm::{
@@ -183,7 +183,7 @@ impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
         let (tx_env, recovered) = tx.into_parts();
         let envelope: &TxEnvelope = recovered.tx();
         if let TxEnvelope::Eip712(tx) = envelope
-            && let Some(paymaster) = paymaster_of(tx)
+            && let Some(paymaster) = tx.paymaster()
         {
             let available = self.available_gas();
             return execute_sponsored(

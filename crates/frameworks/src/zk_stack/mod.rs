@@ -48,7 +48,7 @@ use alloy_evm::{
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_primitives::{Address, B256, Bytes};
 use executor::{ZkExecutor, mint_value, priority_cfg};
-use paymaster::{execute_sponsored, paymaster_of};
+use paymaster::execute_sponsored;
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult},
@@ -184,7 +184,7 @@ impl Framework for ZkStack {
         tx: Recovered<&TxEnvelope>,
     ) -> Result<Result<(), String>, ChainError> {
         let Some(eip712) = tx.inner().as_eip712() else { return Ok(Ok(())) };
-        let Some(paymaster) = paymaster_of(eip712) else { return Ok(Ok(())) };
+        let Some(paymaster) = eip712.paymaster() else { return Ok(Ok(())) };
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
         self.install(evm.precompiles_mut());
         // The pool takes a transaction after pending ones of its sender: any nonce here (the
@@ -221,7 +221,7 @@ impl Framework for ZkStack {
             }
             None => {
                 let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
-                if tx.inner().as_eip712().is_some_and(|tx| paymaster_of(tx).is_some()) {
+                if tx.inner().as_eip712().is_some_and(|tx| tx.paymaster().is_some()) {
                     env.cfg_env.disable_base_fee = true;
                     tx_env.gas_price = 0;
                     tx_env.gas_priority_fee = Some(0);

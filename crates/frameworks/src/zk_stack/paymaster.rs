@@ -226,15 +226,6 @@ impl Flow {
     }
 }
 
-/// The paymaster of `tx`, if one pays its fee (a non-zero `paymasterParams.paymaster`).
-pub fn paymaster_of(tx: &TxEip712) -> Option<Address> {
-    tx.eip712_meta
-        .paymaster_params
-        .as_ref()
-        .map(|params| params.paymaster)
-        .filter(|paymaster| !paymaster.is_zero())
-}
-
 fn word(address: Address) -> U256 {
     U256::from_be_bytes(address.into_word().0)
 }
