@@ -59,6 +59,14 @@ sol! {
         function guardianSetId() external view returns (uint64);
         function hashToG2(bytes message) external view returns (bytes);
         function signingMessage(Checkpoint checkpoint) external pure returns (bytes32);
+        function transferOwnership(address newOwner) external;
+        event CheckpointCertified(bytes32 indexed root, uint64 indexed epoch, uint64 guardianSetId, uint256 signedStake);
+    }
+
+    /// OpenZeppelin's `Ownable` (the StorageGasOracle and the InterchainGasPaymaster).
+    interface IOwnable {
+        function owner() external view returns (address);
+        function transferOwnership(address newOwner) external;
     }
 
     interface IBLS12381Harness {
@@ -76,6 +84,9 @@ sol! {
 
     interface IMailbox {
         event Dispatch(address indexed sender, uint32 indexed destination, bytes32 indexed recipient, bytes message);
+        event ProcessId(bytes32 indexed messageId);
+        function localDomain() external view returns (uint32);
+        function defaultIsm() external view returns (address);
         function initialize(address owner, address defaultIsm, address defaultHook, address requiredHook) external;
         function dispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external payable returns (bytes32);
         function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external view returns (uint256);
@@ -110,6 +121,7 @@ sol! {
     interface IMerkleTreeHook {
         function root() external view returns (bytes32);
         function count() external view returns (uint32);
+        event InsertedIntoTree(bytes32 messageId, uint32 index);
     }
 
     interface ITestRecipient {

@@ -92,6 +92,21 @@ pub fn branch_root(id: B256, branch: &[B256; TREE_DEPTH], index: u32) -> B256 {
     current
 }
 
+/// `MerkleLib.root`: the root of a tree from what `MerkleTreeHook` stores, its `branch` and
+/// `count` (read from its storage, say, and proven against a state root).
+pub fn stored_root(branch: &[B256; TREE_DEPTH], count: u64) -> B256 {
+    let zeroes = zero_hashes();
+    let mut current = B256::ZERO;
+    for (depth, next) in branch.iter().enumerate() {
+        current = if (count >> depth) & 1 == 1 {
+            node(next, &current)
+        } else {
+            node(&current, &zeroes[depth])
+        };
+    }
+    current
+}
+
 /// A Hyperlane message id.
 pub fn message_id(message: &[u8]) -> B256 {
     keccak256(message)

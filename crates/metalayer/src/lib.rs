@@ -17,6 +17,7 @@ pub mod bls;
 mod certificate;
 mod checkpoint;
 pub mod hyperlane;
+pub mod predeploy;
 
 pub use bls::GuardianKey;
 pub use blst::{

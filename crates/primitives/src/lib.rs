@@ -9,6 +9,7 @@ pub mod artifact;
 pub mod dev;
 pub mod eip712;
 pub mod nitro_tx;
+pub mod predeploy;
 pub mod receipt;
 pub mod tx;
 pub mod zk;

@@ -189,7 +189,7 @@ impl Nitro {
     pub fn with_token_bridge(
         mut self,
         l1: token_bridge::L1TokenBridge,
-    ) -> Result<Self, token_bridge::TokenBridgeGenesisError> {
+    ) -> Result<Self, tephra_primitives::predeploy::PredeployError> {
         self.token_bridge = token_bridge::token_bridge_genesis(l1)?;
         Ok(self)
     }

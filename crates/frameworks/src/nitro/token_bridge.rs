@@ -13,15 +13,11 @@
 //! address without a key: the token logic cannot be upgraded.
 
 use alloy_genesis::GenesisAccount;
-use alloy_primitives::{Address, B256, Bytes, TxKind, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, address, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};
-use revm::{
-    Context, ExecuteCommitEvm, MainBuilder, MainContext,
-    context::{TxEnv, result::ExecutionResult},
-    database::{CacheDB, EmptyDB},
-};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use tephra_primitives::predeploy::{self, PredeployError, Step};
 
 sol! {
     function initialize(address beacon) external;
@@ -67,11 +63,6 @@ pub struct L1TokenBridge {
     pub erc20_gateway: Address,
 }
 
-/// What computing the token bridge's genesis can fail with.
-#[derive(Debug, thiserror::Error)]
-#[error("token bridge genesis: {0}")]
-pub struct TokenBridgeGenesisError(String);
-
 fn creation_code(artifact: &str) -> Bytes {
     let artifact: Value = serde_json::from_str(artifact).expect("committed artifacts are JSON");
     artifact["bytecode"]
@@ -83,7 +74,7 @@ fn creation_code(artifact: &str) -> Bytes {
 /// The genesis accounts of the token bridge's L2 contracts, whose other side is `l1`.
 pub fn token_bridge_genesis(
     l1: L1TokenBridge,
-) -> Result<BTreeMap<Address, GenesisAccount>, TokenBridgeGenesisError> {
+) -> Result<BTreeMap<Address, GenesisAccount>, PredeployError> {
     let [logic, beacon, factory, gateway, router] = L2_TOKEN_BRIDGE.map(l2_token_bridge_address);
     let codes = [
         creation_code(include_str!("../../../../contracts/artifacts/StandardArbERC20.json")),
@@ -98,74 +89,38 @@ pub fn token_bridge_genesis(
         creation_code(include_str!("../../../../contracts/artifacts/L2ERC20Gateway.json")),
         creation_code(include_str!("../../../../contracts/artifacts/L2GatewayRouter.json")),
     ];
-    let calls: [(Address, Bytes); 3] = [
-        (factory, initialize_0Call { beacon }.abi_encode().into()),
-        (
+    let names = [
+        "create StandardArbERC20",
+        "create UpgradeableBeacon",
+        "create BeaconProxyFactory",
+        "create L2ERC20Gateway",
+        "create L2GatewayRouter",
+    ];
+    let creations = names.into_iter().zip(codes).map(|(what, code)| Step::create(what, code));
+    let calls = [
+        Step::call(
+            "BeaconProxyFactory.initialize",
+            factory,
+            initialize_0Call { beacon }.abi_encode(),
+        ),
+        Step::call(
+            "L2ERC20Gateway.initialize",
             gateway,
             initialize_1Call {
                 l1Counterpart: l1.erc20_gateway,
                 router,
                 beaconProxyFactory: factory,
             }
-            .abi_encode()
-            .into(),
+            .abi_encode(),
         ),
-        (
+        Step::call(
+            "L2GatewayRouter.initialize",
             router,
             initialize_2Call { counterpartGateway: l1.router, defaultGateway: gateway }
-                .abi_encode()
-                .into(),
+                .abi_encode(),
         ),
     ];
-    let mut evm = Context::mainnet().with_db(CacheDB::<EmptyDB>::default()).build_mainnet();
-    let steps = codes
-        .into_iter()
-        .map(|code| (TxKind::Create, code))
-        .chain(calls.into_iter().map(|(to, data)| (TxKind::Call(to), data)));
-    for (nonce, (kind, data)) in steps.enumerate() {
-        let tx = TxEnv::builder()
-            .caller(TOKEN_BRIDGE_DEPLOYER)
-            .kind(kind)
-            .data(data)
-            .gas_limit(15_000_000)
-            .nonce(nonce as u64)
-            .build()
-            .map_err(|err| TokenBridgeGenesisError(format!("{err:?}")))?;
-        let result =
-            evm.transact_commit(tx).map_err(|err| TokenBridgeGenesisError(err.to_string()))?;
-        if !matches!(result, ExecutionResult::Success { .. }) {
-            return Err(TokenBridgeGenesisError(format!("step {nonce} ({kind:?}): {result:?}")));
-        }
-    }
-    let db = &evm.ctx.journaled_state.database;
-    let mut alloc = BTreeMap::new();
-    for address in [logic, beacon, factory, gateway, router] {
-        let account = db
-            .cache
-            .accounts
-            .get(&address)
-            .ok_or_else(|| TokenBridgeGenesisError(format!("{address} was not created")))?;
-        let code = account
-            .info
-            .code
-            .clone()
-            .or_else(|| db.cache.contracts.get(&account.info.code_hash).cloned())
-            .ok_or_else(|| TokenBridgeGenesisError(format!("{address} has no code")))?;
-        let storage = account
-            .storage
-            .iter()
-            .filter(|(_, value)| !value.is_zero())
-            .map(|(slot, value)| (B256::from(*slot), B256::from(*value)))
-            .collect();
-        alloc.insert(
-            address,
-            GenesisAccount::default()
-                .with_nonce(Some(account.info.nonce))
-                .with_code(Some(code.original_bytes()))
-                .with_storage(Some(storage)),
-        );
-    }
-    Ok(alloc)
+    predeploy::run(TOKEN_BRIDGE_DEPLOYER, creations.chain(calls))
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@
 #![allow(dead_code, unreachable_pub)]
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxReceipt, transaction::Recovered};
+use alloy_genesis::GenesisAccount;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256, keccak256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError, SolInterface};
-use std::sync::Arc;
-use tephra_chain::{BlockAttributes, CallError, Chain, ChainSpec};
+use std::{collections::BTreeMap, sync::Arc};
+use tephra_chain::{BlockAttributes, CallError, Chain, ChainSpec, Framework};
 use tephra_frameworks::Ethereum;
 use tephra_metalayer::{Guardian, GuardianKey, GuardianSet};
 use tephra_primitives::{TxEnvelope, dev::DevGenesis, dev::dev_accounts};
@@ -36,9 +37,18 @@ pub struct Outcome {
 impl Node {
     /// A fresh chain of `chain_id`.
     pub fn new(chain_id: u64) -> Self {
+        Self::with_genesis(chain_id, Arc::new(Ethereum), BTreeMap::new())
+    }
+
+    /// A fresh chain of `chain_id` under `framework`, with `accounts` added to its genesis.
+    pub fn with_genesis(
+        chain_id: u64,
+        framework: Arc<dyn Framework>,
+        accounts: BTreeMap<Address, GenesisAccount>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let signer = dev_accounts(1).unwrap().remove(0);
-        let genesis = DevGenesis {
+        let mut genesis = DevGenesis {
             chain_id,
             gas_limit: 30_000_000,
             base_fee: 1_000_000_000,
@@ -47,9 +57,9 @@ impl Node {
             balance: U256::from(10u64).pow(U256::from(22u64)),
         }
         .build();
+        genesis.alloc.extend(accounts);
         let store = Store::open(&dir.path().join("chain.redb")).unwrap();
-        let chain =
-            Chain::open(store, ChainSpec::latest(chain_id), Arc::new(Ethereum), &genesis).unwrap();
+        let chain = Chain::open(store, ChainSpec::latest(chain_id), framework, &genesis).unwrap();
         Self { _dir: dir, chain, signer, chain_id, nonce: 0 }
     }
 
