@@ -89,6 +89,14 @@ pub enum StatelessError {
         /// That header's hash.
         previous_hash: B256,
     },
+    /// A witness header is not older than the block: it cannot be one of its ancestors.
+    #[error("witness header {number} is not an ancestor of block {block}")]
+    NotAnAncestor {
+        /// The witness header's number.
+        number: u64,
+        /// The block's number.
+        block: u64,
+    },
     /// The newest witness header is not the block's parent.
     #[error(
         "the block's parent hash is {block}, but the witness's parent header hashes to {witness}"
@@ -171,14 +179,16 @@ pub struct VerifiedBlock {
 /// alone, on the parent state whose root the verifier trusts, `trusted_parent_state_root`.
 ///
 /// Checks, in order: the witness headers chain by parent hash up to the block's parent, whose
-/// state root is the trusted one; the body matches the header (transactions and ommers roots,
+/// state root is the trusted one; the base fee is the one the parent and the framework's
+/// EIP-1559 parameters give; the body matches the header (transactions and ommers roots,
 /// no withdrawals); every sender recovers; the block executes as [`crate::Chain`] replays a
 /// stored block (every transaction required, post-block changes applied), running exactly the
 /// block's transactions; and the header's state root, receipts root, logs bloom, gas used,
 /// blob gas used, requests hash and the fields the framework sets from the post-state
 /// ([`Framework::finish_header`]) are the ones the execution gives. Fields the sequencer chose
-/// before execution (timestamp, beneficiary, gas limit, base fee, the framework's L1 origin)
-/// are taken from the header as inputs, not judged.
+/// before execution (timestamp, beneficiary, gas limit, prevrandao, the framework's L1 origin
+/// and extra data) are taken from the header as inputs, not judged: the state root commits to
+/// their effects.
 ///
 /// CPU-bound (hashing, signature recovery, execution): call it off an async runtime.
 pub fn verify_block(
@@ -192,7 +202,12 @@ pub fn verify_block(
     if header.number == 0 {
         return Err(StatelessError::Genesis);
     }
-    let block_hashes = ancestor_hashes(witness, header, trusted_parent_state_root)?;
+    let (parent, block_hashes) = ancestors(witness, header, trusted_parent_state_root)?;
+    mismatch(
+        "baseFeePerGas",
+        Some(crate::next_base_fee(&parent, framework.base_fee_params(header.number))),
+        header.base_fee_per_gas,
+    )?;
     check_body(block)?;
     let transactions = &block.body.transactions;
     let senders = recover_senders(transactions)?;
@@ -271,13 +286,13 @@ pub fn verify_block(
     })
 }
 
-/// The hashes of the witness's headers by number, once they are checked to chain up to the
-/// block's parent, whose state root must be `trusted_root`.
-fn ancestor_hashes(
+/// The block's parent header and the hashes of the witness's headers by number, once they are
+/// checked to chain up to that parent, whose state root must be `trusted_root`.
+fn ancestors(
     witness: &ExecutionWitness,
     header: &Header,
     trusted_root: B256,
-) -> Result<BTreeMap<u64, B256>, StatelessError> {
+) -> Result<(Header, BTreeMap<u64, B256>), StatelessError> {
     let mut headers = witness
         .headers
         .iter()
@@ -289,6 +304,11 @@ fn ancestor_hashes(
         })
         .collect::<Result<Vec<_>, StatelessError>>()?;
     headers.sort_by_key(|(_, header)| header.number);
+    if let Some((_, newest)) = headers.last()
+        && newest.number >= header.number
+    {
+        return Err(StatelessError::NotAnAncestor { number: newest.number, block: header.number });
+    }
     let parent_number = header.number - 1;
     let Some((parent_hash, parent)) = headers.last() else {
         return Err(StatelessError::IncompleteWitness(WitnessGap::Header(parent_number)));
@@ -319,7 +339,8 @@ fn ancestor_hashes(
             });
         }
     }
-    Ok(headers.into_iter().map(|(hash, header)| (header.number, hash)).collect())
+    let parent = parent.clone();
+    Ok((parent, headers.into_iter().map(|(hash, header)| (header.number, hash)).collect()))
 }
 
 /// The body must be the header's: its transactions and (empty) ommers under the header's roots,

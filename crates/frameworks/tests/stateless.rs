@@ -14,15 +14,17 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_rpc_types_debug::ExecutionWitness;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 use support::{Fixture, sign};
 
 mod support;
 use tephra_chain::{
-    BlockAttributes, Chain, ChainSpec, ExecutedBlock, L1Inputs, L1Origin, StatelessError,
-    VerifiedBlock, WitnessGap, verify_block,
+    BlockAttributes, Chain, ChainSpec, ExecutedBlock, Framework, L1Inputs, L1Origin,
+    StatelessError, VerifiedBlock, WitnessGap, verify_block,
 };
-use tephra_frameworks::{by_name, nitro::ARB_SYS, op_stack::L2_TO_L1_MESSAGE_PASSER};
+use tephra_frameworks::{
+    Schedule, Step, by_name, nitro::ARB_SYS, op_stack::L2_TO_L1_MESSAGE_PASSER,
+};
 use tephra_primitives::{
     Block, TxEnvelope, decode_block,
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
@@ -514,6 +516,49 @@ fn a_header_chain_that_does_not_link_is_refused() {
 }
 
 #[test]
+fn a_witness_header_not_older_than_the_block_is_refused() {
+    let (f, block, mut witness, root) = op_block();
+    witness.headers.push(alloy_rlp::encode(&block.header).into());
+    let err = verify(&f.chain, &block, &witness, root).expect_err("not an ancestor");
+    assert!(matches!(err, StatelessError::NotAnAncestor { number: 3, block: 3 }), "{err}");
+}
+
+#[test]
+fn blocks_across_framework_changes_verify_statelessly_under_the_same_schedule() {
+    let schedule = || -> Arc<dyn Framework> {
+        let op = by_name("op-stack").unwrap();
+        let zk = by_name("zk-stack").unwrap();
+        let steps = [Step { at_block: 3, framework: op }, Step { at_block: 5, framework: zk }];
+        Arc::new(Schedule::new(by_name("ethereum").unwrap(), steps).unwrap())
+    };
+    let f = support::fixture(schedule(), 31337, 1);
+    let alice = &f.signers[0];
+    let contract = alice.address().create(0);
+    let tx = |nonce, to, input| eip1559(alice, 31337, nonce, to, 0, input);
+    mine(&f.chain, Vec::new(), &[tx(0, TxKind::Create, deploy_code())]);
+    for (nonce, (key, value)) in [(1, 7), (2, 9), (1, 0), (3, 4), (2, 0)].into_iter().enumerate() {
+        mine(
+            &f.chain,
+            Vec::new(),
+            &[tx(nonce as u64 + 1, TxKind::Call(contract), set(key, value))],
+        );
+    }
+    let guardian = schedule();
+    for number in 1..=f.chain.head().header.number {
+        let (block, witness) = fetch(&f.chain, number);
+        let verified = verify_block(
+            &ChainSpec::latest(31337),
+            &*guardian,
+            &block,
+            &witness,
+            parent_root(&f.chain, number),
+        )
+        .unwrap_or_else(|err| panic!("block {number}: {err}"));
+        assert_eq!(verified.state_root, block.header.state_root);
+    }
+}
+
+#[test]
 fn forged_header_fields_are_refused_by_name() {
     let (f, block, witness, root) = op_block();
     let refused = |edit: &dyn Fn(&mut Header)| {
@@ -527,6 +572,8 @@ fn forged_header_fields_are_refused_by_name() {
     assert!(matches!(err, StatelessError::HeaderMismatch { field: "receiptsRoot", .. }), "{err}");
     let err = refused(&|h| h.gas_used += 1);
     assert!(matches!(err, StatelessError::HeaderMismatch { field: "gasUsed", .. }), "{err}");
+    let err = refused(&|h| h.base_fee_per_gas = h.base_fee_per_gas.map(|fee| fee + 1));
+    assert!(matches!(err, StatelessError::HeaderMismatch { field: "baseFeePerGas", .. }), "{err}");
     let err = refused(&|h| h.logs_bloom = Default::default());
     assert!(matches!(err, StatelessError::HeaderMismatch { field: "logsBloom", .. }), "{err}");
     // OP Stack's withdrawals root (the message passer's storage root) is the outbox a
