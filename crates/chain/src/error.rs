@@ -12,6 +12,9 @@ pub enum ChainError {
     /// An account names code the store does not have: the database is inconsistent.
     #[error("code {0} is missing from the store")]
     MissingCode(B256),
+    /// A stateless execution needed something its execution witness does not hold.
+    #[error("the execution witness lacks {0}")]
+    IncompleteWitness(crate::WitnessGap),
     /// A block the caller named does not exist.
     #[error("block {0} not found")]
     UnknownBlock(String),

@@ -14,6 +14,7 @@ mod framework;
 mod spec;
 mod state;
 mod state_root;
+mod stateless;
 mod witness;
 
 pub use call::{CallError, geth_message};
@@ -28,7 +29,8 @@ pub use framework::{
     ethereum_transact, execution_error, run_transactions, run_transactions_scheduling,
 };
 pub use spec::{ChainSpec, forks_through};
-pub use state::{AccountPatch, BlockState, DevOverrides, StateDb, TrackedAccount};
+pub use state::{AccountPatch, BaseState, BlockState, DevOverrides, StateDb, TrackedAccount};
 pub use state_root::{
     CachedNodes, NodeCache, RecordingNodes, StateChanges, StoreNodes, compute_state_changes,
 };
+pub use stateless::{StatelessError, VerifiedBlock, WitnessGap, WitnessState, verify_block};

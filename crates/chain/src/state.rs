@@ -1,7 +1,9 @@
 //! State as revm reads it: [`StateDb`] over the store at a block, and [`BlockState`], the
-//! in-memory layer that collects one block's (or one call's) changes on top of it.
+//! in-memory layer that collects one block's (or one call's) changes on top of it. A
+//! [`BlockState`] sits on a [`BaseState`]: the store, or an execution witness for a stateless
+//! re-execution ([`WitnessState`]).
 
-use crate::ChainError;
+use crate::{ChainError, stateless::WitnessState};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::EMPTY_ROOT_HASH;
 use revm::primitives::KECCAK_EMPTY;
@@ -160,6 +162,88 @@ impl DatabaseRef for StateDb {
     }
 }
 
+/// The state a [`BlockState`] reads what it has not seen yet from: a closed set of two, so a
+/// `match` rather than dynamic dispatch on every first read of an account or slot.
+#[derive(Debug, Clone)]
+pub enum BaseState {
+    /// The store at a block ([`StateDb`]): building, replaying and calling.
+    Store(StateDb),
+    /// An execution witness against a trusted parent state root: verifying a block statelessly.
+    Witness(Arc<WitnessState>),
+}
+
+impl From<StateDb> for BaseState {
+    fn from(state: StateDb) -> Self {
+        Self::Store(state)
+    }
+}
+
+impl From<Arc<WitnessState>> for BaseState {
+    fn from(state: Arc<WitnessState>) -> Self {
+        Self::Witness(state)
+    }
+}
+
+impl BaseState {
+    /// An account as revm reads it, with its storage root (`EMPTY_ROOT_HASH` for an absent
+    /// account).
+    pub fn account_and_root(
+        &self,
+        address: Address,
+    ) -> Result<(Option<AccountInfo>, B256), ChainError> {
+        match self {
+            Self::Store(state) => state.account_and_root(address),
+            Self::Witness(state) => state.account_and_root(address),
+        }
+    }
+
+    /// A slot of `address`, whose storage root in this state is `storage_root` (as
+    /// [`BaseState::account_and_root`] returned it).
+    pub fn storage(
+        &self,
+        address: Address,
+        storage_root: B256,
+        index: U256,
+    ) -> Result<U256, ChainError> {
+        match self {
+            Self::Store(state) => state.storage_ref(address, index),
+            Self::Witness(state) => state.storage(address, storage_root, index),
+        }
+    }
+
+    /// The bytecode with `code_hash`.
+    pub fn code(&self, code_hash: B256) -> Result<Bytecode, ChainError> {
+        match self {
+            Self::Store(state) => state.code_by_hash_ref(code_hash),
+            Self::Witness(state) => state.code(code_hash),
+        }
+    }
+
+    /// The hash of block `number`.
+    pub fn block_hash(&self, number: u64) -> Result<B256, ChainError> {
+        match self {
+            Self::Store(state) => state.block_hash_ref(number),
+            Self::Witness(state) => state.block_hash(number),
+        }
+    }
+
+    /// Whether dev overrides are layered on this state.
+    pub fn has_overrides(&self) -> bool {
+        matches!(self, Self::Store(state) if state.overrides.is_some())
+    }
+
+    /// Every stored slot of `address`, for the changes of a block that wipes its storage. A
+    /// witness holds only the paths a block read, so over one this is empty: the new storage
+    /// root does not need them (a wiped trie restarts empty), only the store's change sets do,
+    /// and a stateless re-execution writes none.
+    pub(crate) fn stored_slots(&self, address: &Address) -> Result<Vec<(B256, U256)>, ChainError> {
+        match self {
+            Self::Store(state) => Ok(state.reader().storage_slots(address)?),
+            Self::Witness(_) => Ok(Vec::new()),
+        }
+    }
+}
+
 /// One account as a block saw it: its value before the block and now, and the slots touched.
 #[derive(Debug, Clone)]
 pub struct TrackedAccount {
@@ -195,17 +279,17 @@ impl TrackedAccount {
 /// needs.
 #[derive(Debug)]
 pub struct BlockState {
-    base: StateDb,
+    base: BaseState,
     accounts: HashMap<Address, TrackedAccount>,
     codes: HashMap<B256, Bytecode>,
     block_hashes: BTreeMap<u64, B256>,
 }
 
 impl BlockState {
-    /// An empty layer over `base`.
-    pub fn new(base: StateDb) -> Self {
+    /// An empty layer over `base` (a [`StateDb`] or a [`WitnessState`]).
+    pub fn new(base: impl Into<BaseState>) -> Self {
         Self {
-            base,
+            base: base.into(),
             accounts: HashMap::default(),
             codes: HashMap::default(),
             block_hashes: BTreeMap::new(),
@@ -213,7 +297,7 @@ impl BlockState {
     }
 
     /// The base state.
-    pub fn base(&self) -> &StateDb {
+    pub fn base(&self) -> &BaseState {
         &self.base
     }
 
@@ -255,9 +339,10 @@ impl BlockState {
     }
 
     fn slot(&mut self, address: Address, index: U256) -> Result<&mut (U256, U256), ChainError> {
-        let known = self.tracked(address)?.storage.contains_key(&index);
+        let tracked = self.tracked(address)?;
+        let (known, root) = (tracked.storage.contains_key(&index), tracked.original_storage_root);
         if !known {
-            let before = self.base.storage_ref(address, index)?;
+            let before = self.base.storage(address, root, index)?;
             let account = self.accounts.get_mut(&address).expect("tracked above");
             let now = if account.cleared { U256::ZERO } else { before };
             account.storage.insert(index, (before, now));
@@ -309,7 +394,7 @@ impl Database for BlockState {
         if let Some(code) = self.codes.get(&code_hash) {
             return Ok(code.clone());
         }
-        let code = self.base.code_by_hash_ref(code_hash)?;
+        let code = self.base.code(code_hash)?;
         self.codes.insert(code_hash, code.clone());
         Ok(code)
     }
@@ -322,7 +407,7 @@ impl Database for BlockState {
         if let Some(hash) = self.block_hashes.get(&number) {
             return Ok(*hash);
         }
-        let hash = self.base.block_hash_ref(number)?;
+        let hash = self.base.block_hash(number)?;
         self.block_hashes.insert(number, hash);
         Ok(hash)
     }

@@ -6,7 +6,7 @@
 
 use crate::{
     ChainError,
-    state::{BlockState, StateDb, TrackedAccount},
+    state::{BaseState, BlockState, TrackedAccount},
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::HashMap};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
@@ -178,7 +178,7 @@ pub fn compute_state_changes<S: NodeStore + Sync>(
     parent_root: B256,
 ) -> Result<(B256, StateChanges), ChainError> {
     debug_assert!(
-        state.base().overrides.is_none(),
+        !state.base().has_overrides(),
         "state changes over a parent with dev overrides would record patched values as before"
     );
     let mut changed: Vec<(&Address, &TrackedAccount)> =
@@ -225,7 +225,7 @@ struct AccountOutcome {
 }
 
 fn account_outcome<S: NodeStore + Sync>(
-    parent: &StateDb,
+    parent: &BaseState,
     nodes: &S,
     address: Address,
     tracked: &TrackedAccount,
@@ -249,7 +249,7 @@ fn account_outcome<S: NodeStore + Sync>(
         .collect();
     if tracked.cleared {
         // Slots the block never touched are wiped too.
-        for (slot, value) in parent.reader().storage_slots(&address)? {
+        for (slot, value) in parent.stored_slots(&address)? {
             if !tracked.storage.contains_key(&U256::from_be_bytes(slot.0)) {
                 slots.push(SlotChange { address, slot, before: value, after: U256::ZERO });
             }

@@ -12,9 +12,9 @@ use alloy_consensus::{Header, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use alloy_rpc_types_debug::ExecutionWitness;
 use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof};
-use alloy_trie::EMPTY_ROOT_HASH;
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use revm::primitives::KECCAK_EMPTY;
-use std::sync::Arc;
+use std::{cell::RefCell, sync::Arc};
 use tephra_storage::StoreReader;
 use tephra_trie::proof;
 
@@ -98,8 +98,10 @@ impl Chain {
     /// `debug_executionWitness`: what a stateless client needs to re-execute block `number`
     /// against its parent's state root and reach its state root: the trie nodes on the path of
     /// every account and slot the block read or wrote (including the siblings its deletions
-    /// need), the bytecode it ran, the preimages of the hashed keys, and the headers of the
-    /// ancestors it read hashes of (at least the parent).
+    /// need), and of what the framework reads of the post-state for its header fields
+    /// ([`crate::Framework::finish_header`]), the bytecode it ran, the preimages of the hashed
+    /// keys, and the headers of the ancestors it read hashes of (at least the parent).
+    /// [`crate::verify_block`] re-executes the block from it.
     pub fn execution_witness(&self, number: u64) -> Result<ExecutionWitness, ChainError> {
         let reader = self.reader()?;
         let (_, state) = self.replay(&reader, number, usize::MAX, true)?;
@@ -111,10 +113,7 @@ impl Chain {
         for (address, tracked) in state.accounts() {
             keys.push(Bytes::copy_from_slice(address.as_slice()));
             proof(&recorder, parent.state_root, &keccak256(address))?;
-            let storage_root = state
-                .base()
-                .trie_account(address)?
-                .map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+            let storage_root = tracked.original_storage_root;
             for slot in tracked.storage.keys() {
                 let slot = B256::from(*slot);
                 keys.push(Bytes::copy_from_slice(slot.as_slice()));
@@ -122,7 +121,7 @@ impl Chain {
             }
         }
         // The nodes the state-root update loads (siblings of deleted branches included).
-        let (root, _) = compute_state_changes(&state, &recorder, parent.state_root)?;
+        let (root, changes) = compute_state_changes(&state, &recorder, parent.state_root)?;
         let block = header(&reader, number)?;
         if root != block.state_root {
             return Err(ChainError::Execution(format!(
@@ -130,6 +129,37 @@ impl Chain {
                 block.state_root
             )));
         }
+        // The paths of what the framework reads of the post-state for its header fields (OP
+        // Stack's message passer root, Nitro's send root) and the block left unchanged: a
+        // verifier reads them in the parent's tries.
+        let parent_state = StateDb::at(reader.clone(), number - 1);
+        let read_keys = RefCell::new(Vec::new());
+        let parent_account = |address: &Address| -> Result<Option<TrieAccount>, ChainError> {
+            read_keys.borrow_mut().push(Bytes::copy_from_slice(address.as_slice()));
+            proof(&recorder, parent.state_root, &keccak256(address))?;
+            parent_state.trie_account(address)
+        };
+        self.framework().finish_header(
+            &mut block.clone(),
+            &|address| match changes.accounts.binary_search_by(|c| c.address.cmp(address)) {
+                Ok(index) => Ok(changes.accounts[index].after),
+                Err(_) => parent_account(address),
+            },
+            &|address, slot| {
+                let key = B256::from(slot);
+                if let Some(change) =
+                    changes.slots.iter().find(|c| c.address == *address && c.slot == key)
+                {
+                    return Ok(change.after);
+                }
+                let storage_root =
+                    parent_account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+                read_keys.borrow_mut().push(Bytes::copy_from_slice(key.as_slice()));
+                proof(&recorder, storage_root, &keccak256(key))?;
+                Ok(reader.storage_at(address, &key, number - 1)?)
+            },
+        )?;
+        keys.extend(read_keys.into_inner());
         let mut nodes: Vec<(B256, Bytes)> = recorder.into_nodes().into_iter().collect();
         nodes.sort_unstable_by_key(|(hash, _)| *hash);
         let mut codes: Vec<(B256, Bytes)> = state

@@ -6,6 +6,7 @@
 //! an [`alloy_genesis::Genesis`].
 
 pub mod artifact;
+pub mod block;
 pub mod dev;
 pub mod eip712;
 pub mod nitro_tx;
@@ -15,6 +16,7 @@ pub mod tx;
 pub mod zk;
 pub mod zk_priority;
 
+pub use block::{Block, decode_block, encode_block};
 pub use receipt::ReceiptEnvelope;
 pub use tx::{TxEnvelope, TxType};
 

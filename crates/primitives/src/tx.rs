@@ -14,7 +14,7 @@ use alloy_consensus::{
 use alloy_eips::{Encodable2718, Typed2718};
 use alloy_evm::{FromRecoveredTx, FromTxWithEncoded};
 use alloy_op_evm::OpTx;
-use alloy_primitives::{Address, B256, Bytes, TxKind};
+use alloy_primitives::{Address, B256, B512, Bytes, Signature, TxKind};
 use op_revm::OpTransaction;
 use revm::context::TxEnv;
 
@@ -195,6 +195,73 @@ impl TxEnvelope {
                 | Self::Priority(_)
         )
     }
+}
+
+/// Why a transaction's sender could not be recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SenderError {
+    /// The signature does not recover to an address (malformed, or high `s` per EIP-2), or an
+    /// EIP-712 transaction carries no ECDSA signature.
+    #[error("the signature does not recover to a sender")]
+    InvalidSignature,
+    /// An EIP-712 transaction's signature recovers to someone other than its explicit `from`.
+    #[error("the EIP-712 signature recovers to {signer}, not to the transaction's from {from}")]
+    Eip712SignerMismatch {
+        /// The transaction's `from`.
+        from: Address,
+        /// Who signed it.
+        signer: Address,
+    },
+}
+
+impl TxEnvelope {
+    /// The sender: the signer of a signed transaction (an EIP-712 transaction's must be its
+    /// `from`), the `from` that a protocol-made one (deposits, Nitro's retries and retryable
+    /// submissions, ZK Stack's priority transactions) carries. For a block's transactions, whose
+    /// fields were checked when they entered it; the pool adds its own checks before this.
+    pub fn recover_sender(&self) -> Result<Address, SenderError> {
+        let (signature, signature_hash) = match self {
+            Self::Legacy(tx) => (*tx.signature(), tx.signature_hash()),
+            Self::Eip2930(tx) => (*tx.signature(), tx.signature_hash()),
+            Self::Eip1559(tx) => (*tx.signature(), tx.signature_hash()),
+            Self::Eip7702(tx) => (*tx.signature(), tx.signature_hash()),
+            Self::Eip712(tx) => {
+                let signature = tx.signature().ok_or(SenderError::InvalidSignature)?;
+                let signer = recover_signer(&signature, &tx.signing_hash())?;
+                if signer != tx.from {
+                    return Err(SenderError::Eip712SignerMismatch { from: tx.from, signer });
+                }
+                return Ok(signer);
+            }
+            Self::Deposit(tx) => return Ok(tx.from),
+            Self::ArbitrumDeposit(tx) => return Ok(tx.from),
+            Self::ArbitrumRetry(tx) => return Ok(tx.from),
+            Self::ArbitrumSubmitRetryable(tx) => return Ok(tx.from),
+            Self::Priority(tx) => return Ok(tx.from),
+        };
+        recover_signer(&signature, &signature_hash)
+    }
+}
+
+/// The address whose key made `signature` over `signature_hash`, refusing high-`s` signatures
+/// (EIP-2) as `SignerRecoverable::recover_signer` does.
+///
+/// Recovers through revm's `ecrecover`, which this workspace builds on libsecp256k1 (revm's
+/// `secp256k1` feature): several times faster than alloy-consensus's default pure-Rust `k256`
+/// backend, without linking a second copy of the C library.
+pub fn recover_signer(
+    signature: &Signature,
+    signature_hash: &B256,
+) -> Result<Address, SenderError> {
+    if signature.s() > alloy_consensus::crypto::SECP256K1N_HALF {
+        return Err(SenderError::InvalidSignature);
+    }
+    let mut rs = B512::ZERO;
+    rs[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
+    rs[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
+    let word = revm::precompile::secp256k1::ecrecover(&rs, u8::from(signature.v()), signature_hash)
+        .map_err(|_| SenderError::InvalidSignature)?;
+    Ok(Address::from_word(word))
 }
 
 macro_rules! impl_from_signed {

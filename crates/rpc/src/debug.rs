@@ -1,10 +1,13 @@
 //! geth's `debug_*` namespace: `debug_traceTransaction` and `debug_traceCall` with the built-in
-//! tracers (struct logs, `callTracer`, `prestateTracer`, ...), `debug_getRawTransaction`, and
-//! the state proofs: `eth_getProof` (EIP-1186) and `debug_executionWitness`.
+//! tracers (struct logs, `callTracer`, `prestateTracer`, ...), `debug_getRawTransaction`,
+//! `debug_getRawHeader` and `debug_getRawBlock`, and the state proofs: `eth_getProof`
+//! (EIP-1186) and `debug_executionWitness`. A guardian verifies a head statelessly from
+//! `debug_getRawBlock` and `debug_executionWitness` of the same block
+//! (`tephra_chain::verify_block`).
 
 use crate::{
     context::{Module, blocking, state_block},
-    error::EthResult,
+    error::{EthError, EthResult},
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
 use alloy_primitives::{Address, B256, Bytes};
@@ -35,6 +38,22 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let Some(location) = reader.tx_location(&hash)? else { return Ok(None::<Bytes>) };
         let transactions = reader.transactions(location.block)?.unwrap_or_default();
         Ok(transactions.get(location.index as usize).map(|tx| Bytes::from(tx.encoded_2718())))
+    })?;
+    blocking(module, "debug_getRawHeader", |ctx, args| {
+        let reader = ctx.reader()?;
+        let number = state_block(&reader, Some(args.req::<BlockId>()?))?;
+        let header = reader.header(number)?.ok_or(EthError::HeaderNotFound)?;
+        Ok(Bytes::from(alloy_rlp::encode(&header)))
+    })?;
+    blocking(module, "debug_getRawBlock", |ctx, args| {
+        let reader = ctx.reader()?;
+        let number = state_block(&reader, Some(args.req::<BlockId>()?))?;
+        let header = reader.header(number)?.ok_or(EthError::HeaderNotFound)?;
+        let transactions = reader.transactions(number)?.unwrap_or_default();
+        Ok(Bytes::from(tephra_primitives::encode_block(&tephra_primitives::block::block(
+            header,
+            transactions,
+        ))))
     })?;
     blocking(module, "eth_getProof", |ctx, args| {
         let address = args.req::<Address>()?;

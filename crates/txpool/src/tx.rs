@@ -4,11 +4,10 @@
 //! an async runtime should run [`decode_and_recover`] / [`recover_batch`] on a blocking thread.
 
 use crate::PoolError;
-use alloy_consensus::{Transaction, crypto::SECP256K1N_HALF, transaction::Recovered};
+use alloy_consensus::{Transaction, transaction::Recovered};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{Address, B256, B512, Bytes, Signature, TxHash, U256};
+use alloy_primitives::{Address, B256, Bytes, Signature, TxHash, U256};
 use rayon::prelude::*;
-use revm::precompile::secp256k1::ecrecover;
 use tephra_primitives::{
     TxEnvelope,
     eip712::{EIP712_TX_TYPE, TxEip712},
@@ -170,12 +169,8 @@ fn decode_bytes(raw: Bytes) -> Result<PooledTx, PoolError> {
     Ok(PooledTx { tx: Recovered::new_unchecked(envelope, sender), hash, encoded: raw })
 }
 
-/// The signer of `envelope`, refusing high-`s` signatures (EIP-2) as
-/// `SignerRecoverable::recover_signer` does.
-///
-/// Recovers through revm's `ecrecover`, which this workspace builds on libsecp256k1 (revm's
-/// `secp256k1` feature): several times faster than alloy-consensus's default pure-Rust `k256`
-/// backend, without linking a second copy of the C library.
+/// The signer of `envelope`, refusing high-`s` signatures (EIP-2)
+/// ([`tephra_primitives::tx::recover_signer`]).
 pub(crate) fn recover_sender(envelope: &TxEnvelope) -> Result<Address, PoolError> {
     let (signature, signature_hash) = match envelope {
         TxEnvelope::Legacy(tx) => (tx.signature(), tx.signature_hash()),
@@ -221,13 +216,6 @@ fn recover_eip712(tx: &TxEip712) -> Result<Address, PoolError> {
 }
 
 fn ecrecover_checked(signature: &Signature, signature_hash: &B256) -> Result<Address, PoolError> {
-    if signature.s() > SECP256K1N_HALF {
-        return Err(PoolError::InvalidSender);
-    }
-    let mut rs = B512::ZERO;
-    rs[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
-    rs[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
-    let word = ecrecover(&rs, u8::from(signature.v()), signature_hash)
-        .map_err(|_| PoolError::InvalidSender)?;
-    Ok(Address::from_word(word))
+    tephra_primitives::tx::recover_signer(signature, signature_hash)
+        .map_err(|_| PoolError::InvalidSender)
 }

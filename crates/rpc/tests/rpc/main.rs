@@ -8,4 +8,5 @@ mod eth;
 mod pool;
 mod protocol;
 mod pubsub;
+mod stateless;
 mod zks;
