@@ -148,6 +148,9 @@ impl SignedHead {
 }
 
 /// Evidence that one guardian equivocated, as `GuardianRegistry` takes it.
+// Evidence is rare and moved a handful of times before it is sent: boxing the larger variant
+// would only make it awkward to build.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Equivocation {
     /// Two checkpoints of one set and epoch with different roots.
@@ -296,14 +299,6 @@ impl Equivocation {
     }
 }
 
-#[derive(Debug)]
-enum Slot {
-    /// The first checkpoint seen signed for the slot.
-    Signed(SignedCheckpoint),
-    /// Evidence was already returned for the slot.
-    Reported,
-}
-
 /// Finds double checkpoints in the signatures a guardian sees arrive (over gossip): fed
 /// `(guardian index, checkpoint, signature)` observations, it returns evidence the first time
 /// one guardian has signed two different checkpoints for one domain, guardian set and epoch,
@@ -316,7 +311,9 @@ enum Slot {
 pub struct EquivocationWatch {
     domain: B256,
     keys: Vec<PublicKey>,
-    slots: HashMap<(usize, u64, u64), Slot>,
+    /// Per (guardian, set, epoch): the first checkpoint seen signed, or `None` once evidence
+    /// was returned for it.
+    slots: HashMap<(usize, u64, u64), Option<SignedCheckpoint>>,
 }
 
 impl EquivocationWatch {
@@ -352,15 +349,13 @@ impl EquivocationWatch {
         let slot = (guardian, checkpoint.guardian_set_id, checkpoint.epoch);
         match self.slots.get_mut(&slot) {
             None => {
-                self.slots.insert(slot, Slot::Signed(observed));
+                self.slots.insert(slot, Some(observed));
                 Ok(None)
             }
-            Some(Slot::Reported) => Ok(None),
-            Some(Slot::Signed(first)) if first.checkpoint.root == checkpoint.root => Ok(None),
-            Some(entry @ Slot::Signed(_)) => {
-                let Slot::Signed(first) = std::mem::replace(entry, Slot::Reported) else {
-                    unreachable!("matched as Signed")
-                };
+            Some(None) => Ok(None),
+            Some(Some(first)) if first.checkpoint.root == checkpoint.root => Ok(None),
+            Some(entry) => {
+                let first = entry.take().expect("matched as Some");
                 Ok(Some(Equivocation::DoubleCheckpoint { guardian, first, second: observed }))
             }
         }

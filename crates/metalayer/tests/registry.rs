@@ -453,11 +453,11 @@ fn double_checkpoint_with_a_bad_signature_refused() {
     // The second checkpoint signed by guardian 1, offered as guardian 0's.
     let b = w.signed(1, w.checkpoint(7, B256::repeat_byte(2)));
     w.refused(
-        double(0, a.clone(), b.clone()).slash_calldata(),
+        double(0, a.clone(), b).slash_calldata(),
         |e| matches!(e, Errors::InvalidSignature(x) if x.which == U256::from(1)),
     );
     // Guardian 0's signature of the first checkpoint moved onto a third.
-    let moved = SignedCheckpoint { checkpoint: w.checkpoint(7, B256::repeat_byte(3)), ..a.clone() };
+    let moved = SignedCheckpoint { checkpoint: w.checkpoint(7, B256::repeat_byte(3)), ..a };
     w.refused(
         double(0, moved, a).slash_calldata(),
         |e| matches!(e, Errors::InvalidSignature(x) if x.which == U256::ZERO),
