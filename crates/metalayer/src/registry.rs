@@ -75,7 +75,7 @@ pub enum RegistryError {
     /// Both heads have one block hash: nothing conflicts.
     #[error("both heads have block hash {0}")]
     SameBlockHash(B256),
-    /// Head `0` (the first or the second) is not in its checkpoint's root.
+    /// Head `0` (0: the first, 1: the second) is not in its checkpoint's root.
     #[error("head {0} is not in its checkpoint's root")]
     LeafNotInRoot(usize),
     /// Signature `which` (0 or 1 of a piece of evidence, 0 for an observation) is not the
