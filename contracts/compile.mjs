@@ -287,6 +287,19 @@ const JOBS = [
     },
   },
   {
+    // Metalayer's L1 staking (contracts/src/metalayer): the ERA token and the GuardianRegistry
+    // its guardians stake it in, on the root's OpenZeppelin 5.x (not the 4.9.3 Hyperlane's job
+    // below remaps to), the current solc; Prague, whose EIP-2537 precompiles the registry
+    // calls to check proofs of possession and equivocation evidence.
+    npm: 'solc',
+    evmVersion: 'prague',
+    roots: ['contracts/src/metalayer/EraToken.sol', 'contracts/src/metalayer/GuardianRegistry.sol'],
+    outputs: {
+      EraToken: 'contracts/src/metalayer/EraToken.sol',
+      GuardianRegistry: 'contracts/src/metalayer/GuardianRegistry.sol',
+    },
+  },
+  {
     // Metalayer (contracts/src/metalayer): Tephra's certificate inbox and guardian ISM, and
     // Hyperlane's own messaging contracts from @hyperlane-xyz/core 12.1.0, unchanged: Mailbox,
     // MerkleTreeHook, InterchainGasPaymaster with its StorageGasOracle, and the package's

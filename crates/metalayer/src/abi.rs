@@ -69,6 +69,71 @@ sol! {
         function transferOwnership(address newOwner) external;
     }
 
+    /// `GuardianRegistry.SignedCheckpoint`: a checkpoint and one guardian's own signature of
+    /// it (G2, EIP-2537 encoding).
+    struct SignedCheckpoint {
+        Checkpoint checkpoint;
+        bytes signature;
+    }
+
+    /// `GuardianRegistry.SignedHead`: a signed checkpoint and one chain's leaf proven in it.
+    struct SignedHead {
+        SignedCheckpoint signed;
+        Leaf leaf;
+        uint256 leafIndex;
+        bytes32[] proof;
+    }
+
+    interface IGuardianRegistry {
+        event Registered(uint256 indexed index, address indexed operator, bytes32 keyHash, uint256 stake);
+        event StakeAdded(uint256 indexed index, uint256 amount, uint256 stake);
+        event Slashed(uint256 indexed index, uint8 indexed offence, uint256 amount);
+        error ZeroStake();
+        error InvalidPublicKey();
+        error KeyAlreadyRegistered(uint256 index);
+        error InvalidProofOfPossession();
+        error UnknownGuardian(uint256 index);
+        error NotOperator(uint256 index, address caller);
+        error WrongDomain(bytes32 expected, bytes32 got);
+        error DifferentEpochs(uint64 first, uint64 second);
+        error DifferentGuardianSets(uint64 first, uint64 second);
+        error SameRoot(bytes32 root);
+        error DifferentChains(uint64 first, uint64 second);
+        error DifferentHeights(uint64 first, uint64 second);
+        error SameBlockHash(bytes32 blockHash);
+        error LeafNotInRoot(uint256 which);
+        error InvalidSignature(uint256 which);
+        error EvidenceAlreadyUsed(bytes32 evidence);
+        function register(bytes publicKey, bytes proofOfPossession, uint256 stake) external returns (uint256 index);
+        function addStake(uint256 index, uint256 amount) external;
+        function slashDoubleCheckpoint(uint256 index, SignedCheckpoint first, SignedCheckpoint second) external;
+        function slashConflictingHeads(uint256 index, SignedHead first, SignedHead second) external;
+        function evidenceId(uint8 offence, uint256 index, uint64 a, uint64 b) external pure returns (bytes32);
+        function evidenceUsed(bytes32 evidence) external view returns (bool);
+        function guardianCount() external view returns (uint256);
+        function guardian(uint256 index) external view returns (address operator, bytes publicKey, uint256 stake, uint8 slashed);
+        function indexOf(bytes publicKey) external view returns (bool registered, uint256 index);
+        function guardianSetArguments(uint256 start, uint256 count) external view returns (bytes publicKeys, uint256[] stakes);
+        function totalStake() external view returns (uint256);
+        function domain() external view returns (bytes32);
+        function token() external view returns (address);
+    }
+
+    /// `EraToken`'s ERC-20 and burnable surface.
+    interface IEraToken {
+        event Transfer(address indexed from, address indexed to, uint256 value);
+        function INITIAL_SUPPLY() external view returns (uint256);
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
+        function totalSupply() external view returns (uint256);
+        function balanceOf(address account) external view returns (uint256);
+        function transfer(address to, uint256 value) external returns (bool);
+        function approve(address spender, uint256 value) external returns (bool);
+        function transferFrom(address from, address to, uint256 value) external returns (bool);
+        function burn(uint256 value) external;
+    }
+
     interface IBLS12381Harness {
         function hashToG2(bytes message, bytes dst) external view returns (bytes);
     }
@@ -153,6 +218,18 @@ pub fn ism_metadata(
         messageProof: *message_proof,
     }
     .abi_encode()
+}
+
+impl From<&crate::Leaf> for Leaf {
+    fn from(l: &crate::Leaf) -> Self {
+        Self {
+            chainId: l.chain_id,
+            blockNumber: l.block_number,
+            blockHash: l.block_hash,
+            stateRoot: l.state_root,
+            outboxRoot: l.outbox_root,
+        }
+    }
 }
 
 impl From<&crate::Checkpoint> for Checkpoint {

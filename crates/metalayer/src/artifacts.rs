@@ -6,6 +6,10 @@ pub use tephra_primitives::artifact::Artifact;
 
 /// Tephra's certificate verifier and store of certified checkpoint roots.
 pub const METALAYER_INBOX: Artifact = artifact!(MetalayerInbox);
+/// ERA, the staking token (OpenZeppelin ERC-20, burnable, fixed supply).
+pub const ERA_TOKEN: Artifact = artifact!(EraToken);
+/// The L1 registry of guardians' keys and stakes, which slashes equivocation.
+pub const GUARDIAN_REGISTRY: Artifact = artifact!(GuardianRegistry);
 /// Tephra's Hyperlane ISM over the inbox's certified roots.
 pub const GUARDIAN_ISM: Artifact = artifact!(GuardianIsm);
 /// A test harness exposing the Solidity hash-to-G2 under any tag.

@@ -96,6 +96,20 @@ pub fn g1_to_eip2537(key: &PublicKey) -> [u8; 128] {
     out
 }
 
+/// The G1 point (a public key) of EIP-2537's 128-byte encoding, as the registry and the inbox
+/// store keys: refuses another length, nonzero padding, a point off the curve or outside the
+/// subgroup, and infinity.
+pub fn g1_from_eip2537(bytes: &[u8]) -> Result<PublicKey, MetalayerError> {
+    let bad = MetalayerError::Bls("EIP-2537 G1 encoding", BLST_ERROR::BLST_BAD_ENCODING);
+    if bytes.len() != 128 || bytes[0..16].iter().chain(&bytes[64..80]).any(|b| *b != 0) {
+        return Err(bad);
+    }
+    let mut raw = [0u8; 96];
+    raw[0..48].copy_from_slice(&bytes[16..64]);
+    raw[48..96].copy_from_slice(&bytes[80..128]);
+    PublicKey::key_validate(&raw).map_err(|e| MetalayerError::Bls("public key", e))
+}
+
 /// A G2 point (a signature) in EIP-2537's 256-byte encoding.
 pub fn g2_to_eip2537(signature: &Signature) -> [u8; 256] {
     g2_serialized_to_eip2537(&signature.serialize())
@@ -167,6 +181,18 @@ mod tests {
         assert!(verify_possession(&a.public(), &b.proof_of_possession()).is_err());
         // A signature under the message DST over the key is not a proof of possession.
         assert!(verify_possession(&a.public(), &a.sign(&a.public().compress())).is_err());
+    }
+
+    #[test]
+    fn g1_round_trips_through_eip2537() {
+        let key = GuardianKey::from_ikm(&[3u8; 32]).unwrap().public();
+        let encoded = g1_to_eip2537(&key);
+        assert_eq!(g1_from_eip2537(&encoded).unwrap(), key);
+        let mut padded = encoded;
+        padded[0] = 1;
+        assert!(g1_from_eip2537(&padded).is_err());
+        assert!(g1_from_eip2537(&[0u8; 128]).is_err(), "infinity");
+        assert!(g1_from_eip2537(&encoded[..127]).is_err());
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! min-pk signing on blst), [`CertificateBuilder`] (partial signatures into a
 //! [`Certificate`]) and [`Certificate::verify`] (2/3 of the [`GuardianSet`]'s stake). The
 //! [`hyperlane`] module rebuilds Hyperlane's MerkleTreeHook tree to prove one message, and
-//! [`abi`] has the contracts' interfaces and the ISM's metadata layout.
+//! [`abi`] has the contracts' interfaces and the ISM's metadata layout. [`registry`] is the L1
+//! side of guardians: the ERA token, the `GuardianRegistry` of keys and stakes (the source of
+//! guardian sets), and equivocation evidence ([`Equivocation`], found by
+//! [`EquivocationWatch`]) that burns half of an offender's stake there.
 //!
 //! This crate is not the guardian process, its gossip or the relayer: those build on it.
 
@@ -18,6 +21,7 @@ mod certificate;
 mod checkpoint;
 pub mod hyperlane;
 pub mod predeploy;
+pub mod registry;
 
 pub use bls::GuardianKey;
 pub use blst::{
@@ -26,6 +30,10 @@ pub use blst::{
 };
 pub use certificate::{Certificate, CertificateBuilder, Guardian, GuardianSet, signer_indices};
 pub use checkpoint::{Checkpoint, CheckpointTree, Leaf, LeafProof, domain_separator};
+pub use registry::{
+    Equivocation, EquivocationWatch, GuardianRecord, Offence, RegistryError, SignedCheckpoint,
+    SignedHead,
+};
 
 use alloy_primitives::B256;
 

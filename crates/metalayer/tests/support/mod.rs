@@ -1,6 +1,6 @@
 //! What the Metalayer tests share: an in-process Tephra chain (Ethereum profile, Osaka, so
 //! EIP-2537 is active) on a temporary store, one funded account sending one transaction per
-//! block, and guardians with their keys.
+//! block (or several, each with its own nonce), and guardians with their keys.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -24,7 +24,8 @@ pub struct Node {
     pub chain: Chain,
     pub signer: PrivateKeySigner,
     pub chain_id: u64,
-    nonce: u64,
+    /// Every funded account (the first is `signer`) and its next nonce.
+    accounts: Vec<(PrivateKeySigner, u64)>,
 }
 
 /// A mined transaction's outcome.
@@ -37,30 +38,44 @@ pub struct Outcome {
 impl Node {
     /// A fresh chain of `chain_id`.
     pub fn new(chain_id: u64) -> Self {
-        Self::with_genesis(chain_id, Arc::new(Ethereum), BTreeMap::new())
+        Self::with_genesis(chain_id, 1, Arc::new(Ethereum), BTreeMap::new())
     }
 
-    /// A fresh chain of `chain_id` under `framework`, with `accounts` added to its genesis.
+    /// A fresh chain of `chain_id` with the first `n` dev accounts funded.
+    pub fn with_accounts(chain_id: u64, n: u32) -> Self {
+        Self::with_genesis(chain_id, n, Arc::new(Ethereum), BTreeMap::new())
+    }
+
+    /// A fresh chain of `chain_id` under `framework`, with the first `n` dev accounts funded
+    /// and `extra` accounts added to its genesis.
     pub fn with_genesis(
         chain_id: u64,
+        n: u32,
         framework: Arc<dyn Framework>,
-        accounts: BTreeMap<Address, GenesisAccount>,
+        extra: BTreeMap<Address, GenesisAccount>,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let signer = dev_accounts(1).unwrap().remove(0);
+        let accounts = dev_accounts(n).unwrap();
+        let signer = accounts[0].clone();
         let mut genesis = DevGenesis {
             chain_id,
             gas_limit: 30_000_000,
             base_fee: 1_000_000_000,
             timestamp: 1_700_000_000,
-            accounts: vec![signer.address()],
+            accounts: accounts.iter().map(|a| a.address()).collect(),
             balance: U256::from(10u64).pow(U256::from(22u64)),
         }
         .build();
-        genesis.alloc.extend(accounts);
+        genesis.alloc.extend(extra);
         let store = Store::open(&dir.path().join("chain.redb")).unwrap();
         let chain = Chain::open(store, ChainSpec::latest(chain_id), framework, &genesis).unwrap();
-        Self { _dir: dir, chain, signer, chain_id, nonce: 0 }
+        let accounts = accounts.into_iter().map(|a| (a, 0)).collect();
+        Self { _dir: dir, chain, signer, chain_id, accounts }
+    }
+
+    /// Funded account `i`'s address.
+    pub fn account(&self, i: usize) -> Address {
+        self.accounts[i].0.address()
     }
 
     /// The account's address.
@@ -75,9 +90,22 @@ impl Node {
 
     /// [`Node::send`] with `value` wei attached.
     pub fn send_value(&mut self, to: TxKind, input: Vec<u8>, value: U256) -> Outcome {
+        self.send_from(0, to, input, value)
+    }
+
+    /// Mines `call` to `to` from funded account `from`; panics if it reverts.
+    pub fn transact_from<C: SolCall>(&mut self, from: usize, to: Address, call: C) -> Outcome {
+        let outcome = self.send_from(from, TxKind::Call(to), call.abi_encode(), U256::ZERO);
+        assert!(outcome.success, "{} from account {from} succeeds", C::SIGNATURE);
+        outcome
+    }
+
+    /// Mines `input` to `to` with `value` wei from funded account `from`, alone in a new block.
+    pub fn send_from(&mut self, from: usize, to: TxKind, input: Vec<u8>, value: U256) -> Outcome {
+        let (signer, nonce) = &self.accounts[from];
         let mut tx = TxEip1559 {
             chain_id: self.chain_id,
-            nonce: self.nonce,
+            nonce: *nonce,
             gas_limit: 16_000_000,
             max_fee_per_gas: 10_000_000_000,
             max_priority_fee_per_gas: 1,
@@ -86,9 +114,9 @@ impl Node {
             input: input.into(),
             access_list: Default::default(),
         };
-        let signature = self.signer.sign_transaction_sync(&mut tx).unwrap();
+        let signature = signer.sign_transaction_sync(&mut tx).unwrap();
         let tx: TxEnvelope = tx.into_signed(signature).into();
-        let recovered = Recovered::new_unchecked(tx, self.signer.address());
+        let recovered = Recovered::new_unchecked(tx, signer.address());
         let head = self.chain.head();
         let attributes = BlockAttributes {
             timestamp: head.header.timestamp + 1,
@@ -103,7 +131,7 @@ impl Node {
             .unwrap();
         assert!(block.skipped.is_empty(), "the transaction is included: {:?}", block.skipped);
         self.chain.commit_block(&block, &applied).unwrap();
-        self.nonce += 1;
+        self.accounts[from].1 += 1;
         let receipt = &block.block.receipts[0];
         Outcome {
             success: receipt.status(),
@@ -114,7 +142,7 @@ impl Node {
 
     /// Deploys `code` (creation code with its arguments); panics if it fails.
     pub fn deploy(&mut self, code: Bytes) -> Address {
-        let address = self.sender().create(self.nonce);
+        let address = self.sender().create(self.accounts[0].1);
         let outcome = self.send(TxKind::Create, code.to_vec());
         assert!(outcome.success, "deployment succeeds");
         address
@@ -153,7 +181,17 @@ impl Node {
         call: C,
         expected: impl Fn(&E) -> bool,
     ) {
-        match self.try_call(to, call.abi_encode()) {
+        self.refused_raw(to, call.abi_encode(), expected)
+    }
+
+    /// [`Node::refused`] for calldata already encoded.
+    pub fn refused_raw<E: SolInterface + std::fmt::Debug>(
+        &mut self,
+        to: Address,
+        calldata: Vec<u8>,
+        expected: impl Fn(&E) -> bool,
+    ) {
+        match self.try_call(to, calldata.clone()) {
             Err(CallError::Reverted(data)) => {
                 let error = E::abi_decode(&data)
                     .unwrap_or_else(|_| panic!("revert data {data} is one of the named errors"));
@@ -161,7 +199,7 @@ impl Node {
             }
             other => panic!("expected a revert, got {other:?}"),
         }
-        assert!(!self.send(TxKind::Call(to), call.abi_encode()).success, "mined, it fails too");
+        assert!(!self.send(TxKind::Call(to), calldata).success, "mined, it fails too");
     }
 
     /// Checks `call` is refused with an `Error(string)` revert reason equal to `reason`, and
