@@ -59,6 +59,11 @@ impl GuardianKey {
         Ok(Self { secret, public })
     }
 
+    /// The secret scalar, 32 bytes big-endian ([`GuardianKey::from_bytes`] reads it back).
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.secret.to_bytes()
+    }
+
     /// The public key.
     pub fn public(&self) -> PublicKey {
         self.public

@@ -24,7 +24,8 @@ use alloy_primitives::{Address, B256, keccak256};
 use crate::MetalayerError;
 
 /// One chain's verified head, as a checkpoint commits to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Leaf {
     /// The chain's id (its Hyperlane domain is the same number).
     pub chain_id: u64,

@@ -12,16 +12,20 @@
 //! guardian sets), and equivocation evidence ([`Equivocation`], found by
 //! [`EquivocationWatch`]) that burns half of an offender's stake there.
 //!
-//! This crate is not the guardian process, its gossip or the relayer: those build on it.
+//! On that core: [`guardian`] is the guardian process (followers that verify heads, the epoch
+//! protocol, gossip, the certificates API), [`relayer`] the relayer, and [`predeploy`] the
+//! contracts every rollup holds from genesis.
 
 pub mod abi;
 pub mod artifacts;
 pub mod bls;
 mod certificate;
 mod checkpoint;
+pub mod guardian;
 pub mod hyperlane;
 pub mod predeploy;
 pub mod registry;
+pub mod relayer;
 
 pub use bls::GuardianKey;
 pub use blst::{

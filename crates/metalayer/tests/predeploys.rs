@@ -31,7 +31,7 @@ fn node(chain_id: u64, framework: &str, set: &GuardianSet) -> Node {
     }
     .accounts()
     .unwrap();
-    Node::with_genesis(chain_id, tephra_frameworks::by_name(framework).unwrap(), accounts)
+    Node::with_genesis(chain_id, 1, tephra_frameworks::by_name(framework).unwrap(), accounts)
 }
 
 #[test]

@@ -1,4 +1,6 @@
-use alloy_primitives::U256;
+use alloy_genesis::GenesisAccount;
+use alloy_primitives::{Address, U256};
+use std::collections::BTreeMap;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 use tephra_chain::Framework;
 use tephra_primitives::dev::{DEV_BASE_FEE, DEV_CHAIN_ID, DEV_GAS_LIMIT};
@@ -34,6 +36,9 @@ pub struct NodeConfig {
     /// For a rollup: the L1 blocks its follower delivers, which its blocks are derived from
     /// (`None` for an L1 or a dev chain).
     pub l1_feed: Option<Arc<crate::L1Feed>>,
+    /// Accounts added to the genesis of a new chain (a network's Metalayer predeploys, say);
+    /// ignored when the chain already exists.
+    pub genesis_accounts: BTreeMap<Address, GenesisAccount>,
 }
 
 impl Default for NodeConfig {
@@ -48,6 +53,7 @@ impl Default for NodeConfig {
             accounts: 10,
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             l1_feed: None,
+            genesis_accounts: BTreeMap::new(),
         }
     }
 }

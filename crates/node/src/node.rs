@@ -128,7 +128,7 @@ impl Node {
             .map_err(|source| NodeError::Datadir { path: dir.display().to_string(), source })?;
         let store = Store::open(&dir.join("chain.redb"))?;
         let signers = dev_accounts(config.accounts)?;
-        let genesis = DevGenesis {
+        let mut genesis = DevGenesis {
             chain_id: config.chain_id,
             gas_limit: config.gas_limit,
             base_fee: config.base_fee,
@@ -137,6 +137,7 @@ impl Node {
             balance: config.balance,
         }
         .build();
+        genesis.alloc.extend(config.genesis_accounts.clone());
         let spec = ChainSpec::latest(config.chain_id);
         let chain = Arc::new(Chain::open(store, spec, config.framework.clone(), &genesis)?);
         let pool = TxPool::new(PoolConfig {

@@ -126,7 +126,17 @@ impl L1Client {
         number: u64,
         addresses: Vec<Address>,
     ) -> Result<Vec<Log>, SettlementError> {
-        let filter = Filter::new().from_block(number).to_block(number).address(addresses);
+        self.logs_between(number, number, addresses).await
+    }
+
+    /// The logs of `addresses` in blocks `from..=to`, in log order.
+    pub async fn logs_between(
+        &self,
+        from: u64,
+        to: u64,
+        addresses: Vec<Address>,
+    ) -> Result<Vec<Log>, SettlementError> {
+        let filter = Filter::new().from_block(from).to_block(to).address(addresses);
         self.provider.get_logs(&filter).await.map_err(|err| self.fail(err))
     }
 

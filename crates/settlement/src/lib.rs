@@ -164,10 +164,20 @@ pub const FRAMEWORKS: [&str; 3] = ["op-stack", "nitro", "zk-stack"];
 
 /// The [`Settlement`] of `rollup`'s framework profile.
 pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
-    match rollup.framework.as_str() {
+    settlement_for(&rollup.framework, rollup.chain_id, rollup.gas_token)
+}
+
+/// The settlement of a rollup of `framework`, chain `chain_id` and gas token `gas_token`: what
+/// [`by_framework`] reads from a rollup config, for those (a guardian) who only know these.
+pub fn settlement_for(
+    framework: &str,
+    chain_id: u64,
+    gas_token: GasToken,
+) -> Result<Arc<dyn Settlement>, SettlementError> {
+    match framework {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
-        "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id: rollup.chain_id })),
-        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token: rollup.gas_token })),
+        "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id })),
+        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token })),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
             FRAMEWORKS.join(", ")

@@ -1,0 +1,400 @@
+//! `tephra guardian`: a staked guardian of a Metalayer network. It follows every rollup of its
+//! config and verifies each new head statelessly ([`heads`]), runs the epoch protocol
+//! ([`rounds`]) with the other guardians over libp2p gossipsub ([`gossip`]), and serves the
+//! certificates it holds over JSON-RPC (`metalayer_latestCertificate`,
+//! `metalayer_certificatesAfter`, `metalayer_status`) for relayers.
+//!
+//! ```toml
+//! index = 0                                  # this guardian's position in the set
+//! key = "0x..."                              # its BLS secret key (32 bytes)
+//! domain = "0x..."                           # the network's checkpoint domain separator
+//! epoch_ms = 250
+//! listen = "/ip4/127.0.0.1/tcp/7400"         # gossip
+//! peers = ["/ip4/127.0.0.1/tcp/7401"]
+//! rpc = "127.0.0.1:7500"                     # the certificates API
+//! datadir = "guardian-0"                     # the heads it trusts, across restarts
+//!
+//! [guardian_set]
+//! id = 1
+//! members = [{ public_key = "0x...", stake = "100", proof_of_possession = "0x..." }]
+//!
+//! [[chain]]
+//! chain_id = 901
+//! rpc = "http://127.0.0.1:9545"
+//! framework = "op-stack"
+//! deployment = "network/op/deployment.json"  # its L1 deployment (the profile reads it)
+//! ```
+
+mod gossip;
+pub mod heads;
+pub mod rounds;
+
+use crate::{Guardian, GuardianKey, GuardianSet, MetalayerError, PublicKey, Signature};
+use alloy_primitives::{B256, Bytes};
+use heads::Heads;
+use jsonrpsee::{
+    RpcModule,
+    server::{Server, ServerHandle},
+};
+use parking_lot::Mutex;
+use rounds::{CertifiedCheckpoint, GossipMessage, Rounds, VerifiedHeads};
+use serde::{Deserialize, Serialize};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tephra_chain::Framework;
+use tephra_settlement::{Deployment, GasToken};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+/// What a guardian can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardianError {
+    /// A bad config value, named.
+    #[error("guardian config: {0}")]
+    Config(String),
+    /// A chain's JSON-RPC failed.
+    #[error("rpc: {0}")]
+    Rpc(String),
+    /// A block that did not verify.
+    #[error("block {number} does not verify: {reason}")]
+    Unverified {
+        /// The block.
+        number: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The gossip node failed.
+    #[error("gossip: {0}")]
+    P2p(String),
+    /// The certificate core refused something.
+    #[error(transparent)]
+    Metalayer(#[from] MetalayerError),
+}
+
+/// One member of the guardian set, as a config names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberConfig {
+    /// The compressed G1 public key (48 bytes).
+    pub public_key: Bytes,
+    /// The stake, as a decimal string (up to 2^128).
+    pub stake: String,
+    /// The proof of possession of the key (96 bytes).
+    pub proof_of_possession: Bytes,
+}
+
+/// The guardian set, as a config names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianSetConfig {
+    /// The set's id.
+    pub id: u64,
+    /// Its members, in bitmap order.
+    pub members: Vec<MemberConfig>,
+}
+
+impl GuardianSetConfig {
+    /// The config form of `set`, with each member's proof of possession.
+    pub fn new(set: &GuardianSet, proofs: &[Signature]) -> Self {
+        Self {
+            id: set.id(),
+            members: set
+                .members()
+                .iter()
+                .zip(proofs)
+                .map(|(member, pop)| MemberConfig {
+                    public_key: member.key.compress().to_vec().into(),
+                    stake: member.stake.to_string(),
+                    proof_of_possession: pop.compress().to_vec().into(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The set, with every proof of possession checked.
+    pub fn set(&self) -> Result<GuardianSet, GuardianError> {
+        let members = self
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, member)| {
+                let bad = |what: &str| {
+                    GuardianError::Config(format!("guardian_set member {i}: bad {what}"))
+                };
+                let key =
+                    PublicKey::key_validate(&member.public_key).map_err(|_| bad("public_key"))?;
+                let pop = Signature::uncompress(&member.proof_of_possession)
+                    .map_err(|_| bad("proof_of_possession"))?;
+                let stake = member.stake.parse().map_err(|_| bad("stake"))?;
+                Ok((Guardian { key, stake }, pop))
+            })
+            .collect::<Result<_, GuardianError>>()?;
+        Ok(GuardianSet::new(self.id, members)?)
+    }
+}
+
+/// One chain a guardian follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// Its chain id.
+    pub chain_id: u64,
+    /// Its JSON-RPC URL.
+    pub rpc: String,
+    /// Its framework profile.
+    pub framework: String,
+    /// Its gas token (`eth` or an L1 ERC-20 address), for the profile.
+    #[serde(default)]
+    pub gas_token: GasToken,
+    /// Its L1 deployment journal, for the profile (a rollup's `deployment.json`); without it
+    /// the profile's defaults.
+    #[serde(default)]
+    pub deployment: Option<PathBuf>,
+}
+
+impl ChainConfig {
+    /// The framework the chain runs, built as its node builds it.
+    pub fn framework(&self) -> Result<Arc<dyn Framework>, GuardianError> {
+        let config =
+            |reason: String| GuardianError::Config(format!("chain {}: {reason}", self.chain_id));
+        match &self.deployment {
+            Some(path) => {
+                let deployment = Deployment::load(path)
+                    .map_err(|err| config(err.to_string()))?
+                    .ok_or_else(|| config(format!("no deployment in {}", path.display())))?;
+                tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
+                    .and_then(|settlement| settlement.profile(&deployment))
+                    .map_err(|err| config(err.to_string()))
+            }
+            None => {
+                tephra_frameworks::by_name(&self.framework).map_err(|err| config(err.to_string()))
+            }
+        }
+    }
+}
+
+/// `guardian.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianConfig {
+    /// This guardian's index in the set.
+    pub index: usize,
+    /// Its BLS secret key.
+    pub key: B256,
+    /// The network's checkpoint domain separator.
+    pub domain: B256,
+    /// Milliseconds per epoch.
+    #[serde(default = "default_epoch_ms")]
+    pub epoch_ms: u64,
+    /// The gossip listen address (a multiaddr).
+    pub listen: String,
+    /// The other guardians' gossip addresses.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// Where the certificates API listens.
+    pub rpc: SocketAddr,
+    /// Where the trusted heads are kept.
+    pub datadir: PathBuf,
+    /// The guardian set.
+    pub guardian_set: GuardianSetConfig,
+    /// The chains followed.
+    #[serde(rename = "chain", default)]
+    pub chains: Vec<ChainConfig>,
+}
+
+fn default_epoch_ms() -> u64 {
+    250
+}
+
+impl GuardianConfig {
+    /// Parses `guardian.toml`.
+    pub fn from_toml(text: &str) -> Result<Self, GuardianError> {
+        toml::from_str(text).map_err(|err| GuardianError::Config(err.to_string()))
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("the config serializes")
+    }
+}
+
+/// A running guardian.
+pub struct RunningGuardian {
+    /// The certificates API.
+    pub rpc: SocketAddr,
+    server: ServerHandle,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningGuardian {
+    /// Stops it.
+    pub fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+        let _ = self.server.stop();
+    }
+}
+
+/// Starts the guardian of `config`.
+pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianError> {
+    let bad =
+        |what: &str, err: &dyn std::fmt::Display| GuardianError::Config(format!("{what}: {err}"));
+    let set = Arc::new(config.guardian_set.set()?);
+    let key = GuardianKey::from_bytes(config.key.as_slice())?;
+    let member = set.members().get(config.index).ok_or_else(|| {
+        GuardianError::Config(format!(
+            "index {} is outside the set of {}",
+            config.index,
+            set.members().len()
+        ))
+    })?;
+    if member.key != key.public() {
+        return Err(GuardianError::Config(format!(
+            "key is not member {}'s of the guardian set",
+            config.index
+        )));
+    }
+    if config.epoch_ms == 0 {
+        return Err(GuardianError::Config("epoch_ms must be positive".into()));
+    }
+    let listen = config.listen.parse().map_err(|e| bad("listen", &e))?;
+    let peers = config
+        .peers
+        .iter()
+        .map(|p| p.parse().map_err(|e| bad("peers", &e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(&config.datadir).map_err(|e| bad("datadir", &e))?;
+
+    let heads = Arc::new(Heads::default());
+    let mut tasks = Vec::new();
+    for chain in &config.chains {
+        let framework = chain.framework()?;
+        let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
+        tasks.push(tokio::spawn(heads::follow(chain.clone(), framework, heads.clone(), state)));
+    }
+    let rounds = Arc::new(Mutex::new(Rounds::new(config.index, key, set, config.domain)));
+    let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
+    let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
+    let handle = server.start(api(rounds.clone(), heads.clone(), config.index));
+
+    let (to_gossip, outgoing) = mpsc::unbounded_channel();
+    let (incoming_tx, incoming) = mpsc::unbounded_channel();
+    let domain = config.domain;
+    tasks.push(tokio::spawn(async move {
+        if let Err(err) = gossip::run(domain, listen, peers, outgoing, incoming_tx).await {
+            warn!(target: "tephra::guardian", %err, "gossip stopped");
+        }
+    }));
+    tasks.push(tokio::spawn(protocol(rounds, heads, config.epoch_ms, to_gossip, incoming)));
+    info!(target: "tephra::guardian", index = config.index, %rpc, chains = config.chains.len(),
+        "guardian started");
+    Ok(RunningGuardian { rpc, server: handle, tasks })
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The protocol loop: epochs, verified heads and gossip in, gossip out.
+async fn protocol(
+    rounds: Arc<Mutex<Rounds>>,
+    heads: Arc<Heads>,
+    epoch_ms: u64,
+    to_gossip: mpsc::UnboundedSender<GossipMessage>,
+    mut incoming: mpsc::UnboundedReceiver<GossipMessage>,
+) {
+    let mut verified = heads.subscribe();
+    let send = |messages: Vec<GossipMessage>| {
+        for message in messages {
+            if let GossipMessage::Certificate(certified) = &message {
+                info!(target: "tephra::guardian", epoch = certified.epoch,
+                    chains = certified.leaves.len(), "certificate formed");
+            }
+            let _ = to_gossip.send(message);
+        }
+    };
+    loop {
+        let next = (now_ms() / epoch_ms + 1) * epoch_ms;
+        let wait = Duration::from_millis(next.saturating_sub(now_ms()));
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                let epoch = now_ms() / epoch_ms;
+                let out = rounds.lock().on_epoch(epoch, &*heads);
+                send(out);
+            }
+            changed = verified.changed() => {
+                if changed.is_err() { return; }
+                let out = rounds.lock().sign_ready(&*heads);
+                send(out);
+            }
+            message = incoming.recv() => {
+                let Some(message) = message else { return };
+                let result = {
+                    let mut rounds = rounds.lock();
+                    match message {
+                        GossipMessage::Proposal { epoch, proposer, leaves } => {
+                            rounds.on_proposal(epoch, proposer, leaves, &*heads)
+                        }
+                        GossipMessage::Signature { epoch, root, signer, signature } => {
+                            rounds.on_signature(epoch, root, signer, &signature)
+                        }
+                        GossipMessage::Certificate(certified) => {
+                            rounds.on_certificate(certified).map(|_| Vec::new())
+                        }
+                    }
+                };
+                match result {
+                    Ok(out) => send(out),
+                    Err(refusal) => debug!(target: "tephra::guardian", %refusal, "refused"),
+                }
+            }
+        }
+    }
+}
+
+/// What `metalayer_status` answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// The guardian's index.
+    pub index: usize,
+    /// The latest verified head of each chain.
+    pub heads: Vec<crate::Leaf>,
+    /// The latest certificate's epoch.
+    pub latest_certified_epoch: Option<u64>,
+}
+
+fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule<()> {
+    let mut module = RpcModule::new(());
+    let r = rounds.clone();
+    module
+        .register_method("metalayer_latestCertificate", move |_, _, _| {
+            r.lock().latest_certificate().cloned()
+        })
+        .expect("unique method");
+    let r = rounds.clone();
+    module
+        .register_method("metalayer_certificatesAfter", move |params, _, _| {
+            let (epoch, limit): (u64, Option<usize>) = params.parse()?;
+            Ok::<Vec<CertifiedCheckpoint>, jsonrpsee::types::ErrorObjectOwned>(
+                r.lock().certificates_after(epoch, limit.unwrap_or(64).min(256)),
+            )
+        })
+        .expect("unique method");
+    module
+        .register_method("metalayer_status", move |_, _, _| {
+            let status = Status {
+                index,
+                heads: heads.latest(),
+                latest_certified_epoch: rounds.lock().latest_certificate().map(|c| c.epoch),
+            };
+            serde_json::to_value(status).expect("plain data")
+        })
+        .expect("unique method");
+    module
+}
