@@ -122,7 +122,7 @@ impl Chain {
         }
         // The nodes the state-root update loads (siblings of deleted branches included).
         let (root, changes) = compute_state_changes(&state, &recorder, parent.state_root)?;
-        let block = header(&reader, number)?;
+        let mut block = header(&reader, number)?;
         if root != block.state_root {
             return Err(ChainError::Execution(format!(
                 "replayed state root {root} of block {number} differs from its header's {}",
@@ -139,8 +139,9 @@ impl Chain {
             proof(&recorder, parent.state_root, &keccak256(address))?;
             parent_state.trie_account(address)
         };
+        // The header comes back as it was: the verifier checks the fields against it.
         self.framework().finish_header(
-            &mut block.clone(),
+            &mut block,
             &|address| match changes.accounts.binary_search_by(|c| c.address.cmp(address)) {
                 Ok(index) => Ok(changes.accounts[index].after),
                 Err(_) => parent_account(address),

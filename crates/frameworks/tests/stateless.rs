@@ -504,13 +504,11 @@ fn a_header_chain_that_does_not_link_is_refused() {
         matches!(err, StatelessError::ParentMismatch { block: b, .. } if b == block.header.parent_hash),
         "{err}"
     );
-    // A gap: the parent and a header two blocks older.
-    let (_, older) = fetch(&f.chain, 2);
-    let mut gapped = witness.clone();
+    // A gap: the parent and the genesis header, without block 1.
+    let mut gapped = witness;
     gapped.headers.retain(|raw| alloy_rlp::decode_exact::<Header>(raw).unwrap().number == 2);
     let genesis = f.chain.reader().unwrap().header(0).unwrap().unwrap();
     gapped.headers.insert(0, alloy_rlp::encode(&genesis).into());
-    assert!(older.headers.len() >= 1);
     let err = verify(&f.chain, &block, &gapped, root).expect_err("a gap in the headers");
     assert!(matches!(err, StatelessError::BrokenHeaderChain { number: 2, .. }), "{err}");
 }
