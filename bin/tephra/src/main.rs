@@ -3,6 +3,7 @@
 
 mod bench;
 mod dev;
+mod metalayer;
 mod rollup;
 mod up;
 
@@ -37,6 +38,12 @@ enum Command {
     Rollup(RollupCommand),
     /// Restart a rollup node `tephra rollup create` deployed.
     Node(rollup::NodeArgs),
+    /// Run a Metalayer guardian: verify the rollups' heads, sign checkpoints with the other
+    /// guardians over gossip, serve certificates.
+    Guardian(metalayer::GuardianArgs),
+    /// Run a Metalayer relayer: deliver Hyperlane messages between rollups under guardian
+    /// certificates.
+    Relayer(metalayer::RelayerArgs),
     /// Measure Tephra against a baseline from the same run (anvil, the in-process ceiling).
     Bench(bench::BenchArgs),
 }
@@ -74,6 +81,8 @@ fn main() -> eyre::Result<()> {
         Command::Up(args) => runtime.block_on(up::run(args)),
         Command::Rollup(RollupCommand::Create(args)) => runtime.block_on(rollup::create(args)),
         Command::Node(args) => runtime.block_on(rollup::node(args)),
+        Command::Guardian(args) => runtime.block_on(metalayer::guardian(args)),
+        Command::Relayer(args) => runtime.block_on(metalayer::relayer(args)),
         Command::Bench(args) => bench::run(args),
     }
 }

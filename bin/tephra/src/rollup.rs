@@ -2,10 +2,12 @@
 //! sequencer, its JSON-RPC, its L1 follower and its proposer. Used by `tephra up`,
 //! `tephra rollup create` and `tephra node`.
 
-use alloy_primitives::B256;
+use alloy_genesis::GenesisAccount;
+use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use eyre::WrapErr;
 use std::{
+    collections::BTreeMap,
     net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
     sync::Arc,
@@ -32,7 +34,8 @@ pub(crate) struct RunningRollup {
 
 /// Deploys `rollup`'s contracts on the L1 at `l1_url` from `deployer` (journaled in
 /// `datadir`; with `register`, registering it in its registry), opens its chain in `datadir`
-/// and starts it, serving JSON-RPC on `addr`.
+/// (a new chain's genesis with `genesis_accounts` added) and starts it, serving JSON-RPC on
+/// `addr`.
 pub(crate) async fn start(
     l1_url: &str,
     deployer: PrivateKeySigner,
@@ -40,6 +43,7 @@ pub(crate) async fn start(
     datadir: &Path,
     addr: SocketAddr,
     register: bool,
+    genesis_accounts: BTreeMap<Address, GenesisAccount>,
 ) -> eyre::Result<RunningRollup> {
     let name = rollup.name();
     let settlement = tephra_settlement::by_framework(rollup)?;
@@ -57,6 +61,7 @@ pub(crate) async fn start(
         block_time: BlockTime::Interval(Duration::from_millis(rollup.block_time_ms)),
         datadir: Some(datadir.to_path_buf()),
         l1_feed: Some(feed.clone()),
+        genesis_accounts,
         ..NodeConfig::default()
     };
     let node = tokio::task::spawn_blocking(move || Node::open(config))
@@ -155,7 +160,8 @@ pub(crate) async fn create(CreateArgs { node: args, l1_key }: CreateArgs) -> eyr
     let config = read_config(&args.config)?;
     let deployer = PrivateKeySigner::from_bytes(&l1_key).wrap_err("--l1-key")?;
     let addr = SocketAddr::new(args.host, args.port);
-    let rollup = start(&args.l1_rpc, deployer, &config, &args.datadir, addr, true).await?;
+    let rollup =
+        start(&args.l1_rpc, deployer, &config, &args.datadir, addr, true, BTreeMap::new()).await?;
     std::fs::copy(&args.config, args.datadir.join("rollup.toml"))
         .wrap_err("keeping a copy of the rollup config")?;
     serve_until_stopped(rollup).await
@@ -173,7 +179,8 @@ pub(crate) async fn node(args: NodeArgs) -> eyre::Result<()> {
     }
     let owner = RollupConfig::signer(&config.owner_key);
     let addr = SocketAddr::new(args.host, args.port);
-    let rollup = start(&args.l1_rpc, owner, &config, &args.datadir, addr, true).await?;
+    let rollup =
+        start(&args.l1_rpc, owner, &config, &args.datadir, addr, true, BTreeMap::new()).await?;
     serve_until_stopped(rollup).await
 }
 

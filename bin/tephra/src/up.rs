@@ -2,7 +2,10 @@
 //! `ethereum` profile) and rollups on it, each with its L1 contracts, sequencer, L1 follower
 //! and proposer.
 
-use crate::rollup::{self, RunningRollup};
+use crate::{
+    metalayer,
+    rollup::{self, RunningRollup},
+};
 use alloy_primitives::U256;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolValue, sol};
@@ -73,8 +76,18 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     let users: Vec<PrivateKeySigner> = (0..10)
         .map(|index| PrivateKeySigner::from_bytes(&role_key(index)))
         .collect::<Result<_, _>>()?;
-    let shared = deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, Vec::new()).await?;
+    let guardians = metalayer::Guardians::new(&network.metalayer)?;
+    let shared =
+        deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, &guardians, Vec::new()).await?;
     fund_role_keys(&l1.rpc, funder.clone(), &network).await?;
+    let registered = match network.metalayer.guardians {
+        0 => None,
+        _ => Some(
+            metalayer::read_registry(&L1Client::new(&l1.rpc, funder.clone())?, &shared)
+                .await
+                .wrap_err("reading the guardian set from the GuardianRegistry")?,
+        ),
+    };
 
     let mut rollups = Vec::new();
     let starts = network.rollups.iter().enumerate().map(|(index, entry)| {
@@ -82,13 +95,23 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
         let shared = &shared;
         let l1_url = l1.rpc.clone();
         let datadir = datadir.join(&entry.name);
+        let registered = registered.as_ref();
+        let metalayer_owner = funder.address();
         async move {
             let gas_token = network.gas_token(entry, shared["TestUSDC"])?;
             let mut config = network.rollup_config(index, gas_token);
             config.registry = Some(shared["RollupRegistry"]);
             let owner = tephra_settlement::RollupConfig::signer(&config.owner_key);
             let addr = SocketAddr::new(args.host, entry.port);
-            rollup::start(&l1_url, owner, &config, &datadir, addr, false).await
+            let remotes =
+                network.rollups.iter().map(|r| r.chain_id).filter(|c| *c != entry.chain_id);
+            let genesis = match registered {
+                Some(registered) => {
+                    registered.genesis(entry.chain_id, metalayer_owner, remotes.collect())?
+                }
+                None => Default::default(),
+            };
+            rollup::start(&l1_url, owner, &config, &datadir, addr, false, genesis).await
         }
     });
     for started in futures::future::join_all(starts).await {
@@ -98,8 +121,34 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
         let core = rollup.deployment.contracts["RollupCore"];
         Step::register(rollup.config.chain_id, &rollup.config.framework, Some(core))
     });
-    deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, registrations.collect()).await?;
+    deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, &guardians, registrations.collect())
+        .await?;
     wait_for_blocks(&rollups).await?;
+    let (metalayer, processes) = match &registered {
+        Some(registered) => {
+            let chains: Vec<metalayer::FollowedChain> = rollups
+                .iter()
+                .map(|rollup| metalayer::FollowedChain {
+                    chain_id: rollup.config.chain_id,
+                    rpc: rollup.server.http_url(),
+                    framework: rollup.config.framework.clone(),
+                    gas_token: rollup.config.gas_token,
+                    deployment: datadir.join(rollup.config.name()).join("deployment.json"),
+                })
+                .collect();
+            let (entry, processes) = metalayer::start_processes(
+                &guardians,
+                registered,
+                &network.metalayer,
+                &chains,
+                args.host,
+                &datadir,
+            )
+            .await?;
+            (Some(entry), Some(processes))
+        }
+        None => (None, None),
+    };
     let ready = started.elapsed();
 
     let file = NetworkFile {
@@ -113,6 +162,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
             })
             .collect(),
         l1_contracts: shared,
+        metalayer,
     };
     let path = datadir.join("network.json");
     std::fs::write(&path, serde_json::to_string_pretty(&file)? + "\n")
@@ -121,6 +171,9 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     info!(target: "tephra::up", ready_ms = ready.as_millis() as u64, "network up");
 
     crate::shutdown_signal().await?;
+    if let Some(processes) = processes {
+        processes.stop().await;
+    }
     for rollup in rollups {
         rollup.stop().await;
     }
@@ -179,13 +232,14 @@ async fn start_l1(network: &NetworkConfig, datadir: &Path, host: IpAddr) -> eyre
 }
 
 /// The network's shared L1 contracts, deployed by `funder`: the test token (a 6-decimal
-/// USDC-like ERC-20, with a million to each user account) and the rollup registry, then the
-/// `registrations` of rollups in it; journaled in `<datadir>/network-deployment.json`.
+/// USDC-like ERC-20, with a million to each user account), the rollup registry, ERA and the
+/// GuardianRegistry with the `guardians` staked, then the `registrations` of rollups in it; journaled in `<datadir>/network-deployment.json`.
 async fn deploy_shared(
     l1_url: &str,
     funder: PrivateKeySigner,
     users: &[PrivateKeySigner],
     datadir: &Path,
+    guardians: &metalayer::Guardians,
     registrations: Vec<Step>,
 ) -> eyre::Result<Contracts> {
     let supply = U256::from(TEST_TOKEN_PER_ACCOUNT) * U256::from(users.len());
@@ -202,6 +256,7 @@ async fn deploy_shared(
         let data = transferCall { to, value: U256::from(TEST_TOKEN_PER_ACCOUNT) }.abi_encode();
         Step::call(format!("TestUSDC.transfer({to})"), "TestUSDC", move |_| data.clone().into())
     }));
+    steps.extend(guardians.l1_steps(funder.address()));
     steps.extend(registrations);
     let client = L1Client::new(l1_url, funder)?;
     let deployment =

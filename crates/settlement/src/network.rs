@@ -110,6 +110,60 @@ pub struct NetworkConfig {
     /// The rollups.
     #[serde(default, rename = "rollup")]
     pub rollups: Vec<NetworkRollup>,
+    /// The guardians and relayer that connect the rollups.
+    #[serde(default)]
+    pub metalayer: MetalayerConfig,
+}
+
+/// `[metalayer]`: the network's guardians (each a `tephra guardian` process, staked in the
+/// L1's GuardianRegistry) and its relayer (a `tephra relayer` process).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetalayerConfig {
+    /// Number of guardians; 0 starts no guardian and no relayer.
+    #[serde(default = "default_guardians")]
+    pub guardians: usize,
+    /// Milliseconds per checkpoint epoch.
+    #[serde(default = "default_epoch_ms")]
+    pub epoch_ms: u64,
+    /// ERA each guardian stakes, in whole tokens.
+    #[serde(default = "default_stake")]
+    pub stake: u64,
+    /// Each guardian's gossip port, then its certificates API port, guardian by guardian
+    /// (`2 × guardians` ports); empty: 7400 + i for gossip and 7500 + i for the API.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+}
+
+impl Default for MetalayerConfig {
+    fn default() -> Self {
+        Self {
+            guardians: default_guardians(),
+            epoch_ms: default_epoch_ms(),
+            stake: default_stake(),
+            ports: Vec::new(),
+        }
+    }
+}
+
+fn default_guardians() -> usize {
+    4
+}
+fn default_epoch_ms() -> u64 {
+    250
+}
+fn default_stake() -> u64 {
+    1_000
+}
+
+impl MetalayerConfig {
+    /// Guardian `index`'s gossip and API ports.
+    pub fn ports_of(&self, index: usize) -> (u16, u16) {
+        match self.ports.get(2 * index..2 * index + 2) {
+            Some([gossip, api]) => (*gossip, *api),
+            _ => (7400 + index as u16, 7500 + index as u16),
+        }
+    }
 }
 
 /// Symbol of the network's test token, a 6-decimal USDC-like ERC-20 a rollup may take as its
@@ -133,7 +187,7 @@ impl NetworkConfig {
                 challenge_window_secs: default_challenge_window(),
             })
             .collect();
-        Self { l1: L1Config::default(), rollups }
+        Self { l1: L1Config::default(), rollups, metalayer: MetalayerConfig::default() }
     }
 
     /// Parses and checks a `network.toml`.
@@ -151,6 +205,26 @@ impl NetworkConfig {
         let mut ports = BTreeSet::new();
         if self.l1.rpc.is_none() {
             ports.insert(self.l1.port);
+        }
+        let metalayer = &self.metalayer;
+        let fail = |reason: String| Err(SettlementError::Config(format!("[metalayer]: {reason}")));
+        if !metalayer.ports.is_empty() && metalayer.ports.len() != 2 * metalayer.guardians {
+            return fail(format!(
+                "{} ports for {} guardians (a gossip and an API port each)",
+                metalayer.ports.len(),
+                metalayer.guardians
+            ));
+        }
+        if metalayer.guardians > 0 && (metalayer.epoch_ms == 0 || metalayer.stake == 0) {
+            return fail("epoch_ms and stake must be positive".into());
+        }
+        for index in 0..metalayer.guardians {
+            let (gossip, api) = metalayer.ports_of(index);
+            for port in [gossip, api] {
+                if !ports.insert(port) {
+                    return fail(format!("guardian {index}'s port {port} is taken"));
+                }
+            }
         }
         for (index, rollup) in self.rollups.iter().enumerate() {
             let fail = |reason: String| {
@@ -241,8 +315,61 @@ pub struct NetworkFile {
     pub rollups: Vec<RollupEntry>,
     /// The users' accounts (funded on the L1 and on every rollup).
     pub accounts: Vec<AccountEntry>,
-    /// The network's shared L1 contracts (the rollup registry, the test token), by name.
+    /// The network's shared L1 contracts (the rollup registry, the test token, ERA and the
+    /// guardian registry), by name.
     pub l1_contracts: crate::Contracts,
+    /// The Metalayer: guardians, relayer and the contracts on every rollup (absent when the
+    /// network runs no guardians).
+    pub metalayer: Option<MetalayerEntry>,
+}
+
+/// `network.json`'s Metalayer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetalayerEntry {
+    /// The checkpoint domain separator (of the L1 and its GuardianRegistry).
+    pub domain: B256,
+    /// The guardian set id the rollups' inboxes hold.
+    pub guardian_set_id: u64,
+    /// Milliseconds per epoch.
+    pub epoch_ms: u64,
+    /// The Metalayer contracts, at these addresses on every rollup.
+    pub contracts: crate::Contracts,
+    /// The guardians.
+    pub guardians: Vec<GuardianEntry>,
+    /// The relayer.
+    pub relayer: ProcessEntry,
+}
+
+/// A guardian of `network.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GuardianEntry {
+    /// Its index in the set.
+    pub index: usize,
+    /// Its compressed BLS public key.
+    pub public_key: alloy_primitives::Bytes,
+    /// Its BLS secret key (a dev network's, like the accounts').
+    pub private_key: B256,
+    /// Its stake, in ERA wei.
+    pub stake: String,
+    /// Its gossip address.
+    pub gossip: String,
+    /// Its certificates API.
+    pub api: String,
+    /// Its process.
+    pub process: ProcessEntry,
+}
+
+/// A process `tephra up` started.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessEntry {
+    /// Its pid.
+    pub pid: u32,
+    /// The config it runs (`tephra guardian --config` or `tephra relayer --config` restarts it).
+    pub config: std::path::PathBuf,
+    /// Where its log goes.
+    pub log: std::path::PathBuf,
+    /// The account paying its transactions, if it sends any.
+    pub address: Option<Address>,
 }
 
 /// A chain's id and endpoints.

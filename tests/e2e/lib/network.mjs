@@ -2,7 +2,7 @@
 // ports, and reads the network.json it writes.
 //
 //   const net = await startNetwork({ rollups: [{ name: 'op', chain_id: 901, framework: 'op-stack' }] });
-//   net.file            // network.json: { l1, rollups, accounts, l1_contracts }
+//   net.file            // network.json: { l1, rollups, accounts, l1_contracts, metalayer }
 //   await net.kill()    // SIGKILL (crash), net.restart() reopens the same datadir
 //   await net.stop()    // SIGTERM, then removes the datadir
 
@@ -16,10 +16,11 @@ import { freePort, repoRoot } from './node.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/// The network.toml of `l1` (`{ rpc }` for an external L1, else embedded) and `rollups`
-/// (name, chain_id, framework, optional gas_token, block_time_ms, challenge_window_secs),
-/// every embedded chain on a free port.
-async function networkToml({ l1 = {}, rollups }) {
+/// The network.toml of `l1` (`{ rpc }` for an external L1, else embedded), `rollups`
+/// (name, chain_id, framework, optional gas_token, block_time_ms, challenge_window_secs) and
+/// `metalayer` (`{ guardians, epoch_ms }`; without it, no guardians), every embedded chain and
+/// guardian on free ports.
+async function networkToml({ l1 = {}, rollups, metalayer }) {
   const lines = ['[l1]'];
   if (l1.rpc) {
     lines.push(`rpc = "${l1.rpc}"`);
@@ -32,6 +33,12 @@ async function networkToml({ l1 = {}, rollups }) {
       lines.push(`${key} = ${typeof value === 'string' ? `"${value}"` : value}`);
     }
   }
+  lines.push('', '[metalayer]');
+  const guardians = metalayer?.guardians ?? 0;
+  lines.push(`guardians = ${guardians}`, `epoch_ms = ${metalayer?.epoch_ms ?? 250}`);
+  const ports = [];
+  for (let i = 0; i < 2 * guardians; i++) ports.push(await freePort());
+  lines.push(`ports = [${ports.join(', ')}]`);
   return lines.join('\n') + '\n';
 }
 

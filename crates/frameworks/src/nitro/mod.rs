@@ -38,7 +38,9 @@
 //! `getCurrentRedeemer` serve the rest. The pool refuses both types from users.
 //!
 //! ArbOS 32 runs the EVM at Cancun: no EIP-7702 transactions, no EIP-2935 history contract,
-//! no EIP-7685 requests.
+//! no EIP-7685 requests. One Prague addition is here as on every Tephra profile: the EIP-2537
+//! BLS12-381 precompiles (0x0b..0x11), which the Metalayer's certificate check runs on (Nitro
+//! itself adds them in ArbOS 40).
 
 mod executor;
 pub mod merkle;
@@ -71,7 +73,7 @@ use revm::Database as _;
 use revm::{
     context::TxEnv,
     context_interface::result::{EVMError, ExecutionResult, InvalidTransaction},
-    precompile::{PrecompileSpecId, Precompiles, secp256r1},
+    precompile::{PrecompileSpecId, Precompiles, bls12_381, secp256r1},
     primitives::hardfork::SpecId,
 };
 use revm_inspectors::tracing::TracingInspector;
@@ -368,10 +370,12 @@ fn nitro_block_env(env: &mut EvmEnv, l1_number: u64) {
     env.block_env.prevrandao = Some(B256::with_last_byte(1));
 }
 
-/// Ethereum's precompiles at `spec` (Cancun for ArbOS 32), RIP-7212's P256VERIFY at 0x100
-/// (3,450 gas, on Arbitrum since ArbOS 30), and ArbSys and ArbGasInfo for `info`.
+/// Ethereum's precompiles at `spec` (Cancun for ArbOS 32), EIP-2537's BLS12-381 (for the
+/// Metalayer, see the module doc), RIP-7212's P256VERIFY at 0x100 (3,450 gas, on Arbitrum
+/// since ArbOS 30), and ArbSys and ArbGasInfo for `info`.
 fn precompiles_for(spec: SpecId, info: &BlockInfo) -> PrecompilesMap {
     let mut ethereum = Precompiles::new(PrecompileSpecId::from_spec_id(spec)).clone();
+    ethereum.extend(bls12_381::precompiles());
     ethereum.extend([secp256r1::P256VERIFY]);
     let mut map = PrecompilesMap::new(std::borrow::Cow::Owned(ethereum));
     map.extend_precompiles(precompiles::precompiles(info));

@@ -312,8 +312,8 @@ async fn protocol(
     let send = |messages: Vec<GossipMessage>| {
         for message in messages {
             if let GossipMessage::Certificate(certified) = &message {
-                info!(target: "tephra::guardian", epoch = certified.epoch,
-                    chains = certified.leaves.len(), "certificate formed");
+                debug!(target: "tephra::guardian", epoch = certified.epoch,
+                    chains = certified.leaves.len(), "certificate sent");
             }
             let _ = to_gossip.send(message);
         }

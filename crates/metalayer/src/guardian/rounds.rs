@@ -6,10 +6,11 @@
 //! heads it verified and signs their checkpoint. Every other guardian signs the proposal's
 //! checkpoint only once it has verified each proposed head itself (it waits for its followers
 //! to reach a head it has not seen yet, and refuses a proposal naming a head that conflicts
-//! with one it verified), and at most one checkpoint per epoch. Signatures are checked and
-//! gathered by every guardian; the first to hold 2/3 of the stake for a checkpoint whose
-//! leaves it knows builds the certificate and sends it. A certificate received is checked
-//! against the set, and its leaves against its root, before it is kept.
+//! with one it verified), and at most one checkpoint per epoch. Every guardian checks and
+//! gathers the signatures, and builds the certificate once signers of 2/3 of the stake signed
+//! a checkpoint whose leaves it knows; the leader also sends it, for those that missed some.
+//! A certificate received is checked against the set, and its leaves against its root, before
+//! it is kept.
 
 use crate::{
     Certificate, CertificateBuilder, Checkpoint, CheckpointTree, GuardianKey, GuardianSet, Leaf,
@@ -345,7 +346,9 @@ impl Rounds {
             certificate: builder.finish()?.to_bytes().into(),
         };
         self.keep(certified.clone());
-        Ok(Some(GossipMessage::Certificate(certified)))
+        // Every guardian sees the signatures and keeps the certificate; the leader alone
+        // sends it, for guardians that missed some (the others would send the same bytes).
+        Ok((self.leader(epoch) == self.index).then_some(GossipMessage::Certificate(certified)))
     }
 
     /// A certificate arrived: kept if it verifies and its leaves give its root.

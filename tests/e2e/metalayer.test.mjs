@@ -1,0 +1,124 @@
+// The Metalayer of `tephra up`: four `tephra guardian` processes, staked in the L1's
+// GuardianRegistry, verify the three rollups' heads statelessly and certify them over libp2p
+// gossip; the `tephra relayer` process delivers Hyperlane messages between the rollups with
+// the certificates (the rollups' MetalayerInbox checks the BLS aggregate, GuardianIsm the
+// Merkle proofs). Killing one guardian leaves a quorum; killing two stops certificates until
+// one returns, and no message is lost. Runs on tephra only.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { toHex } from 'viem';
+import { accounts, artifact } from './lib/chain.mjs';
+import {
+  chainClients,
+  delivered,
+  deployArtifact,
+  dispatch,
+  guardianStatus,
+  killGuardian,
+  mailboxAbi,
+  restartGuardian,
+  waitDelivered,
+} from './lib/metalayer.mjs';
+import { startNetwork, until } from './lib/network.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let net;
+let op;
+let nitro;
+let zk;
+const recipients = {};
+const restarted = [];
+
+before(async () => {
+  net = await startNetwork({
+    rollups: [
+      { name: 'op', chain_id: 901, framework: 'op-stack' },
+      { name: 'nitro', chain_id: 902, framework: 'nitro' },
+      { name: 'zk', chain_id: 903, framework: 'zk-stack' },
+    ],
+    metalayer: { guardians: 4 },
+  });
+  [op, nitro, zk] = ['op', 'nitro', 'zk'].map((name) => chainClients(net.rollup(name)));
+  recipients.nitro = await deployArtifact(nitro, accounts[1], 'TestRecipient');
+  recipients.zk = await deployArtifact(zk, accounts[1], 'TestRecipient');
+});
+
+after(async () => {
+  for (const child of restarted) child.kill('SIGKILL');
+  await net?.stop();
+});
+
+const lastData = (c, address) => c.pub.readContract({ address, abi: artifact('TestRecipient').abi, functionName: 'lastData' });
+
+test('network.json names four guardians staked in the L1 GuardianRegistry, and the Metalayer contracts at one address on every rollup', async () => {
+  const m = net.file.metalayer;
+  assert.equal(m.guardians.length, 4);
+  const l1 = chainClients(net.file.l1);
+  const registry = { address: net.file.l1_contracts.GuardianRegistry, abi: artifact('GuardianRegistry').abi };
+  assert.equal(await l1.pub.readContract({ ...registry, functionName: 'guardianCount' }), 4n);
+  assert.equal(await l1.pub.readContract({ ...registry, functionName: 'domain' }), m.domain);
+  for (const g of m.guardians) {
+    const [, , stake] = await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [BigInt(g.index)] });
+    assert.equal(stake, BigInt(g.stake), `guardian ${g.index}'s stake`);
+  }
+  for (const [name, c] of [['op', op], ['nitro', nitro], ['zk', zk]]) {
+    const rollup = net.rollup(name);
+    const domain = await c.pub.readContract({ address: m.contracts.Mailbox, abi: mailboxAbi, functionName: 'localDomain' });
+    assert.equal(domain, rollup.chain_id, `${name}'s Mailbox is its own domain`);
+    const ism = await c.pub.readContract({ address: m.contracts.Mailbox, abi: mailboxAbi, functionName: 'defaultIsm' });
+    assert.equal(ism.toLowerCase(), m.contracts.GuardianIsm.toLowerCase());
+    const setId = await c.pub.readContract({
+      address: m.contracts.MetalayerInbox,
+      abi: artifact('MetalayerInbox').abi,
+      functionName: 'guardianSetId',
+    });
+    assert.equal(setId, BigInt(m.guardian_set_id));
+  }
+  // Every guardian follows the three rollups and certificates form.
+  await until(async () => (await guardianStatus(net, 0)).latestCertifiedEpoch !== null, 20_000);
+  const status = await guardianStatus(net, 1);
+  assert.deepEqual(status.heads.map((h) => h.chainId).sort(), [901, 902, 903]);
+});
+
+test('a message dispatched on op is delivered on nitro and on zk under a guardian certificate', async () => {
+  for (const [name, c] of [['nitro', nitro], ['zk', zk]]) {
+    const body = toHex(`hello ${name} from op`);
+    const sent = await dispatch(net, op, accounts[2], net.rollup(name).chain_id, recipients[name], body);
+    const ms = await waitDelivered(net, c, sent.id);
+    console.log(`op -> ${name}: delivered ${ms} ms after the dispatch's receipt`);
+    assert.equal(await lastData(c, recipients[name]), body);
+    // Hyperlane's Mailbox refuses the same message twice, whoever sends it.
+    await assert.rejects(
+      c.wallet(accounts[3]).writeContract({
+        address: net.file.metalayer.contracts.Mailbox,
+        abi: mailboxAbi,
+        functionName: 'process',
+        args: ['0x', sent.message],
+        gas: 1_000_000n,
+      }).then((hash) => c.pub.waitForTransactionReceipt({ hash }).then((r) => assert.equal(r.status, 'success'))),
+    );
+  }
+});
+
+test('kill one of four guardians: certificates keep forming; kill two: they stop, and resume when one returns, with no message lost', async () => {
+  killGuardian(net, 3);
+  const sent = await dispatch(net, nitro, accounts[4], 901, await deployArtifact(op, accounts[4], 'TestRecipient'), toHex('with three'));
+  await waitDelivered(net, op, sent.id);
+
+  killGuardian(net, 2);
+  await sleep(1000);
+  const frozen = (await guardianStatus(net, 0)).latestCertifiedEpoch;
+  const stuck = await dispatch(net, op, accounts[5], 903, recipients.zk, toHex('while two are down'));
+  await sleep(3000);
+  assert.equal((await guardianStatus(net, 0)).latestCertifiedEpoch, frozen, 'no certificate forms with half the stake');
+  assert.equal((await guardianStatus(net, 1)).latestCertifiedEpoch, frozen);
+  assert.equal(await delivered(net, zk, stuck.id), false, 'nothing is delivered without a certificate');
+
+  restarted.push(await restartGuardian(net, 2));
+  const ms = await waitDelivered(net, zk, stuck.id, 30_000);
+  console.log(`delivered ${ms} ms after the third guardian returned`);
+  assert.equal(await lastData(zk, recipients.zk), toHex('while two are down'));
+  assert.ok((await guardianStatus(net, 0)).latestCertifiedEpoch > frozen);
+});
