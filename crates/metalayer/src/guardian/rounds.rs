@@ -264,13 +264,13 @@ impl Rounds {
                 continue;
             }
             let leaves = self.waiting.remove(&epoch).expect("present");
-            let Ok(tree) = CheckpointTree::new(leaves.clone()) else { continue };
+            let Ok(tree) = CheckpointTree::new(leaves) else { continue };
             let root = tree.root();
             if self.signed.contains_key(&epoch) {
                 continue;
             }
             self.signed.insert(epoch, root);
-            self.leaves.insert((epoch, root), leaves);
+            self.leaves.insert((epoch, root), tree.leaves().to_vec());
             let signature =
                 self.key.sign(self.checkpoint(epoch, root).signing_message().as_slice());
             let message = GossipMessage::Signature {
@@ -396,5 +396,225 @@ impl Rounds {
     /// The latest certificate.
     pub fn latest_certificate(&self) -> Option<&CertifiedCheckpoint> {
         self.certified.last_key_value().map(|(_, c)| c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Guardian;
+    use alloy_primitives::keccak256;
+    use std::collections::HashMap;
+
+    /// Verified heads held in memory.
+    #[derive(Default)]
+    struct Verified(HashMap<u64, BTreeMap<u64, Leaf>>);
+
+    impl Verified {
+        fn add(&mut self, leaf: Leaf) {
+            self.0.entry(leaf.chain_id).or_default().insert(leaf.block_number, leaf);
+        }
+    }
+
+    impl VerifiedHeads for Verified {
+        fn latest(&self) -> Vec<Leaf> {
+            self.0.values().filter_map(|h| h.values().next_back().copied()).collect()
+        }
+
+        fn check(&self, leaf: &Leaf) -> HeadCheck {
+            match self.0.get(&leaf.chain_id) {
+                Some(heads) => match heads.get(&leaf.block_number) {
+                    Some(v) if v == leaf => HeadCheck::Verified,
+                    Some(_) => HeadCheck::Conflicts,
+                    None if heads.keys().next_back() < Some(&leaf.block_number) => {
+                        HeadCheck::NotYet
+                    }
+                    None => HeadCheck::Conflicts,
+                },
+                None => HeadCheck::Conflicts,
+            }
+        }
+    }
+
+    fn leaf(chain_id: u64, number: u64) -> Leaf {
+        Leaf {
+            chain_id,
+            block_number: number,
+            block_hash: keccak256(format!("block {chain_id}/{number}")),
+            state_root: keccak256(format!("state {chain_id}/{number}")),
+            outbox_root: B256::repeat_byte(7),
+        }
+    }
+
+    const DOMAIN: B256 = B256::repeat_byte(0xd0);
+
+    /// Four guardians of equal stake, each with the same verified heads.
+    fn network() -> (Vec<Rounds>, Vec<Verified>, Arc<GuardianSet>) {
+        let keys: Vec<GuardianKey> = (0..4u8)
+            .map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap())
+            .collect();
+        let members = keys
+            .iter()
+            .map(|k| (Guardian { key: k.public(), stake: 100 }, k.proof_of_possession()))
+            .collect();
+        let set = Arc::new(GuardianSet::new(1, members).unwrap());
+        let rounds = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| Rounds::new(i, key, set.clone(), DOMAIN))
+            .collect();
+        let heads = (0..4)
+            .map(|_| {
+                let mut v = Verified::default();
+                v.add(leaf(901, 5));
+                v.add(leaf(902, 9));
+                v
+            })
+            .collect();
+        (rounds, heads, set)
+    }
+
+    /// Every guardian begins `epoch`; returns who leads it and what it sends.
+    fn begin(
+        rounds: &mut [Rounds],
+        heads: &[Verified],
+        epoch: u64,
+    ) -> (usize, Vec<GossipMessage>) {
+        let leader = rounds[0].leader(epoch);
+        let mut sent = Vec::new();
+        for (i, guardian) in rounds.iter_mut().enumerate() {
+            let out = guardian.on_epoch(epoch, &heads[i]);
+            if i == leader {
+                sent = out;
+            } else {
+                assert!(out.is_empty(), "only the leader sends at an epoch's start");
+            }
+        }
+        (leader, sent)
+    }
+
+    /// Delivers `messages` from guardian `from` to every other guardian, and what they send in
+    /// return, until nothing is left. Returns the refusals.
+    fn gossip(
+        rounds: &mut [Rounds],
+        heads: &[Verified],
+        from: usize,
+        messages: Vec<GossipMessage>,
+    ) -> Vec<Refusal> {
+        let mut queue: Vec<(usize, GossipMessage)> =
+            messages.into_iter().map(|m| (from, m)).collect();
+        let mut refusals = Vec::new();
+        while let Some((sender, message)) = queue.pop() {
+            for (i, guardian) in rounds.iter_mut().enumerate().filter(|(i, _)| *i != sender) {
+                let result = match message.clone() {
+                    GossipMessage::Proposal { epoch, proposer, leaves } => {
+                        guardian.on_proposal(epoch, proposer, leaves, &heads[i])
+                    }
+                    GossipMessage::Signature { epoch, root, signer, signature } => {
+                        guardian.on_signature(epoch, root, signer, &signature)
+                    }
+                    GossipMessage::Certificate(c) => guardian.on_certificate(c).map(|_| vec![]),
+                };
+                match result {
+                    Ok(out) => queue.extend(out.into_iter().map(|m| (i, m))),
+                    Err(refusal) => refusals.push(refusal),
+                }
+            }
+        }
+        refusals
+    }
+
+    #[test]
+    fn honest_guardians_certify_the_leaders_proposal() {
+        let (mut rounds, heads, set) = network();
+        let (leader, out) = begin(&mut rounds, &heads, 8);
+        assert_eq!(leader, 0);
+        assert!(matches!(out[0], GossipMessage::Proposal { proposer: 0, .. }));
+        assert!(gossip(&mut rounds, &heads, 0, out).is_empty());
+        for guardian in &rounds {
+            let certified = guardian.latest_certificate().expect("every guardian holds it");
+            let certificate = certified.certificate().unwrap();
+            assert!(set.is_quorum(certificate.verify(&set, DOMAIN).unwrap()));
+            assert_eq!(certified.tree().unwrap().root(), certificate.checkpoint.root);
+            assert_eq!(certified.leaves, vec![leaf(901, 5), leaf(902, 9)]);
+        }
+    }
+
+    #[test]
+    fn a_guardian_signs_a_head_only_once_its_follower_verified_it() {
+        let (mut rounds, mut heads, _) = network();
+        // The leader (1 for epoch 9) and guardian 2 verified chain 902's block 10; 0 and 3
+        // have not yet.
+        for i in [1, 2] {
+            heads[i].add(leaf(902, 10));
+        }
+        let (leader, out) = begin(&mut rounds, &heads, 9);
+        assert_eq!(leader, 1);
+        gossip(&mut rounds, &heads, 1, out);
+        assert!(rounds[0].latest_certificate().is_none(), "two of four signed: no quorum");
+        // Guardian 3's follower reaches block 10: it signs, and the quorum forms.
+        heads[3].add(leaf(902, 10));
+        let out = rounds[3].sign_ready(&heads[3]);
+        assert_eq!(out.len(), 1, "its signature");
+        gossip(&mut rounds, &heads, 3, out);
+        assert_eq!(rounds[0].latest_certificate().map(|c| c.epoch), Some(9));
+    }
+
+    #[test]
+    fn a_minority_signing_a_false_state_root_forms_no_certificate() {
+        let (mut rounds, heads, _) = network();
+        // Guardian 0 leads epoch 12 and proposes a false state root for chain 901's block 5.
+        let mut false_leaf = leaf(901, 5);
+        false_leaf.state_root = B256::repeat_byte(0xee);
+        let mut liar = Verified::default();
+        liar.add(false_leaf);
+        liar.add(leaf(902, 9));
+        let mut all = heads;
+        all[0] = liar;
+        let (leader, out) = begin(&mut rounds, &all, 12);
+        assert_eq!(leader, 0);
+        let refusals = gossip(&mut rounds, &all, 0, out);
+        assert_eq!(refusals.len(), 3, "each honest guardian refuses the proposal");
+        assert!(refusals.iter().all(|r| matches!(
+            r,
+            Refusal::ConflictingHead { chain_id: 901, number: 5, .. }
+        )));
+        assert!(rounds.iter().all(|g| g.latest_certificate().is_none()));
+    }
+
+    #[test]
+    fn one_checkpoint_per_epoch_and_proposals_only_from_the_leader_in_the_window() {
+        let (mut rounds, heads, _) = network();
+        let _ = rounds[1].on_epoch(20, &heads[1]);
+        let signed = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], &heads[1]).unwrap();
+        assert_eq!(signed.len(), 1, "guardian 1 signs epoch 20's proposal");
+        let other = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], &heads[1]);
+        assert!(matches!(other, Err(Refusal::AlreadySigned(20))));
+        let again = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], &heads[1]).unwrap();
+        assert!(again.is_empty(), "the same proposal again is signed once");
+        let usurper = rounds[1].on_proposal(21, 3, vec![leaf(901, 5)], &heads[1]);
+        assert!(matches!(usurper, Err(Refusal::NotLeader { leader: 1, .. })));
+        let future = rounds[1].on_proposal(40, 0, vec![leaf(901, 5)], &heads[1]);
+        assert!(matches!(future, Err(Refusal::OutOfWindow { .. })));
+        let _ = rounds[1].on_epoch(40, &heads[1]);
+        let past = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], &heads[1]);
+        assert!(matches!(past, Err(Refusal::OutOfWindow { .. })), "forgotten epochs stay closed");
+    }
+
+    #[test]
+    fn signatures_of_strangers_and_forged_certificates_are_refused() {
+        let (mut rounds, heads, _) = network();
+        let (_, out) = begin(&mut rounds, &heads, 16);
+        let GossipMessage::Signature { root, signature, .. } = out[1].clone() else {
+            panic!("the leader's own signature")
+        };
+        // Guardian 0's signature claimed by guardian 2, and by a guardian outside the set.
+        assert!(rounds[1].on_signature(16, root, 2, &signature).is_err());
+        assert!(rounds[1].on_signature(16, root, 9, &signature).is_err());
+        // A certificate of one signer's signature.
+        let mut builder =
+            CertificateBuilder::new(&rounds[1].set, rounds[1].checkpoint(16, root)).unwrap();
+        builder.add(0, &Signature::uncompress(&signature).unwrap()).unwrap();
+        assert!(builder.finish().is_err(), "one of four is no quorum");
     }
 }
