@@ -21,6 +21,20 @@ enum Bench {
     /// One Metalayer epoch in process: build the checkpoint tree over `--chains` leaves, sign
     /// by `--guardians`, aggregate, verify; for each number of chains given.
     Epoch(EpochArgs),
+    /// Cross-rollup messages under load across the three rollups of `tephra up` (four
+    /// guardians, the relayer): latency from the dispatch's block to the delivery's, p50 and
+    /// p99, against a same-chain transaction's inclusion.
+    Interop(InteropArgs),
+}
+
+#[derive(Debug, Args)]
+struct InteropArgs {
+    /// Messages each rollup sends (to the next one).
+    #[arg(long, default_value_t = 100)]
+    messages: usize,
+    /// Milliseconds between rounds of sends (one message from each rollup per round).
+    #[arg(long, default_value_t = 100)]
+    interval_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +111,35 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
                     r.rounds
                 );
             }
+            Ok(())
+        }
+        Bench::Interop(args) => {
+            let config = tephra_bench::InteropConfig {
+                messages_per_rollup: args.messages,
+                interval_ms: args.interval_ms,
+                tephra: std::env::current_exe()?,
+            };
+            let r = tephra_bench::interop(&config)?;
+            let q = |samples: &[f64], p| tephra_bench::quantile(samples, p);
+            let (p50, p99) = (q(&r.delivery_ms, 0.5), q(&r.delivery_ms, 0.99));
+            println!(
+                "interop: {} of {} messages delivered (op -> nitro -> zk -> op, {} per rollup, one round per {} ms)",
+                r.delivery_ms.len(),
+                r.sent,
+                args.messages,
+                args.interval_ms
+            );
+            println!(
+                "dispatch block -> delivery block: p50 {p50:.0} ms, p99 {p99:.0} ms, max {:.0} ms (goals: p50 500 ms -> {:.2}x, p99 1000 ms -> {:.2}x)",
+                r.delivery_ms.last().copied().unwrap_or(f64::NAN),
+                p50 / 500.0,
+                p99 / 1000.0
+            );
+            let base = q(&r.inclusion_ms, 0.5);
+            println!(
+                "baseline, a same-chain transaction (send -> included): p50 {base:.0} ms; message p50 / baseline p50 = {:.2}",
+                p50 / base
+            );
             Ok(())
         }
         Bench::StateRoot(args) => {

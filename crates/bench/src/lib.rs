@@ -5,11 +5,13 @@
 //! Start from [`throughput`], [`state_root_cost`] and [`epoch_cost`].
 
 mod epoch;
+mod interop;
 mod load;
 mod state_root;
 mod workload;
 
 pub use epoch::{EpochReport, epoch_cost};
+pub use interop::{InteropConfig, InteropReport, interop, quantile};
 pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
 pub use state_root::{StateRootReport, state_root_cost};
 

@@ -113,7 +113,7 @@ fn common_flags(config: &ThroughputConfig) -> Vec<String> {
     ]
 }
 
-fn free_port() -> Result<u16, BenchError> {
+pub(crate) fn free_port() -> Result<u16, BenchError> {
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|err| BenchError::Node(err.to_string()))?;
     Ok(listener.local_addr().map_err(|err| BenchError::Node(err.to_string()))?.port())
@@ -178,13 +178,13 @@ fn ceiling(config: &ThroughputConfig, load: &workload::Workload) -> Result<Rate,
 }
 
 #[derive(Clone)]
-struct Rpc {
-    url: String,
-    client: reqwest::blocking::Client,
+pub(crate) struct Rpc {
+    pub(crate) url: String,
+    pub(crate) client: reqwest::blocking::Client,
 }
 
 impl Rpc {
-    fn call(&self, method: &str, params: Value) -> Result<Value, BenchError> {
+    pub(crate) fn call(&self, method: &str, params: Value) -> Result<Value, BenchError> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let response = self.post(&body, method)?;
         match response.get("error") {
@@ -220,14 +220,14 @@ impl Rpc {
     }
 }
 
-fn quantity(value: &Value) -> u64 {
+pub(crate) fn quantity(value: &Value) -> u64 {
     value
         .as_str()
         .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
         .unwrap_or_default()
 }
 
-struct Process(Child);
+pub(crate) struct Process(pub(crate) Child);
 
 impl Drop for Process {
     fn drop(&mut self) {

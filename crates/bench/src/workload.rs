@@ -25,8 +25,21 @@ pub(crate) fn sign(
     input: Bytes,
     gas: u64,
 ) -> Bytes {
+    sign_on(CHAIN_ID, signer, nonce, to, value, input, gas)
+}
+
+/// [`sign`] for chain `chain_id`.
+pub(crate) fn sign_on(
+    chain_id: u64,
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    gas: u64,
+) -> Bytes {
     let mut tx = TxEip1559 {
-        chain_id: CHAIN_ID,
+        chain_id,
         nonce,
         gas_limit: gas,
         max_fee_per_gas: MAX_FEE,

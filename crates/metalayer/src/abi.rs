@@ -149,6 +149,7 @@ sol! {
 
     interface IMailbox {
         event Dispatch(address indexed sender, uint32 indexed destination, bytes32 indexed recipient, bytes message);
+        event DispatchId(bytes32 indexed messageId);
         event ProcessId(bytes32 indexed messageId);
         function localDomain() external view returns (uint32);
         function defaultIsm() external view returns (address);

@@ -450,9 +450,8 @@ mod tests {
 
     /// Four guardians of equal stake, each with the same verified heads.
     fn network() -> (Vec<Rounds>, Vec<Verified>, Arc<GuardianSet>) {
-        let keys: Vec<GuardianKey> = (0..4u8)
-            .map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap())
-            .collect();
+        let keys: Vec<GuardianKey> =
+            (0..4u8).map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap()).collect();
         let members = keys
             .iter()
             .map(|k| (Guardian { key: k.public(), stake: 100 }, k.proof_of_possession()))
@@ -475,11 +474,7 @@ mod tests {
     }
 
     /// Every guardian begins `epoch`; returns who leads it and what it sends.
-    fn begin(
-        rounds: &mut [Rounds],
-        heads: &[Verified],
-        epoch: u64,
-    ) -> (usize, Vec<GossipMessage>) {
+    fn begin(rounds: &mut [Rounds], heads: &[Verified], epoch: u64) -> (usize, Vec<GossipMessage>) {
         let leader = rounds[0].leader(epoch);
         let mut sent = Vec::new();
         for (i, guardian) in rounds.iter_mut().enumerate() {
@@ -575,10 +570,11 @@ mod tests {
         assert_eq!(leader, 0);
         let refusals = gossip(&mut rounds, &all, 0, out);
         assert_eq!(refusals.len(), 3, "each honest guardian refuses the proposal");
-        assert!(refusals.iter().all(|r| matches!(
-            r,
-            Refusal::ConflictingHead { chain_id: 901, number: 5, .. }
-        )));
+        assert!(
+            refusals
+                .iter()
+                .all(|r| matches!(r, Refusal::ConflictingHead { chain_id: 901, number: 5, .. }))
+        );
         assert!(rounds.iter().all(|g| g.latest_certificate().is_none()));
     }
 
