@@ -219,7 +219,10 @@ fn poll(
                     |v: &Value| v.as_str().and_then(|s| s.parse::<B256>().ok()).unwrap_or_default();
                 let (topic, id) = (word(&log["topics"][0]), word(&log["topics"][1]));
                 if topic == IMailbox::DispatchId::SIGNATURE_HASH {
-                    dispatched.lock().entry(id).or_insert((now, word(&log["transactionHash"])));
+                    dispatched
+                        .lock()
+                        .entry(id)
+                        .or_insert_with(|| (now, word(&log["transactionHash"])));
                 } else {
                     processed.lock().entry(id).or_insert(now);
                 }
