@@ -342,6 +342,14 @@ const JOBS = [
       TestRecipient: '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
     },
   },
+  {
+    // The Metalayer example app (examples/metalayer): a Hyperlane application on Hyperlane's
+    // own interfaces, compiled as any app on @hyperlane-xyz/core would be.
+    npm: 'solc',
+    evmVersion: 'cancun',
+    roots: ['contracts/src/examples/CrossRollupCounter.sol'],
+    outputs: { CrossRollupCounter: 'contracts/src/examples/CrossRollupCounter.sol' },
+  },
 ];
 
 /// Longest-prefix match of `unit` against the keys of `map` (solc's rule for remappings).

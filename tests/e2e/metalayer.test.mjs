@@ -21,6 +21,7 @@ import {
   waitDelivered,
 } from './lib/metalayer.mjs';
 import { startNetwork, until } from './lib/network.mjs';
+import { counterExample } from '../../examples/metalayer/counter.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -100,6 +101,14 @@ test('a message dispatched on op is delivered on nitro and on zk under a guardia
       }).then((hash) => c.pub.waitForTransactionReceipt({ hash }).then((r) => assert.equal(r.status, 'success'))),
     );
   }
+});
+
+test('the example app: a counter on nitro incremented by a message from op (examples/metalayer/counter.mjs)', async () => {
+  const lines = [];
+  const { count, ms } = await counterExample(net.file, { by: 5n, log: (line) => lines.push(line) });
+  assert.equal(count, 5n);
+  console.log(lines.join('\n'));
+  assert.ok(ms < 20_000);
 });
 
 test('kill one of four guardians: certificates keep forming; kill two: they stop, and resume when one returns, with no message lost', async () => {
