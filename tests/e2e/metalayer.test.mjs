@@ -131,3 +131,24 @@ test('kill one of four guardians: certificates keep forming; kill two: they stop
   assert.equal(await lastData(zk, recipients.zk), toHex('while two are down'));
   assert.ok((await guardianStatus(net, 0)).latestCertifiedEpoch > frozen);
 });
+
+test('a guardian that signs two checkpoints for one epoch is slashed on the L1 by the others: half its stake burned', async () => {
+  const l1 = chainClients(net.file.l1);
+  const registry = { address: net.file.l1_contracts.GuardianRegistry, abi: artifact('GuardianRegistry').abi };
+  const era = { address: net.file.l1_contracts.EraToken, abi: artifact('EraToken').abi };
+  const stakeOf = async (i) => (await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [BigInt(i)] }))[2];
+  const before = await stakeOf(3);
+  const supply = await l1.pub.readContract({ ...era, functionName: 'totalSupply' });
+  // Guardian 3 (killed above) comes back misbehaving: every checkpoint it signs, it also signs
+  // another root for the same epoch.
+  restarted.push(await restartGuardian(net, 3, ['--equivocate']));
+  await until(async () => (await stakeOf(3)) < before, 30_000);
+  assert.equal(await stakeOf(3), before / 2n, 'equivocation burns 50%');
+  assert.equal(await l1.pub.readContract({ ...era, functionName: 'totalSupply' }), supply - before / 2n, 'burned, not moved');
+  const [, , , slashed] = await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [3n] });
+  assert.equal(slashed & 1, 1, 'slashed for a double checkpoint');
+  for (const i of [0, 1, 2]) assert.equal(await stakeOf(i), before, `honest guardian ${i} keeps its stake`);
+  // The honest three still certify: a message still goes through.
+  const sent = await dispatch(net, zk, accounts[6], 902, recipients.nitro, toHex('after the slashing'));
+  await waitDelivered(net, nitro, sent.id);
+});

@@ -19,7 +19,7 @@ use tephra_metalayer::{
     GuardianKey, GuardianSet,
     abi::{IEraToken, IGuardianRegistry},
     artifacts,
-    guardian::{self, ChainConfig, GuardianConfig, GuardianSetConfig},
+    guardian::{self, ChainConfig, GuardianConfig, GuardianSetConfig, SlasherConfig},
     predeploy::{self, MetalayerGenesis},
     registry::{self, GuardianRecord},
     relayer::{self, RelayChain, RelayerConfig},
@@ -34,6 +34,9 @@ use tokio::process::{Child, Command};
 const GUARDIAN_SET_ID: u64 = 1;
 /// The index of the standard mnemonic's account that pays the relayer's transactions.
 const RELAYER_ACCOUNT: u32 = 100;
+/// The index of the account that pays guardian 0's slashing transactions on the L1 (guardian
+/// `i`'s is this plus `i`).
+const SLASHER_ACCOUNTS: u32 = 200;
 /// Native tokens the relayer's account holds on every rollup from genesis.
 const RELAYER_BALANCE_ETHER: u64 = 1_000;
 
@@ -46,6 +49,10 @@ pub(crate) struct GuardianArgs {
     /// Exit when standard input closes (how `tephra up` ties its guardians to itself).
     #[arg(long, hide = true)]
     exit_with_parent: bool,
+    /// Fault injection for tests: sign a second, conflicting checkpoint every epoch, so that
+    /// the other guardians slash this one.
+    #[arg(long, hide = true)]
+    equivocate: bool,
 }
 
 /// Flags of `tephra relayer`.
@@ -63,8 +70,9 @@ pub(crate) struct RelayerArgs {
 pub(crate) async fn guardian(args: GuardianArgs) -> eyre::Result<()> {
     let text = std::fs::read_to_string(&args.config)
         .wrap_err_with(|| format!("reading {}", args.config.display()))?;
-    let config = GuardianConfig::from_toml(&text)
+    let mut config = GuardianConfig::from_toml(&text)
         .wrap_err_with(|| format!("guardian config {}", args.config.display()))?;
+    config.equivocate = args.equivocate;
     let running = guardian::start(config).await?;
     println!("tephra: guardian serving certificates on http://{}", running.rpc);
     until_stopped(args.exit_with_parent).await?;
@@ -122,6 +130,13 @@ impl Guardians {
         Ok(Self { keys, stake })
     }
 
+    /// The L1 accounts that pay each guardian's slashing transactions.
+    pub(crate) fn slashers(&self) -> Vec<PrivateKeySigner> {
+        (0..self.keys.len() as u32)
+            .map(|i| PrivateKeySigner::from_bytes(&role_key(SLASHER_ACCOUNTS + i)).expect("a key"))
+            .collect()
+    }
+
     /// The L1 steps: ERA (its supply to `holder`), the GuardianRegistry, the registry's
     /// allowance, and each guardian's registration with its stake.
     pub(crate) fn l1_steps(&self, holder: Address) -> Vec<Step> {
@@ -157,6 +172,7 @@ impl Guardians {
 pub(crate) struct Registered {
     pub(crate) set: GuardianSet,
     pub(crate) domain: B256,
+    registry: Address,
     relayer: PrivateKeySigner,
 }
 
@@ -182,7 +198,7 @@ pub(crate) async fn read_registry(
     )?;
     let set = registry::guardian_set(GUARDIAN_SET_ID, &records)?;
     let relayer = PrivateKeySigner::from_bytes(&role_key(RELAYER_ACCOUNT))?;
-    Ok(Registered { set, domain, relayer })
+    Ok(Registered { set, domain, registry, relayer })
 }
 
 impl Registered {
@@ -215,6 +231,7 @@ pub(crate) struct FollowedChain {
     pub(crate) framework: String,
     pub(crate) gas_token: tephra_settlement::GasToken,
     pub(crate) deployment: PathBuf,
+    pub(crate) genesis: B256,
 }
 
 /// The guardian and relayer processes, killed when dropped.
@@ -238,9 +255,11 @@ pub(crate) async fn start_processes(
     registered: &Registered,
     config: &MetalayerConfig,
     chains: &[FollowedChain],
+    l1_rpc: &str,
     host: IpAddr,
     datadir: &Path,
 ) -> eyre::Result<(MetalayerEntry, Processes)> {
+    let slashers = guardians.slashers();
     let dir = datadir.join("metalayer");
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
     let pops: Vec<_> = guardians.keys.iter().map(GuardianKey::proof_of_possession).collect();
@@ -260,6 +279,12 @@ pub(crate) async fn start_processes(
             rpc: (host, config.ports_of(index).1).into(),
             datadir: dir.join(format!("guardian-{index}")),
             guardian_set: set_config.clone(),
+            slasher: Some(SlasherConfig {
+                l1_rpc: l1_rpc.to_string(),
+                registry: registered.registry,
+                key: slashers[index].to_bytes(),
+            }),
+            equivocate: false,
             chains: chains
                 .iter()
                 .map(|chain| ChainConfig {
@@ -268,6 +293,7 @@ pub(crate) async fn start_processes(
                     framework: chain.framework.clone(),
                     gas_token: chain.gas_token,
                     deployment: Some(chain.deployment.clone()),
+                    genesis: Some(chain.genesis),
                 })
                 .collect(),
         };

@@ -79,7 +79,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     let guardians = metalayer::Guardians::new(&network.metalayer)?;
     let shared =
         deploy_shared(&l1.rpc, funder.clone(), &users, &datadir, &guardians, Vec::new()).await?;
-    fund_role_keys(&l1.rpc, funder.clone(), &network).await?;
+    fund_role_keys(&l1.rpc, funder.clone(), &network, &guardians.slashers()).await?;
     let registered = match network.metalayer.guardians {
         0 => None,
         _ => Some(
@@ -126,21 +126,26 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     wait_for_blocks(&rollups).await?;
     let (metalayer, processes) = match &registered {
         Some(registered) => {
-            let chains: Vec<metalayer::FollowedChain> = rollups
+            let chains = rollups
                 .iter()
-                .map(|rollup| metalayer::FollowedChain {
-                    chain_id: rollup.config.chain_id,
-                    rpc: rollup.server.http_url(),
-                    framework: rollup.config.framework.clone(),
-                    gas_token: rollup.config.gas_token,
-                    deployment: datadir.join(rollup.config.name()).join("deployment.json"),
+                .map(|rollup| {
+                    let genesis = rollup.node.chain().reader()?.header(0)?;
+                    Ok(metalayer::FollowedChain {
+                        chain_id: rollup.config.chain_id,
+                        rpc: rollup.server.http_url(),
+                        framework: rollup.config.framework.clone(),
+                        gas_token: rollup.config.gas_token,
+                        deployment: datadir.join(rollup.config.name()).join("deployment.json"),
+                        genesis: genesis.map(|h| h.hash_slow()).unwrap_or_default(),
+                    })
                 })
-                .collect();
+                .collect::<eyre::Result<Vec<_>>>()?;
             let (entry, processes) = metalayer::start_processes(
                 &guardians,
                 registered,
                 &network.metalayer,
                 &chains,
+                &l1.rpc,
                 args.host,
                 &datadir,
             )
@@ -266,20 +271,32 @@ async fn deploy_shared(
     Ok(deployment.contracts)
 }
 
-/// Sends 100 ETH from `funder` to every rollup key without ETH on the L1 (an external L1
-/// funds only its own dev accounts).
+/// Sends 100 ETH from `funder` to every rollup key and guardian slasher key without ETH on the
+/// L1 (an external L1 funds only its own dev accounts).
 async fn fund_role_keys(
     l1_url: &str,
     funder: PrivateKeySigner,
     network: &NetworkConfig,
+    slashers: &[PrivateKeySigner],
 ) -> eyre::Result<()> {
     let client = L1Client::new(l1_url, funder)?;
+    let hundred = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
+    for (index, slasher) in slashers.iter().enumerate() {
+        if client.balance(slasher.address()).await?.is_zero() {
+            client
+                .transfer(
+                    &format!("funding guardian {index}'s slasher key"),
+                    slasher.address(),
+                    hundred,
+                )
+                .await?;
+        }
+    }
     for index in 0..network.rollups.len() {
         let config = network.rollup_config(index, Default::default());
         for (role, key) in config.keys() {
             let address = tephra_settlement::RollupConfig::signer(&key).address();
             if client.balance(address).await?.is_zero() {
-                let hundred = U256::from(100u64) * U256::from(10u64).pow(U256::from(18u64));
                 client
                     .transfer(&format!("funding {}'s {role} key", config.name()), address, hundred)
                     .await?;

@@ -88,13 +88,13 @@ export function killGuardian(net, index) {
   process.kill(net.file.metalayer.guardians[index].process.pid, 'SIGKILL');
 }
 
-/// Starts guardian `index` again from its config (`tephra guardian --config`); resolves with
-/// the child process once its API answers.
-export async function restartGuardian(net, index) {
+/// Starts guardian `index` again from its config (`tephra guardian --config`, plus `flags`);
+/// resolves with the child process once its API answers.
+export async function restartGuardian(net, index, flags = []) {
   const entry = net.file.metalayer.guardians[index];
   const bin = process.env.TEPHRA_BIN || path.join(repoRoot, 'target', 'release', 'tephra');
   const log = openSync(entry.process.log, 'a');
-  const child = spawn(bin, ['guardian', '--config', entry.process.config], { stdio: ['ignore', log, log] });
+  const child = spawn(bin, ['guardian', '--config', entry.process.config, ...flags], { stdio: ['ignore', log, log] });
   entry.process.pid = child.pid;
   const deadline = Date.now() + 15_000;
   for (;;) {

@@ -178,10 +178,18 @@ impl Follower {
     /// Verifies the next block if there is one; `Ok(false)` when caught up.
     async fn step(&mut self, heads: &Heads) -> Result<bool, GuardianError> {
         let Some(trusted) = self.trusted else {
-            // The first start trusts the chain's genesis, the network's given.
+            // The first start trusts the chain's genesis: the one the config pins, if any.
             let genesis = self.header(0).await?;
             let trusted =
                 Trusted { number: 0, hash: genesis.hash_slow(), state_root: genesis.state_root };
+            if let Some(pinned) = self.chain.genesis
+                && pinned != trusted.hash
+            {
+                return Err(GuardianError::Unverified {
+                    number: 0,
+                    reason: format!("genesis {} is not the configured {pinned}", trusted.hash),
+                });
+            }
             info!(target: "tephra::guardian", chain = self.chain.chain_id, hash = %trusted.hash,
                 "trusting the chain's genesis");
             self.leaf(&trusted, heads).await?;

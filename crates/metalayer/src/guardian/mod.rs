@@ -18,19 +18,29 @@
 //! id = 1
 //! members = [{ public_key = "0x...", stake = "100", proof_of_possession = "0x..." }]
 //!
+//! [slasher]                                  # optional: where evidence is submitted
+//! l1_rpc = "http://127.0.0.1:8545"
+//! registry = "0x..."                         # the L1 GuardianRegistry
+//! key = "0x..."                              # a funded L1 key
+//!
 //! [[chain]]
 //! chain_id = 901
 //! rpc = "http://127.0.0.1:9545"
 //! framework = "op-stack"
 //! deployment = "network/op/deployment.json"  # its L1 deployment (the profile reads it)
+//! genesis = "0x..."                          # the genesis hash it trusts
 //! ```
 
 mod gossip;
 pub mod heads;
 pub mod rounds;
 
-use crate::{Guardian, GuardianKey, GuardianSet, MetalayerError, PublicKey, Signature};
-use alloy_primitives::{B256, Bytes};
+use crate::{
+    Equivocation, EquivocationWatch, Guardian, GuardianKey, GuardianSet, MetalayerError, PublicKey,
+    Signature,
+};
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_signer_local::PrivateKeySigner;
 use heads::Heads;
 use jsonrpsee::{
     RpcModule,
@@ -47,6 +57,7 @@ use std::{
 };
 use tephra_chain::Framework;
 use tephra_settlement::{Deployment, GasToken};
+use tephra_settlement::{L1Client, Outgoing};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -154,6 +165,10 @@ pub struct ChainConfig {
     /// the profile's defaults.
     #[serde(default)]
     pub deployment: Option<PathBuf>,
+    /// Its genesis block hash, which the guardian trusts; without it, the genesis the RPC
+    /// serves on the first start (logged).
+    #[serde(default)]
+    pub genesis: Option<B256>,
 }
 
 impl ChainConfig {
@@ -201,9 +216,28 @@ pub struct GuardianConfig {
     pub datadir: PathBuf,
     /// The guardian set.
     pub guardian_set: GuardianSetConfig,
+    /// Where this guardian submits equivocation evidence it sees; without it, it only logs it.
+    #[serde(default)]
+    pub slasher: Option<SlasherConfig>,
     /// The chains followed.
     #[serde(rename = "chain", default)]
     pub chains: Vec<ChainConfig>,
+    /// Fault injection, for tests of slashing: also sign a second, conflicting checkpoint for
+    /// every epoch this guardian signs (`tephra guardian --equivocate`; never in a config).
+    #[serde(skip)]
+    pub equivocate: bool,
+}
+
+/// `[slasher]`: submitting evidence to the L1's GuardianRegistry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlasherConfig {
+    /// The L1's JSON-RPC URL.
+    pub l1_rpc: String,
+    /// The GuardianRegistry.
+    pub registry: Address,
+    /// A funded L1 key that pays for the slashing transactions.
+    pub key: B256,
 }
 
 fn default_epoch_ms() -> u64 {
@@ -277,6 +311,7 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
         let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
         tasks.push(tokio::spawn(heads::follow(chain.clone(), framework, heads.clone(), state)));
     }
+    let set_for_watch = set.clone();
     let rounds = Arc::new(Mutex::new(Rounds::new(config.index, key, set, config.domain)));
     let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
     let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
@@ -290,7 +325,26 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
             warn!(target: "tephra::guardian", %err, "gossip stopped");
         }
     }));
-    tasks.push(tokio::spawn(protocol(rounds, heads, config.epoch_ms, to_gossip, incoming)));
+    let watch = EquivocationWatch::for_set(config.domain, &set_for_watch);
+    let slasher = match &config.slasher {
+        Some(slasher) => {
+            let signer =
+                PrivateKeySigner::from_bytes(&slasher.key).map_err(|e| bad("slasher.key", &e))?;
+            let client =
+                L1Client::new(&slasher.l1_rpc, signer).map_err(|e| bad("slasher.l1_rpc", &e))?;
+            Some((client, slasher.registry))
+        }
+        None => None,
+    };
+    let faults = Faults { equivocate: config.equivocate };
+    tasks.push(tokio::spawn(protocol(
+        rounds,
+        heads,
+        config.epoch_ms,
+        (to_gossip, incoming),
+        (watch, slasher),
+        faults,
+    )));
     info!(target: "tephra::guardian", index = config.index, %rpc, chains = config.chains.len(),
         "guardian started");
     Ok(RunningGuardian { rpc, server: handle, tasks })
@@ -300,17 +354,41 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// The protocol loop: epochs, verified heads and gossip in, gossip out.
+/// Misbehaviour injected for tests.
+#[derive(Debug, Clone, Copy)]
+struct Faults {
+    equivocate: bool,
+}
+
+/// Where equivocation evidence goes: the registry on the L1, through a funded client.
+type Slasher = Option<(L1Client, Address)>;
+
+/// Epochs of signatures the equivocation watch remembers.
+const WATCHED_EPOCHS: u64 = 64;
+
+/// The protocol loop: epochs, verified heads and gossip in, gossip out; every signature seen
+/// goes through the equivocation watch.
 async fn protocol(
     rounds: Arc<Mutex<Rounds>>,
     heads: Arc<Heads>,
     epoch_ms: u64,
-    to_gossip: mpsc::UnboundedSender<GossipMessage>,
-    mut incoming: mpsc::UnboundedReceiver<GossipMessage>,
+    (to_gossip, mut incoming): (
+        mpsc::UnboundedSender<GossipMessage>,
+        mpsc::UnboundedReceiver<GossipMessage>,
+    ),
+    (mut watch, slasher): (EquivocationWatch, Slasher),
+    faults: Faults,
 ) {
     let mut verified = heads.subscribe();
     let send = |messages: Vec<GossipMessage>| {
         for message in messages {
+            if let GossipMessage::Signature { epoch, root, .. } = &message
+                && faults.equivocate
+            {
+                let conflicting = rounds.lock().sign_unchecked(*epoch, keccak256(root));
+                warn!(target: "tephra::guardian", epoch, "equivocating (fault injection)");
+                let _ = to_gossip.send(conflicting);
+            }
             if let GossipMessage::Certificate(certified) = &message {
                 debug!(target: "tephra::guardian", epoch = certified.epoch,
                     chains = certified.leaves.len(), "certificate sent");
@@ -324,6 +402,7 @@ async fn protocol(
         tokio::select! {
             () = tokio::time::sleep(wait) => {
                 let epoch = now_ms() / epoch_ms;
+                watch.forget_before(epoch.saturating_sub(WATCHED_EPOCHS));
                 let out = rounds.lock().on_epoch(epoch, &*heads);
                 send(out);
             }
@@ -334,6 +413,18 @@ async fn protocol(
             }
             message = incoming.recv() => {
                 let Some(message) = message else { return };
+                if let GossipMessage::Signature { epoch, root, signer, signature } = &message {
+                    let checkpoint = rounds.lock().checkpoint(*epoch, *root);
+                    if let Ok(signature) = Signature::uncompress(signature)
+                        && let Ok(Some(evidence)) = watch.observe(*signer, checkpoint, signature)
+                    {
+                        warn!(target: "tephra::guardian", guardian = evidence.guardian(),
+                            epoch, "guardian signed two checkpoints for one epoch");
+                        if let Some((client, registry)) = slasher.clone() {
+                            tokio::spawn(slash(client, registry, evidence));
+                        }
+                    }
+                }
                 let result = {
                     let mut rounds = rounds.lock();
                     match message {
@@ -354,6 +445,30 @@ async fn protocol(
                 }
             }
         }
+    }
+}
+
+/// Submits `evidence` to the registry; another guardian may have been first (the registry
+/// takes each piece of evidence once).
+async fn slash(client: L1Client, registry: Address, evidence: Equivocation) {
+    let guardian = evidence.guardian();
+    let submit = async {
+        let tx = Outgoing {
+            what: format!("slash guardian {guardian}"),
+            to: Some(registry),
+            data: evidence.slash_calldata().into(),
+            nonce: client.nonce(client.address()).await?,
+            gas: Some(1_500_000),
+            ..Outgoing::default()
+        };
+        let hash = client.submit(&tx).await?;
+        client.confirm(&tx, hash).await
+    };
+    match submit.await {
+        Ok(receipt) => info!(target: "tephra::guardian", guardian,
+            tx = %receipt.transaction_hash, "slashed on the L1"),
+        Err(err) => info!(target: "tephra::guardian", guardian, %err,
+            "slashing not applied (evidence already used?)"),
     }
 }
 

@@ -192,7 +192,8 @@ impl Rounds {
         (epoch % self.set.members().len() as u64) as usize
     }
 
-    fn checkpoint(&self, epoch: u64, root: B256) -> Checkpoint {
+    /// The checkpoint of `root` for `epoch` in this guardian's network and set.
+    pub fn checkpoint(&self, epoch: u64, root: B256) -> Checkpoint {
         Checkpoint { domain: self.domain, guardian_set_id: self.set.id(), epoch, root }
     }
 
@@ -285,6 +286,19 @@ impl Rounds {
             }
         }
         out
+    }
+
+    /// This guardian's signature of `root` for `epoch`, with none of the protocol's checks:
+    /// fault injection for tests of slashing, which is what a guardian signing two checkpoints
+    /// for one epoch looks like to the others.
+    pub fn sign_unchecked(&self, epoch: u64, root: B256) -> GossipMessage {
+        let signature = self.key.sign(self.checkpoint(epoch, root).signing_message().as_slice());
+        GossipMessage::Signature {
+            epoch,
+            root,
+            signer: self.index,
+            signature: signature.compress().to_vec().into(),
+        }
     }
 
     /// A partial signature arrived.
