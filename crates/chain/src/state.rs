@@ -103,15 +103,7 @@ impl StateDb {
         &self,
         address: Address,
     ) -> Result<(Option<AccountInfo>, B256), ChainError> {
-        let stored = self.trie_account(&address)?;
-        let root = stored.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
-        let info = stored.map(|account| AccountInfo {
-            balance: account.balance,
-            nonce: account.nonce,
-            code_hash: account.code_hash,
-            account_id: None,
-            code: None,
-        });
+        let (info, root) = info_and_root(self.trie_account(&address)?);
         Ok(match &self.overrides {
             Some(overrides) => (overrides.patch(&address, info), root),
             None => (info, root),
@@ -459,4 +451,19 @@ impl DatabaseCommit for BlockState {
             tracked.current = Some(info);
         }
     }
+}
+
+/// An account of the trie as revm reads it, and its storage root (`EMPTY_ROOT_HASH` for none).
+pub(crate) fn info_and_root(
+    stored: Option<alloy_trie::TrieAccount>,
+) -> (Option<AccountInfo>, B256) {
+    let root = stored.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
+    let info = stored.map(|account| AccountInfo {
+        balance: account.balance,
+        nonce: account.nonce,
+        code_hash: account.code_hash,
+        account_id: None,
+        code: None,
+    });
+    (info, root)
 }

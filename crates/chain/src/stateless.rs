@@ -481,16 +481,7 @@ impl WitnessState {
         &self,
         address: Address,
     ) -> Result<(Option<AccountInfo>, B256), ChainError> {
-        let stored = self.trie_account(&address)?;
-        let root = stored.as_ref().map_or(EMPTY_ROOT_HASH, |account| account.storage_root);
-        let info = stored.map(|account| AccountInfo {
-            balance: account.balance,
-            nonce: account.nonce,
-            code_hash: account.code_hash,
-            account_id: None,
-            code: None,
-        });
-        Ok((info, root))
+        Ok(crate::state::info_and_root(self.trie_account(&address)?))
     }
 
     pub(crate) fn storage(
