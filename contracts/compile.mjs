@@ -325,6 +325,8 @@ const JOBS = [
       'contracts/src/metalayer/MetalayerInbox.sol',
       'contracts/src/metalayer/GuardianIsm.sol',
       'contracts/src/metalayer/test/BLS12381Harness.sol',
+      'contracts/src/metalayer/MetalayerRouter.sol',
+      'contracts/src/metalayer/test/ReadRecipient.sol',
       '@hyperlane-xyz/core/contracts/Mailbox.sol',
       '@hyperlane-xyz/core/contracts/hooks/MerkleTreeHook.sol',
       '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
@@ -335,11 +337,31 @@ const JOBS = [
       MetalayerInbox: 'contracts/src/metalayer/MetalayerInbox.sol',
       GuardianIsm: 'contracts/src/metalayer/GuardianIsm.sol',
       BLS12381Harness: 'contracts/src/metalayer/test/BLS12381Harness.sol',
+      MetalayerRouter: 'contracts/src/metalayer/MetalayerRouter.sol',
+      ReadRecipient: 'contracts/src/metalayer/test/ReadRecipient.sol',
       Mailbox: '@hyperlane-xyz/core/contracts/Mailbox.sol',
       MerkleTreeHook: '@hyperlane-xyz/core/contracts/hooks/MerkleTreeHook.sol',
       InterchainGasPaymaster: '@hyperlane-xyz/core/contracts/hooks/igp/InterchainGasPaymaster.sol',
       StorageGasOracle: '@hyperlane-xyz/core/contracts/hooks/igp/StorageGasOracle.sol',
       TestRecipient: '@hyperlane-xyz/core/contracts/test/TestRecipient.sol',
+    },
+  },
+  {
+    // Metalayer's proven reads (contracts/src/metalayer/MetalayerState.sol): account and storage
+    // proofs (`eth_getProof`) against certified state roots, verified by the audited
+    // SecureMerkleTrie / MerkleTrie / RLPReader of @eth-optimism/contracts-bedrock 0.17.3, whose
+    // RLPErrors pins `pragma solidity 0.8.15`: hence solc 0.8.15 (London, as the bedrock jobs
+    // above), source units `src/...` read from the package as there. CheckpointTree.sol
+    // (`^0.8.15`) is shared with the GuardianIsm of the job above; the MetalayerRouter there
+    // reaches this contract through IMetalayerState.
+    npm: 'solc-0.8.15',
+    evmVersion: 'london',
+    dirs: {
+      'src/': '@eth-optimism/contracts-bedrock/src/',
+    },
+    roots: ['contracts/src/metalayer/MetalayerState.sol'],
+    outputs: {
+      MetalayerState: 'contracts/src/metalayer/MetalayerState.sol',
     },
   },
   {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity ^0.8.15;
 
 /// @title CheckpointTree
 /// @notice The Merkle tree guardians sign each epoch, as `crates/metalayer` builds it: one leaf

@@ -190,6 +190,92 @@ sol! {
         event InsertedIntoTree(bytes32 messageId, uint32 index);
     }
 
+    /// `IMetalayerState.ProvenLeaf`: a chain's leaf in a certified checkpoint, with its proof.
+    struct ProvenLeaf {
+        bytes32 checkpointRoot;
+        Leaf leaf;
+        uint256 leafIndex;
+        bytes32[] leafProof;
+    }
+
+    /// Caldera Metalayer's `ReadOperation`.
+    struct ReadOperation {
+        uint32 domain;
+        address target;
+        bytes callData;
+    }
+
+    /// Caldera Metalayer's `FinalityState`.
+    enum FinalityState {
+        INSTANT,
+        FINALIZED
+    }
+
+    /// `MetalayerRouter.ReadProof`: one read's evidence and claimed result.
+    struct ReadProof {
+        ProvenLeaf leaf;
+        bytes[] accountProof;
+        bytes[] storageProof;
+        bytes result;
+    }
+
+    interface IMetalayerState {
+        error RootNotCertified(bytes32 root);
+        error WrongChain(uint64 expected, uint64 got);
+        error InvalidLeafProof();
+        error InvalidAccountProof(address account);
+        error InvalidStorageProof(address account, bytes32 slot);
+        error MalformedAccount(address account);
+        error NotSelf();
+        function inbox() external view returns (address);
+        function stateRoot(uint64 chainId, ProvenLeaf proven) external view returns (bytes32);
+        function account(uint64 chainId, ProvenLeaf proven, address target, bytes[] accountProof) external view returns (uint256 nonce, uint256 balance, bytes32 storageRoot, bytes32 codeHash);
+        function storageAt(uint64 chainId, ProvenLeaf proven, address target, bytes[] accountProof, bytes32 slot, bytes[] storageProof) external view returns (bytes32 value);
+    }
+
+    interface IMetalayerRouter {
+        error NotOwner(address caller);
+        error NotMailbox(address caller);
+        error UnknownRouter(uint32 origin, bytes32 sender);
+        error FinalityNotSupported(uint8 finality);
+        error NotForThisRouter(bytes32 recipient);
+        error ReadCountMismatch(uint256 reads, uint256 proofs);
+        error UnsupportedRead(uint256 index);
+        error ResultMismatch(uint256 index);
+        error ReadsNotProven();
+        error WrongOrigin(uint32 hyperlaneOrigin, uint32 metalayerOrigin);
+        error RootNotCertified(bytes32 root);
+        error WrongChain(uint64 expected, uint64 got);
+        error InvalidLeafProof();
+        error InvalidAccountProof(address account);
+        error InvalidStorageProof(address account, bytes32 slot);
+        error MalformedAccount(address account);
+        event MetalayerDispatched(bytes32 indexed messageId, uint32 indexed destination, address indexed sender, bytes32 recipient, uint256 reads);
+        event ReadsProven(bytes32 indexed messageId, uint256 reads);
+        function dispatch(uint32 destinationDomain, address recipientAddress, ReadOperation[] reads, bytes writeCallData, FinalityState finalityState, uint256 gasLimit) external payable;
+        function dispatch(uint32 destinationDomain, bytes32 recipientAddress, ReadOperation[] reads, bytes writeCallData, FinalityState finalityState, uint256 gasLimit) external payable;
+        function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, ReadOperation[] reads, bytes writeCallData, FinalityState finalityState, uint256 gasLimit) external view returns (uint256);
+        function quoteDispatch(uint32 destinationDomain, address recipientAddress, ReadOperation[] reads, bytes writeCallData, FinalityState finalityState, uint256 gasLimit) external view returns (uint256);
+        function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes messageBody) external view returns (uint256 fee);
+        function routerAddresses(uint32 chainDomainId) external view returns (address routerAddress);
+        function enrollRemoteRouter(uint32 domain, address router) external;
+        function deliver(bytes metadata, bytes message, ReadProof[] proofs) external payable;
+        function readSlot(bytes callData, uint256 index) external pure returns (bytes32);
+        function owner() external view returns (address);
+        function mailbox() external view returns (address);
+        function state() external view returns (address);
+    }
+
+    /// The test `ReadRecipient`: the last Metalayer message its router delivered.
+    interface IReadRecipient {
+        error NotRouter(address caller);
+        function lastOrigin() external view returns (uint32);
+        function lastSender() external view returns (bytes32);
+        function lastMessage() external view returns (bytes);
+        function lastReads() external view returns (ReadOperation[]);
+        function lastResults() external view returns (bytes[]);
+    }
+
     interface ITestRecipient {
         function lastData() external view returns (bytes);
         function lastSender() external view returns (bytes32);

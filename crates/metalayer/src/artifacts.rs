@@ -12,6 +12,12 @@ pub const ERA_TOKEN: Artifact = artifact!(EraToken);
 pub const GUARDIAN_REGISTRY: Artifact = artifact!(GuardianRegistry);
 /// Tephra's Hyperlane ISM over the inbox's certified roots.
 pub const GUARDIAN_ISM: Artifact = artifact!(GuardianIsm);
+/// Proven reads of other rollups' accounts and storage against certified state roots.
+pub const METALAYER_STATE: Artifact = artifact!(MetalayerState);
+/// Caldera Metalayer's router interface on Hyperlane's Mailbox, with proven read results.
+pub const METALAYER_ROUTER: Artifact = artifact!(MetalayerRouter);
+/// A test Metalayer recipient recording the last message, reads and results it got.
+pub const READ_RECIPIENT: Artifact = artifact!(ReadRecipient);
 /// A test harness exposing the Solidity hash-to-G2 under any tag.
 pub const BLS12381_HARNESS: Artifact = artifact!(BLS12381Harness);
 /// Hyperlane's Mailbox (`@hyperlane-xyz/core`, unchanged).

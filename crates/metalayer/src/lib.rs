@@ -14,7 +14,8 @@
 //!
 //! On that core: [`guardian`] is the guardian process (followers that verify heads, the epoch
 //! protocol, gossip, the certificates API), [`relayer`] the relayer, and [`predeploy`] the
-//! contracts every rollup holds from genesis.
+//! contracts every rollup holds from genesis. [`reads`] builds the evidence of proven
+//! cross-rollup reads for `MetalayerState` and the `MetalayerRouter`.
 
 pub mod abi;
 pub mod artifacts;
@@ -24,6 +25,7 @@ mod checkpoint;
 pub mod guardian;
 pub mod hyperlane;
 pub mod predeploy;
+pub mod reads;
 pub mod registry;
 pub mod relayer;
 

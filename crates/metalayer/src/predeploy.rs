@@ -1,8 +1,9 @@
 //! The Metalayer contracts every rollup of a network holds from genesis, at the same addresses
 //! on every chain and every framework profile: Hyperlane's `Mailbox` (its default ISM
 //! `GuardianIsm`, its required hook `MerkleTreeHook`, its default hook the
-//! `InterchainGasPaymaster`, priced by a `StorageGasOracle`), and the `MetalayerInbox` holding
-//! the network's guardian set.
+//! `InterchainGasPaymaster`, priced by a `StorageGasOracle`), the `MetalayerInbox` holding
+//! the network's guardian set, and the proven reads: `MetalayerState` and the `MetalayerRouter`
+//! (at one address on every chain, so routers need no enrolment).
 //!
 //! They are computed by running their deployment ([`tephra_primitives::predeploy`]) from the
 //! keyless [`DEPLOYER`]: the addresses depend only on the step that creates each contract.
@@ -34,6 +35,12 @@ pub const MERKLE_TREE_HOOK: Address = address!("0x2bA2B4b49718c4dB12d240c2B0021C
 pub const GAS_ORACLE: Address = address!("0x768Dc782a5DE9064c23a41fb1589c81c4eB3917B");
 /// Hyperlane's `InterchainGasPaymaster`: the Mailbox's default hook.
 pub const GAS_PAYMASTER: Address = address!("0x51F86cC9993b1B56F65CF8A60942b307F9E1Dd63");
+
+/// `MetalayerState`: reads of other rollups' accounts and storage at certified heights. Created
+/// after the steps of the contracts above (creation 14), so their addresses did not move.
+pub const METALAYER_STATE: Address = address!("0x527F8C864C0447cB83418E3C1229CAF1D08FEA04");
+/// `MetalayerRouter`: Caldera Metalayer's router interface with proven reads (creation 15).
+pub const METALAYER_ROUTER: Address = address!("0x84F361cFFA512Fdc539c2AcDa59b680B42cc0328");
 
 /// The storage slot of `MerkleTreeHook`'s tree (`MerkleLib.Tree { bytes32[32] branch; uint256
 /// count; }`): after the 151 slots of `MailboxClient`'s upgradeable bases. The branch is at
@@ -161,6 +168,15 @@ impl MetalayerGenesis<'_> {
                 GAS_PAYMASTER,
                 IOwnable::transferOwnershipCall { newOwner: owner }.abi_encode(),
             ),
+            Step::create(
+                "MetalayerState",
+                artifacts::METALAYER_STATE.deploy_code(&INBOX.abi_encode()),
+            ),
+            Step::create(
+                "MetalayerRouter",
+                artifacts::METALAYER_ROUTER
+                    .deploy_code(&(MAILBOX, METALAYER_STATE, owner).abi_encode_params()),
+            ),
         ];
         predeploy::run(DEPLOYER, steps)
     }
@@ -181,5 +197,8 @@ mod tests {
         for (nonce, address) in addresses.into_iter().enumerate() {
             assert_eq!(DEPLOYER.create(nonce as u64), address);
         }
+        // The reads' contracts come after the eight configuration calls.
+        assert_eq!(DEPLOYER.create(14), METALAYER_STATE);
+        assert_eq!(DEPLOYER.create(15), METALAYER_ROUTER);
     }
 }
