@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { toHex } from 'viem';
+import { encodeFunctionData, toHex } from 'viem';
 import { accounts, artifact } from './lib/chain.mjs';
 import {
   chainClients,
@@ -109,6 +109,30 @@ test('the example app: a counter on nitro incremented by a message from op (exam
   assert.equal(count, 5n);
   console.log(lines.join('\n'));
   assert.ok(ms < 20_000);
+});
+
+test('a MetalayerRouter message from op carries a proven read of an ERC-20 balance on zk to a recipient on nitro', async () => {
+  const m = net.file.metalayer.contracts;
+  const holder = accounts[1].address;
+  const token = await deployArtifact(zk, accounts[1], 'EraToken', [holder]);
+  const balance = await zk.pub.readContract({ address: token, abi: artifact('EraToken').abi, functionName: 'balanceOf', args: [holder] });
+  const recipient = await deployArtifact(nitro, accounts[1], 'ReadRecipient', [m.MetalayerRouter]);
+  const router = { address: m.MetalayerRouter, abi: artifact('MetalayerRouter').abi };
+  const balanceOf = encodeFunctionData({ abi: artifact('EraToken').abi, functionName: 'balanceOf', args: [holder] });
+  const reads = [{ domain: 903, target: token, callData: balanceOf }];
+  const args = [902, recipient, reads, toHex('settle'), 0, 500_000n];
+  const fee = await op.pub.readContract({ ...router, functionName: 'quoteDispatch', args });
+  const hash = await op.wallet(accounts[7]).writeContract({ ...router, functionName: 'dispatch', args, value: fee });
+  const receipt = await op.pub.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  assert.equal(receipt.status, 'success');
+  const started = Date.now();
+  const readRecipient = { address: recipient, abi: artifact('ReadRecipient').abi };
+  await until(async () => (await nitro.pub.readContract({ ...readRecipient, functionName: 'lastResults' })).length > 0, 20_000);
+  console.log(`op -> nitro with a proven read of zk: delivered within ${Date.now() - started} ms of the dispatch's receipt`);
+  const [result] = await nitro.pub.readContract({ ...readRecipient, functionName: 'lastResults' });
+  assert.equal(BigInt(result), balance, 'the recipient got the proven balance');
+  assert.equal(await nitro.pub.readContract({ ...readRecipient, functionName: 'lastOrigin' }), 901);
+  assert.equal(await nitro.pub.readContract({ ...readRecipient, functionName: 'lastMessage' }), toHex('settle'));
 });
 
 test('kill one of four guardians: certificates keep forming; kill two: they stop, and resume when one returns, with no message lost', async () => {

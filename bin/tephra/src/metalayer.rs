@@ -350,6 +350,8 @@ pub(crate) async fn start_processes(
         ("MerkleTreeHook".to_string(), predeploy::MERKLE_TREE_HOOK),
         ("StorageGasOracle".to_string(), predeploy::GAS_ORACLE),
         ("InterchainGasPaymaster".to_string(), predeploy::GAS_PAYMASTER),
+        ("MetalayerState".to_string(), predeploy::METALAYER_STATE),
+        ("MetalayerRouter".to_string(), predeploy::METALAYER_ROUTER),
     ]);
     let entry = MetalayerEntry {
         domain: registered.domain,

@@ -25,7 +25,7 @@ use crate::{
     abi::{self, IInterchainGasPaymaster, IMailbox, IMerkleTreeHook, IMetalayerInbox},
     guardian::rounds::CertifiedCheckpoint,
     hyperlane::{MessageHeader, MessageTree, message_id},
-    predeploy,
+    predeploy, reads,
 };
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
@@ -108,6 +108,11 @@ impl RelayerConfig {
 /// Gas of `Mailbox.process`: the ISM's proofs and the Mailbox's work (about 150k) and up to
 /// 1.1M for the recipient's `handle`.
 const PROCESS_GAS: u64 = 1_250_000;
+/// Gas of the router's checks of a message's read proofs (about 200k per read).
+const READ_GAS: u64 = 2_000_000;
+/// Bytes of a Hyperlane message header (version, nonce, origin, sender, destination,
+/// recipient); the body follows.
+const HEADER_LEN: usize = 77;
 /// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2).
 const SUBMIT_GAS: u64 = 1_000_000;
 
@@ -145,7 +150,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     if config.guardians.is_empty() {
         return Err(RelayerError::Config("no guardians to take certificates from".into()));
     }
-    let mut providers = BTreeMap::new();
+    let mut providers: BTreeMap<u64, DynProvider> = BTreeMap::new();
     let mut destinations = BTreeMap::new();
     for chain in &config.chains {
         let bad =
@@ -172,6 +177,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 .map_err(|_| RelayerError::Config(format!("guardian {url:?} is not a URL")))
         })
         .collect::<Result<_, _>>()?;
+    let providers = Arc::new(providers);
     let mut origins: BTreeMap<u64, Origin> =
         config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
     let mut certificates: BTreeMap<u64, CertifiedCheckpoint> = BTreeMap::new();
@@ -249,9 +255,9 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 .map(|(id, _)| *id)
                 .collect();
             in_flight.lock().await.insert(message.id);
-            let (in_flight, done) = (in_flight.clone(), done.clone());
+            let (in_flight, done, providers) = (in_flight.clone(), done.clone(), providers.clone());
             tokio::spawn(async move {
-                match deliver(&destination, &message, &certified, &leaf, ids).await {
+                match deliver(&destination, &providers, &message, &certified, &leaf, ids).await {
                     Ok(()) => {
                         done.lock().await.insert(message.id);
                     }
@@ -296,10 +302,51 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
     Ok(())
 }
 
+/// For a message from a MetalayerRouter to a MetalayerRouter carrying reads: each read's
+/// result with its proof (`eth_getProof` on the read's chain at its leaf's height in
+/// `certified`); `None` for any other message.
+async fn read_proofs(
+    providers: &BTreeMap<u64, DynProvider>,
+    message: &Message,
+    certified: &CertifiedCheckpoint,
+) -> Result<Option<Vec<abi::ReadProof>>, RelayerError> {
+    let recipient = message.bytes.get(HEADER_LEN - 32..HEADER_LEN);
+    if recipient != Some(predeploy::METALAYER_ROUTER.into_word().as_slice()) {
+        return Ok(None);
+    }
+    let Ok(body) = reads::MetalayerMessage::decode(&message.bytes[HEADER_LEN..]) else {
+        return Ok(None);
+    };
+    if body.reads.is_empty() {
+        return Ok(None);
+    }
+    let tree = certified.tree().map_err(rpc)?;
+    let root = tree.root();
+    let mut proofs = Vec::with_capacity(body.reads.len());
+    for (index, read) in body.reads.iter().enumerate() {
+        let chain = u64::from(read.domain);
+        let leaf = tree
+            .proof(chain)
+            .ok_or_else(|| RelayerError::Rpc(format!("read {index}: no leaf of chain {chain}")))?;
+        let provider = providers
+            .get(&chain)
+            .ok_or_else(|| RelayerError::Rpc(format!("read {index}: chain {chain} not served")))?;
+        let slot = reads::read_slot(read, index).map_err(rpc)?;
+        let proof = provider
+            .get_proof(read.target, vec![slot])
+            .number(leaf.leaf.block_number)
+            .await
+            .map_err(rpc)?;
+        proofs.push(reads::read_proof(read, index, root, &leaf, &proof).map_err(rpc)?);
+    }
+    Ok(Some(proofs))
+}
+
 /// Submits `certified` to the destination (unless certified there already) and processes
 /// `message` under it.
 async fn deliver(
     destination: &Destination,
+    providers: &BTreeMap<u64, DynProvider>,
     message: &Message,
     certified: &CertifiedCheckpoint,
     leaf: &Leaf,
@@ -358,14 +405,33 @@ async fn deliver(
         }
     }
     let metadata = abi::ism_metadata(root, &leaf_proof, message.index, &message_proof);
-    steps.push(Outgoing {
-        what: format!("process message {}", message.id),
-        to: Some(predeploy::MAILBOX),
-        data: IMailbox::processCall { metadata: metadata.into(), message: message.bytes.clone() }
+    let proofs = read_proofs(providers, message, certified).await?;
+    steps.push(match proofs {
+        // A MetalayerRouter message with reads: the router checks each result's proof, then
+        // has the Mailbox process the message.
+        Some(proofs) => Outgoing {
+            what: format!(
+                "deliver router message {} with {} proven reads",
+                message.id,
+                proofs.len()
+            ),
+            to: Some(predeploy::METALAYER_ROUTER),
+            data: reads::deliver_call(metadata, message.bytes.to_vec(), proofs).abi_encode().into(),
+            gas: Some(PROCESS_GAS + READ_GAS),
+            ..Outgoing::default()
+        },
+        None => Outgoing {
+            what: format!("process message {}", message.id),
+            to: Some(predeploy::MAILBOX),
+            data: IMailbox::processCall {
+                metadata: metadata.into(),
+                message: message.bytes.clone(),
+            }
             .abi_encode()
             .into(),
-        gas: Some(PROCESS_GAS),
-        ..Outgoing::default()
+            gas: Some(PROCESS_GAS),
+            ..Outgoing::default()
+        },
     });
     let mut sent = Vec::new();
     {
