@@ -122,17 +122,27 @@ pub struct MessageHeader {
     pub origin: u32,
     /// The destination domain.
     pub destination: u32,
+    /// The recipient, as a 32-byte word.
+    pub recipient: B256,
 }
+
+/// Bytes of a Hyperlane message's header; the body follows.
+pub const HEADER_LEN: usize = 77;
 
 impl MessageHeader {
     /// Reads the header of `message`, or `None` if it is shorter than a header.
     pub fn parse(message: &[u8]) -> Option<Self> {
         let u32_at =
             |at: usize| Some(u32::from_be_bytes(message.get(at..at + 4)?.try_into().ok()?));
-        if message.len() < 77 {
+        if message.len() < HEADER_LEN {
             return None;
         }
-        Some(Self { nonce: u32_at(1)?, origin: u32_at(5)?, destination: u32_at(41)? })
+        Some(Self {
+            nonce: u32_at(1)?,
+            origin: u32_at(5)?,
+            destination: u32_at(41)?,
+            recipient: B256::from_slice(&message[45..HEADER_LEN]),
+        })
     }
 }
 

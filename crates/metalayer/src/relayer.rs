@@ -21,10 +21,10 @@
 //! ```
 
 use crate::{
-    Leaf,
+    CheckpointTree, Leaf,
     abi::{self, IInterchainGasPaymaster, IMailbox, IMerkleTreeHook, IMetalayerInbox},
     guardian::rounds::CertifiedCheckpoint,
-    hyperlane::{MessageHeader, MessageTree, message_id},
+    hyperlane::{HEADER_LEN, MessageHeader, MessageTree, message_id},
     predeploy, reads,
 };
 use alloy_primitives::{B256, Bytes, U256};
@@ -33,7 +33,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent};
 use serde::{Deserialize, Serialize};
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::Arc,
     time::Duration,
 };
@@ -110,9 +110,6 @@ impl RelayerConfig {
 const PROCESS_GAS: u64 = 1_250_000;
 /// Gas of the router's checks of a message's read proofs (about 200k per read).
 const READ_GAS: u64 = 2_000_000;
-/// Bytes of a Hyperlane message header (version, nonce, origin, sender, destination,
-/// recipient); the body follows.
-const HEADER_LEN: usize = 77;
 /// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2).
 const SUBMIT_GAS: u64 = 1_000_000;
 
@@ -120,22 +117,52 @@ const SUBMIT_GAS: u64 = 1_000_000;
 #[derive(Debug, Clone)]
 struct Message {
     bytes: Bytes,
+    header: MessageHeader,
     id: B256,
-    origin: u64,
-    destination: u64,
     /// The origin block that dispatched it.
     block: u64,
     /// Its index in the origin's MerkleTreeHook tree.
     index: u32,
 }
 
-/// One origin's view: its tree's ids by index, with the block that inserted each.
+/// One origin's view: its tree's ids by index, with the block that inserted each, and the
+/// messages still to deliver.
 #[derive(Debug, Default)]
 struct Origin {
     cursor: u64,
     ids: Vec<(B256, u64)>,
-    dispatched: HashMap<B256, (Bytes, u64)>,
+    /// Dispatched message bytes, by id.
+    dispatched: HashMap<B256, Bytes>,
     paid: HashSet<B256>,
+    /// How many of `ids` were looked at by [`Origin::collect`].
+    collected: usize,
+    /// Indices of messages waiting for their gas payment.
+    unpaid: BTreeSet<u32>,
+    /// Messages to deliver, by index.
+    pending: BTreeMap<u32, Message>,
+}
+
+impl Origin {
+    /// Moves the messages newly in the tree, and those whose payment came since, into
+    /// `pending` (any message, without `require_payment`).
+    fn collect(&mut self, require_payment: bool) {
+        let fresh = (self.collected..self.ids.len()).map(|index| index as u32);
+        let candidates: Vec<u32> = self.unpaid.iter().copied().chain(fresh).collect();
+        self.collected = self.ids.len();
+        for index in candidates {
+            let (id, block) = self.ids[index as usize];
+            if require_payment && !self.paid.contains(&id) {
+                self.unpaid.insert(index);
+                continue;
+            }
+            self.unpaid.remove(&index);
+            // The Mailbox dispatches and inserts in one transaction, so the bytes are known.
+            let Some(bytes) = self.dispatched.get(&id) else { continue };
+            let Some(header) = MessageHeader::parse(bytes) else { continue };
+            let message = Message { bytes: bytes.clone(), header, id, block, index };
+            self.pending.insert(index, message);
+        }
+    }
 }
 
 struct Destination {
@@ -182,7 +209,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
         config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
     let mut certificates: BTreeMap<u64, CertifiedCheckpoint> = BTreeMap::new();
     let mut guardian = 0usize;
-    // Messages handed to a delivery task, and those done.
+    // Messages handed to a delivery task, and those done since the last poll.
     let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
     let done: Arc<Mutex<HashSet<B256>>> = Arc::default();
     let poll = Duration::from_millis(config.poll_ms.max(1));
@@ -210,45 +237,33 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
         while certificates.len() > 1024 {
             certificates.pop_first();
         }
-        // New messages, tree insertions and payments.
+        // New messages, tree insertions and payments; what was delivered leaves `pending`.
+        let done_now: HashSet<B256> = done.lock().await.drain().collect();
         let mut ready = Vec::new();
         for (chain_id, origin) in &mut origins {
             if let Err(err) = scan(&providers[chain_id], origin).await {
                 debug!(target: "tephra::relayer", chain = chain_id, %err, "scan failed");
             }
-            for (index, (id, block)) in origin.ids.iter().enumerate() {
-                let Some((bytes, _)) = origin.dispatched.get(id) else { continue };
-                if config.require_gas_payment && !origin.paid.contains(id) {
-                    continue;
-                }
-                let Some(header) = MessageHeader::parse(bytes) else { continue };
-                ready.push(Message {
-                    bytes: bytes.clone(),
-                    id: *id,
-                    origin: *chain_id,
-                    destination: header.destination as u64,
-                    block: *block,
-                    index: index as u32,
-                });
-            }
+            origin.pending.retain(|_, message| !done_now.contains(&message.id));
+            origin.collect(config.require_gas_payment);
+            ready.extend(origin.pending.values().cloned().map(|m| (*chain_id, m)));
         }
-        for message in ready {
-            if done.lock().await.contains(&message.id)
-                || in_flight.lock().await.contains(&message.id)
-            {
+        for (origin_id, message) in ready {
+            if in_flight.lock().await.contains(&message.id) {
                 continue;
             }
-            let Some(destination) = destinations.get(&message.destination).cloned() else {
+            let Some(destination) =
+                destinations.get(&u64::from(message.header.destination)).cloned()
+            else {
                 continue;
             };
             // The first certificate whose leaf for the origin covers the message's block.
             let covering = certificates.values().find_map(|certified| {
-                let leaf = certified.leaves.iter().find(|l| l.chain_id == message.origin)?;
+                let leaf = certified.leaves.iter().find(|l| l.chain_id == origin_id)?;
                 (leaf.block_number >= message.block).then(|| (certified.clone(), *leaf))
             });
             let Some((certified, leaf)) = covering else { continue };
-            let origin = &origins[&message.origin];
-            let ids: Vec<B256> = origin
+            let ids: Vec<B256> = origins[&origin_id]
                 .ids
                 .iter()
                 .take_while(|(_, block)| *block <= leaf.block_number)
@@ -287,7 +302,7 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
         let block = log.block_number.unwrap_or(head);
         if let Ok(dispatch) = IMailbox::Dispatch::decode_log(&log.inner) {
             let bytes = dispatch.data.message;
-            origin.dispatched.insert(message_id(&bytes), (bytes, block));
+            origin.dispatched.insert(message_id(&bytes), bytes);
         } else if let Ok(inserted) = IMerkleTreeHook::InsertedIntoTree::decode_log(&log.inner) {
             if inserted.data.index as usize == origin.ids.len() {
                 origin.ids.push((inserted.data.messageId, block));
@@ -302,16 +317,15 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
     Ok(())
 }
 
-/// For a message from a MetalayerRouter to a MetalayerRouter carrying reads: each read's
-/// result with its proof (`eth_getProof` on the read's chain at its leaf's height in
-/// `certified`); `None` for any other message.
+/// For a message to a MetalayerRouter carrying reads: each read's result with its proof
+/// (`eth_getProof` on the read's chain at its leaf's height in the certified `tree`); `None`
+/// for any other message.
 async fn read_proofs(
     providers: &BTreeMap<u64, DynProvider>,
     message: &Message,
-    certified: &CertifiedCheckpoint,
+    tree: &CheckpointTree,
 ) -> Result<Option<Vec<abi::ReadProof>>, RelayerError> {
-    let recipient = message.bytes.get(HEADER_LEN - 32..HEADER_LEN);
-    if recipient != Some(predeploy::METALAYER_ROUTER.into_word().as_slice()) {
+    if message.header.recipient != predeploy::METALAYER_ROUTER.into_word() {
         return Ok(None);
     }
     let Ok(body) = reads::MetalayerMessage::decode(&message.bytes[HEADER_LEN..]) else {
@@ -320,7 +334,6 @@ async fn read_proofs(
     if body.reads.is_empty() {
         return Ok(None);
     }
-    let tree = certified.tree().map_err(rpc)?;
     let root = tree.root();
     let mut proofs = Vec::with_capacity(body.reads.len());
     for (index, read) in body.reads.iter().enumerate() {
@@ -363,9 +376,9 @@ async fn deliver(
     let root = certificate.checkpoint.root;
     let tree = certified.tree().map_err(rpc)?;
     let leaf_proof =
-        tree.proof(message.origin).filter(|proof| proof.leaf == *leaf).ok_or_else(|| {
-            RelayerError::Rpc("the certificate's tree lacks the origin's leaf".into())
-        })?;
+        tree.proof(message.header.origin.into()).filter(|proof| proof.leaf == *leaf).ok_or_else(
+            || RelayerError::Rpc("the certificate's tree lacks the origin's leaf".into()),
+        )?;
     let messages = MessageTree::new(ids);
     let message_proof = messages
         .proof(message.index as usize)
@@ -377,36 +390,8 @@ async fn deliver(
             leaf.outbox_root
         )));
     }
-    let mut steps = Vec::new();
-    {
-        let mut certified_roots = destination.certified.lock().await;
-        if !certified_roots.contains(&root) {
-            let call = IMetalayerInbox::isCertifiedCall { root };
-            let answer =
-                client.call(predeploy::INBOX, call.abi_encode().into()).await.map_err(rpc)?;
-            if IMetalayerInbox::isCertifiedCall::abi_decode_returns(&answer).unwrap_or(false) {
-                certified_roots.insert(root);
-            } else {
-                steps.push(Outgoing {
-                    what: format!("submit certificate of epoch {}", certified.epoch),
-                    to: Some(predeploy::INBOX),
-                    data: IMetalayerInbox::submitCall {
-                        checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
-                        signers: certificate.signers.clone().into(),
-                        signature: certificate.contract_signature().to_vec().into(),
-                    }
-                    .abi_encode()
-                    .into(),
-                    gas: Some(SUBMIT_GAS),
-                    ..Outgoing::default()
-                });
-                certified_roots.insert(root);
-            }
-        }
-    }
     let metadata = abi::ism_metadata(root, &leaf_proof, message.index, &message_proof);
-    let proofs = read_proofs(providers, message, certified).await?;
-    steps.push(match proofs {
+    let process = match read_proofs(providers, message, &tree).await? {
         // A MetalayerRouter message with reads: the router checks each result's proof, then
         // has the Mailbox process the message.
         Some(proofs) => Outgoing {
@@ -432,7 +417,55 @@ async fn deliver(
             gas: Some(PROCESS_GAS),
             ..Outgoing::default()
         },
-    });
+    };
+    let submit = Outgoing {
+        what: format!("submit certificate of epoch {}", certified.epoch),
+        to: Some(predeploy::INBOX),
+        data: IMetalayerInbox::submitCall {
+            checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
+            signers: certificate.signers.clone().into(),
+            signature: certificate.contract_signature().to_vec().into(),
+        }
+        .abi_encode()
+        .into(),
+        gas: Some(SUBMIT_GAS),
+        ..Outgoing::default()
+    };
+    // The root is marked certified here when this delivery submits it, so that deliveries
+    // under it that follow send only their `process` (mined after the submit, by nonce); if
+    // the submit fails, the mark goes.
+    let submits = {
+        let mut certified_roots = destination.certified.lock().await;
+        let needed = !certified_roots.contains(&root) && !is_certified(client, root).await?;
+        certified_roots.insert(root);
+        needed
+    };
+    let sent = send(destination, submits.then_some(submit).into_iter().chain([process])).await;
+    if let Err(err) = sent {
+        if submits {
+            // Another relayer may have certified the root first; the next attempt asks.
+            destination.certified.lock().await.remove(&root);
+        }
+        return Err(err);
+    }
+    info!(target: "tephra::relayer", id = %message.id, origin = message.header.origin,
+        destination = message.header.destination, epoch = certified.epoch, "delivered");
+    Ok(())
+}
+
+/// Whether the destination's inbox certified `root`.
+async fn is_certified(client: &L1Client, root: B256) -> Result<bool, RelayerError> {
+    let call = IMetalayerInbox::isCertifiedCall { root };
+    let answer = client.call(predeploy::INBOX, call.abi_encode().into()).await.map_err(rpc)?;
+    Ok(IMetalayerInbox::isCertifiedCall::abi_decode_returns(&answer).unwrap_or(false))
+}
+
+/// Sends `steps` at the destination signer's next nonces, then waits for each.
+async fn send(
+    destination: &Destination,
+    steps: impl Iterator<Item = Outgoing>,
+) -> Result<(), RelayerError> {
+    let client = &destination.client;
     let mut sent = Vec::new();
     {
         let mut nonce = destination.nonce.lock().await;
@@ -447,15 +480,59 @@ async fn deliver(
         }
     }
     for (step, hash) in &sent {
-        if let Err(err) = client.confirm(step, *hash).await {
-            if step.to == Some(predeploy::INBOX) {
-                // Another relayer may have certified the root first.
-                destination.certified.lock().await.remove(&root);
-            }
-            return Err(rpc(err));
-        }
+        client.confirm(step, *hash).await.map_err(rpc)?;
     }
-    info!(target: "tephra::relayer", id = %message.id, origin = message.origin,
-        destination = message.destination, epoch = certified.epoch, "delivered");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Hyperlane v3 message with nonce `nonce` from domain 1 to domain 2.
+    fn message(nonce: u32) -> Bytes {
+        let mut bytes = vec![3u8];
+        bytes.extend(nonce.to_be_bytes());
+        bytes.extend(1u32.to_be_bytes());
+        bytes.extend([0u8; 32]);
+        bytes.extend(2u32.to_be_bytes());
+        bytes.extend([0u8; 32]);
+        bytes.extend(b"body");
+        bytes.into()
+    }
+
+    fn origin_with(messages: usize) -> Origin {
+        let mut origin = Origin::default();
+        for nonce in 0..messages as u32 {
+            let bytes = message(nonce);
+            origin.ids.push((message_id(&bytes), 10 + nonce as u64));
+            origin.dispatched.insert(message_id(&bytes), bytes);
+        }
+        origin
+    }
+
+    #[test]
+    fn a_message_waits_for_its_payment_and_is_collected_once() {
+        let mut origin = origin_with(3);
+        let ids: Vec<B256> = origin.ids.iter().map(|(id, _)| *id).collect();
+        origin.paid.extend([ids[0], ids[2]]);
+        origin.collect(true);
+        assert_eq!(origin.pending.keys().copied().collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(origin.pending[&2].header.destination, 2);
+        // Delivered messages leave; the unpaid one joins once paid; none comes back.
+        origin.pending.clear();
+        origin.collect(true);
+        assert!(origin.pending.is_empty(), "delivered messages are not collected again");
+        origin.paid.insert(ids[1]);
+        origin.collect(true);
+        assert_eq!(origin.pending.keys().copied().collect::<Vec<_>>(), [1]);
+        assert_eq!(origin.pending[&1].block, 11);
+    }
+
+    #[test]
+    fn without_the_payment_policy_every_message_is_collected() {
+        let mut origin = origin_with(2);
+        origin.collect(false);
+        assert_eq!(origin.pending.len(), 2);
+    }
 }

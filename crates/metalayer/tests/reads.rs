@@ -19,7 +19,7 @@ use tephra_metalayer::{
         IReadRecipient,
     },
     artifacts, domain_separator,
-    hyperlane::{MessageTree, message_id},
+    hyperlane::{HEADER_LEN, MessageTree, message_id},
     predeploy::{self, MetalayerGenesis},
     reads::{self, MetalayerMessage},
 };
@@ -315,7 +315,7 @@ impl Routed {
 
     /// The Metalayer message inside the Hyperlane body.
     fn metalayer(&self) -> MetalayerMessage {
-        MetalayerMessage::decode(&self.message[77..]).unwrap()
+        MetalayerMessage::decode(&self.message[HEADER_LEN..]).unwrap()
     }
 
     /// The relayer's proofs of the message's reads, at C's certified leaf.
