@@ -11,6 +11,7 @@ use tephra_metalayer::{
     CertificateBuilder, Checkpoint, CheckpointTree, GuardianSet, Leaf,
     abi::{self, IInterchainGasPaymaster, IMailbox, IMerkleTreeHook, IMetalayerInbox, IOwnable},
     artifacts, domain_separator,
+    guardian::heads::outbox_root,
     hyperlane::{MessageTree, TREE_DEPTH, message_id, stored_root},
     predeploy::{self, MetalayerGenesis},
 };
@@ -125,6 +126,24 @@ fn the_merkle_tree_hook_root_follows_from_its_storage_slots() {
         let on_chain = a.call(predeploy::MERKLE_TREE_HOOK, IMerkleTreeHook::rootCall {});
         assert_eq!(stored_root(&branch, count), on_chain, "the root from the slots");
         assert_eq!(tree.root(), on_chain);
+        // What a guardian computes from `eth_getProof` of those slots, proven against the
+        // head's state root; a proof of another account or against another root is refused.
+        let head = a.chain.head();
+        let number = head.header.number;
+        let proof = a
+            .chain
+            .proof(predeploy::MERKLE_TREE_HOOK, predeploy::merkle_tree_slots(), number)
+            .unwrap();
+        assert_eq!(outbox_root(head.header.state_root, &proof), Ok(on_chain));
+        assert!(outbox_root(B256::repeat_byte(1), &proof).is_err(), "another state root");
+        let other = a
+            .chain
+            .proof(predeploy::GAS_PAYMASTER, predeploy::merkle_tree_slots(), number)
+            .unwrap();
+        assert!(outbox_root(head.header.state_root, &other).is_err(), "another account");
+        let mut forged = proof.clone();
+        forged.storage_proof[TREE_DEPTH].value += U256::from(1);
+        assert!(outbox_root(head.header.state_root, &forged).is_err(), "a forged count");
     }
 }
 

@@ -284,12 +284,13 @@ impl Follower {
     }
 }
 
-/// The MerkleTreeHook's root from its proven storage: the account proof against `state_root`,
-/// each slot's proof against the account's storage root, then `MerkleLib.root` of the words.
-pub(crate) fn outbox_root(
-    state_root: B256,
-    proof: &EIP1186AccountProofResponse,
-) -> Result<B256, String> {
+/// The MerkleTreeHook's root from its proven storage (`eth_getProof` of the hook and
+/// [`predeploy::merkle_tree_slots`]): the hook's account proof against `state_root`, each
+/// slot's proof against the account's storage root, then `MerkleLib.root` of the words.
+pub fn outbox_root(state_root: B256, proof: &EIP1186AccountProofResponse) -> Result<B256, String> {
+    if proof.address != predeploy::MERKLE_TREE_HOOK {
+        return Err(format!("a proof of {} instead of the MerkleTreeHook", proof.address));
+    }
     let account = TrieAccount {
         nonce: proof.nonce,
         balance: proof.balance,
