@@ -346,17 +346,44 @@ impl EquivocationWatch {
         }
         let observed = SignedCheckpoint { checkpoint, signature };
         observed.verify(key).map_err(|_| RegistryError::InvalidSignature { guardian, which: 0 })?;
+        Ok(self.record(guardian, observed))
+    }
+
+    /// [`EquivocationWatch::observe`] of a signature the caller already checked against
+    /// `guardian`'s key and a checkpoint of this watch's domain (a guardian's protocol checks
+    /// every partial signature it gathers): no second pairing. Refuses an unknown guardian and
+    /// another domain.
+    pub fn observe_verified(
+        &mut self,
+        guardian: usize,
+        checkpoint: Checkpoint,
+        signature: Signature,
+    ) -> Result<Option<Equivocation>, RegistryError> {
+        if guardian >= self.keys.len() {
+            return Err(RegistryError::UnknownGuardian(guardian));
+        }
+        if checkpoint.domain != self.domain {
+            return Err(RegistryError::WrongDomain {
+                expected: self.domain,
+                got: checkpoint.domain,
+            });
+        }
+        Ok(self.record(guardian, SignedCheckpoint { checkpoint, signature }))
+    }
+
+    fn record(&mut self, guardian: usize, observed: SignedCheckpoint) -> Option<Equivocation> {
+        let checkpoint = observed.checkpoint;
         let slot = (guardian, checkpoint.guardian_set_id, checkpoint.epoch);
         match self.slots.get_mut(&slot) {
             None => {
                 self.slots.insert(slot, Some(observed));
-                Ok(None)
+                None
             }
-            Some(None) => Ok(None),
-            Some(Some(first)) if first.checkpoint.root == checkpoint.root => Ok(None),
+            Some(None) => None,
+            Some(Some(first)) if first.checkpoint.root == checkpoint.root => None,
             Some(entry) => {
                 let first = entry.take().expect("matched as Some");
-                Ok(Some(Equivocation::DoubleCheckpoint { guardian, first, second: observed }))
+                Some(Equivocation::DoubleCheckpoint { guardian, first, second: observed })
             }
         }
     }
@@ -499,6 +526,25 @@ mod tests {
         ));
         // Reported once: a third root for the slot gives nothing more.
         assert!(watch.observe(1, c, sign(&k[1], &c)).unwrap().is_none());
+    }
+
+    #[test]
+    fn signatures_checked_by_the_caller_are_watched_the_same_way() {
+        let k = keys();
+        let mut watch = watch(&k);
+        let (a, b) = (checkpoint(9, 1), checkpoint(9, 2));
+        assert!(watch.observe_verified(2, a, sign(&k[2], &a)).unwrap().is_none());
+        let evidence = watch.observe_verified(2, b, sign(&k[2], &b)).unwrap().expect("evidence");
+        evidence.verify(&k[2].public(), domain()).unwrap();
+        assert!(matches!(
+            watch.observe_verified(9, a, sign(&k[0], &a)),
+            Err(RegistryError::UnknownGuardian(9))
+        ));
+        let other = Checkpoint { domain: B256::repeat_byte(9), ..a };
+        assert!(matches!(
+            watch.observe_verified(0, other, sign(&k[0], &other)),
+            Err(RegistryError::WrongDomain { .. })
+        ));
     }
 
     #[test]

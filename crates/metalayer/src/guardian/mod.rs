@@ -311,7 +311,7 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
         let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
         tasks.push(tokio::spawn(heads::follow(chain.clone(), framework, heads.clone(), state)));
     }
-    let set_for_watch = set.clone();
+    let watch = EquivocationWatch::for_set(config.domain, &set);
     let rounds = Arc::new(Mutex::new(Rounds::new(config.index, key, set, config.domain)));
     let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
     let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
@@ -325,7 +325,6 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
             warn!(target: "tephra::guardian", %err, "gossip stopped");
         }
     }));
-    let watch = EquivocationWatch::for_set(config.domain, &set_for_watch);
     let slasher = match &config.slasher {
         Some(slasher) => {
             let signer =
@@ -413,18 +412,14 @@ async fn protocol(
             }
             message = incoming.recv() => {
                 let Some(message) = message else { return };
-                if let GossipMessage::Signature { epoch, root, signer, signature } = &message {
-                    let checkpoint = rounds.lock().checkpoint(*epoch, *root);
-                    if let Ok(signature) = Signature::uncompress(signature)
-                        && let Ok(Some(evidence)) = watch.observe(*signer, checkpoint, signature)
-                    {
-                        warn!(target: "tephra::guardian", guardian = evidence.guardian(),
-                            epoch, "guardian signed two checkpoints for one epoch");
-                        if let Some((client, registry)) = slasher.clone() {
-                            tokio::spawn(slash(client, registry, evidence));
-                        }
+                // A signature the protocol accepted was checked against its signer's key;
+                // the watch looks at it for a second checkpoint of the same epoch.
+                let signed = match &message {
+                    GossipMessage::Signature { epoch, root, signer, signature } => {
+                        Signature::uncompress(signature).ok().map(|s| (*epoch, *root, *signer, s))
                     }
-                }
+                    _ => None,
+                };
                 let result = {
                     let mut rounds = rounds.lock();
                     match message {
@@ -439,6 +434,16 @@ async fn protocol(
                         }
                     }
                 };
+                if let (Ok(_), Some((epoch, root, signer, signature))) = (&result, signed) {
+                    let checkpoint = rounds.lock().checkpoint(epoch, root);
+                    if let Ok(Some(evidence)) = watch.observe_verified(signer, checkpoint, signature) {
+                        warn!(target: "tephra::guardian", guardian = evidence.guardian(),
+                            epoch, "guardian signed two checkpoints for one epoch");
+                        if let Some((client, registry)) = slasher.clone() {
+                            tokio::spawn(slash(client, registry, evidence));
+                        }
+                    }
+                }
                 match result {
                     Ok(out) => send(out),
                     Err(refusal) => debug!(target: "tephra::guardian", %refusal, "refused"),
