@@ -158,7 +158,7 @@ pub struct Rounds {
     /// The checkpoint root this guardian signed, by epoch: never two per epoch.
     signed: BTreeMap<u64, B256>,
     /// Proposals waiting for this guardian's followers.
-    waiting: BTreeMap<u64, Vec<Leaf>>,
+    waiting: BTreeMap<u64, CheckpointTree>,
     /// Leaves of the checkpoints proposed, by (epoch, root).
     leaves: HashMap<(u64, B256), Vec<Leaf>>,
     gathering: HashMap<(u64, B256), Gathering>,
@@ -209,8 +209,10 @@ impl Rounds {
         if leaves.is_empty() {
             return out;
         }
-        out.push(GossipMessage::Proposal { epoch, proposer: self.index, leaves: leaves.clone() });
-        self.waiting.insert(epoch, leaves);
+        let Ok(tree) = CheckpointTree::new(leaves) else { return out };
+        let leaves = tree.leaves().to_vec();
+        out.push(GossipMessage::Proposal { epoch, proposer: self.index, leaves });
+        self.waiting.insert(epoch, tree);
         out.extend(self.sign_ready(heads));
         out
     }
@@ -230,22 +232,24 @@ impl Rounds {
         if proposer != leader {
             return Err(Refusal::NotLeader { epoch, proposer, leader });
         }
+        let tree = CheckpointTree::new(leaves)?;
         if let Some(root) = self.signed.get(&epoch) {
-            let proposed = CheckpointTree::new(leaves)?.root();
-            return if *root == proposed {
+            return if *root == tree.root() {
                 Ok(Vec::new())
             } else {
                 Err(Refusal::AlreadySigned(epoch))
             };
         }
-        if let Some(conflict) = leaves.iter().find(|l| heads.check(l) == HeadCheck::Conflicts) {
+        if let Some(conflict) =
+            tree.leaves().iter().find(|l| heads.check(l) == HeadCheck::Conflicts)
+        {
             return Err(Refusal::ConflictingHead {
                 epoch,
                 chain_id: conflict.chain_id,
                 number: conflict.block_number,
             });
         }
-        self.waiting.insert(epoch, leaves);
+        self.waiting.insert(epoch, tree);
         Ok(self.sign_ready(heads))
     }
 
@@ -255,8 +259,8 @@ impl Rounds {
         let mut out = Vec::new();
         let epochs: Vec<u64> = self.waiting.keys().copied().collect();
         for epoch in epochs {
-            let leaves = &self.waiting[&epoch];
-            let checks: Vec<HeadCheck> = leaves.iter().map(|leaf| heads.check(leaf)).collect();
+            let checks: Vec<HeadCheck> =
+                self.waiting[&epoch].leaves().iter().map(|leaf| heads.check(leaf)).collect();
             if checks.contains(&HeadCheck::Conflicts) {
                 self.waiting.remove(&epoch);
                 continue;
@@ -264,22 +268,14 @@ impl Rounds {
             if checks.contains(&HeadCheck::NotYet) {
                 continue;
             }
-            let leaves = self.waiting.remove(&epoch).expect("present");
-            let Ok(tree) = CheckpointTree::new(leaves) else { continue };
+            let tree = self.waiting.remove(&epoch).expect("present");
             let root = tree.root();
             if self.signed.contains_key(&epoch) {
                 continue;
             }
             self.signed.insert(epoch, root);
             self.leaves.insert((epoch, root), tree.leaves().to_vec());
-            let signature =
-                self.key.sign(self.checkpoint(epoch, root).signing_message().as_slice());
-            let message = GossipMessage::Signature {
-                epoch,
-                root,
-                signer: self.index,
-                signature: signature.compress().to_vec().into(),
-            };
+            let (signature, message) = self.sign(epoch, root);
             out.push(message);
             if let Ok(Some(certificate)) = self.gather(epoch, root, self.index, signature) {
                 out.push(certificate);
@@ -292,13 +288,19 @@ impl Rounds {
     /// fault injection for tests of slashing, which is what a guardian signing two checkpoints
     /// for one epoch looks like to the others.
     pub fn sign_unchecked(&self, epoch: u64, root: B256) -> GossipMessage {
+        self.sign(epoch, root).1
+    }
+
+    /// This guardian's signature of the checkpoint of `root` for `epoch`, and its message.
+    fn sign(&self, epoch: u64, root: B256) -> (Signature, GossipMessage) {
         let signature = self.key.sign(self.checkpoint(epoch, root).signing_message().as_slice());
-        GossipMessage::Signature {
+        let message = GossipMessage::Signature {
             epoch,
             root,
             signer: self.index,
             signature: signature.compress().to_vec().into(),
-        }
+        };
+        (signature, message)
     }
 
     /// A partial signature arrived.
@@ -602,6 +604,12 @@ mod tests {
         assert!(matches!(other, Err(Refusal::AlreadySigned(20))));
         let again = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], &heads[1]).unwrap();
         assert!(again.is_empty(), "the same proposal again is signed once");
+        let _ = rounds[2].on_epoch(21, &heads[2]);
+        let twice = rounds[2].on_proposal(21, 1, vec![leaf(901, 5), leaf(901, 5)], &heads[2]);
+        assert!(
+            matches!(twice, Err(Refusal::Invalid(MetalayerError::DuplicateChain(901)))),
+            "a proposal with two leaves of one chain"
+        );
         let usurper = rounds[1].on_proposal(21, 3, vec![leaf(901, 5)], &heads[1]);
         assert!(matches!(usurper, Err(Refusal::NotLeader { leader: 1, .. })));
         let future = rounds[1].on_proposal(40, 0, vec![leaf(901, 5)], &heads[1]);
