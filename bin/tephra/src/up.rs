@@ -129,14 +129,16 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
             let chains = rollups
                 .iter()
                 .map(|rollup| {
-                    let genesis = rollup.node.chain().reader()?.header(0)?;
+                    let genesis = rollup.node.chain().reader()?.header(0)?.ok_or_else(|| {
+                        eyre::eyre!("rollup {} has no genesis block", rollup.config.name())
+                    })?;
                     Ok(metalayer::FollowedChain {
                         chain_id: rollup.config.chain_id,
                         rpc: rollup.server.http_url(),
                         framework: rollup.config.framework.clone(),
                         gas_token: rollup.config.gas_token,
                         deployment: datadir.join(rollup.config.name()).join("deployment.json"),
-                        genesis: genesis.map(|h| h.hash_slow()).unwrap_or_default(),
+                        genesis: genesis.hash_slow(),
                     })
                 })
                 .collect::<eyre::Result<Vec<_>>>()?;
@@ -238,7 +240,8 @@ async fn start_l1(network: &NetworkConfig, datadir: &Path, host: IpAddr) -> eyre
 
 /// The network's shared L1 contracts, deployed by `funder`: the test token (a 6-decimal
 /// USDC-like ERC-20, with a million to each user account), the rollup registry, ERA and the
-/// GuardianRegistry with the `guardians` staked, then the `registrations` of rollups in it; journaled in `<datadir>/network-deployment.json`.
+/// GuardianRegistry with the `guardians` staked, then the `registrations` of rollups in it;
+/// journaled in `<datadir>/network-deployment.json`.
 async fn deploy_shared(
     l1_url: &str,
     funder: PrivateKeySigner,

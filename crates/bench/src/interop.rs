@@ -84,9 +84,8 @@ pub fn interop(config: &InteropConfig) -> Result<InteropReport, BenchError> {
         })
         .collect::<Result<_, BenchError>>()?;
     // One sender per rollup (dev account 1, 2, 3), a TestRecipient on each.
-    let senders: Vec<PrivateKeySigner> = (1..=3)
-        .map(|i| tephra_primitives::dev::dev_accounts(4).map(|a| a[i].clone()))
-        .collect::<Result<_, _>>()?;
+    let senders: Vec<PrivateKeySigner> =
+        tephra_primitives::dev::dev_accounts(4)?.into_iter().skip(1).collect();
     let mut nonces: Vec<u64> = Vec::new();
     let mut recipients = Vec::new();
     for (k, rpc) in rpcs.iter().enumerate() {
