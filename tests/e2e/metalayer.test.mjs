@@ -91,24 +91,25 @@ test('a message dispatched on op is delivered on nitro and on zk under a guardia
     console.log(`op -> ${name}: delivered ${ms} ms after the dispatch's receipt`);
     assert.equal(await lastData(c, recipients[name]), body);
     // Hyperlane's Mailbox refuses the same message twice, whoever sends it.
-    await assert.rejects(
-      c.wallet(accounts[3]).writeContract({
-        address: net.file.metalayer.contracts.Mailbox,
-        abi: mailboxAbi,
-        functionName: 'process',
-        args: ['0x', sent.message],
-        gas: 1_000_000n,
-      }).then((hash) => c.pub.waitForTransactionReceipt({ hash }).then((r) => assert.equal(r.status, 'success'))),
-    );
+    const again = {
+      address: net.file.metalayer.contracts.Mailbox,
+      abi: mailboxAbi,
+      functionName: 'process',
+      args: ['0x', sent.message],
+      account: accounts[3],
+      gas: 1_000_000n,
+    };
+    await assert.rejects(c.pub.simulateContract(again), /Mailbox: already delivered/);
+    const hash = await c.wallet(accounts[3]).writeContract(again);
+    assert.equal((await c.pub.waitForTransactionReceipt({ hash })).status, 'reverted', 'mined, it fails too');
   }
 });
 
 test('the example app: a counter on nitro incremented by a message from op (examples/metalayer/counter.mjs)', async () => {
   const lines = [];
-  const { count, ms } = await counterExample(net.file, { by: 5n, log: (line) => lines.push(line) });
+  const { count } = await counterExample(net.file, { by: 5n, log: (line) => lines.push(line) });
   assert.equal(count, 5n);
   console.log(lines.join('\n'));
-  assert.ok(ms < 20_000);
 });
 
 test('a MetalayerRouter message from op carries a proven read of an ERC-20 balance on zk to a recipient on nitro', async () => {
