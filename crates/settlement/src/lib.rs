@@ -27,12 +27,12 @@ pub mod op_stack;
 pub mod proposer;
 pub mod zk_stack;
 
-use alloy_consensus::transaction::Recovered;
-use alloy_primitives::{Address, Bytes};
+use alloy_consensus::{Header, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes};
 use alloy_rpc_types_eth::Log;
 use std::{collections::BTreeMap, fmt::Debug, sync::Arc};
 use tephra_chain::{Chain, Framework, L1Origin};
-use tephra_primitives::TxEnvelope;
+use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
 pub use client::{L1Client, Outgoing};
 pub use config::{GasToken, RollupConfig};
@@ -130,6 +130,16 @@ pub trait Settlement: Debug + Send + Sync {
         let _ = (chain, last);
         Ok(vec![head])
     }
+
+    /// The root the settlement core (`RollupCore.getCommitment`) stores for the rollup's block
+    /// `header` with its transactions `txs` and their `receipts`: what anyone who verified the
+    /// block compares an L1 commitment with.
+    fn commitment(
+        &self,
+        header: &Header,
+        txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
+    ) -> Result<B256, SettlementError>;
 
     /// The L1 call (contract and calldata) that proposes the rollup's state commitment at its
     /// block `number`.

@@ -17,8 +17,8 @@ use crate::{
     Contracts, Deployment, GasToken, RollupConfig, Settlement, SettlementError, Step,
     artifacts::{self, Artifact},
 };
-use alloy_consensus::{Sealed, transaction::Recovered};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, map::HashMap};
+use alloy_consensus::{Header, Sealed, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256, map::HashMap};
 use alloy_rpc_types_eth::Log;
 use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
 use std::sync::Arc;
@@ -28,7 +28,7 @@ use tephra_frameworks::nitro::{
     token_bridge::{L1TokenBridge, L2_TOKEN_BRIDGE, cloneable_proxy_hash, l2_token_bridge_address},
 };
 use tephra_primitives::{
-    TxEnvelope,
+    ReceiptEnvelope, TxEnvelope,
     tx::{TxArbitrumDeposit, TxArbitrumSubmitRetryable},
 };
 
@@ -65,6 +65,12 @@ const CONFIRM_PERIOD_BLOCKS: u64 = 1;
 pub struct NitroSettlement {
     /// The rollup's chain id, which its deposit transactions carry.
     pub chain_id: u64,
+}
+
+/// Nitro's header carries the send root in its extra data (and the send count in
+/// `mixHash[0..8]`).
+fn send_root(header: &Header) -> B256 {
+    B256::try_from(header.extra_data.as_ref()).unwrap_or_default()
 }
 
 impl Settlement for NitroSettlement {
@@ -153,6 +159,16 @@ impl Settlement for NitroSettlement {
         Ok(deposits)
     }
 
+    fn commitment(
+        &self,
+        header: &Header,
+        _txs: &[TxEnvelope],
+        _receipts: &[ReceiptEnvelope],
+    ) -> Result<B256, SettlementError> {
+        // `NitroRollup.proposeAssertion` commits keccak256(abi.encode(blockHash, sendRoot)).
+        Ok(keccak256((header.hash_slow(), send_root(header)).abi_encode()))
+    }
+
     fn proposal(
         &self,
         chain: &Chain,
@@ -163,8 +179,7 @@ impl Settlement for NitroSettlement {
             chain.reader()?.header(number).map_err(tephra_chain::ChainError::from)?.ok_or_else(
                 || SettlementError::Config(format!("the rollup has no block {number}")),
             )?;
-        // Nitro's header: extraData = send root, mixHash[0..8] = send count.
-        let send_root = B256::try_from(header.extra_data.as_ref()).unwrap_or_default();
+        let send_root = send_root(&header);
         let (send_count, _, _) = decode_mix_hash(header.mix_hash);
         let call = proposeAssertionCall {
             l2BlockNumber: U256::from(number),

@@ -7,7 +7,7 @@
 //! source hash is the user-deposit one of (L1 block hash, log index).
 
 use crate::{Contracts, Deployment, RollupConfig, Settlement, SettlementError, Step, artifacts};
-use alloy_consensus::{Sealed, transaction::Recovered};
+use alloy_consensus::{Header, Sealed, transaction::Recovered};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::Log;
 use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tephra_chain::{Chain, Framework, L1Origin};
 use tephra_frameworks::op_stack::{L1Contracts, OpStack, output_root_v0};
 use tephra_primitives::{
-    TxEnvelope,
+    ReceiptEnvelope, TxEnvelope,
     tx::{TxDeposit, UserDepositSource},
 };
 
@@ -118,6 +118,15 @@ impl Settlement for OpStackSettlement {
             .collect()
     }
 
+    fn commitment(
+        &self,
+        header: &Header,
+        _txs: &[TxEnvelope],
+        _receipts: &[ReceiptEnvelope],
+    ) -> Result<B256, SettlementError> {
+        Ok(output_root_of(header))
+    }
+
     fn proposal(
         &self,
         chain: &Chain,
@@ -142,9 +151,14 @@ pub fn output_root(chain: &Chain, number: u64) -> Result<B256, SettlementError> 
         .header(number)
         .map_err(tephra_chain::ChainError::from)?
         .ok_or_else(|| SettlementError::Config(format!("the rollup has no block {number}")))?;
-    // Isthmus: the header's withdrawals root is the message passer's storage root.
+    Ok(output_root_of(&header))
+}
+
+/// The output root (v0) of a block by its header: Isthmus puts the message passer's storage
+/// root in the header's withdrawals root.
+pub fn output_root_of(header: &Header) -> B256 {
     let passer_root = header.withdrawals_root.unwrap_or_default();
-    Ok(output_root_v0(header.state_root, passer_root, header.hash_slow()))
+    output_root_v0(header.state_root, passer_root, header.hash_slow())
 }
 
 /// The deposit transaction of one `TransactionDeposited` log, as op-node decodes it.

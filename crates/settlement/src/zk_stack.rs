@@ -19,15 +19,15 @@
 use crate::{
     Contracts, Deployment, GasToken, RollupConfig, Settlement, SettlementError, Step, artifacts,
 };
-use alloy_consensus::{Sealed, transaction::Recovered};
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_consensus::{Header, Sealed, transaction::Recovered};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::Log;
 use alloy_sol_types::{SolCall, SolValue, sol};
 use std::sync::Arc;
 use tephra_chain::{Chain, ChainError, Framework, L1Origin};
 use tephra_frameworks::ZkStack;
 use tephra_primitives::{
-    TxEnvelope,
+    ReceiptEnvelope, TxEnvelope,
     tx::TxPriority,
     zk::{self, ETH_ADDRESS_IN_CONTRACTS},
 };
@@ -169,6 +169,17 @@ impl Settlement for ZkStackSettlement {
         Ok(blocks)
     }
 
+    fn commitment(
+        &self,
+        header: &Header,
+        txs: &[TxEnvelope],
+        receipts: &[ReceiptEnvelope],
+    ) -> Result<B256, SettlementError> {
+        // One batch per block: the commitment is the batch's L2-to-L1 logs root.
+        zk::batch_logs_root(txs, receipts)
+            .map_err(|err| SettlementError::Config(format!("batch {}: {err}", header.number)))
+    }
+
     fn proposal(
         &self,
         chain: &Chain,
@@ -177,10 +188,10 @@ impl Settlement for ZkStackSettlement {
     ) -> Result<(Address, Bytes), SettlementError> {
         let reader = chain.reader()?;
         let missing = || SettlementError::Config(format!("the rollup has no block {number}"));
+        let header = reader.header(number).map_err(ChainError::from)?.ok_or_else(missing)?;
         let txs = reader.transactions(number).map_err(ChainError::from)?.ok_or_else(missing)?;
         let receipts = reader.receipts(number).map_err(ChainError::from)?.ok_or_else(missing)?;
-        let root = zk::batch_logs_root(&txs, &receipts)
-            .map_err(|err| SettlementError::Config(format!("batch {number}: {err}")))?;
+        let root = self.commitment(&header, &txs, &receipts)?;
         let call = proposeBatchRootCall { _batchNumber: U256::from(number), _l2LogsRootHash: root };
         Ok((contracts["ZkChain"], call.abi_encode().into()))
     }
