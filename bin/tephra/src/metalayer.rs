@@ -279,6 +279,7 @@ pub(crate) async fn start_processes(
             rpc: (host, config.ports_of(index).1).into(),
             datadir: dir.join(format!("guardian-{index}")),
             guardian_set: set_config.clone(),
+            l1_rpc: Some(l1_rpc.to_string()),
             slasher: Some(SlasherConfig {
                 l1_rpc: l1_rpc.to_string(),
                 registry: registered.registry,

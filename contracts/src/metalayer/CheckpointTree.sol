@@ -8,7 +8,15 @@ pragma solidity ^0.8.15;
 /// padded with zero hashes to a power of two, inner node keccak256(left || right) (64 bytes
 /// in, so never mistaken for a leaf). A proof lists the siblings from the bottom up; bit i of
 /// the index set means the running node is the right child at level i.
+///
+/// A leaf whose `chainId` has the `FINALIZED` bit set is of the chain `chainId & ~FINALIZED`
+/// too, at a head settled on L1: guardians put it beside the chain's latest head once that
+/// block's state commitment is final on the chain's settlement core (`RollupCore`) and equals the
+/// commitment of the block they verified.
 library CheckpointTree {
+    /// @notice The chain-id bit of a leaf of a head settled on L1.
+    uint64 internal constant FINALIZED = uint64(1) << 63;
+
     /// @notice One chain's head, as a checkpoint commits to it.
     struct Leaf {
         uint64 chainId;

@@ -17,7 +17,8 @@ import {MetalayerInbox} from "./MetalayerInbox.sol";
 /// @dev Metadata, `abi.encode`d (`tephra_metalayer::abi::GuardianIsmMetadata`):
 /// `(bytes32 checkpointRoot, CheckpointTree.Leaf leaf, uint256 leafIndex, bytes32[] leafProof,
 /// uint32 messageIndex, bytes32[32] messageProof)`: the certified root, the origin's leaf
-/// (`chainId` must equal the message's origin domain), its index and siblings in the checkpoint
+/// (`chainId` must equal the message's origin domain, or be its settled-on-L1 leaf, with
+/// CheckpointTree's `FINALIZED` bit), its index and siblings in the checkpoint
 /// tree, and the message id's index and branch in the origin's MerkleTreeHook tree.
 /// The Mailbox itself refuses a message for another destination and a second delivery.
 contract GuardianIsm is IInterchainSecurityModule {
@@ -57,7 +58,9 @@ contract GuardianIsm is IInterchainSecurityModule {
     function verify(bytes calldata metadata, bytes calldata message) external view returns (bool) {
         Metadata memory m = abi.decode(metadata, (Metadata));
         if (!inbox.isCertified(m.checkpointRoot)) revert RootNotCertified(m.checkpointRoot);
-        if (uint64(message.origin()) != m.leaf.chainId) revert WrongOrigin(message.origin(), m.leaf.chainId);
+        if (uint64(message.origin()) != m.leaf.chainId & ~CheckpointTree.FINALIZED) {
+            revert WrongOrigin(message.origin(), m.leaf.chainId);
+        }
         if (CheckpointTree.rootOf(m.leaf, m.leafIndex, m.leafProof) != m.checkpointRoot) revert InvalidLeafProof();
         if (MerkleLib.branchRoot(message.id(), m.messageProof, m.messageIndex) != m.leaf.outboxRoot) {
             revert InvalidMessageProof();

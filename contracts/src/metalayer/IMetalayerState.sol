@@ -15,6 +15,22 @@ interface IMetalayerState {
         bytes32[] leafProof;
     }
 
+    /// @notice A static call: who calls, what, with which call data and gas.
+    struct StaticCall {
+        address from;
+        address to;
+        bytes data;
+        uint64 gas;
+    }
+
+    /// @notice A call's execution witness on a block: the block's header RLP, and the trie nodes
+    /// and bytecodes the call reads (`tephra_callWitness`).
+    struct CallWitness {
+        bytes header;
+        bytes[] nodes;
+        bytes[] codes;
+    }
+
     /// @notice The state root of `chainId` in a certified checkpoint.
     function stateRoot(uint64 chainId, ProvenLeaf calldata proven) external view returns (bytes32);
 
@@ -33,4 +49,13 @@ interface IMetalayerState {
         bytes32 slot,
         bytes[] calldata storageProof
     ) external view returns (bytes32 value);
+
+    /// @notice The result of a static call on `chainId` at the certified height of `proven`,
+    /// re-executed from the call's execution witness on the block whose header the witness holds.
+    function staticCallAt(
+        uint64 chainId,
+        ProvenLeaf calldata proven,
+        StaticCall calldata call,
+        CallWitness calldata witness
+    ) external view returns (bool success, bytes memory output);
 }

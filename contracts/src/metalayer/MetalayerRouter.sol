@@ -11,6 +11,8 @@ import {IMetalayerRecipient, ReadOperation} from "./IMetalayerRecipient.sol";
 import {IMetalayerRouter, FinalityState} from "./IMetalayerRouter.sol";
 import {IMetalayerState} from "./IMetalayerState.sol";
 import {MetalayerMessage} from "./MetalayerMessage.sol";
+import {CheckpointTree} from "./CheckpointTree.sol";
+import {GuardianIsm} from "./GuardianIsm.sol";
 
 /// @title MetalayerRouter
 /// @notice Caldera Metalayer's router interface on Hyperlane's unchanged Mailbox, with proven
@@ -28,31 +30,51 @@ import {MetalayerMessage} from "./MetalayerMessage.sol";
 /// way (directly on the Mailbox) is refused by `handle` (`ReadsNotProven`); one without reads
 /// may be processed directly.
 ///
-/// Provable reads (a read is one storage slot of its target, proven by `eth_getProof`):
-/// - `extsload(bytes32 slot)`: the slot's word; result `abi.encode(bytes32)`.
-/// - `balanceOf(address holder)`: an OpenZeppelin ERC-20 balance, the word at
-///   `keccak256(abi.encode(holder, 0))` (OZ's `_balances` mapping at slot 0, 4.x and 5.x);
-///   result `abi.encode(uint256)`. For tokens of another layout use `extsload`.
-/// Any other call data is refused (`UnsupportedRead`). The relayer picks the certified height;
-/// a slot absent from the trie (zero) cannot be proven by the trie library and is refused.
+/// Read evidence, of one of two kinds (`Evidence`), against the read chain's leaf in a certified
+/// checkpoint:
+/// - `STORAGE_PROOF`: `eth_getProof` account and storage proofs of one slot of the target, for
+///   two kinds of call data: `extsload(bytes32 slot)` (the slot's word; result
+///   `abi.encode(bytes32)`) and `balanceOf(address holder)` of an OpenZeppelin ERC-20 (the word
+///   at `keccak256(abi.encode(holder, 0))`, OZ's `_balances` mapping at slot 0, 4.x and 5.x;
+///   result `abi.encode(uint256)`); other call data is refused (`UnsupportedRead`). A slot absent
+///   from the trie (zero) has no such proof.
+/// - `CALL_WITNESS`: any call data. The read runs as a static call from the zero address with
+///   `READ_GAS`, re-executed by `MetalayerState.staticCallAt` from the call's execution witness
+///   (`tephra_callWitness` on the read's chain) on the certified block; the result is the call's
+///   return data, as an `eth_call` returns it. A read that reverts there is refused
+///   (`ReadFailed`, with its revert data): it has no result to deliver.
+/// The relayer picks the kind and the certified height; the result it claims must be the proven
+/// one (`ResultMismatch`).
 ///
 /// Routers: `routerAddresses(d)` is the router the owner enrolled for `d`, or else this
 /// router's own address (a router deployed at the same address on every chain, as a predeploy,
 /// needs no enrolment). `handle` accepts messages from that router only.
 ///
-/// Finality: only INSTANT (a certified checkpoint) is supported; FINALIZED needs L1 settlement
-/// checks this router does not make yet and is refused at dispatch and at delivery.
+/// Finality: an INSTANT message (and its reads) is proven against any certified leaf of its
+/// chain: a sequencer head the guardians verified, or its settled head. A FINALIZED message must be delivered through
+/// `deliver` with GuardianIsm metadata whose origin leaf is the origin's settled-on-L1 leaf
+/// (CheckpointTree's `FINALIZED` bit), and its reads are proven against settled leaves too
+/// (`NotFinalized` otherwise); processed directly on the Mailbox it is refused (`NotFinalized`).
 contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
     using Message for bytes;
     using TypeCasts for address;
     using TypeCasts for bytes32;
 
-    /// @notice A read's evidence: the read chain's leaf in a certified checkpoint, the
-    /// target's `accountProof`, the slot's `storageProof[i].proof`, and the claimed result.
+    /// @notice The kinds of read evidence (see the contract doc).
+    enum Evidence {
+        STORAGE_PROOF,
+        CALL_WITNESS
+    }
+
+    /// @notice A read's evidence: the read chain's leaf in a certified checkpoint, the kind of
+    /// evidence and its ABI encoding, and the claimed result. `STORAGE_PROOF`:
+    /// `abi.encode(bytes[] accountProof, bytes[] storageProof)` (`eth_getProof`'s `accountProof`
+    /// and the slot's `storageProof[i].proof`); `CALL_WITNESS`:
+    /// `abi.encode(IMetalayerState.CallWitness)` (the leaf block's header RLP and the call's witness).
     struct ReadProof {
         IMetalayerState.ProvenLeaf leaf;
-        bytes[] accountProof;
-        bytes[] storageProof;
+        Evidence kind;
+        bytes evidence;
         bytes result;
     }
 
@@ -64,6 +86,8 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
     bytes4 public constant BALANCE_OF = bytes4(keccak256("balanceOf(address)"));
     /// @notice The slot of OpenZeppelin ERC20's `_balances` mapping.
     uint256 public constant ERC20_BALANCES_SLOT = 0;
+    /// @notice The gas a `CALL_WITNESS` read runs with (as the relayer's `tephra_callWitness`).
+    uint64 public constant READ_GAS = 1_000_000;
 
     /// @notice This chain's Hyperlane Mailbox.
     IMailbox public immutable mailbox;
@@ -89,10 +113,12 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
     error NotMailbox(address caller);
     error UnknownRouter(uint32 origin, bytes32 sender);
     error FinalityNotSupported(uint8 finality);
+    error NotFinalized(uint64 chainId);
     error NotForThisRouter(bytes32 recipient);
     error ReadCountMismatch(uint256 reads, uint256 proofs);
     error UnsupportedRead(uint256 index);
     error ResultMismatch(uint256 index);
+    error ReadFailed(uint256 index, bytes revertData);
     error ReadsNotProven();
     error WrongOrigin(uint32 hyperlaneOrigin, uint32 metalayerOrigin);
 
@@ -196,16 +222,20 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
     function deliver(bytes calldata metadata, bytes calldata message, ReadProof[] calldata proofs) external payable {
         if (message.recipient() != address(this).addressToBytes32()) revert NotForThisRouter(message.recipient());
         bytes calldata body = message.body();
+        uint64 settled = 0;
+        if (MetalayerMessage.finality(body) == uint8(FinalityState.FINALIZED)) {
+            settled = CheckpointTree.FINALIZED;
+            uint64 leafChain = abi.decode(metadata, (GuardianIsm.Metadata)).leaf.chainId;
+            if (leafChain != uint64(message.origin()) | settled) revert NotFinalized(leafChain);
+        }
         ReadOperation[] memory reads = MetalayerMessage.reads(body);
         if (proofs.length != reads.length) revert ReadCountMismatch(reads.length, proofs.length);
         delete _pendingResults;
         for (uint256 i = 0; i < reads.length; ++i) {
-            ReadProof calldata p = proofs[i];
-            bytes32 value = state.storageAt(
-                uint64(reads[i].domain), p.leaf, reads[i].target, p.accountProof, _slot(reads[i].callData, i), p.storageProof
-            );
-            if (keccak256(p.result) != keccak256(abi.encode(value))) revert ResultMismatch(i);
-            _pendingResults.push(p.result);
+            if (keccak256(proofs[i].result) != keccak256(_prove(reads[i], proofs[i], i, settled))) {
+                revert ResultMismatch(i);
+            }
+            _pendingResults.push(proofs[i].result);
         }
         _pendingBody = keccak256(body);
         emit ReadsProven(keccak256(message), reads.length);
@@ -223,10 +253,12 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
         if (sender != routerAddresses(origin).addressToBytes32()) revert UnknownRouter(origin, sender);
         if (MetalayerMessage.origin(body) != origin) revert WrongOrigin(origin, MetalayerMessage.origin(body));
         uint8 finality = MetalayerMessage.finality(body);
-        if (finality != uint8(FinalityState.INSTANT)) revert FinalityNotSupported(finality);
+        if (finality > uint8(FinalityState.FINALIZED)) revert FinalityNotSupported(finality);
+        bool finalized = finality == uint8(FinalityState.FINALIZED);
+        if (finalized && _pendingBody != keccak256(body)) revert NotFinalized(uint64(origin));
         ReadOperation[] memory reads = MetalayerMessage.reads(body);
         bytes[] memory results = new bytes[](reads.length);
-        if (reads.length > 0) {
+        if (reads.length > 0 || finalized) {
             if (_pendingBody != keccak256(body)) revert ReadsNotProven();
             for (uint256 i = 0; i < reads.length; ++i) {
                 results[i] = _pendingResults[i];
@@ -237,6 +269,27 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
         IMetalayerRecipient(MetalayerMessage.recipient(body).bytes32ToAddress()).handle{value: msg.value}(
             origin, MetalayerMessage.sender(body), MetalayerMessage.writeCallData(body), reads, results
         );
+    }
+
+    /// @notice The result of `read` (the `index`-th of its message) that `p` proves, against a
+    /// leaf of the read's chain: its settled-on-L1 leaf if `settled` is the FINALIZED bit, else
+    /// either leaf.
+    function _prove(ReadOperation memory read, ReadProof calldata p, uint256 index, uint64 settled)
+        private
+        view
+        returns (bytes memory)
+    {
+        uint64 chain = uint64(read.domain) | (settled | (p.leaf.leaf.chainId & CheckpointTree.FINALIZED));
+        if (p.kind == Evidence.STORAGE_PROOF) {
+            (bytes[] memory accountProof, bytes[] memory storageProof) = abi.decode(p.evidence, (bytes[], bytes[]));
+            bytes32 slot = _slot(read.callData, index);
+            return abi.encode(state.storageAt(chain, p.leaf, read.target, accountProof, slot, storageProof));
+        }
+        IMetalayerState.CallWitness memory witness = abi.decode(p.evidence, (IMetalayerState.CallWitness));
+        IMetalayerState.StaticCall memory call = IMetalayerState.StaticCall(address(0), read.target, read.callData, READ_GAS);
+        (bool success, bytes memory output) = state.staticCallAt(chain, p.leaf, call, witness);
+        if (!success) revert ReadFailed(index, output);
+        return output;
     }
 
     /// @notice The storage slot a read's `callData` reads (see the contract doc); reverts
@@ -266,7 +319,6 @@ contract MetalayerRouter is IMetalayerRouter, IMessageRecipient {
         bytes calldata writeCallData,
         FinalityState finalityState
     ) private view returns (bytes memory) {
-        if (finalityState != FinalityState.INSTANT) revert FinalityNotSupported(uint8(finalityState));
         return MetalayerMessage.format(
             VERSION,
             finalityState,

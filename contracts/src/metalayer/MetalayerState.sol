@@ -12,10 +12,22 @@ interface ICertifiedRoots {
     function isCertified(bytes32 root) external view returns (bool);
 }
 
+/// @notice Tephra's stateless-call precompile (`tephra_chain::STATELESS_CALL`, the same on every
+/// framework profile): re-executes a call on the state of a block given by its header, from the
+/// trie nodes and bytecodes of the call's execution witness (`tephra_callWitness`).
+interface IStatelessCall {
+    function staticCall(uint64 chainId, MetalayerState.StaticCall calldata call, MetalayerState.CallWitness calldata witness)
+        external
+        view
+        returns (bytes32 blockHash, bool success, bytes memory output);
+}
+
 /// @title MetalayerState
 /// @notice Reads another rollup's state at a certified height: an account or one of its storage
 /// slots, proven by `eth_getProof` output against the state root of that rollup's leaf in a
-/// checkpoint the `MetalayerInbox` certified. Any application may call it; it keeps no state.
+/// checkpoint the `MetalayerInbox` certified, or the result of any static call, re-executed from
+/// the call's execution witness on the certified block. Any application may call it; it keeps
+/// no state.
 /// @dev Checks, in order: the checkpoint root is certified by the inbox (`RootNotCertified`); the
 /// leaf is the chain the caller asked about (`WrongChain`); the leaf proves into that root
 /// (`InvalidLeafProof`, CheckpointTree's layout); the account proof leads from the leaf's
@@ -23,8 +35,19 @@ interface ICertifiedRoots {
 /// account's storage root to the slot (`InvalidStorageProof`). Tries are verified by Optimism's
 /// audited `SecureMerkleTrie` (contracts-bedrock 0.17.3 of eth-optimism), which proves inclusion
 /// only: an account or slot absent from its trie (a zero balance, an empty slot) has no
-/// inclusion proof and is refused, not proven zero.
+/// inclusion proof and is refused, not proven zero; a static call (`staticCallAt`) proves
+/// absence too, since its witness holds the trie paths that end short of the missing key.
+///
+/// `staticCallAt` checks the leaf as above, then has the precompile re-execute the call on the
+/// header it is given; the header must hash to the certified leaf's `blockHash`
+/// (`BlockNotCertified`), which commits to its state root. A witness that lacks a node or code
+/// the call reads, or a malformed one, is refused by the precompile (`WitnessRefused`, with its
+/// reason); a call that reverts on the certified state is a result (`success` false), not a
+/// refusal.
 contract MetalayerState {
+    /// @notice The stateless-call precompile.
+    IStatelessCall public constant STATELESS_CALL = IStatelessCall(0x0000000000000000000000000000000000007E70);
+
     /// @notice A chain's leaf in a certified checkpoint: the root, the leaf, its index and its
     /// siblings from the bottom up (`tephra_metalayer::abi::ProvenLeaf`).
     struct ProvenLeaf {
@@ -32,6 +55,23 @@ contract MetalayerState {
         CheckpointTree.Leaf leaf;
         uint256 leafIndex;
         bytes32[] leafProof;
+    }
+
+    /// @notice A static call: who calls, what, with which call data and gas.
+    struct StaticCall {
+        address from;
+        address to;
+        bytes data;
+        uint64 gas;
+    }
+
+    /// @notice A call's execution witness on a block: the block's header RLP
+    /// (`debug_getRawHeader`), and the trie nodes and bytecodes the call reads
+    /// (`tephra_callWitness`'s `state` and `codes`).
+    struct CallWitness {
+        bytes header;
+        bytes[] nodes;
+        bytes[] codes;
     }
 
     /// @notice An account as the state trie holds it.
@@ -52,6 +92,8 @@ contract MetalayerState {
     error InvalidStorageProof(address account, bytes32 slot);
     error MalformedAccount(address account);
     error NotSelf();
+    error BlockNotCertified(bytes32 certified, bytes32 header);
+    error WitnessRefused(bytes reason);
 
     /// @param inbox_ This chain's MetalayerInbox.
     constructor(ICertifiedRoots inbox_) {
@@ -116,6 +158,30 @@ contract MetalayerState {
         if (word.length > 32) revert InvalidStorageProof(target, slot);
         value = bytes32(uint256(bytes32(word)) >> (8 * (32 - word.length)));
         if (word.length == 0) value = bytes32(0);
+    }
+
+    /// @notice The result of `call` on `chainId`'s state at the certified height of `proven`,
+    /// re-executed from the call's execution witness.
+    /// @param chainId The chain to read.
+    /// @param proven That chain's leaf in a certified checkpoint.
+    /// @param call The static call.
+    /// @param witness The leaf block's header and the call's witness on it.
+    /// @return success Whether the call returned (false: it reverted or halted).
+    /// @return output Its return data (or revert data).
+    function staticCallAt(
+        uint64 chainId,
+        ProvenLeaf calldata proven,
+        StaticCall calldata call,
+        CallWitness calldata witness
+    ) external view returns (bool success, bytes memory output) {
+        stateRoot(chainId, proven);
+        bytes32 blockHash;
+        try STATELESS_CALL.staticCall(chainId, call, witness) returns (bytes32 hash, bool ok, bytes memory result) {
+            (blockHash, success, output) = (hash, ok, result);
+        } catch (bytes memory reason) {
+            revert WitnessRefused(reason);
+        }
+        if (blockHash != proven.leaf.blockHash) revert BlockNotCertified(proven.leaf.blockHash, blockHash);
     }
 
     /// @notice `SecureMerkleTrie.get`, external so that its string reverts can be caught and

@@ -211,12 +211,34 @@ sol! {
         FINALIZED
     }
 
-    /// `MetalayerRouter.ReadProof`: one read's evidence and claimed result.
+    /// `MetalayerRouter.Evidence`: how a read is proven.
+    enum Evidence {
+        STORAGE_PROOF,
+        CALL_WITNESS
+    }
+
+    /// `MetalayerRouter.ReadProof`: one read's evidence and claimed result; `evidence` is
+    /// `abi.encode(bytes[] accountProof, bytes[] storageProof)` or `abi.encode(CallWitness)`.
     struct ReadProof {
         ProvenLeaf leaf;
-        bytes[] accountProof;
-        bytes[] storageProof;
+        Evidence kind;
+        bytes evidence;
         bytes result;
+    }
+
+    /// `MetalayerState.StaticCall`: a read's static call.
+    struct StaticCall {
+        address from;
+        address to;
+        bytes data;
+        uint64 gas;
+    }
+
+    /// `MetalayerState.CallWitness`: a block's header RLP and a call's witness on it.
+    struct CallWitness {
+        bytes header;
+        bytes[] nodes;
+        bytes[] codes;
     }
 
     interface IMetalayerState {
@@ -231,6 +253,9 @@ sol! {
         function stateRoot(uint64 chainId, ProvenLeaf proven) external view returns (bytes32);
         function account(uint64 chainId, ProvenLeaf proven, address target, bytes[] accountProof) external view returns (uint256 nonce, uint256 balance, bytes32 storageRoot, bytes32 codeHash);
         function storageAt(uint64 chainId, ProvenLeaf proven, address target, bytes[] accountProof, bytes32 slot, bytes[] storageProof) external view returns (bytes32 value);
+        error BlockNotCertified(bytes32 certified, bytes32 header);
+        error WitnessRefused(bytes reason);
+        function staticCallAt(uint64 chainId, ProvenLeaf proven, StaticCall call, CallWitness witness) external view returns (bool success, bytes output);
     }
 
     interface IMetalayerRouter {
@@ -238,10 +263,12 @@ sol! {
         error NotMailbox(address caller);
         error UnknownRouter(uint32 origin, bytes32 sender);
         error FinalityNotSupported(uint8 finality);
+        error NotFinalized(uint64 chainId);
         error NotForThisRouter(bytes32 recipient);
         error ReadCountMismatch(uint256 reads, uint256 proofs);
         error UnsupportedRead(uint256 index);
         error ResultMismatch(uint256 index);
+        error ReadFailed(uint256 index, bytes revertData);
         error ReadsNotProven();
         error WrongOrigin(uint32 hyperlaneOrigin, uint32 metalayerOrigin);
         error RootNotCertified(bytes32 root);
@@ -250,6 +277,8 @@ sol! {
         error InvalidAccountProof(address account);
         error InvalidStorageProof(address account, bytes32 slot);
         error MalformedAccount(address account);
+        error BlockNotCertified(bytes32 certified, bytes32 header);
+        error WitnessRefused(bytes reason);
         event MetalayerDispatched(bytes32 indexed messageId, uint32 indexed destination, address indexed sender, bytes32 recipient, uint256 reads);
         event ReadsProven(bytes32 indexed messageId, uint256 reads);
         function dispatch(uint32 destinationDomain, address recipientAddress, ReadOperation[] reads, bytes writeCallData, FinalityState finalityState, uint256 gasLimit) external payable;
@@ -261,6 +290,7 @@ sol! {
         function enrollRemoteRouter(uint32 domain, address router) external;
         function deliver(bytes metadata, bytes message, ReadProof[] proofs) external payable;
         function readSlot(bytes callData, uint256 index) external pure returns (bytes32);
+        function READ_GAS() external view returns (uint64);
         function owner() external view returns (address);
         function mailbox() external view returns (address);
         function state() external view returns (address);

@@ -39,7 +39,27 @@ pub struct Leaf {
     pub outbox_root: B256,
 }
 
+/// The chain-id bit of a leaf of a head settled on L1 (`CheckpointTree.FINALIZED`): the leaf is
+/// of chain `chain_id & !FINALIZED`, at a block whose state commitment is final on the chain's
+/// settlement core and equals the commitment of the block the guardians verified.
+pub const FINALIZED: u64 = 1 << 63;
+
 impl Leaf {
+    /// The chain the leaf is of (without the [`FINALIZED`] bit).
+    pub fn chain(&self) -> u64 {
+        self.chain_id & !FINALIZED
+    }
+
+    /// Whether the leaf is of a head settled on L1.
+    pub fn is_settled(&self) -> bool {
+        self.chain_id & FINALIZED != 0
+    }
+
+    /// The same head as a settled-on-L1 leaf.
+    pub fn settled(self) -> Self {
+        Self { chain_id: self.chain_id | FINALIZED, ..self }
+    }
+
     /// The 112 bytes the leaf hash covers (see the module doc).
     pub fn encode(&self) -> [u8; 112] {
         let mut out = [0u8; 112];

@@ -35,7 +35,7 @@ pub use blst::{
     min_pk::{PublicKey, Signature},
 };
 pub use certificate::{Certificate, CertificateBuilder, Guardian, GuardianSet, signer_indices};
-pub use checkpoint::{Checkpoint, CheckpointTree, Leaf, LeafProof, domain_separator};
+pub use checkpoint::{Checkpoint, CheckpointTree, FINALIZED, Leaf, LeafProof, domain_separator};
 pub use registry::{
     Equivocation, EquivocationWatch, GuardianRecord, Offence, RegistryError, SignedCheckpoint,
     SignedHead,

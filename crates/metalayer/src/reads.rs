@@ -1,25 +1,32 @@
 //! Proven cross-rollup reads: the arguments `MetalayerState` and `MetalayerRouter.deliver`
-//! (`contracts/src/metalayer`) take, built from `eth_getProof` output
-//! ([`EIP1186AccountProofResponse`]) and a chain's [`LeafProof`] in a certified checkpoint.
+//! (`contracts/src/metalayer`) take, built from a chain's [`LeafProof`] in a certified checkpoint
+//! and the read's evidence on that chain at the leaf's height, of one of two kinds:
 //!
-//! A read is one storage slot of its target at the height of a certified leaf of the read's
-//! chain. The router proves two kinds of [`ReadOperation`] ([`read_slot`] mirrors its rule):
-//! `extsload(bytes32 slot)` (the word at `slot`) and `balanceOf(address holder)` of an
-//! OpenZeppelin ERC-20 (the word at [`erc20_balance_slot`]). A result is the 32-byte word,
-//! `abi.encode(bytes32)` / `abi.encode(uint256)`.
+//! - **Storage proofs** (`eth_getProof`, [`EIP1186AccountProofResponse`]) of one slot of the
+//!   target, for two kinds of [`ReadOperation`] ([`read_slot`] mirrors the router's rule):
+//!   `extsload(bytes32 slot)` (the word at `slot`) and `balanceOf(address holder)` of an
+//!   OpenZeppelin ERC-20 (the word at [`erc20_balance_slot`]). The result is the 32-byte word,
+//!   `abi.encode(bytes32)` / `abi.encode(uint256)`. The trie library the contracts use
+//!   (Optimism's `SecureMerkleTrie`) proves inclusion only: an empty slot cannot be proven this
+//!   way, and [`storage_read_proof`] refuses it.
+//! - **A call witness** (`tephra_callWitness`, [`RpcCallWitness`]) of any static call, which
+//!   the destination re-executes statelessly on the certified block (the precompile behind
+//!   `MetalayerState.staticCallAt`). The result is the call's return data; absent accounts and
+//!   slots read as zero there, proven by the witness's trie paths.
 //!
 //! What a relayer does for a router message with reads: decode the Hyperlane body with
-//! [`MetalayerMessage::decode`], for each read take [`read_slot`], call `eth_getProof(target,
-//! [slot], leaf.block_number)` on the read's chain where `leaf` is that chain's leaf in a
-//! checkpoint already certified on the destination, build [`read_proof`], then send
-//! [`deliver_call`] (GuardianIsm metadata, the message, the proofs) to the destination router.
-//!
-//! The trie library the contracts use (Optimism's `SecureMerkleTrie`) proves inclusion only:
-//! a slot absent from the trie (value zero) cannot be proven, and [`read_proof`] refuses it.
+//! [`MetalayerMessage::decode`]; for each read take the read chain's leaf in a checkpoint
+//! already certified on the destination, and build [`storage_read_proof`] (a non-empty slot of
+//! a storage read) or else [`call_read_proof`] from `tephra_callWitness(`[`read_call`]`,
+//! leaf.block_number)`; then send [`deliver_call`] (GuardianIsm metadata, the message, the
+//! proofs) to the destination router.
 
 use crate::{
     LeafProof,
-    abi::{self, FinalityState, IMetalayerRouter, IMetalayerState, ProvenLeaf, ReadOperation},
+    abi::{
+        self, CallWitness, Evidence, FinalityState, IMetalayerRouter, IMetalayerState, ProvenLeaf,
+        ReadOperation,
+    },
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rpc_types_eth::EIP1186AccountProofResponse;
@@ -33,6 +40,25 @@ pub const BALANCE_OF_SELECTOR: [u8; 4] = [0x70, 0xa0, 0x82, 0x31];
 pub const ERC20_BALANCES_SLOT: u64 = 0;
 /// The version byte the router writes into a Metalayer message (Hyperlane's Mailbox version).
 pub const MESSAGE_VERSION: u8 = 3;
+/// The gas a call-witness read runs with (`MetalayerRouter.READ_GAS`).
+pub const READ_GAS: u64 = 1_000_000;
+
+/// `tephra_callWitness` output: the call's result at a block, with what re-executes it
+/// statelessly there (the block's header RLP, the trie nodes and bytecodes the call read).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcCallWitness {
+    /// The RLP of the block's header.
+    pub header: Bytes,
+    /// The trie nodes on the paths of every account and slot the call read.
+    pub state: Vec<Bytes>,
+    /// The bytecodes it ran.
+    pub codes: Vec<Bytes>,
+    /// Whether the call returned (false: it reverted or halted).
+    pub success: bool,
+    /// Its return (or revert) data.
+    pub output: Bytes,
+}
 
 /// What the read helpers refuse, with the input that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +91,22 @@ pub enum ReadError {
     /// Bytes that are not a Metalayer message.
     #[error("malformed Metalayer message: {0}")]
     MalformedMessage(&'static str),
+    /// The call witness is of another block than the certified leaf's.
+    #[error("the call witness is of block {got}, the certified leaf's is {expected}")]
+    WrongBlock {
+        /// The leaf's block hash.
+        expected: B256,
+        /// The hash of the witness's header.
+        got: B256,
+    },
+    /// The read reverts on the certified state: there is no result to deliver.
+    #[error("read {index} reverts on the certified state (revert data {output})")]
+    Reverted {
+        /// The read's position in its message.
+        index: usize,
+        /// Its revert data.
+        output: Bytes,
+    },
 }
 
 /// The slot of `key` in a Solidity `mapping(address => ...)` at `mapping_slot`:
@@ -165,10 +207,10 @@ pub fn account_call(
     }
 }
 
-/// The evidence of `read` (the `index`-th of its message): `proof` is `eth_getProof(target,
-/// [read_slot(read)], leaf.block_number)` on the read's chain, `leaf` that chain's leaf in the
-/// certified `checkpoint_root`. The result is the proven word.
-pub fn read_proof(
+/// The storage-proof evidence of `read` (the `index`-th of its message): `proof` is
+/// `eth_getProof(target, [read_slot(read)], leaf.block_number)` on the read's chain, `leaf` that
+/// chain's leaf in the certified `checkpoint_root`. The result is the proven word.
+pub fn storage_read_proof(
     read: &ReadOperation,
     index: usize,
     checkpoint_root: B256,
@@ -178,12 +220,7 @@ pub fn read_proof(
     if proof.address != read.target {
         return Err(ReadError::WrongAccount { expected: read.target, got: proof.address });
     }
-    if leaf.leaf.chain_id != u64::from(read.domain) {
-        return Err(ReadError::WrongChain {
-            expected: read.domain.into(),
-            got: leaf.leaf.chain_id,
-        });
-    }
+    same_chain(read, leaf)?;
     let slot = read_slot(read, index)?;
     let (account_proof, storage_proof, value) = slot_proof(proof, slot)?;
     if value.is_zero() {
@@ -191,10 +228,60 @@ pub fn read_proof(
     }
     Ok(abi::ReadProof {
         leaf: proven_leaf(checkpoint_root, leaf),
-        accountProof: account_proof,
-        storageProof: storage_proof,
+        kind: Evidence::STORAGE_PROOF,
+        evidence: (account_proof, storage_proof).abi_encode_params().into(),
         result: B256::from(value).abi_encode().into(),
     })
+}
+
+/// The call `read` makes, as the router runs it for a call-witness read (from the zero address
+/// with [`READ_GAS`]): the request to pass to `tephra_callWitness`.
+pub fn read_call(read: &ReadOperation) -> serde_json::Value {
+    serde_json::json!({
+        "from": Address::ZERO,
+        "to": read.target,
+        "data": read.callData,
+        "gas": format!("{READ_GAS:#x}"),
+    })
+}
+
+/// The call-witness evidence of `read` (the `index`-th of its message): `witness` is
+/// `tephra_callWitness(read_call(read), leaf.block_number)` on the read's chain, `leaf` that
+/// chain's leaf in the certified `checkpoint_root`. The result is the call's return data.
+pub fn call_read_proof(
+    read: &ReadOperation,
+    index: usize,
+    checkpoint_root: B256,
+    leaf: &LeafProof,
+    witness: RpcCallWitness,
+) -> Result<abi::ReadProof, ReadError> {
+    same_chain(read, leaf)?;
+    let block = keccak256(&witness.header);
+    if block != leaf.leaf.block_hash {
+        return Err(ReadError::WrongBlock { expected: leaf.leaf.block_hash, got: block });
+    }
+    if !witness.success {
+        return Err(ReadError::Reverted { index, output: witness.output });
+    }
+    let evidence =
+        CallWitness { header: witness.header, nodes: witness.state, codes: witness.codes };
+    Ok(abi::ReadProof {
+        leaf: proven_leaf(checkpoint_root, leaf),
+        kind: Evidence::CALL_WITNESS,
+        evidence: evidence.abi_encode().into(),
+        result: witness.output,
+    })
+}
+
+/// The leaf must be of the read's chain (a head or a settled head).
+fn same_chain(read: &ReadOperation, leaf: &LeafProof) -> Result<(), ReadError> {
+    if leaf.leaf.chain() != u64::from(read.domain) {
+        return Err(ReadError::WrongChain {
+            expected: read.domain.into(),
+            got: leaf.leaf.chain_id,
+        });
+    }
+    Ok(())
 }
 
 /// `MetalayerRouter.deliver`: the relayer's call for a router message with reads
@@ -286,7 +373,8 @@ impl MetalayerMessage {
         })
     }
 
-    /// Whether the message waits for FINALIZED (which the router does not deliver yet).
+    /// Whether the message waits for FINALIZED: its origin's and its reads' leaves must be of
+    /// heads settled on L1 ([`crate::FINALIZED`]).
     pub fn is_finalized(&self) -> bool {
         self.finality == FinalityState::FINALIZED as u8
     }

@@ -21,7 +21,7 @@
 //! ```
 
 use crate::{
-    CheckpointTree, Leaf,
+    CheckpointTree, FINALIZED, Leaf,
     abi::{self, IInterchainGasPaymaster, IMailbox, IMerkleTreeHook, IMetalayerInbox},
     guardian::rounds::CertifiedCheckpoint,
     hyperlane::{HEADER_LEN, MessageHeader, MessageTree, message_id},
@@ -108,8 +108,10 @@ impl RelayerConfig {
 /// Gas of `Mailbox.process`: the ISM's proofs and the Mailbox's work (about 150k) and up to
 /// 1.1M for the recipient's `handle`.
 const PROCESS_GAS: u64 = 1_250_000;
-/// Gas of the router's checks of a message's read proofs (about 200k per read).
-const READ_GAS: u64 = 2_000_000;
+/// Gas of the router's check of one read's proof: about 200k for a storage proof; a call witness
+/// also pays its calldata (16 per byte), hashing and the re-executed call (up to
+/// [`reads::READ_GAS`]).
+const PROOF_GAS: u64 = 1_500_000;
 /// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2).
 const SUBMIT_GAS: u64 = 1_000_000;
 
@@ -123,6 +125,8 @@ struct Message {
     block: u64,
     /// Its index in the origin's MerkleTreeHook tree.
     index: u32,
+    /// A router message that waits for FINALIZED: delivered under the origin's settled leaf.
+    finalized: bool,
 }
 
 /// One origin's view: its tree's ids by index, with the block that inserted each, and the
@@ -159,7 +163,10 @@ impl Origin {
             // The Mailbox dispatches and inserts in one transaction, so the bytes are known.
             let Some(bytes) = self.dispatched.get(&id) else { continue };
             let Some(header) = MessageHeader::parse(bytes) else { continue };
-            let message = Message { bytes: bytes.clone(), header, id, block, index };
+            let finalized = header.recipient == predeploy::METALAYER_ROUTER.into_word()
+                && reads::MetalayerMessage::decode(&bytes[HEADER_LEN..])
+                    .is_ok_and(|body| body.is_finalized());
+            let message = Message { bytes: bytes.clone(), header, id, block, index, finalized };
             self.pending.insert(index, message);
         }
     }
@@ -257,9 +264,11 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             else {
                 continue;
             };
-            // The first certificate whose leaf for the origin covers the message's block.
+            // The first certificate whose leaf for the origin (its settled leaf, for a
+            // FINALIZED message) covers the message's block.
+            let wanted = if message.finalized { origin_id | FINALIZED } else { origin_id };
             let covering = certificates.values().find_map(|certified| {
-                let leaf = certified.leaves.iter().find(|l| l.chain_id == origin_id)?;
+                let leaf = certified.leaves.iter().find(|l| l.chain_id == wanted)?;
                 (leaf.block_number >= message.block).then(|| (certified.clone(), *leaf))
             });
             let Some((certified, leaf)) = covering else { continue };
@@ -317,9 +326,10 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
     Ok(())
 }
 
-/// For a message to a MetalayerRouter carrying reads: each read's result with its proof
-/// (`eth_getProof` on the read's chain at its leaf's height in the certified `tree`); `None`
-/// for any other message.
+/// For a message to a MetalayerRouter carrying reads: each read's result with its evidence on
+/// the read's chain at its leaf's height in the certified `tree`: storage proofs
+/// (`eth_getProof`) for a storage read of a non-empty slot, else the call's witness
+/// (`tephra_callWitness`); `None` for any other message.
 async fn read_proofs(
     providers: &BTreeMap<u64, DynProvider>,
     message: &Message,
@@ -335,22 +345,39 @@ async fn read_proofs(
         return Ok(None);
     }
     let root = tree.root();
+    // A FINALIZED message's reads are of settled heads too.
+    let settled = if body.is_finalized() { FINALIZED } else { 0 };
     let mut proofs = Vec::with_capacity(body.reads.len());
     for (index, read) in body.reads.iter().enumerate() {
         let chain = u64::from(read.domain);
         let leaf = tree
-            .proof(chain)
+            .proof(chain | settled)
             .ok_or_else(|| RelayerError::Rpc(format!("read {index}: no leaf of chain {chain}")))?;
         let provider = providers
             .get(&chain)
             .ok_or_else(|| RelayerError::Rpc(format!("read {index}: chain {chain} not served")))?;
-        let slot = reads::read_slot(read, index).map_err(rpc)?;
-        let proof = provider
-            .get_proof(read.target, vec![slot])
-            .number(leaf.leaf.block_number)
+        let number = leaf.leaf.block_number;
+        if let Ok(slot) = reads::read_slot(read, index) {
+            let proof =
+                provider.get_proof(read.target, vec![slot]).number(number).await.map_err(rpc)?;
+            match reads::storage_read_proof(read, index, root, &leaf, &proof) {
+                Ok(proof) => {
+                    proofs.push(proof);
+                    continue;
+                }
+                // An empty slot has no inclusion proof; the call's witness proves it.
+                Err(reads::ReadError::EmptySlot(_)) => {}
+                Err(err) => return Err(rpc(err)),
+            }
+        }
+        let witness: reads::RpcCallWitness = provider
+            .raw_request(
+                "tephra_callWitness".into(),
+                (reads::read_call(read), format!("{number:#x}")),
+            )
             .await
             .map_err(rpc)?;
-        proofs.push(reads::read_proof(read, index, root, &leaf, &proof).map_err(rpc)?);
+        proofs.push(reads::call_read_proof(read, index, root, &leaf, witness).map_err(rpc)?);
     }
     Ok(Some(proofs))
 }
@@ -376,9 +403,9 @@ async fn deliver(
     let root = certificate.checkpoint.root;
     let tree = certified.tree().map_err(rpc)?;
     let leaf_proof =
-        tree.proof(message.header.origin.into()).filter(|proof| proof.leaf == *leaf).ok_or_else(
-            || RelayerError::Rpc("the certificate's tree lacks the origin's leaf".into()),
-        )?;
+        tree.proof(leaf.chain_id).filter(|proof| proof.leaf == *leaf).ok_or_else(|| {
+            RelayerError::Rpc("the certificate's tree lacks the origin's leaf".into())
+        })?;
     let messages = MessageTree::new(ids);
     let message_proof = messages
         .proof(message.index as usize)
@@ -394,17 +421,18 @@ async fn deliver(
     let process = match read_proofs(providers, message, &tree).await? {
         // A MetalayerRouter message with reads: the router checks each result's proof, then
         // has the Mailbox process the message.
-        Some(proofs) => Outgoing {
-            what: format!(
-                "deliver router message {} with {} proven reads",
-                message.id,
-                proofs.len()
-            ),
-            to: Some(predeploy::METALAYER_ROUTER),
-            data: reads::deliver_call(metadata, message.bytes.to_vec(), proofs).abi_encode().into(),
-            gas: Some(PROCESS_GAS + READ_GAS),
-            ..Outgoing::default()
-        },
+        Some(proofs) => {
+            let count = proofs.len() as u64;
+            Outgoing {
+                what: format!("deliver router message {} with {count} proven reads", message.id),
+                to: Some(predeploy::METALAYER_ROUTER),
+                data: reads::deliver_call(metadata, message.bytes.to_vec(), proofs)
+                    .abi_encode()
+                    .into(),
+                gas: Some(PROCESS_GAS + PROOF_GAS * count),
+                ..Outgoing::default()
+            }
+        }
         None => Outgoing {
             what: format!("process message {}", message.id),
             to: Some(predeploy::MAILBOX),

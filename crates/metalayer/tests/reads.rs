@@ -2,7 +2,8 @@
 //! balance on chain C proven on chain A through `MetalayerState` from C's real `eth_getProof`
 //! output, and a `MetalayerRouter` message from A to B carrying a proven read of that balance.
 //! Each refusal (uncertified root, wrong chain, forged proofs, a result that differs from the
-//! proven one, reads processed without proofs, FINALIZED) has its own test.
+//! proven one, reads processed without proofs, a FINALIZED message or read under a sequencer
+//! head) has its own test.
 
 mod support;
 
@@ -11,7 +12,8 @@ use alloy_rpc_types_eth::EIP1186AccountProofResponse;
 use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use support::{Node, guardians};
 use tephra_metalayer::{
-    CertificateBuilder, Checkpoint, CheckpointTree, GuardianKey, GuardianSet, Leaf, LeafProof,
+    CertificateBuilder, Checkpoint, CheckpointTree, FINALIZED, GuardianKey, GuardianSet, Leaf,
+    LeafProof,
     abi::{
         self, FinalityState, IEraToken, IMailbox, IMerkleTreeHook, IMetalayerInbox,
         IMetalayerRouter::{self, IMetalayerRouterErrors},
@@ -264,10 +266,18 @@ struct Routed {
     message: Vec<u8>,
     metadata: Vec<u8>,
     tree: CheckpointTree,
+    /// The FINALIZED bit if the certified leaves are settled heads, else 0.
+    settled: u64,
 }
 
 impl Routed {
     fn new() -> Self {
+        Self::with(FinalityState::INSTANT, 0)
+    }
+
+    /// A message of `finality`, with A's and C's heads certified on B as leaves of chain
+    /// `id | settled` (`settled` is 0 or the FINALIZED bit).
+    fn with(finality: FinalityState, settled: u64) -> Self {
         let mut r = Reading::new();
         let mut b = node(B, &r.set);
         let recipient = b.deploy(
@@ -279,7 +289,7 @@ impl Routed {
             recipientAddress: recipient,
             reads: vec![read.clone()],
             writeCallData: Bytes::from_static(b"settle"),
-            finalityState: FinalityState::INSTANT,
+            finalityState: finality,
             gasLimit: U256::from(300_000),
         };
         let quote = r.a.call(
@@ -289,7 +299,7 @@ impl Routed {
                 recipientAddress: recipient,
                 reads: vec![read],
                 writeCallData: Bytes::from_static(b"settle"),
-                finalityState: FinalityState::INSTANT,
+                finalityState: finality,
                 gasLimit: U256::from(300_000),
             },
         );
@@ -305,12 +315,14 @@ impl Routed {
             .data
             .message
             .to_vec();
-        let tree = CheckpointTree::new(vec![leaf(&r.a), leaf(&r.c)]).unwrap();
+        let as_certified = |l: Leaf| Leaf { chain_id: l.chain_id | settled, ..l };
+        let tree =
+            CheckpointTree::new(vec![as_certified(leaf(&r.a)), as_certified(leaf(&r.c))]).unwrap();
         certify(&r.keys, &r.set, &mut b, &tree, 1);
         let messages = MessageTree::new(vec![message_id(&message)]);
-        let metadata =
-            abi::ism_metadata(tree.root(), &tree.proof(A).unwrap(), 0, &messages.proof(0).unwrap());
-        Self { r, b, recipient, message, metadata, tree }
+        let origin = tree.proof(A | settled).unwrap();
+        let metadata = abi::ism_metadata(tree.root(), &origin, 0, &messages.proof(0).unwrap());
+        Self { r, b, recipient, message, metadata, tree, settled }
     }
 
     /// The Metalayer message inside the Hyperlane body.
@@ -320,7 +332,7 @@ impl Routed {
 
     /// The relayer's proofs of the message's reads, at C's certified leaf.
     fn proofs(&self) -> Vec<abi::ReadProof> {
-        let leaf = self.tree.proof(C).unwrap();
+        let leaf = self.tree.proof(C | self.settled).unwrap();
         self.metalayer()
             .reads
             .iter()
@@ -329,7 +341,7 @@ impl Routed {
                 let slot = reads::read_slot(read, i).unwrap();
                 let proof =
                     self.r.c.chain.proof(read.target, vec![slot], leaf.leaf.block_number).unwrap();
-                reads::read_proof(read, i, self.tree.root(), &leaf, &proof).unwrap()
+                reads::storage_read_proof(read, i, self.tree.root(), &leaf, &proof).unwrap()
             })
             .collect()
     }
@@ -384,11 +396,14 @@ fn a_read_result_that_differs_from_the_proven_one_is_refused() {
 fn a_router_read_with_a_forged_storage_proof_is_refused() {
     let mut t = Routed::new();
     let mut proofs = t.proofs();
-    let last = proofs[0].storageProof.len() - 1;
-    let mut node = proofs[0].storageProof[last].to_vec();
+    let (account_proof, mut storage_proof) =
+        <(Vec<Bytes>, Vec<Bytes>)>::abi_decode_params(&proofs[0].evidence).unwrap();
+    let last = storage_proof.len() - 1;
+    let mut node = storage_proof[last].to_vec();
     let at = node.len() - 1;
     node[at] ^= 1;
-    proofs[0].storageProof[last] = node.into();
+    storage_proof[last] = node.into();
+    proofs[0].evidence = (account_proof, storage_proof).abi_encode_params().into();
     let call = t.deliver(proofs);
     t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
         matches!(e, IMetalayerRouterErrors::InvalidStorageProof(_))
@@ -405,7 +420,8 @@ fn a_router_read_proven_against_an_uncertified_root_is_refused() {
     let leaf = uncertified.proof(C).unwrap();
     let slot = reads::read_slot(&read, 0).unwrap();
     let proof = t.r.c.chain.proof(read.target, vec![slot], leaf.leaf.block_number).unwrap();
-    let proofs = vec![reads::read_proof(&read, 0, uncertified.root(), &leaf, &proof).unwrap()];
+    let proofs =
+        vec![reads::storage_read_proof(&read, 0, uncertified.root(), &leaf, &proof).unwrap()];
     let call = t.deliver(proofs);
     t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
         matches!(e, IMetalayerRouterErrors::RootNotCertified(_))
@@ -431,18 +447,52 @@ fn a_message_with_reads_processed_without_proofs_is_refused() {
 }
 
 #[test]
-fn finalized_messages_are_refused_at_dispatch() {
-    let (_, set) = guardians(4, 1, |_| 100);
-    let mut a = node(A, &set);
-    let call = IMetalayerRouter::dispatch_0Call {
-        destinationDomain: B as u32,
-        recipientAddress: Address::repeat_byte(1),
-        reads: vec![],
-        writeCallData: Bytes::new(),
-        finalityState: FinalityState::FINALIZED,
-        gasLimit: U256::from(100_000),
-    };
-    a.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
-        matches!(e, IMetalayerRouterErrors::FinalityNotSupported(x) if x.finality == 1)
+fn a_finalized_message_is_delivered_under_settled_leaves_only() {
+    // Certified as sequencer heads only: the router refuses it, through `deliver` and directly.
+    let mut soft = Routed::with(FinalityState::FINALIZED, 0);
+    assert_eq!(soft.metalayer().finality, FinalityState::FINALIZED as u8);
+    let call = soft.deliver(soft.proofs());
+    soft.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::NotFinalized(x) if x.chainId == A)
     });
+    let call = IMailbox::processCall {
+        metadata: soft.metadata.clone().into(),
+        message: soft.message.clone().into(),
+    };
+    soft.b.refused(predeploy::MAILBOX, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::NotFinalized(_))
+    });
+
+    // Certified as heads settled on L1: delivered, with the read proven at C's settled head.
+    let mut settled = Routed::with(FinalityState::FINALIZED, FINALIZED);
+    let outcome =
+        settled.b.transact(predeploy::METALAYER_ROUTER, settled.deliver(settled.proofs()));
+    assert!(outcome.success);
+    let results = settled.b.call(settled.recipient, IReadRecipient::lastResultsCall {});
+    assert_eq!(results, vec![Bytes::from(U256::from(AMOUNT).abi_encode())]);
+}
+
+#[test]
+fn a_finalized_messages_read_against_a_sequencer_head_is_refused() {
+    let mut t = Routed::with(FinalityState::FINALIZED, FINALIZED);
+    // The read's proof at C's soft leaf, in a checkpoint B also certified.
+    let soft = CheckpointTree::new(vec![leaf(&t.r.c)]).unwrap();
+    certify(&t.r.keys, &t.r.set, &mut t.b, &soft, 2);
+    let read = t.metalayer().reads[0].clone();
+    let leaf = soft.proof(C).unwrap();
+    let slot = reads::read_slot(&read, 0).unwrap();
+    let proof = t.r.c.chain.proof(read.target, vec![slot], leaf.leaf.block_number).unwrap();
+    let proofs = vec![reads::storage_read_proof(&read, 0, soft.root(), &leaf, &proof).unwrap()];
+    let call = t.deliver(proofs);
+    t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::WrongChain(x) if x.expected == C | FINALIZED && x.got == C)
+    });
+}
+
+#[test]
+fn an_instant_message_is_delivered_under_a_settled_leaf_too() {
+    // A settled head is a certified head: the ISM takes it for any message.
+    let mut t = Routed::with(FinalityState::INSTANT, FINALIZED);
+    let outcome = t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(t.proofs()));
+    assert!(outcome.success);
 }

@@ -2,6 +2,15 @@
 //! witness over JSON-RPC, re-executing it statelessly against the state root it already trusts,
 //! and reading the MerkleTreeHook's root from storage proven against the new state root. Only
 //! then is the head verified: the protocol signs nothing else.
+//!
+//! A rollup that settles on an L1 also has a settled head: a follower computes the commitment
+//! each verified block has on the settlement core ([`Settlement::commitment`]), and a watcher
+//! ([`watch_settlement`]) reads the core's commitments; the newest one that is final and equals
+//! the verified block's commitment makes that block the settled head. Its leaf, with the
+//! [`FINALIZED`](crate::FINALIZED) bit, goes into checkpoints beside the chain's latest head: a
+//! leader proposes a settled head only once it has been settled for [`SETTLED_SETTLE_TIME`], so
+//! that the other guardians' watchers have most likely seen it too and the checkpoint does not
+//! wait for them.
 
 use super::{ChainConfig, GuardianError};
 use crate::{
@@ -11,10 +20,12 @@ use crate::{
     predeploy,
 };
 use alloy_consensus::Header;
+use alloy_primitives::Address;
 use alloy_primitives::{B256, Bytes, U256, keccak256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_debug::ExecutionWitness;
 use alloy_rpc_types_eth::EIP1186AccountProofResponse;
+use alloy_sol_types::{SolCall, sol};
 use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -25,6 +36,7 @@ use std::{
     time::{Duration, Instant},
 };
 use tephra_chain::{ChainSpec, Framework, verify_block};
+use tephra_settlement::Settlement;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
@@ -33,30 +45,92 @@ const POLL: Duration = Duration::from_millis(20);
 /// Verified heads kept per chain (for checking proposals of slightly older heads).
 const KEPT: usize = 4096;
 
+/// How often the settlement watcher reads the L1.
+const SETTLEMENT_POLL: Duration = Duration::from_millis(250);
+/// The newest commitments a watcher looks at when it starts (older settled heads are of no use).
+const SETTLEMENT_LOOKBACK: u64 = 16;
+/// How long a head is settled here before this guardian proposes it (two watcher polls).
+pub const SETTLED_SETTLE_TIME: Duration = Duration::from_millis(500);
+
+/// A chain's settled head, when it became so, and the one before it.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    head: u64,
+    since: Instant,
+    before: Option<u64>,
+}
+
+impl Settled {
+    /// The settled head to propose now.
+    fn proposable(&self) -> Option<u64> {
+        if self.since.elapsed() >= SETTLED_SETTLE_TIME { Some(self.head) } else { self.before }
+    }
+}
+
+sol! {
+    /// The settlement core's commitments (`contracts/src/settlement/RollupCore.sol`).
+    interface IRollupCore {
+        function commitmentCount() external view returns (uint256);
+        function getCommitment(uint256 index) external view returns (bytes32 root, uint256 l2BlockNumber, uint256 timestamp);
+        function isFinalized(uint256 index) external view returns (bool);
+    }
+}
+
+/// A verified head, with its commitment on the settlement core (if the chain settles and it
+/// is known: not for genesis or a head trusted from before a restart).
+#[derive(Debug, Clone, Copy)]
+struct Verified {
+    leaf: Leaf,
+    commitment: Option<B256>,
+}
+
 /// Every chain's verified heads, shared by the followers and the protocol.
 #[derive(Debug)]
 pub struct Heads {
-    chains: RwLock<BTreeMap<u64, BTreeMap<u64, Leaf>>>,
-    /// Counts the heads verified, so the protocol wakes on each.
+    chains: RwLock<BTreeMap<u64, BTreeMap<u64, Verified>>>,
+    /// Each settling chain's settled head.
+    settled: RwLock<BTreeMap<u64, Settled>>,
+    /// Counts the heads verified or settled, so the protocol wakes on each.
     verified: watch::Sender<u64>,
 }
 
 impl Default for Heads {
     fn default() -> Self {
-        Self { chains: RwLock::default(), verified: watch::channel(0).0 }
+        Self {
+            chains: RwLock::default(),
+            settled: RwLock::default(),
+            verified: watch::channel(0).0,
+        }
     }
 }
 
 impl Heads {
-    fn insert(&self, leaf: Leaf) {
+    fn insert(&self, leaf: Leaf, commitment: Option<B256>) {
         let mut chains = self.chains.write();
         let heads = chains.entry(leaf.chain_id).or_default();
-        heads.insert(leaf.block_number, leaf);
+        heads.insert(leaf.block_number, Verified { leaf, commitment });
         while heads.len() > KEPT {
             heads.pop_first();
         }
         drop(chains);
         self.verified.send_modify(|count| *count += 1);
+    }
+
+    /// Block `number` of `chain_id` is settled on L1 (and so is every block before it).
+    fn settle(&self, chain_id: u64, number: u64) {
+        let mut settled = self.settled.write();
+        let before = settled.get(&chain_id).map(|s| s.head);
+        if before.is_some_and(|head| head >= number) {
+            return;
+        }
+        settled.insert(chain_id, Settled { head: number, since: Instant::now(), before });
+        drop(settled);
+        self.verified.send_modify(|count| *count += 1);
+    }
+
+    /// The settled head of `chain_id`, if any.
+    pub fn settled(&self, chain_id: u64) -> Option<u64> {
+        self.settled.read().get(&chain_id).map(|s| s.head)
     }
 }
 
@@ -70,6 +144,17 @@ impl Heads {
     pub fn has(&self, chain_id: u64, number: u64) -> bool {
         self.chains.read().get(&chain_id).is_some_and(|heads| heads.contains_key(&number))
     }
+
+    /// The commitment of verified block `number` of `chain_id`: `None` if the block is not
+    /// among the verified heads, `Some(None)` if its commitment is not known.
+    fn commitment(&self, chain_id: u64, number: u64) -> Option<Option<B256>> {
+        self.chains.read().get(&chain_id)?.get(&number).map(|v| v.commitment)
+    }
+
+    /// The newest verified block of `chain_id`.
+    fn newest(&self, chain_id: u64) -> Option<u64> {
+        self.chains.read().get(&chain_id)?.keys().next_back().copied()
+    }
 }
 
 fn rpc(err: impl std::fmt::Display) -> GuardianError {
@@ -77,27 +162,112 @@ fn rpc(err: impl std::fmt::Display) -> GuardianError {
 }
 
 impl VerifiedHeads for Heads {
+    /// Each chain's latest head, and its proposable settled head (if kept) as a
+    /// [`FINALIZED`](crate::FINALIZED) leaf.
     fn latest(&self) -> Vec<Leaf> {
-        self.chains
-            .read()
-            .values()
-            .filter_map(|heads| heads.values().next_back().copied())
-            .collect()
+        let chains = self.chains.read();
+        let settled = self.settled.read();
+        let mut leaves = Vec::new();
+        for (chain_id, heads) in chains.iter() {
+            leaves.extend(heads.values().next_back().map(|v| v.leaf));
+            let settled = settled.get(chain_id).and_then(Settled::proposable);
+            leaves.extend(settled.and_then(|number| heads.get(&number)).map(|v| v.leaf.settled()));
+        }
+        leaves
     }
 
     fn check(&self, leaf: &Leaf) -> HeadCheck {
         let chains = self.chains.read();
-        let Some(heads) = chains.get(&leaf.chain_id) else { return HeadCheck::Conflicts };
-        match heads.get(&leaf.block_number) {
-            Some(verified) if verified == leaf => HeadCheck::Verified,
+        let Some(heads) = chains.get(&leaf.chain()) else { return HeadCheck::Conflicts };
+        let head = Leaf { chain_id: leaf.chain(), ..*leaf };
+        let verified = match heads.get(&leaf.block_number) {
+            Some(verified) if verified.leaf == head => HeadCheck::Verified,
             Some(_) => HeadCheck::Conflicts,
             None if heads.keys().next_back().is_some_and(|n| *n < leaf.block_number) => {
                 HeadCheck::NotYet
             }
             // Older than what is kept: this guardian cannot vouch for it.
             None => HeadCheck::Conflicts,
+        };
+        if !leaf.is_settled() || verified != HeadCheck::Verified {
+            return verified;
+        }
+        // A settled leaf also needs the L1 to have settled the block (or a later one).
+        match self.settled(leaf.chain()) {
+            Some(settled) if settled >= leaf.block_number => HeadCheck::Verified,
+            _ => HeadCheck::NotYet,
         }
     }
+}
+
+/// Watches `chain_id`'s settlement core `core` on the L1 forever: each commitment that is final
+/// there and equals the commitment of the block this guardian verified settles that block
+/// ([`Heads::settled`]). A final commitment that differs is logged loudly and settles nothing.
+/// L1 errors are logged and retried.
+pub(crate) async fn watch_settlement(
+    chain_id: u64,
+    l1: DynProvider,
+    core: Address,
+    heads: Arc<Heads>,
+) {
+    let mut next = None;
+    loop {
+        tokio::time::sleep(SETTLEMENT_POLL).await;
+        if let Err(err) = settle_step(chain_id, &l1, core, &heads, &mut next).await {
+            debug!(target: "tephra::guardian", chain = chain_id, %err, "settlement watch retrying");
+        }
+    }
+}
+
+/// Looks at the commitments from `next` on, in order, until one is not final yet or its block
+/// is not verified yet.
+async fn settle_step(
+    chain_id: u64,
+    l1: &DynProvider,
+    core: Address,
+    heads: &Heads,
+    next: &mut Option<u64>,
+) -> Result<(), GuardianError> {
+    let call = |data: Vec<u8>| {
+        let request =
+            alloy_rpc_types_eth::TransactionRequest::default().to(core).input(data.into());
+        async move { l1.call(request).await.map_err(rpc) }
+    };
+    let count = IRollupCore::commitmentCountCall::abi_decode_returns(
+        &call(IRollupCore::commitmentCountCall {}.abi_encode()).await?,
+    )
+    .map_err(rpc)?
+    .saturating_to::<u64>();
+    let mut index = next.unwrap_or(count.saturating_sub(SETTLEMENT_LOOKBACK));
+    while index < count {
+        let final_ = IRollupCore::isFinalizedCall::abi_decode_returns(
+            &call(IRollupCore::isFinalizedCall { index: U256::from(index) }.abi_encode()).await?,
+        )
+        .map_err(rpc)?;
+        if !final_ {
+            break;
+        }
+        let commitment = IRollupCore::getCommitmentCall::abi_decode_returns(
+            &call(IRollupCore::getCommitmentCall { index: U256::from(index) }.abi_encode()).await?,
+        )
+        .map_err(rpc)?;
+        let number = commitment.l2BlockNumber.saturating_to::<u64>();
+        match heads.commitment(chain_id, number) {
+            Some(Some(verified)) if verified == commitment.root => {
+                heads.settle(chain_id, number);
+            }
+            Some(Some(verified)) => warn!(target: "tephra::guardian", chain = chain_id, index,
+                number, l1 = %commitment.root, %verified,
+                "the L1's final commitment differs from the verified block's; not settled"),
+            // Verified before a restart (its commitment is not known), or no longer kept.
+            Some(None) => {}
+            None if heads.newest(chain_id).is_none_or(|newest| newest < number) => break,
+            None => {}
+        }
+        index += 1;
+    }
+    *next = Some(index);
+    Ok(())
 }
 
 /// The head a follower trusts, kept across restarts.
@@ -114,11 +284,12 @@ struct Trusted {
 pub(crate) async fn follow(
     chain: ChainConfig,
     framework: Arc<dyn Framework>,
+    settlement: Option<Arc<dyn Settlement>>,
     heads: Arc<Heads>,
     state: PathBuf,
 ) {
     let id = chain.chain_id;
-    let mut follower = match Follower::new(chain, framework, state) {
+    let mut follower = match Follower::new(chain, framework, settlement, state) {
         Ok(follower) => follower,
         Err(err) => {
             warn!(target: "tephra::guardian", chain = id, %err, "cannot follow");
@@ -146,6 +317,7 @@ struct Follower {
     chain: ChainConfig,
     spec: ChainSpec,
     framework: Arc<dyn Framework>,
+    settlement: Option<Arc<dyn Settlement>>,
     provider: DynProvider,
     trusted: Option<Trusted>,
     state: PathBuf,
@@ -155,6 +327,7 @@ impl Follower {
     fn new(
         chain: ChainConfig,
         framework: Arc<dyn Framework>,
+        settlement: Option<Arc<dyn Settlement>>,
         state: PathBuf,
     ) -> Result<Self, GuardianError> {
         let url = chain.rpc.parse().map_err(|err| {
@@ -172,7 +345,7 @@ impl Follower {
             Err(_) => None,
         };
         let spec = ChainSpec::latest(chain.chain_id);
-        Ok(Self { chain, spec, framework, provider, trusted, state })
+        Ok(Self { chain, spec, framework, settlement, provider, trusted, state })
     }
 
     /// Verifies the next block if there is one; `Ok(false)` when caught up.
@@ -192,7 +365,7 @@ impl Follower {
             }
             info!(target: "tephra::guardian", chain = self.chain.chain_id, hash = %trusted.hash,
                 "trusting the chain's genesis");
-            self.leaf(&trusted, heads).await?;
+            self.leaf(&trusted, None, heads).await?;
             self.trust(trusted)?;
             return Ok(true);
         };
@@ -200,7 +373,7 @@ impl Follower {
         if head <= trusted.number {
             if !heads.has(self.chain.chain_id, trusted.number) {
                 // Restarted: the trusted head's leaf is not in memory yet.
-                self.leaf(&trusted, heads).await?;
+                self.leaf(&trusted, None, heads).await?;
             }
             return Ok(false);
         }
@@ -228,14 +401,23 @@ impl Follower {
             });
         }
         let (spec, framework) = (self.spec.clone(), self.framework.clone());
-        let verified = tokio::task::spawn_blocking(move || {
-            verify_block(&spec, &*framework, &block, &witness, trusted.state_root)
+        let settlement = self.settlement.clone();
+        let (verified, commitment) = tokio::task::spawn_blocking(move || {
+            let verified = verify_block(&spec, &*framework, &block, &witness, trusted.state_root)?;
+            // What the block's commitment on the settlement core must be, from what was just
+            // verified (a block whose commitment cannot be computed never settles).
+            let commitment = settlement.and_then(|settlement| {
+                settlement
+                    .commitment(&block.header, &block.body.transactions, &verified.receipts)
+                    .ok()
+            });
+            Ok::<_, tephra_chain::StatelessError>((verified, commitment))
         })
         .await
         .map_err(rpc)?
         .map_err(|err| GuardianError::Unverified { number, reason: err.to_string() })?;
         let next = Trusted { number, hash: verified.hash, state_root: verified.state_root };
-        self.leaf(&next, heads).await?;
+        self.leaf(&next, commitment, heads).await?;
         self.trust(next)?;
         debug!(target: "tephra::guardian", chain = self.chain.chain_id, number,
             elapsed = ?started.elapsed(), "verified");
@@ -253,8 +435,13 @@ impl Follower {
     }
 
     /// Reads the MerkleTreeHook's tree at `head` with storage proofs against its state root,
-    /// and records the head as verified.
-    async fn leaf(&self, head: &Trusted, heads: &Heads) -> Result<(), GuardianError> {
+    /// and records the head as verified, with its `commitment` on the settlement core.
+    async fn leaf(
+        &self,
+        head: &Trusted,
+        commitment: Option<B256>,
+        heads: &Heads,
+    ) -> Result<(), GuardianError> {
         let unverified = |reason: String| GuardianError::Unverified { number: head.number, reason };
         let proof: EIP1186AccountProofResponse = self
             .provider
@@ -263,13 +450,14 @@ impl Follower {
             .await
             .map_err(rpc)?;
         let outbox_root = outbox_root(head.state_root, &proof).map_err(unverified)?;
-        heads.insert(Leaf {
+        let leaf = Leaf {
             chain_id: self.chain.chain_id,
             block_number: head.number,
             block_hash: head.hash,
             state_root: head.state_root,
             outbox_root,
-        });
+        };
+        heads.insert(leaf, commitment);
         Ok(())
     }
 

@@ -13,6 +13,7 @@
 //! peers = ["/ip4/127.0.0.1/tcp/7401"]
 //! rpc = "127.0.0.1:7500"                     # the certificates API
 //! datadir = "guardian-0"                     # the heads it trusts, across restarts
+//! l1_rpc = "http://127.0.0.1:8545"           # optional: the L1 the chains settle on
 //!
 //! [guardian_set]
 //! id = 1
@@ -30,6 +31,12 @@
 //! deployment = "network/op/deployment.json"  # its L1 deployment (the profile reads it)
 //! genesis = "0x..."                          # the genesis hash it trusts
 //! ```
+//!
+//! With `l1_rpc`, each chain whose deployment has a `RollupCore` is also watched on the L1
+//! ([`heads::watch_settlement`]): once a state commitment there is final and equals the
+//! commitment of the block the guardian verified, that block is the chain's settled head, and
+//! checkpoints carry it as a second leaf of the chain ([`crate::FINALIZED`]), which FINALIZED
+//! messages are delivered under.
 
 mod gossip;
 pub mod heads;
@@ -40,6 +47,7 @@ use crate::{
     Signature,
 };
 use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_provider::{Provider, ProviderBuilder};
 use alloy_signer_local::PrivateKeySigner;
 use heads::Heads;
 use jsonrpsee::{
@@ -56,8 +64,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 use tephra_chain::Framework;
-use tephra_settlement::{Deployment, GasToken};
-use tephra_settlement::{L1Client, Outgoing};
+use tephra_settlement::{Deployment, GasToken, L1Client, Outgoing, Settlement};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -172,23 +179,37 @@ pub struct ChainConfig {
 }
 
 impl ChainConfig {
+    fn error(&self, reason: impl std::fmt::Display) -> GuardianError {
+        GuardianError::Config(format!("chain {}: {reason}", self.chain_id))
+    }
+
+    /// The chain's L1 deployment and its settlement, if the config names a deployment.
+    fn deployment(&self) -> Result<Option<(Deployment, Arc<dyn Settlement>)>, GuardianError> {
+        let Some(path) = &self.deployment else { return Ok(None) };
+        let deployment = Deployment::load(path)
+            .map_err(|err| self.error(err))?
+            .ok_or_else(|| self.error(format!("no deployment in {}", path.display())))?;
+        let settlement =
+            tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
+                .map_err(|err| self.error(err))?;
+        Ok(Some((deployment, settlement)))
+    }
+
     /// The framework the chain runs, built as its node builds it.
     pub fn framework(&self) -> Result<Arc<dyn Framework>, GuardianError> {
-        let config =
-            |reason: String| GuardianError::Config(format!("chain {}: {reason}", self.chain_id));
-        match &self.deployment {
-            Some(path) => {
-                let deployment = Deployment::load(path)
-                    .map_err(|err| config(err.to_string()))?
-                    .ok_or_else(|| config(format!("no deployment in {}", path.display())))?;
-                tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
-                    .and_then(|settlement| settlement.profile(&deployment))
-                    .map_err(|err| config(err.to_string()))
+        match self.deployment()? {
+            Some((deployment, settlement)) => {
+                settlement.profile(&deployment).map_err(|err| self.error(err))
             }
-            None => {
-                tephra_frameworks::by_name(&self.framework).map_err(|err| config(err.to_string()))
-            }
+            None => tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err)),
         }
+    }
+
+    /// The chain's settlement and its `RollupCore` on the L1, if its deployment has one.
+    pub fn settlement(&self) -> Result<Option<(Arc<dyn Settlement>, Address)>, GuardianError> {
+        Ok(self.deployment()?.and_then(|(deployment, settlement)| {
+            deployment.contracts.get("RollupCore").map(|core| (settlement, *core))
+        }))
     }
 }
 
@@ -216,6 +237,10 @@ pub struct GuardianConfig {
     pub datadir: PathBuf,
     /// The guardian set.
     pub guardian_set: GuardianSetConfig,
+    /// The L1 the chains settle on: with it, the guardian also certifies each chain's head
+    /// settled there (see the module doc).
+    #[serde(default)]
+    pub l1_rpc: Option<String>,
     /// Where this guardian submits equivocation evidence it sees; without it, it only logs it.
     #[serde(default)]
     pub slasher: Option<SlasherConfig>,
@@ -304,12 +329,36 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
         .collect::<Result<Vec<_>, _>>()?;
     std::fs::create_dir_all(&config.datadir).map_err(|e| bad("datadir", &e))?;
 
+    let l1 = match &config.l1_rpc {
+        Some(url) => Some(
+            url.parse()
+                .map(|url| ProviderBuilder::new().connect_http(url).erased())
+                .map_err(|e| bad("l1_rpc", &e))?,
+        ),
+        None => None,
+    };
     let heads = Arc::new(Heads::default());
     let mut tasks = Vec::new();
     for chain in &config.chains {
         let framework = chain.framework()?;
+        let settlement = chain.settlement()?;
+        if let (Some(l1), Some((_, core))) = (&l1, &settlement) {
+            tasks.push(tokio::spawn(heads::watch_settlement(
+                chain.chain_id,
+                l1.clone(),
+                *core,
+                heads.clone(),
+            )));
+        }
+        let commitment = settlement.map(|(settlement, _)| settlement);
         let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
-        tasks.push(tokio::spawn(heads::follow(chain.clone(), framework, heads.clone(), state)));
+        tasks.push(tokio::spawn(heads::follow(
+            chain.clone(),
+            framework,
+            commitment,
+            heads.clone(),
+            state,
+        )));
     }
     let watch = EquivocationWatch::for_set(config.domain, &set);
     let rounds = Arc::new(Mutex::new(Rounds::new(config.index, key, set, config.domain)));
