@@ -121,25 +121,25 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
             };
             let r = tephra_bench::interop(&config)?;
             let q = |samples: &[f64], p| tephra_bench::quantile(samples, p);
-            let (p50, p99) = (q(&r.delivery_ms, 0.5), q(&r.delivery_ms, 0.99));
             println!(
-                "interop: {} of {} messages delivered (op -> nitro -> zk -> op, {} per rollup, one round per {} ms)",
-                r.delivery_ms.len(),
-                r.sent,
-                args.messages,
-                args.interval_ms
-            );
-            println!(
-                "dispatch block -> delivery block: p50 {p50:.0} ms, p99 {p99:.0} ms, max {:.0} ms (goals: p50 500 ms -> {:.2}x, p99 1000 ms -> {:.2}x)",
-                r.delivery_ms.last().copied().unwrap_or(f64::NAN),
-                p50 / 500.0,
-                p99 / 1000.0
+                "interop: op -> nitro -> zk -> op, {} messages per rollup and phase, one round per {} ms",
+                args.messages, args.interval_ms
             );
             let base = q(&r.inclusion_ms, 0.5);
-            println!(
-                "baseline, a same-chain transaction (send -> included): p50 {base:.0} ms; message p50 / baseline p50 = {:.2}",
-                p50 / base
-            );
+            for phase in &r.phases {
+                let (p50, p99) = (q(&phase.delivery_ms, 0.5), q(&phase.delivery_ms, 0.99));
+                println!(
+                    "{}: {} of {} delivered; dispatch block -> delivery block p50 {p50:.0} ms, p99 {p99:.0} ms, max {:.0} ms (goals: p50 500 ms -> {:.2}x, p99 1000 ms -> {:.2}x; p50 / baseline {:.2})",
+                    phase.phase.name(),
+                    phase.delivery_ms.len(),
+                    phase.sent,
+                    phase.delivery_ms.last().copied().unwrap_or(f64::NAN),
+                    p50 / 500.0,
+                    p99 / 1000.0,
+                    p50 / base
+                );
+            }
+            println!("baseline, a same-chain transaction (send -> included): p50 {base:.0} ms");
             Ok(())
         }
         Bench::StateRoot(args) => {

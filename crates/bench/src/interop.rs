@@ -1,10 +1,13 @@
 //! `tephra bench interop`: Hyperlane messages between the three rollups of a `tephra up`
 //! network (op-stack, nitro, zk-stack; four guardians and the relayer as processes), each
-//! rollup sending to the next at a steady rate. A message's latency runs from the block that
-//! includes its dispatch (its `DispatchId` log first seen on the origin) to the block that
-//! processes it (its `ProcessId` log first seen on the destination); both are polled every
-//! 10 ms. The baseline of the same run is a same-chain transaction: from sending the dispatch
-//! to seeing it included.
+//! rollup sending to the next at a steady rate, in three phases one after the other ([`Phase`]):
+//! plain Mailbox messages, then MetalayerRouter messages each carrying one proven read of the
+//! third rollup: an ERC-20 balance proven by storage proofs, then a `totalSupply()` call proven
+//! by its execution witness. A message's latency runs from the block that includes its dispatch
+//! (its `DispatchId` log first seen on the origin) to the block that processes it (its
+//! `ProcessId` log first seen on the destination); both are polled every 10 ms. The baseline of
+//! the same run is a same-chain transaction: from sending a plain dispatch to seeing it
+//! included.
 
 use crate::{
     BenchError,
@@ -13,7 +16,7 @@ use crate::{
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use std::{
@@ -27,7 +30,10 @@ use std::{
     thread,
     time::{Duration, Instant},
 };
-use tephra_metalayer::{abi::IMailbox, artifacts, predeploy};
+use tephra_metalayer::{
+    abi::{FinalityState, IEraToken, IMailbox, IMetalayerRouter, ReadOperation},
+    artifacts, predeploy, reads,
+};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -40,15 +46,49 @@ pub struct InteropConfig {
     pub tephra: PathBuf,
 }
 
-/// Latencies, in milliseconds, sorted.
+/// The kinds of message measured, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A Mailbox message to a TestRecipient.
+    Plain,
+    /// A router message with a read of an ERC-20 balance (storage proofs).
+    StorageRead,
+    /// A router message with a read of `totalSupply()` (a call witness).
+    CallRead,
+}
+
+impl Phase {
+    /// All phases, in order.
+    pub const ALL: [Phase; 3] = [Phase::Plain, Phase::StorageRead, Phase::CallRead];
+
+    /// How the report names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Plain => "plain message",
+            Phase::StorageRead => "message + proven read (storage proof)",
+            Phase::CallRead => "message + proven read (call witness)",
+        }
+    }
+}
+
+/// One phase's latencies, in milliseconds, sorted.
 #[derive(Debug, Clone)]
-pub struct InteropReport {
+pub struct PhaseReport {
+    /// The phase.
+    pub phase: Phase,
     /// Each delivered message's inclusion-to-delivery latency.
     pub delivery_ms: Vec<f64>,
-    /// Each dispatch's send-to-inclusion latency (the same-chain baseline).
-    pub inclusion_ms: Vec<f64>,
     /// Messages sent.
     pub sent: usize,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone)]
+pub struct InteropReport {
+    /// Each phase, in order.
+    pub phases: Vec<PhaseReport>,
+    /// Each plain dispatch's send-to-inclusion latency (the same-chain baseline).
+    pub inclusion_ms: Vec<f64>,
 }
 
 /// The `q` quantile of sorted `samples`.
@@ -83,19 +123,42 @@ pub fn interop(config: &InteropConfig) -> Result<InteropReport, BenchError> {
             })
         })
         .collect::<Result<_, BenchError>>()?;
-    // One sender per rollup (dev account 1, 2, 3), a TestRecipient on each.
+    // One sender per rollup (dev account 1, 2, 3); on each a TestRecipient, a ReadRecipient of
+    // the router, and an ERA token (OpenZeppelin ERC-20) its sender holds.
     let senders: Vec<PrivateKeySigner> =
         tephra_primitives::dev::dev_accounts(4)?.into_iter().skip(1).collect();
     let mut nonces: Vec<u64> = Vec::new();
-    let mut recipients = Vec::new();
+    let mut contracts = Vec::new();
     for (k, rpc) in rpcs.iter().enumerate() {
-        let nonce = nonce_of(rpc, senders[k].address())?;
-        let code = artifacts::TEST_RECIPIENT.deploy_code(&[]);
-        let raw =
-            sign_on(ROLLUPS[k].1, &senders[k], nonce, TxKind::Create, U256::ZERO, code, 2_000_000);
-        let hash = send(rpc, &raw)?;
-        recipients.push(contract_address(rpc, hash)?);
-        nonces.push(nonce + 1);
+        let mut nonce = nonce_of(rpc, senders[k].address())?;
+        let mut deploy = |code: Bytes| -> Result<B256, BenchError> {
+            let raw = sign_on(
+                ROLLUPS[k].1,
+                &senders[k],
+                nonce,
+                TxKind::Create,
+                U256::ZERO,
+                code,
+                3_000_000,
+            );
+            nonce += 1;
+            send(rpc, &raw)
+        };
+        let hashes = [
+            deploy(artifacts::TEST_RECIPIENT.deploy_code(&[]))?,
+            deploy(
+                artifacts::READ_RECIPIENT.deploy_code(&predeploy::METALAYER_ROUTER.abi_encode()),
+            )?,
+            deploy(artifacts::ERA_TOKEN.deploy_code(&senders[k].address().abi_encode()))?,
+        ];
+        let [test_recipient, read_recipient, token] =
+            hashes.map(|hash| contract_address(rpc, hash));
+        contracts.push(Contracts {
+            test_recipient: test_recipient?,
+            read_recipient: read_recipient?,
+            token: token?,
+        });
+        nonces.push(nonce);
     }
     // Pollers: when each DispatchId and ProcessId log is first seen.
     let dispatched: Arc<Mutex<HashMap<B256, (Instant, B256)>>> = Arc::default();
@@ -110,66 +173,55 @@ pub fn interop(config: &InteropConfig) -> Result<InteropReport, BenchError> {
             thread::spawn(move || poll(&rpc, &dispatched, &processed, &stop))
         })
         .collect();
-    let mut sent_at: HashMap<B256, Instant> = HashMap::new();
-    let quote_body = vec![0u8; 32];
-    let mut quotes = Vec::new();
-    for (k, rpc) in rpcs.iter().enumerate() {
-        let destination = ROLLUPS[(k + 1) % 3].1 as u32;
-        let call = IMailbox::quoteDispatchCall {
-            destinationDomain: destination,
-            recipientAddress: recipients[(k + 1) % 3].into_word(),
-            messageBody: quote_body.clone().into(),
-        };
-        let answer = rpc.call(
-            "eth_call",
-            json!([{"to": predeploy::MAILBOX, "data": Bytes::from(call.abi_encode())}, "latest"]),
-        )?;
-        let bytes: Bytes =
-            serde_json::from_value(answer).map_err(|e| BenchError::Node(e.to_string()))?;
-        quotes.push(
-            IMailbox::quoteDispatchCall::abi_decode_returns(&bytes)
-                .map_err(|e| BenchError::Node(e.to_string()))?,
-        );
-    }
-    let started = Instant::now();
-    for round in 0..config.messages_per_rollup {
-        for (k, rpc) in rpcs.iter().enumerate() {
-            let destination = (k + 1) % 3;
-            let mut body = [0u8; 32];
-            body[..8].copy_from_slice(&(round as u64).to_be_bytes());
-            let call = IMailbox::dispatchCall {
-                destinationDomain: ROLLUPS[destination].1 as u32,
-                recipientAddress: recipients[destination].into_word(),
-                messageBody: body.to_vec().into(),
+    let mut sent_at: HashMap<B256, (Phase, Instant)> = HashMap::new();
+    for phase in Phase::ALL {
+        // Rollup k sends to k + 1 a message whose read (if any) is of k + 2.
+        let messages = (0..3)
+            .map(|k| {
+                let (to, call) = outgoing(phase, k, &contracts, &senders);
+                let fee = quote(&rpcs[k], &call)?;
+                Ok(Outgoing { to, call, fee })
+            })
+            .collect::<Result<Vec<_>, BenchError>>()?;
+        let started = Instant::now();
+        let mut hashes = Vec::new();
+        for round in 0..config.messages_per_rollup {
+            for (k, rpc) in rpcs.iter().enumerate() {
+                let raw = sign_on(
+                    ROLLUPS[k].1,
+                    &senders[k],
+                    nonces[k],
+                    TxKind::Call(messages[k].to),
+                    messages[k].fee,
+                    messages[k].call.with_round(round),
+                    1_500_000,
+                );
+                nonces[k] += 1;
+                let hash = send(rpc, &raw)?;
+                sent_at.insert(hash, (phase, Instant::now()));
+                hashes.push(hash);
+            }
+            let next = started + Duration::from_millis(config.interval_ms * (round as u64 + 1));
+            thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        // The phase ends when every one of its messages is delivered (or after a minute).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let done = {
+                let dispatched = dispatched.lock();
+                let processed = processed.lock();
+                let ids: Vec<&B256> = dispatched
+                    .iter()
+                    .filter(|(_, (_, tx))| hashes.contains(tx))
+                    .map(|(id, _)| id)
+                    .collect();
+                ids.len() >= hashes.len() && ids.iter().all(|id| processed.contains_key(*id))
             };
-            let raw = sign_on(
-                ROLLUPS[k].1,
-                &senders[k],
-                nonces[k],
-                TxKind::Call(predeploy::MAILBOX),
-                quotes[k],
-                call.abi_encode().into(),
-                1_000_000,
-            );
-            nonces[k] += 1;
-            let hash = send(rpc, &raw)?;
-            sent_at.insert(hash, Instant::now());
+            if done || Instant::now() > deadline {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
         }
-        let next = started + Duration::from_millis(config.interval_ms * (round as u64 + 1));
-        thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
-    let sent = sent_at.len();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let done = {
-            let dispatched = dispatched.lock();
-            let processed = processed.lock();
-            dispatched.len() >= sent && dispatched.keys().all(|id| processed.contains_key(id))
-        };
-        if done || Instant::now() > deadline {
-            break;
-        }
-        thread::sleep(Duration::from_millis(50));
     }
     stop.store(true, Ordering::Relaxed);
     for poller in pollers {
@@ -178,17 +230,145 @@ pub fn interop(config: &InteropConfig) -> Result<InteropReport, BenchError> {
     drop(network);
     let dispatched = dispatched.lock();
     let processed = processed.lock();
-    let mut delivery_ms: Vec<f64> = dispatched
-        .iter()
-        .filter_map(|(id, (seen, _))| processed.get(id).map(|at| (*at - *seen).as_secs_f64() * 1e3))
+    let phases = Phase::ALL
+        .into_iter()
+        .map(|phase| {
+            let mut delivery_ms: Vec<f64> = dispatched
+                .iter()
+                .filter(|(_, (_, tx))| sent_at.get(tx).is_some_and(|(p, _)| *p == phase))
+                .filter_map(|(id, (seen, _))| {
+                    processed.get(id).map(|at| (*at - *seen).as_secs_f64() * 1e3)
+                })
+                .collect();
+            delivery_ms.sort_by(f64::total_cmp);
+            let sent = sent_at.values().filter(|(p, _)| *p == phase).count();
+            PhaseReport { phase, delivery_ms, sent }
+        })
         .collect();
     let mut inclusion_ms: Vec<f64> = dispatched
         .values()
-        .filter_map(|(seen, tx)| sent_at.get(tx).map(|at| (*seen - *at).as_secs_f64() * 1e3))
+        .filter_map(|(seen, tx)| match sent_at.get(tx) {
+            Some((Phase::Plain, at)) => Some((*seen - *at).as_secs_f64() * 1e3),
+            _ => None,
+        })
         .collect();
-    delivery_ms.sort_by(f64::total_cmp);
     inclusion_ms.sort_by(f64::total_cmp);
-    Ok(InteropReport { delivery_ms, inclusion_ms, sent })
+    Ok(InteropReport { phases, inclusion_ms })
+}
+
+/// The contracts the benchmark deploys on each rollup.
+struct Contracts {
+    test_recipient: Address,
+    read_recipient: Address,
+    token: Address,
+}
+
+/// A dispatch, without its round number yet.
+enum Dispatch {
+    Mailbox(IMailbox::dispatchCall),
+    Router(IMetalayerRouter::dispatch_0Call),
+}
+
+impl Dispatch {
+    /// The call data, with `round` in the first 8 bytes of the message (so that messages differ).
+    fn with_round(&self, round: usize) -> Bytes {
+        let mut body = [0u8; 32];
+        body[..8].copy_from_slice(&(round as u64).to_be_bytes());
+        match self {
+            Dispatch::Mailbox(call) => {
+                IMailbox::dispatchCall { messageBody: body.to_vec().into(), ..call.clone() }
+                    .abi_encode()
+                    .into()
+            }
+            Dispatch::Router(call) => IMetalayerRouter::dispatch_0Call {
+                writeCallData: body.to_vec().into(),
+                ..call.clone()
+            }
+            .abi_encode()
+            .into(),
+        }
+    }
+}
+
+/// One rollup's dispatch of a phase: where to send it, the call, its fee.
+struct Outgoing {
+    to: Address,
+    call: Dispatch,
+    fee: U256,
+}
+
+/// Rollup `k`'s dispatch in `phase`: to rollup k + 1, reading (if at all) rollup k + 2.
+fn outgoing(
+    phase: Phase,
+    k: usize,
+    contracts: &[Contracts],
+    senders: &[PrivateKeySigner],
+) -> (Address, Dispatch) {
+    let (to, read_of) = ((k + 1) % 3, (k + 2) % 3);
+    let domain = ROLLUPS[to].1 as u32;
+    let token = contracts[read_of].token;
+    let read = match phase {
+        Phase::Plain => {
+            return (
+                predeploy::MAILBOX,
+                Dispatch::Mailbox(IMailbox::dispatchCall {
+                    destinationDomain: domain,
+                    recipientAddress: contracts[to].test_recipient.into_word(),
+                    messageBody: vec![0u8; 32].into(),
+                }),
+            );
+        }
+        Phase::StorageRead => {
+            reads::balance_of_read(ROLLUPS[read_of].1 as u32, token, senders[read_of].address())
+        }
+        Phase::CallRead => ReadOperation {
+            domain: ROLLUPS[read_of].1 as u32,
+            target: token,
+            callData: IEraToken::totalSupplyCall {}.abi_encode().into(),
+        },
+    };
+    (
+        predeploy::METALAYER_ROUTER,
+        Dispatch::Router(IMetalayerRouter::dispatch_0Call {
+            destinationDomain: domain,
+            recipientAddress: contracts[to].read_recipient,
+            reads: vec![read],
+            writeCallData: vec![0u8; 32].into(),
+            finalityState: FinalityState::INSTANT,
+            gasLimit: U256::from(300_000),
+        }),
+    )
+}
+
+/// The fee of `dispatch` on its origin (`rpc`), as the Mailbox or router quotes it.
+fn quote(rpc: &Rpc, dispatch: &Dispatch) -> Result<U256, BenchError> {
+    let (to, data): (Address, Vec<u8>) = match dispatch {
+        Dispatch::Mailbox(d) => (
+            predeploy::MAILBOX,
+            IMailbox::quoteDispatchCall {
+                destinationDomain: d.destinationDomain,
+                recipientAddress: d.recipientAddress,
+                messageBody: d.messageBody.clone(),
+            }
+            .abi_encode(),
+        ),
+        Dispatch::Router(d) => (
+            predeploy::METALAYER_ROUTER,
+            IMetalayerRouter::quoteDispatch_1Call {
+                destinationDomain: d.destinationDomain,
+                recipientAddress: d.recipientAddress,
+                reads: d.reads.clone(),
+                writeCallData: d.writeCallData.clone(),
+                finalityState: d.finalityState,
+                gasLimit: d.gasLimit,
+            }
+            .abi_encode(),
+        ),
+    };
+    let answer = rpc.call("eth_call", json!([{"to": to, "data": Bytes::from(data)}, "latest"]))?;
+    let bytes: Bytes =
+        serde_json::from_value(answer).map_err(|e| BenchError::Node(e.to_string()))?;
+    U256::abi_decode(&bytes).map_err(|e| BenchError::Node(e.to_string()))
 }
 
 /// Records when this rollup's DispatchId and ProcessId logs appear, until `stop`.

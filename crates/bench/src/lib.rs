@@ -11,7 +11,7 @@ mod state_root;
 mod workload;
 
 pub use epoch::{EpochReport, epoch_cost};
-pub use interop::{InteropConfig, InteropReport, interop, quantile};
+pub use interop::{InteropConfig, InteropReport, Phase, PhaseReport, interop, quantile};
 pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
 pub use state_root::{StateRootReport, state_root_cost};
 
