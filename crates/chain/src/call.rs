@@ -298,7 +298,7 @@ impl Chain {
         let reader = self.reader()?;
         let header = self.header_at(&reader, number)?;
         let from = request.from.unwrap_or_default();
-        let gas = request.gas.unwrap_or(header.gas_limit.min(CALL_WITNESS_GAS_CAP));
+        let gas = request.gas.unwrap_or_else(|| header.gas_limit.min(CALL_WITNESS_GAS_CAP));
         let data = request.input.input().cloned().unwrap_or_default();
         request.from = Some(from);
         request.gas = Some(gas);
@@ -306,13 +306,13 @@ impl Chain {
         request.max_fee_per_gas = None;
         request.max_priority_fee_per_gas = None;
         request.nonce = None;
-        let (mut setup, _) = self.call_setup_on(reader.clone(), &header, request, number, None)?;
+        let (CallSetup { env, tx, .. }, _) =
+            self.call_setup_on(reader.clone(), &header, request, number, None)?;
         // The committed state after `number`: what the header's state root commits to.
-        setup.state = StateDb::at(reader.clone(), number);
-        let mut state = BlockState::new(setup.state.clone());
+        let mut state = BlockState::new(StateDb::at(reader.clone(), number));
         let result = self
             .framework()
-            .transact(setup.env.clone(), &mut state, setup.tx.clone(), CallInspector::None)
+            .transact(env, &mut state, tx, CallInspector::None)
             .map_err(evm_failure)?;
         let (nodes, codes) = self.read_witness(&reader, header.state_root, &state)?;
         let gas_used = result.gas().tx_gas_used();
