@@ -14,7 +14,7 @@ use alloy_evm::{
     rpc::TryIntoTxEnv,
 };
 use alloy_hardforks::EthereumHardforks;
-use alloy_primitives::{B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{
     AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
 };
@@ -129,6 +129,59 @@ fn call_output(result: ExecutionResult, gas_limit: u64) -> Result<Bytes, CallErr
     }
 }
 
+/// The gas a witnessed call gets when its request names none (and the block allows as much).
+pub const CALL_WITNESS_GAS_CAP: u64 = 30_000_000;
+
+/// A call run on a chain with its witness (`tephra_callWitness`): the inputs of
+/// [`crate::stateless_call`], which reproduces `success` and `output` from them alone for
+/// ordinary contract reads, and the result the chain gave.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallWitness {
+    /// The RLP of the header of the block whose post-state the call read.
+    pub header: Bytes,
+    /// The chain's id.
+    #[serde(with = "alloy_serde::quantity")]
+    pub chain_id: u64,
+    /// The caller.
+    pub from: Address,
+    /// The called address.
+    pub to: Address,
+    /// The calldata.
+    pub data: Bytes,
+    /// The call's gas limit.
+    #[serde(with = "alloy_serde::quantity")]
+    pub gas: u64,
+    /// Trie nodes: the path of every account and slot the call read, against the header's
+    /// state root.
+    pub state: Vec<Bytes>,
+    /// The bytecodes the call ran.
+    pub codes: Vec<Bytes>,
+    /// Whether the call returned.
+    pub success: bool,
+    /// Its return data, or its revert data (empty on a halt).
+    pub output: Bytes,
+    /// Gas it used on the chain.
+    #[serde(with = "alloy_serde::quantity")]
+    pub gas_used: u64,
+}
+
+impl CallWitness {
+    /// Re-executes the call from this witness alone ([`crate::stateless_call`]).
+    pub fn verify(&self) -> Result<crate::StatelessCall, crate::StatelessError> {
+        crate::stateless_call(
+            &self.header,
+            self.chain_id,
+            self.from,
+            self.to,
+            self.data.clone(),
+            self.gas,
+            &self.state,
+            &self.codes,
+        )
+    }
+}
+
 /// The environment of a call at a block: its header's EVM env, made lenient as geth's
 /// `eth_call` is (no nonce check; no base-fee check when no fee is given; no per-transaction
 /// gas cap, since the default gas is the block gas limit).
@@ -155,7 +208,19 @@ impl Chain {
     ) -> Result<(CallSetup, BTreeMap<u64, B256>), CallError> {
         let reader = self.reader()?;
         let header = self.header_at(&reader, number)?;
-        let mut env = evm_env(self.spec(), &header);
+        self.call_setup_on(reader, &header, request, number, block_overrides)
+    }
+
+    /// [`Chain::call_setup`] on the stored block `header` (number `number`) of `reader`.
+    fn call_setup_on(
+        &self,
+        reader: Arc<tephra_storage::StoreReader>,
+        header: &Header,
+        request: TransactionRequest,
+        number: u64,
+        block_overrides: Option<Box<BlockOverrides>>,
+    ) -> Result<(CallSetup, BTreeMap<u64, B256>), CallError> {
+        let mut env = evm_env(self.spec(), header);
         let no_fee = request.gas_price.is_none()
             && request.max_fee_per_gas.is_none()
             && request.max_priority_fee_per_gas.is_none();
@@ -200,6 +265,75 @@ impl Chain {
         let result =
             self.run(&setup, state.as_ref(), &hashes, setup.tx.clone(), CallInspector::None)?;
         call_output(result, gas_limit)
+    }
+
+    /// `tephra_callWitness`: runs `request` as [`Chain::call`] does on the state after block
+    /// `number` (the chain's own framework, the same lenient environment), and returns its
+    /// result with what [`crate::stateless_call`] needs to re-execute it against that block's
+    /// state root: the header, the call's parameters as run, and the trie nodes and bytecodes
+    /// it read (the path of every account and slot read, absent ones included).
+    ///
+    /// The call runs on the committed state, without dev overrides (which no state root
+    /// commits to). It must name a `to` (a creation is not a read) and carry no value; its gas
+    /// price is taken as zero (the stateless side charges nothing) and its gas defaults to the
+    /// block gas limit, at most [`CALL_WITNESS_GAS_CAP`]. Block and state overrides do not apply.
+    pub fn call_witness(
+        &self,
+        mut request: TransactionRequest,
+        number: u64,
+    ) -> Result<CallWitness, CallError> {
+        let to = match request.to {
+            Some(TxKind::Call(to)) => to,
+            _ => {
+                return Err(CallError::Invalid(
+                    "a call witness needs a `to` address: a contract creation is not a read".into(),
+                ));
+            }
+        };
+        if request.value.is_some_and(|value| !value.is_zero()) {
+            return Err(CallError::Invalid(
+                "a call witness is of a read: the call carries no value".into(),
+            ));
+        }
+        let reader = self.reader()?;
+        let header = self.header_at(&reader, number)?;
+        let from = request.from.unwrap_or_default();
+        let gas = request.gas.unwrap_or_else(|| header.gas_limit.min(CALL_WITNESS_GAS_CAP));
+        let data = request.input.input().cloned().unwrap_or_default();
+        request.from = Some(from);
+        request.gas = Some(gas);
+        request.gas_price = None;
+        request.max_fee_per_gas = None;
+        request.max_priority_fee_per_gas = None;
+        request.nonce = None;
+        let (CallSetup { env, tx, .. }, _) =
+            self.call_setup_on(reader.clone(), &header, request, number, None)?;
+        // The committed state after `number`: what the header's state root commits to.
+        let mut state = BlockState::new(StateDb::at(reader.clone(), number));
+        let result = self
+            .framework()
+            .transact(env, &mut state, tx, CallInspector::None)
+            .map_err(evm_failure)?;
+        let (nodes, codes) = self.read_witness(&reader, header.state_root, &state)?;
+        let gas_used = result.gas().tx_gas_used();
+        let (success, output) = match result {
+            ExecutionResult::Success { output, .. } => (true, output.into_data()),
+            ExecutionResult::Revert { output, .. } => (false, output),
+            ExecutionResult::Halt { .. } => (false, Bytes::new()),
+        };
+        Ok(CallWitness {
+            header: alloy_rlp::encode(&header).into(),
+            chain_id: self.spec().chain_id,
+            from,
+            to,
+            data,
+            gas,
+            state: nodes,
+            codes,
+            success,
+            output,
+            gas_used,
+        })
     }
 
     /// `eth_estimateGas`: the least gas limit at which `request` succeeds, by binary search

@@ -6,7 +6,7 @@
 //! implementations live in `tephra-frameworks`; this crate only calls them, per block.
 
 use crate::{
-    ChainError, ChainSpec, L1Origin, evm_env,
+    ChainError, ChainSpec, L1Origin, evm_env, install_stateless_call,
     state::{AccountPatch, BlockState, DevOverrides},
 };
 use alloy_consensus::{Header, TxReceipt, transaction::Recovered};
@@ -221,7 +221,8 @@ pub enum CallInspector<'a> {
     Tracing(&'a mut TracingInspector),
 }
 
-/// [`Framework::transact`] on Ethereum's EVM (alloy-evm's `EthEvm` on revm).
+/// [`Framework::transact`] on Ethereum's EVM (alloy-evm's `EthEvm` on revm), with Tephra's
+/// [`crate::STATELESS_CALL`] precompile installed.
 pub fn ethereum_transact(
     env: EvmEnv,
     state: &mut BlockState,
@@ -230,12 +231,20 @@ pub fn ethereum_transact(
 ) -> Result<ExecutionResult, EVMError<ChainError>> {
     let factory = EthEvmFactory::default();
     let result = match inspector {
-        CallInspector::None => factory.create_evm(state, env).transact(tx),
+        CallInspector::None => {
+            let mut evm = factory.create_evm(state, env);
+            install_stateless_call(evm.precompiles_mut());
+            evm.transact(tx)
+        }
         CallInspector::AccessList(inspector) => {
-            factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+            let mut evm = factory.create_evm_with_inspector(state, env, inspector);
+            install_stateless_call(evm.precompiles_mut());
+            evm.transact(tx)
         }
         CallInspector::Tracing(inspector) => {
-            factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+            let mut evm = factory.create_evm_with_inspector(state, env, inspector);
+            install_stateless_call(evm.precompiles_mut());
+            evm.transact(tx)
         }
     };
     Ok(result?.result)

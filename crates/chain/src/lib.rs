@@ -15,9 +15,10 @@ mod spec;
 mod state;
 mod state_root;
 mod stateless;
+mod stateless_call;
 mod witness;
 
-pub use call::{CallError, geth_message};
+pub use call::{CALL_WITNESS_GAS_CAP, CallError, CallWitness, geth_message};
 pub use chain::{Chain, NODE_CACHE_CAPACITY, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
@@ -34,3 +35,7 @@ pub use state_root::{
     CachedNodes, NodeCache, RecordingNodes, StateChanges, StoreNodes, compute_state_changes,
 };
 pub use stateless::{StatelessError, VerifiedBlock, WitnessGap, WitnessState, verify_block};
+pub use stateless_call::{
+    IStatelessCall, STATELESS_CALL, STATELESS_CALL_BASE_GAS, StatelessCall, install_stateless_call,
+    keccak_gas, stateless_call, stateless_call_precompile,
+};

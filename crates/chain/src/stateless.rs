@@ -138,6 +138,15 @@ pub enum StatelessError {
         /// Hashes of the block's transactions.
         listed: Vec<B256>,
     },
+    /// The header of a stateless call is not a header's RLP.
+    #[error("the call's header does not decode: {0}")]
+    MalformedCallHeader(alloy_rlp::Error),
+    /// The header of a stateless call is followed by other bytes.
+    #[error("the call's header is followed by {0} trailing bytes")]
+    HeaderTrailingBytes(usize),
+    /// The EVM refuses a stateless call before running it (gas below its intrinsic gas, say).
+    #[error("the call is not valid on the header's state: {0}")]
+    InvalidCall(String),
     /// Re-execution reached another state root than the header's.
     #[error("re-execution reached state root {computed}, but the header says {header}")]
     StateRootMismatch {
@@ -436,11 +445,22 @@ impl WitnessState {
         state_root: B256,
         block_hashes: BTreeMap<u64, B256>,
     ) -> Self {
+        Self::from_parts(&witness.state, &witness.codes, state_root, block_hashes)
+    }
+
+    /// [`WitnessState::new`] from the witness's trie `nodes` and `codes` alone (a stateless
+    /// call's witness, which has no headers or key preimages).
+    pub fn from_parts(
+        nodes: &[Bytes],
+        codes: &[Bytes],
+        state_root: B256,
+        block_hashes: BTreeMap<u64, B256>,
+    ) -> Self {
         let hash_all = |items: &[Bytes]| -> Vec<(B256, Bytes)> {
             items.par_iter().map(|item| (keccak256(item), item.clone())).collect()
         };
-        let nodes = hash_all(&witness.state).into_iter().collect();
-        let codes = hash_all(&witness.codes)
+        let nodes = hash_all(nodes).into_iter().collect();
+        let codes = hash_all(codes)
             .into_iter()
             .map(|(hash, code)| (hash, Bytecode::new_raw(code)))
             .collect();
@@ -516,13 +536,15 @@ impl WitnessState {
     }
 
     /// The hash of block `number`: from the witness's headers; zero for the block itself and
-    /// later ones, as a block being built sees them.
+    /// later ones, as a block being built sees them. Without headers (a stateless call's
+    /// witness) every block hash is a gap.
     pub(crate) fn block_hash(&self, number: u64) -> Result<B256, ChainError> {
         if let Some(hash) = self.block_hashes.get(&number) {
             return Ok(*hash);
         }
-        let newest = self.block_hashes.keys().next_back().copied().unwrap_or_default();
-        if number > newest {
+        if let Some(newest) = self.block_hashes.keys().next_back()
+            && number > *newest
+        {
             return Ok(B256::ZERO);
         }
         self.note(WitnessGap::Header(number));

@@ -16,7 +16,7 @@ use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use revm::primitives::KECCAK_EMPTY;
 use std::{cell::RefCell, sync::Arc};
 use tephra_storage::StoreReader;
-use tephra_trie::proof;
+use tephra_trie::{NodeStore, proof};
 
 impl Chain {
     /// `eth_getProof`: the account and the given storage slots after block `number`, with
@@ -110,16 +110,7 @@ impl Chain {
             RecordingNodes::new(CachedNodes { reader: &reader, cache: self.node_cache() });
         // Paths of everything read, against the parent's tries.
         let mut keys = Vec::new();
-        for (address, tracked) in state.accounts() {
-            keys.push(Bytes::copy_from_slice(address.as_slice()));
-            proof(&recorder, parent.state_root, &keccak256(address))?;
-            let storage_root = tracked.original_storage_root;
-            for slot in tracked.storage.keys() {
-                let slot = B256::from(*slot);
-                keys.push(Bytes::copy_from_slice(slot.as_slice()));
-                proof(&recorder, storage_root, &keccak256(slot))?;
-            }
-        }
+        prove_reads(&recorder, parent.state_root, &state, &mut keys)?;
         // The nodes the state-root update loads (siblings of deleted branches included).
         let (root, changes) = compute_state_changes(&state, &recorder, parent.state_root)?;
         let mut block = header(&reader, number)?;
@@ -161,28 +152,71 @@ impl Chain {
             },
         )?;
         keys.extend(read_keys.into_inner());
-        let mut nodes: Vec<(B256, Bytes)> = recorder.into_nodes().into_iter().collect();
-        nodes.sort_unstable_by_key(|(hash, _)| *hash);
-        let mut codes: Vec<(B256, Bytes)> = state
-            .codes()
-            .iter()
-            .filter(|(hash, _)| **hash != KECCAK_EMPTY)
-            .map(|(hash, code)| (*hash, code.original_bytes()))
-            .collect();
-        codes.sort_unstable_by_key(|(hash, _)| *hash);
+        let nodes = sorted_nodes(recorder);
+        let codes = sorted_codes(&state);
         let oldest = state.block_hashes().keys().next().copied().unwrap_or(number - 1);
         let headers = (oldest.min(number - 1)..number)
             .map(|n| Ok(Bytes::from(alloy_rlp::encode(header(&reader, n)?))))
             .collect::<Result<_, ChainError>>()?;
         keys.sort_unstable();
         keys.dedup();
-        Ok(ExecutionWitness {
-            state: nodes.into_iter().map(|(_, node)| node).collect(),
-            codes: codes.into_iter().map(|(_, code)| code).collect(),
-            keys,
-            headers,
-        })
+        Ok(ExecutionWitness { state: nodes, codes, keys, headers })
     }
+
+    /// The witness of what `state` read from the state after the stored block `number`, whose
+    /// state root is `state_root`: the trie nodes on the path of every account and slot read
+    /// (an absent one's path proves it absent), and the bytecodes run, each sorted by hash.
+    pub(crate) fn read_witness(
+        &self,
+        reader: &StoreReader,
+        state_root: B256,
+        state: &BlockState,
+    ) -> Result<(Vec<Bytes>, Vec<Bytes>), ChainError> {
+        let recorder = RecordingNodes::new(CachedNodes { reader, cache: self.node_cache() });
+        prove_reads(&recorder, state_root, state, &mut Vec::new())?;
+        Ok((sorted_nodes(recorder), sorted_codes(state)))
+    }
+}
+
+/// Records in `recorder` the proof paths, against the state root `state_root`, of every account
+/// `state` tracks and of every slot of it that it read or wrote (against the account's storage
+/// root before), and pushes their keys (addresses and slots) to `keys`.
+fn prove_reads<S: NodeStore>(
+    recorder: &RecordingNodes<S>,
+    state_root: B256,
+    state: &BlockState,
+    keys: &mut Vec<Bytes>,
+) -> Result<(), ChainError> {
+    for (address, tracked) in state.accounts() {
+        keys.push(Bytes::copy_from_slice(address.as_slice()));
+        proof(recorder, state_root, &keccak256(address))?;
+        let storage_root = tracked.original_storage_root;
+        for slot in tracked.storage.keys() {
+            let slot = B256::from(*slot);
+            keys.push(Bytes::copy_from_slice(slot.as_slice()));
+            proof(recorder, storage_root, &keccak256(slot))?;
+        }
+    }
+    Ok(())
+}
+
+/// The nodes `recorder` saw, sorted by hash.
+fn sorted_nodes<S>(recorder: RecordingNodes<S>) -> Vec<Bytes> {
+    let mut nodes: Vec<(B256, Bytes)> = recorder.into_nodes().into_iter().collect();
+    nodes.sort_unstable_by_key(|(hash, _)| *hash);
+    nodes.into_iter().map(|(_, node)| node).collect()
+}
+
+/// The bytecodes `state` read or deployed (not the empty one), sorted by hash.
+fn sorted_codes(state: &BlockState) -> Vec<Bytes> {
+    let mut codes: Vec<(B256, Bytes)> = state
+        .codes()
+        .iter()
+        .filter(|(hash, _)| **hash != KECCAK_EMPTY)
+        .map(|(hash, code)| (*hash, code.original_bytes()))
+        .collect();
+    codes.sort_unstable_by_key(|(hash, _)| *hash);
+    codes.into_iter().map(|(_, code)| code).collect()
 }
 
 fn header(reader: &StoreReader, number: u64) -> Result<Header, ChainError> {

@@ -4,12 +4,13 @@
 use crate::receipts::Receipts;
 use alloy_consensus::Header;
 use alloy_evm::{
-    EvmFactory,
+    Evm, EvmFactory,
     eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory},
 };
 use std::borrow::Cow;
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, ChainError, ChainSpec, Framework, evm_env, run_transactions,
+    BlockRun, BlockState, BlockTxs, ChainError, ChainSpec, Framework, evm_env,
+    install_stateless_call, run_transactions,
 };
 
 /// The context of alloy-evm's Ethereum block executor for the block with `header`: no ommers,
@@ -27,7 +28,8 @@ pub(crate) fn block_ctx(header: &Header) -> EthBlockExecutionCtx<'static> {
 }
 
 /// Plain Ethereum: every hardfork through Osaka, the EIP-4788 and EIP-2935 system calls,
-/// EIP-7685 requests; user transactions of types 0, 1, 2 and 4.
+/// EIP-7685 requests, Tephra's stateless-call precompile (`tephra_chain::STATELESS_CALL`); user
+/// transactions of types 0, 1, 2 and 4.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Ethereum;
 
@@ -43,7 +45,8 @@ impl Framework for Ethereum {
         state: &mut BlockState,
         txs: BlockTxs<'_, '_>,
     ) -> Result<BlockRun, ChainError> {
-        let evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
+        let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
+        install_stateless_call(evm.precompiles_mut());
         let ctx = block_ctx(header);
         run_transactions(EthBlockExecutor::new(evm, ctx, spec, Receipts), txs)
     }

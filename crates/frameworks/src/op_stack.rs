@@ -40,7 +40,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome, run_transactions,
+    TraceOutcome, install_stateless_call, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -446,7 +446,8 @@ impl Framework for OpStack {
         state: &mut BlockState,
         txs: BlockTxs<'_, '_>,
     ) -> Result<BlockRun, ChainError> {
-        let evm = OpEvmFactory::<OpTx>::default().create_evm(state, self.env(spec, header));
+        let mut evm = OpEvmFactory::<OpTx>::default().create_evm(state, self.env(spec, header));
+        install_stateless_call(evm.precompiles_mut());
         let ctx = OpBlockExecutionCtx {
             parent_hash: header.parent_hash,
             parent_beacon_block_root: header.parent_beacon_block_root,
@@ -468,6 +469,7 @@ impl Framework for OpStack {
             self.env(spec, header),
             inspector,
         );
+        install_stateless_call(evm.precompiles_mut());
         let result = evm
             .transact(OpTx::from_recovered_tx(tx.inner(), tx.signer()))
             .map_err(|err| ChainError::Execution(err.to_string()))?
@@ -506,12 +508,20 @@ impl Framework for OpStack {
         });
         let factory = OpEvmFactory::<OpTx>::default();
         let result = match inspector {
-            CallInspector::None => factory.create_evm(state, env).transact(tx),
+            CallInspector::None => {
+                let mut evm = factory.create_evm(state, env);
+                install_stateless_call(evm.precompiles_mut());
+                evm.transact(tx)
+            }
             CallInspector::AccessList(inspector) => {
-                factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+                let mut evm = factory.create_evm_with_inspector(state, env, inspector);
+                install_stateless_call(evm.precompiles_mut());
+                evm.transact(tx)
             }
             CallInspector::Tracing(inspector) => {
-                factory.create_evm_with_inspector(state, env, inspector).transact(tx)
+                let mut evm = factory.create_evm_with_inspector(state, env, inspector);
+                install_stateless_call(evm.precompiles_mut());
+                evm.transact(tx)
             }
         };
         let result = result.map_err(|err| match err {

@@ -3,7 +3,9 @@
 //! `debug_getRawHeader` and `debug_getRawBlock`, and the state proofs: `eth_getProof`
 //! (EIP-1186) and `debug_executionWitness`. A guardian verifies a head statelessly from
 //! `debug_getRawBlock` and `debug_executionWitness` of the same block
-//! (`tephra_chain::verify_block`).
+//! (`tephra_chain::verify_block`). `tephra_callWitness` is a call's result with the witness
+//! that lets another chain re-execute it statelessly (`tephra_chain::stateless_call`, the
+//! `STATELESS_CALL` precompile).
 
 use crate::{
     context::{Module, blocking, state_block},
@@ -17,6 +19,7 @@ use alloy_rpc_types_trace::geth::{
 };
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::core::RegisterMethodError;
+use tephra_chain::CallWitness;
 
 /// Registers the methods of this module.
 pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
@@ -65,6 +68,11 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     blocking(module, "debug_executionWitness", |ctx, args| {
         let number = state_block(&*ctx.reader()?, Some(args.req::<BlockId>()?))?;
         Ok(ctx.node.chain().execution_witness(number)?)
+    })?;
+    blocking(module, "tephra_callWitness", |ctx, args| -> EthResult<CallWitness> {
+        let request = args.req::<TransactionRequest>()?;
+        let number = state_block(&*ctx.reader()?, args.opt::<BlockId>()?)?;
+        Ok(ctx.node.chain().call_witness(request, number)?)
     })?;
     Ok(())
 }

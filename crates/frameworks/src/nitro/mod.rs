@@ -372,13 +372,15 @@ fn nitro_block_env(env: &mut EvmEnv, l1_number: u64) {
 
 /// Ethereum's precompiles at `spec` (Cancun for ArbOS 32), EIP-2537's BLS12-381 (for the
 /// Metalayer, see the module doc), RIP-7212's P256VERIFY at 0x100 (3,450 gas, on Arbitrum
-/// since ArbOS 30), and ArbSys and ArbGasInfo for `info`.
+/// since ArbOS 30), ArbSys and ArbGasInfo for `info`, and Tephra's stateless-call precompile
+/// (`tephra_chain::STATELESS_CALL`).
 fn precompiles_for(spec: SpecId, info: &BlockInfo) -> PrecompilesMap {
     let mut ethereum = Precompiles::new(PrecompileSpecId::from_spec_id(spec)).clone();
     ethereum.extend(bls12_381::precompiles());
     ethereum.extend([secp256r1::P256VERIFY]);
     let mut map = PrecompilesMap::new(std::borrow::Cow::Owned(ethereum));
     map.extend_precompiles(precompiles::precompiles(info));
+    tephra_chain::install_stateless_call(&mut map);
     map
 }
 

@@ -102,8 +102,12 @@ impl Default for ZkStack {
 }
 
 impl ZkStack {
+    /// Installs the system contracts' precompiles and Tephra's stateless-call precompile
+    /// (`tephra_chain::STATELESS_CALL`) in an EVM's `precompiles`: every EVM the profile builds
+    /// (blocks, calls, the paymaster's sponsor EVM) goes through here.
     fn install(&self, precompiles: &mut PrecompilesMap) {
         system::install(precompiles, self);
+        tephra_chain::install_stateless_call(precompiles);
     }
 }
 
