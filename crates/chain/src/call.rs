@@ -167,6 +167,25 @@ pub struct CallWitness {
 }
 
 impl CallWitness {
+    /// The [`crate::STATELESS_CALL`] precompile's input that re-executes this call.
+    pub fn precompile_call(&self) -> crate::IStatelessCall::staticCallCall {
+        use crate::IStatelessCall::{CallWitness, StaticCall, staticCallCall};
+        staticCallCall {
+            chainId: self.chain_id,
+            call: StaticCall {
+                from: self.from,
+                to: self.to,
+                data: self.data.clone(),
+                gas: self.gas,
+            },
+            witness: CallWitness {
+                header: self.header.clone(),
+                nodes: self.state.clone(),
+                codes: self.codes.clone(),
+            },
+        }
+    }
+
     /// Re-executes the call from this witness alone ([`crate::stateless_call`]).
     pub fn verify(&self) -> Result<crate::StatelessCall, crate::StatelessError> {
         crate::stateless_call(

@@ -41,20 +41,27 @@ pub const STATELESS_CALL: Address = address!("0x00000000000000000000000000000000
 pub const STATELESS_CALL_BASE_GAS: u64 = 5_000;
 
 sol! {
-    /// The ABI of the [`STATELESS_CALL`] precompile.
+    /// The ABI of the [`STATELESS_CALL`] precompile (`MetalayerState`'s `IStatelessCall`).
     interface IStatelessCall {
-        /// Re-executes `to.call(data)` from `from` with `gas` on the state of the block whose
-        /// header is `header` (its RLP), from the trie nodes and bytecodes given.
-        function staticCall(
-            bytes header,
-            uint64 chainId,
-            address from,
-            address to,
-            bytes data,
-            uint64 gas,
-            bytes[] nodes,
-            bytes[] codes
-        ) external view returns (bytes32 blockHash, bool success, bytes output);
+        /// A static call: who calls, what, with which call data and gas.
+        struct StaticCall {
+            address from;
+            address to;
+            bytes data;
+            uint64 gas;
+        }
+
+        /// A block's header (its RLP) and the trie nodes and bytecodes a call reads there.
+        struct CallWitness {
+            bytes header;
+            bytes[] nodes;
+            bytes[] codes;
+        }
+
+        /// Re-executes `call` on chain `chainId`'s state after the block whose header the
+        /// witness holds, from the witness's nodes and codes.
+        function staticCall(uint64 chainId, StaticCall call, CallWitness witness)
+            external view returns (bytes32 blockHash, bool success, bytes output);
     }
 }
 
@@ -192,23 +199,24 @@ fn run_precompile(input: PrecompileInput<'_>) -> PrecompileResult {
             );
         }
     };
-    let hashing = std::iter::once(&call.header)
-        .chain(&call.nodes)
-        .chain(&call.codes)
+    let IStatelessCall::staticCallCall { chainId: chain_id, call, witness } = call;
+    let hashing = std::iter::once(&witness.header)
+        .chain(&witness.nodes)
+        .chain(&witness.codes)
         .fold(0u64, |total, item| total.saturating_add(keccak_gas(item.len())));
     let fixed = STATELESS_CALL_BASE_GAS.saturating_add(hashing);
     let Some(left) = input.gas.checked_sub(fixed) else {
         return Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, input.reservoir));
     };
     let result = match stateless_call(
-        &call.header,
-        call.chainId,
+        &witness.header,
+        chain_id,
         call.from,
         call.to,
         call.data,
         call.gas.min(left),
-        &call.nodes,
-        &call.codes,
+        &witness.nodes,
+        &witness.codes,
     ) {
         Ok(result) => result,
         Err(err) => return refuse(fixed, err.to_string()),

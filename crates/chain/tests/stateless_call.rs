@@ -395,18 +395,9 @@ fn call_witness_refuses_what_is_not_a_read() {
 
 /// The precompile's calldata for `witness`, with the re-executed call's `gas`.
 fn precompile_input(witness: &CallWitness, gas: u64) -> Bytes {
-    IStatelessCall::staticCallCall {
-        header: witness.header.clone(),
-        chainId: witness.chain_id,
-        from: witness.from,
-        to: witness.to,
-        data: witness.data.clone(),
-        gas,
-        nodes: witness.state.clone(),
-        codes: witness.codes.clone(),
-    }
-    .abi_encode()
-    .into()
+    let mut call = witness.precompile_call();
+    call.call.gas = gas;
+    call.abi_encode().into()
 }
 
 /// The gas of a transaction's calldata (EIP-2028), and its EIP-7623 floor.

@@ -85,18 +85,7 @@ fn read(to: Address, data: impl Into<Bytes>) -> TransactionRequest {
 }
 
 fn precompile_input(witness: &CallWitness) -> Bytes {
-    IStatelessCall::staticCallCall {
-        header: witness.header.clone(),
-        chainId: witness.chain_id,
-        from: witness.from,
-        to: witness.to,
-        data: witness.data.clone(),
-        gas: witness.gas,
-        nodes: witness.state.clone(),
-        codes: witness.codes.clone(),
-    }
-    .abi_encode()
-    .into()
+    witness.precompile_call().abi_encode().into()
 }
 
 #[test]
@@ -158,7 +147,7 @@ fn the_stateless_call_precompile_answers_the_same_on_every_profile_and_its_block
     // A witness missing a node fails the same way everywhere, naming the node.
     let (_, _, good) = &inputs[0];
     let mut broken = IStatelessCall::staticCallCall::abi_decode(good).unwrap();
-    let dropped = broken.nodes.remove(0);
+    let dropped = broken.witness.nodes.remove(0);
     let broken: Bytes = broken.abi_encode().into();
     let reverts: Vec<Bytes> = profiles
         .iter()

@@ -9,7 +9,7 @@
 //!   `abi.encode(bytes32)` / `abi.encode(uint256)`. The trie library the contracts use
 //!   (Optimism's `SecureMerkleTrie`) proves inclusion only: an empty slot cannot be proven this
 //!   way, and [`storage_read_proof`] refuses it.
-//! - **A call witness** (`tephra_callWitness`, [`RpcCallWitness`]) of any static call, which
+//! - **A call witness** (`tephra_callWitness`, [`tephra_chain::CallWitness`]) of any static call, which
 //!   the destination re-executes statelessly on the certified block (the precompile behind
 //!   `MetalayerState.staticCallAt`). The result is the call's return data; absent accounts and
 //!   slots read as zero there, proven by the witness's trie paths.
@@ -42,23 +42,6 @@ pub const ERC20_BALANCES_SLOT: u64 = 0;
 pub const MESSAGE_VERSION: u8 = 3;
 /// The gas a call-witness read runs with (`MetalayerRouter.READ_GAS`).
 pub const READ_GAS: u64 = 1_000_000;
-
-/// `tephra_callWitness` output: the call's result at a block, with what re-executes it
-/// statelessly there (the block's header RLP, the trie nodes and bytecodes the call read).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RpcCallWitness {
-    /// The RLP of the block's header.
-    pub header: Bytes,
-    /// The trie nodes on the paths of every account and slot the call read.
-    pub state: Vec<Bytes>,
-    /// The bytecodes it ran.
-    pub codes: Vec<Bytes>,
-    /// Whether the call returned (false: it reverted or halted).
-    pub success: bool,
-    /// Its return (or revert) data.
-    pub output: Bytes,
-}
 
 /// What the read helpers refuse, with the input that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +82,9 @@ pub enum ReadError {
         /// The hash of the witness's header.
         got: B256,
     },
+    /// The call witness is of another call than the read's.
+    #[error("read {0}: the call witness is of another call")]
+    WrongCall(usize),
     /// The read reverts on the certified state: there is no result to deliver.
     #[error("read {index} reverts on the certified state (revert data {output})")]
     Reverted {
@@ -253,8 +239,11 @@ pub fn call_read_proof(
     index: usize,
     checkpoint_root: B256,
     leaf: &LeafProof,
-    witness: RpcCallWitness,
+    witness: tephra_chain::CallWitness,
 ) -> Result<abi::ReadProof, ReadError> {
+    if witness.to != read.target || witness.data != read.callData {
+        return Err(ReadError::WrongCall(index));
+    }
     same_chain(read, leaf)?;
     let block = keccak256(&witness.header);
     if block != leaf.leaf.block_hash {

@@ -370,7 +370,7 @@ async fn read_proofs(
                 Err(err) => return Err(rpc(err)),
             }
         }
-        let witness: reads::RpcCallWitness = provider
+        let witness: tephra_chain::CallWitness = provider
             .raw_request(
                 "tephra_callWitness".into(),
                 (reads::read_call(read), format!("{number:#x}")),

@@ -8,8 +8,8 @@
 mod support;
 
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use alloy_rpc_types_eth::EIP1186AccountProofResponse;
-use alloy_sol_types::{SolCall, SolEvent, SolValue};
+use alloy_rpc_types_eth::{EIP1186AccountProofResponse, TransactionRequest};
+use alloy_sol_types::{SolCall, SolError, SolEvent, SolValue};
 use support::{Node, guardians};
 use tephra_metalayer::{
     CertificateBuilder, Checkpoint, CheckpointTree, FINALIZED, GuardianKey, GuardianSet, Leaf,
@@ -18,7 +18,7 @@ use tephra_metalayer::{
         self, FinalityState, IEraToken, IMailbox, IMerkleTreeHook, IMetalayerInbox,
         IMetalayerRouter::{self, IMetalayerRouterErrors},
         IMetalayerState::{self, IMetalayerStateErrors},
-        IReadRecipient,
+        IReadRecipient, ReadOperation,
     },
     artifacts, domain_separator,
     hyperlane::{HEADER_LEN, MessageTree, message_id},
@@ -278,12 +278,21 @@ impl Routed {
     /// A message of `finality`, with A's and C's heads certified on B as leaves of chain
     /// `id | settled` (`settled` is 0 or the FINALIZED bit).
     fn with(finality: FinalityState, settled: u64) -> Self {
+        Self::reading(finality, settled, |token| reads::balance_of_read(C as u32, token, HOLDER))
+    }
+
+    /// As [`Routed::with`], with the read `read` makes of C's token.
+    fn reading(
+        finality: FinalityState,
+        settled: u64,
+        read: impl Fn(Address) -> ReadOperation,
+    ) -> Self {
         let mut r = Reading::new();
         let mut b = node(B, &r.set);
         let recipient = b.deploy(
             artifacts::READ_RECIPIENT.deploy_code(&predeploy::METALAYER_ROUTER.abi_encode()),
         );
-        let read = reads::balance_of_read(C as u32, r.token, HOLDER);
+        let read = read(r.token);
         let dispatch = IMetalayerRouter::dispatch_0Call {
             destinationDomain: B as u32,
             recipientAddress: recipient,
@@ -344,6 +353,26 @@ impl Routed {
                 reads::storage_read_proof(read, i, self.tree.root(), &leaf, &proof).unwrap()
             })
             .collect()
+    }
+
+    /// `tephra_callWitness` of the message's first read on C at its certified leaf, as the
+    /// relayer asks for it (from the zero address, with the router's read gas).
+    fn call_witness(&self) -> (ReadOperation, LeafProof, tephra_chain::CallWitness) {
+        let read = self.metalayer().reads[0].clone();
+        let leaf = self.tree.proof(C | self.settled).unwrap();
+        let request = TransactionRequest::default()
+            .from(Address::ZERO)
+            .to(read.target)
+            .input(read.callData.clone().into())
+            .gas_limit(reads::READ_GAS);
+        let witness = self.r.c.chain.call_witness(request, leaf.leaf.block_number).unwrap();
+        (read, leaf, witness)
+    }
+
+    /// The message's first read proven by its call witness.
+    fn call_proofs(&self) -> Vec<abi::ReadProof> {
+        let (read, leaf, witness) = self.call_witness();
+        vec![reads::call_read_proof(&read, 0, self.tree.root(), &leaf, witness).unwrap()]
     }
 
     fn deliver(&self, proofs: Vec<abi::ReadProof>) -> IMetalayerRouter::deliverCall {
@@ -495,4 +524,157 @@ fn an_instant_message_is_delivered_under_a_settled_leaf_too() {
     let mut t = Routed::with(FinalityState::INSTANT, FINALIZED);
     let outcome = t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(t.proofs()));
     assert!(outcome.success);
+}
+
+#[test]
+fn a_read_proven_by_its_call_witness_reaches_the_recipient() {
+    let mut t = Routed::new();
+    assert_eq!(
+        t.b.call(predeploy::METALAYER_ROUTER, IMetalayerRouter::READ_GASCall {}),
+        reads::READ_GAS
+    );
+    let proofs = t.call_proofs();
+    assert_eq!(proofs[0].kind, abi::Evidence::CALL_WITNESS);
+    let outcome = t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(proofs));
+    println!(
+        "gas: MetalayerRouter.deliver of a message with one call-witness read: {}",
+        outcome.gas_used
+    );
+    let results = t.b.call(t.recipient, IReadRecipient::lastResultsCall {});
+    assert_eq!(results, vec![Bytes::from(U256::from(AMOUNT).abi_encode())]);
+}
+
+#[test]
+fn any_view_call_and_an_absent_slot_are_proven_by_call_witnesses() {
+    // totalSupply(): no storage-proof rule covers it.
+    let total = IEraToken::totalSupplyCall {}.abi_encode();
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| ReadOperation {
+        domain: C as u32,
+        target: token,
+        callData: total.clone().into(),
+    });
+    let supply = t.r.c.call(t.r.token, IEraToken::totalSupplyCall {});
+    t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(t.call_proofs()));
+    let results = t.b.call(t.recipient, IReadRecipient::lastResultsCall {});
+    assert_eq!(results, vec![Bytes::from(supply.abi_encode())]);
+
+    // The balance of an account that never held any: a slot absent from the trie, which no
+    // storage proof shows, read as zero through the witness's trie paths.
+    let stranger = Address::repeat_byte(0x55);
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| {
+        reads::balance_of_read(C as u32, token, stranger)
+    });
+    let leaf = t.tree.proof(C).unwrap();
+    let read = t.metalayer().reads[0].clone();
+    let slot = reads::read_slot(&read, 0).unwrap();
+    let proof = t.r.c.chain.proof(read.target, vec![slot], leaf.leaf.block_number).unwrap();
+    assert_eq!(
+        reads::storage_read_proof(&read, 0, t.tree.root(), &leaf, &proof),
+        Err(reads::ReadError::EmptySlot(slot))
+    );
+    t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(t.call_proofs()));
+    let results = t.b.call(t.recipient, IReadRecipient::lastResultsCall {});
+    assert_eq!(results, vec![Bytes::from(U256::ZERO.abi_encode())]);
+}
+
+#[test]
+fn a_call_witness_result_that_differs_from_the_re_executed_one_is_refused() {
+    let mut t = Routed::new();
+    let mut proofs = t.call_proofs();
+    proofs[0].result = U256::from(AMOUNT - 1).abi_encode().into();
+    let call = t.deliver(proofs);
+    t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::ResultMismatch(x) if x.index == U256::ZERO)
+    });
+}
+
+#[test]
+fn a_call_witness_that_lacks_a_node_or_is_tampered_with_is_refused() {
+    let mut t = Routed::new();
+    let (read, leaf, witness) = t.call_witness();
+    for tamper in [
+        |w: &mut tephra_chain::CallWitness| {
+            w.state.pop();
+        },
+        |w: &mut tephra_chain::CallWitness| {
+            let mut node = w.state[0].to_vec();
+            let at = node.len() - 1;
+            node[at] ^= 1;
+            w.state[0] = node.into();
+        },
+    ] {
+        let mut bad = witness.clone();
+        tamper(&mut bad);
+        let proofs = vec![reads::call_read_proof(&read, 0, t.tree.root(), &leaf, bad).unwrap()];
+        let call = t.deliver(proofs);
+        t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+            matches!(e, IMetalayerRouterErrors::WitnessRefused(x)
+                if alloy_sol_types::Revert::abi_decode(&x.reason)
+                    .is_ok_and(|r| r.reason.contains("the execution witness lacks trie node")))
+        });
+    }
+}
+
+#[test]
+fn a_call_witness_of_an_uncertified_block_is_refused() {
+    let mut t = Routed::new();
+    let (read, leaf, _) = t.call_witness();
+    // C moves on; the witness of its new head is valid but that block was never certified.
+    t.r.c.transact(t.r.token, IEraToken::transferCall { to: HOLDER, value: U256::from(1) });
+    let request = TransactionRequest::default()
+        .from(Address::ZERO)
+        .to(read.target)
+        .input(read.callData.clone().into())
+        .gas_limit(reads::READ_GAS);
+    let newer = t.r.c.chain.call_witness(request, t.r.c.chain.head().header.number).unwrap();
+    let got = alloy_primitives::keccak256(&newer.header);
+    assert_eq!(
+        reads::call_read_proof(&read, 0, t.tree.root(), &leaf, newer.clone()),
+        Err(reads::ReadError::WrongBlock { expected: leaf.leaf.block_hash, got })
+    );
+    // Sent anyway, under the certified leaf: the header is not the certified block's.
+    let mut proofs = t.call_proofs();
+    proofs[0].evidence =
+        abi::CallWitness { header: newer.header, nodes: newer.state, codes: newer.codes }
+            .abi_encode()
+            .into();
+    proofs[0].result = newer.output;
+    let call = t.deliver(proofs);
+    t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::BlockNotCertified(x) if x.header == got)
+    });
+}
+
+#[test]
+fn a_read_that_reverts_on_the_certified_state_is_refused() {
+    // transfer() from the zero address, which holds nothing: OpenZeppelin reverts.
+    let transfer = IEraToken::transferCall { to: HOLDER, value: U256::from(1) }.abi_encode();
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| ReadOperation {
+        domain: C as u32,
+        target: token,
+        callData: transfer.clone().into(),
+    });
+    let (read, leaf, witness) = t.call_witness();
+    assert!(!witness.success);
+    assert!(matches!(
+        reads::call_read_proof(&read, 0, t.tree.root(), &leaf, witness.clone()),
+        Err(reads::ReadError::Reverted { index: 0, .. })
+    ));
+    // A relayer claiming the revert data as the result is refused on chain.
+    let proofs = vec![abi::ReadProof {
+        leaf: reads::proven_leaf(t.tree.root(), &leaf),
+        kind: abi::Evidence::CALL_WITNESS,
+        evidence: abi::CallWitness {
+            header: witness.header,
+            nodes: witness.state,
+            codes: witness.codes,
+        }
+        .abi_encode()
+        .into(),
+        result: witness.output.clone(),
+    }];
+    let call = t.deliver(proofs);
+    t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
+        matches!(e, IMetalayerRouterErrors::ReadFailed(x) if x.revertData == witness.output)
+    });
 }

@@ -125,17 +125,7 @@ async fn a_call_witness_over_json_rpc_is_reproduced_statelessly_and_by_the_preco
     assert_eq!(earlier.verify().unwrap().output, contract::set(0));
 
     // The precompile, through eth_call, gives the same answer under the header's hash.
-    let input = IStatelessCall::staticCallCall {
-        header: witness.header.clone(),
-        chainId: witness.chain_id,
-        from: witness.from,
-        to: witness.to,
-        data: witness.data.clone(),
-        gas: witness.gas,
-        nodes: witness.state.clone(),
-        codes: witness.codes.clone(),
-    }
-    .abi_encode();
+    let input = witness.precompile_call().abi_encode();
     let answer = t
         .ok("eth_call", json!([{"to": STATELESS_CALL, "input": Bytes::from(input)}, "latest"]))
         .await;
