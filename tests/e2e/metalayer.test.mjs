@@ -136,6 +136,50 @@ test('a MetalayerRouter message from op carries a proven read of an ERC-20 balan
   assert.equal(await nitro.pub.readContract({ ...readRecipient, functionName: 'lastMessage' }), toHex('settle'));
 });
 
+test('a MetalayerRouter read of any view call (totalSupply on zk) is proven by its call witness, re-executed on nitro', async () => {
+  const m = net.file.metalayer.contracts;
+  const token = await deployArtifact(zk, accounts[2], 'EraToken', [accounts[2].address]);
+  const supply = await zk.pub.readContract({ address: token, abi: artifact('EraToken').abi, functionName: 'totalSupply' });
+  const recipient = await deployArtifact(nitro, accounts[2], 'ReadRecipient', [m.MetalayerRouter]);
+  const router = { address: m.MetalayerRouter, abi: artifact('MetalayerRouter').abi };
+  const totalSupply = encodeFunctionData({ abi: artifact('EraToken').abi, functionName: 'totalSupply' });
+  const args = [902, recipient, [{ domain: 903, target: token, callData: totalSupply }], toHex('supply'), 0, 500_000n];
+  const fee = await op.pub.readContract({ ...router, functionName: 'quoteDispatch', args });
+  const hash = await op.wallet(accounts[2]).writeContract({ ...router, functionName: 'dispatch', args, value: fee });
+  assert.equal((await op.pub.waitForTransactionReceipt({ hash, pollingInterval: 10 })).status, 'success');
+  const started = Date.now();
+  const readRecipient = { address: recipient, abi: artifact('ReadRecipient').abi };
+  await until(async () => (await nitro.pub.readContract({ ...readRecipient, functionName: 'lastResults' })).length > 0, 20_000);
+  console.log(`op -> nitro with a call-witness read of zk: delivered within ${Date.now() - started} ms of the dispatch's receipt`);
+  const [result] = await nitro.pub.readContract({ ...readRecipient, functionName: 'lastResults' });
+  assert.equal(BigInt(result), supply, 'the recipient got the re-executed totalSupply()');
+});
+
+test('a FINALIZED message from op is delivered to zk once op settled the dispatching block on L1', async () => {
+  const m = net.file.metalayer.contracts;
+  const recipient = await deployArtifact(zk, accounts[3], 'ReadRecipient', [m.MetalayerRouter]);
+  const router = { address: m.MetalayerRouter, abi: artifact('MetalayerRouter').abi };
+  const args = [903, recipient, [], toHex('final'), 1, 300_000n];
+  const fee = await op.pub.readContract({ ...router, functionName: 'quoteDispatch', args });
+  const hash = await op.wallet(accounts[3]).writeContract({ ...router, functionName: 'dispatch', args, value: fee });
+  const receipt = await op.pub.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  assert.equal(receipt.status, 'success');
+  const started = Date.now();
+  const readRecipient = { address: recipient, abi: artifact('ReadRecipient').abi };
+  await until(async () => (await zk.pub.readContract({ ...readRecipient, functionName: 'lastMessage' })) === toHex('final'), 60_000);
+  console.log(`op -> zk FINALIZED: delivered ${Date.now() - started} ms after the dispatch's receipt (L1 settlement included)`);
+  // The L1 holds a final commitment of op covering the dispatching block.
+  const l1 = chainClients(net.file.l1);
+  const core = { address: net.rollup('op').l1_contracts.RollupCore, abi: artifact('RollupCore').abi };
+  const index = await l1.pub.readContract({ ...core, functionName: 'commitmentIndexAfter', args: [receipt.blockNumber] });
+  assert.equal(await l1.pub.readContract({ ...core, functionName: 'isFinalized', args: [index] }), true);
+  // The guardians certify op's settled head beside its latest head (the FINALIZED bit, 2^63).
+  const status = await guardianStatus(net, 0);
+  const settled = status.heads.filter((leaf) => leaf.chainId >= 2 ** 63);
+  assert.equal(settled.length, 3, 'a settled head of each rollup');
+  assert.ok(settled.every((leaf) => leaf.blockNumber > 0));
+});
+
 test('kill one of four guardians: certificates keep forming; kill two: they stop, and resume when one returns, with no message lost', async () => {
   killGuardian(net, 3);
   const sent = await dispatch(net, nitro, accounts[4], 901, await deployArtifact(op, accounts[4], 'TestRecipient'), toHex('with three'));

@@ -522,3 +522,60 @@ pub fn outbox_root(state_root: B256, proof: &EIP1186AccountProofResponse) -> Res
     let count = U256::from_be_bytes(words[TREE_DEPTH].0);
     Ok(stored_root(&branch, count.saturating_to()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(chain_id: u64, number: u64) -> Leaf {
+        Leaf {
+            chain_id,
+            block_number: number,
+            block_hash: B256::with_last_byte(number as u8),
+            state_root: B256::with_last_byte(0x40 + number as u8),
+            outbox_root: B256::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_settled_leaf_is_vouched_for_once_the_l1_settled_its_block_or_a_later_one() {
+        let heads = Heads::default();
+        for n in 1..=5 {
+            heads.insert(leaf(901, n), Some(B256::repeat_byte(n as u8)));
+        }
+        assert_eq!(heads.commitment(901, 2), Some(Some(B256::repeat_byte(2))));
+        assert_eq!(heads.commitment(901, 9), None);
+        assert_eq!(heads.check(&leaf(901, 3)), HeadCheck::Verified);
+        assert_eq!(heads.check(&leaf(901, 3).settled()), HeadCheck::NotYet, "not settled yet");
+        heads.settle(901, 4);
+        assert_eq!(heads.check(&leaf(901, 3).settled()), HeadCheck::Verified);
+        assert_eq!(heads.check(&leaf(901, 4).settled()), HeadCheck::Verified);
+        assert_eq!(heads.check(&leaf(901, 5).settled()), HeadCheck::NotYet);
+        let forged = Leaf { block_hash: B256::repeat_byte(0xee), ..leaf(901, 3) }.settled();
+        assert_eq!(heads.check(&forged), HeadCheck::Conflicts);
+        assert_eq!(heads.check(&leaf(902, 3).settled()), HeadCheck::Conflicts, "unknown chain");
+        // An older settlement changes nothing.
+        heads.settle(901, 2);
+        assert_eq!(heads.settled(901), Some(4));
+    }
+
+    #[test]
+    fn a_settled_head_is_proposed_once_it_has_been_settled_for_a_while() {
+        let heads = Heads::default();
+        for n in 1..=5 {
+            heads.insert(leaf(901, n), None);
+        }
+        heads.settle(901, 3);
+        assert_eq!(heads.latest(), vec![leaf(901, 5)], "just settled: not proposed yet");
+        std::thread::sleep(SETTLED_SETTLE_TIME);
+        assert_eq!(heads.latest(), vec![leaf(901, 5), leaf(901, 3).settled()]);
+        heads.settle(901, 5);
+        assert_eq!(
+            heads.latest(),
+            vec![leaf(901, 5), leaf(901, 3).settled()],
+            "the head settled before is proposed meanwhile"
+        );
+        std::thread::sleep(SETTLED_SETTLE_TIME);
+        assert_eq!(heads.latest(), vec![leaf(901, 5), leaf(901, 5).settled()]);
+    }
+}

@@ -532,7 +532,8 @@ async fn slash(client: L1Client, registry: Address, evidence: Equivocation) {
 pub struct Status {
     /// The guardian's index.
     pub index: usize,
-    /// The latest verified head of each chain.
+    /// The latest verified head of each chain, and the settled head it would propose (a leaf
+    /// with the [`crate::FINALIZED`] bit).
     pub heads: Vec<crate::Leaf>,
     /// The latest certificate's epoch.
     pub latest_certified_epoch: Option<u64>,

@@ -3,7 +3,7 @@
 //!
 //! Epoch `e` (wall-clock milliseconds / epoch length, the same on every guardian) has one
 //! leader, member `e mod n`. At the epoch's start the leader proposes the leaves of the latest
-//! heads it verified and signs their checkpoint. Every other guardian signs the proposal's
+//! heads it verified (and of the settled heads, [`crate::FINALIZED`]) and signs their checkpoint. Every other guardian signs the proposal's
 //! checkpoint only once it has verified each proposed head itself (it waits for its followers
 //! to reach a head it has not seen yet, and refuses a proposal naming a head that conflicts
 //! with one it verified), and at most one checkpoint per epoch. Every guardian checks and
