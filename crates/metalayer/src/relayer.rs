@@ -329,7 +329,7 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
 /// For a message to a MetalayerRouter carrying reads: each read's result with its evidence on
 /// the read's chain at its leaf's height in the certified `tree`: storage proofs
 /// (`eth_getProof`) for a storage read of a non-empty slot, else the call's witness
-/// (`tephra_callWitness`); `None` for any other message.
+/// (`tephra_callWitness`); `None` for any other message (one to deliver on the Mailbox).
 async fn read_proofs(
     providers: &BTreeMap<u64, DynProvider>,
     message: &Message,
@@ -341,7 +341,9 @@ async fn read_proofs(
     let Ok(body) = reads::MetalayerMessage::decode(&message.bytes[HEADER_LEN..]) else {
         return Ok(None);
     };
-    if body.reads.is_empty() {
+    // A FINALIZED message goes through the router's `deliver` even without reads: the router
+    // checks its leaf is the origin's settled one.
+    if body.reads.is_empty() && !body.is_finalized() {
         return Ok(None);
     }
     let root = tree.root();
@@ -419,8 +421,8 @@ async fn deliver(
     }
     let metadata = abi::ism_metadata(root, &leaf_proof, message.index, &message_proof);
     let process = match read_proofs(providers, message, &tree).await? {
-        // A MetalayerRouter message with reads: the router checks each result's proof, then
-        // has the Mailbox process the message.
+        // A MetalayerRouter message with reads (or FINALIZED): the router checks each read's
+        // proof (and the settled leaf), then has the Mailbox process the message.
         Some(proofs) => {
             let count = proofs.len() as u64;
             Outgoing {
