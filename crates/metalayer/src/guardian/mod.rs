@@ -183,34 +183,44 @@ impl ChainConfig {
         GuardianError::Config(format!("chain {}: {reason}", self.chain_id))
     }
 
-    /// The chain's L1 deployment and its settlement, if the config names a deployment.
-    fn deployment(&self) -> Result<Option<(Deployment, Arc<dyn Settlement>)>, GuardianError> {
+    /// The chain's L1 deployment, if the config names one.
+    fn load_deployment(&self) -> Result<Option<Deployment>, GuardianError> {
         let Some(path) = &self.deployment else { return Ok(None) };
-        let deployment = Deployment::load(path)
+        Deployment::load(path)
             .map_err(|err| self.error(err))?
-            .ok_or_else(|| self.error(format!("no deployment in {}", path.display())))?;
-        let settlement =
-            tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
-                .map_err(|err| self.error(err))?;
-        Ok(Some((deployment, settlement)))
+            .ok_or_else(|| self.error(format!("no deployment in {}", path.display())))
+            .map(Some)
+    }
+
+    /// The chain's framework's L1 side.
+    fn settles(&self) -> Result<Arc<dyn Settlement>, GuardianError> {
+        tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
+            .map_err(|err| self.error(err))
     }
 
     /// The framework the chain runs, built as its node builds it.
     pub fn framework(&self) -> Result<Arc<dyn Framework>, GuardianError> {
-        match self.deployment()? {
-            Some((deployment, settlement)) => {
-                settlement.profile(&deployment).map_err(|err| self.error(err))
-            }
+        match self.load_deployment()? {
+            Some(deployment) => self.settles()?.profile(&deployment).map_err(|err| self.error(err)),
             None => tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err)),
         }
     }
 
-    /// The chain's settlement and its `RollupCore` on the L1, if its deployment has one.
-    pub fn settlement(&self) -> Result<Option<(Arc<dyn Settlement>, Address)>, GuardianError> {
-        Ok(self.deployment()?.and_then(|(deployment, settlement)| {
-            deployment.contracts.get("RollupCore").map(|core| (settlement, *core))
-        }))
+    /// The chain's settlement on the L1, if its deployment has a `RollupCore`.
+    pub fn settlement(&self) -> Result<Option<ChainSettlement>, GuardianError> {
+        let Some(deployment) = self.load_deployment()? else { return Ok(None) };
+        let Some(core) = deployment.contracts.get("RollupCore").copied() else { return Ok(None) };
+        Ok(Some(ChainSettlement { settlement: self.settles()?, core }))
     }
+}
+
+/// Where and how a chain settles on its L1.
+#[derive(Debug, Clone)]
+pub struct ChainSettlement {
+    /// Its framework's L1 side (which commitment each block has).
+    pub settlement: Arc<dyn Settlement>,
+    /// Its settlement core.
+    pub core: Address,
 }
 
 /// `guardian.toml`.
@@ -342,15 +352,15 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
     for chain in &config.chains {
         let framework = chain.framework()?;
         let settlement = chain.settlement()?;
-        if let (Some(l1), Some((_, core))) = (&l1, &settlement) {
+        if let (Some(l1), Some(settles)) = (&l1, &settlement) {
             tasks.push(tokio::spawn(heads::watch_settlement(
                 chain.chain_id,
                 l1.clone(),
-                *core,
+                settles.core,
                 heads.clone(),
             )));
         }
-        let commitment = settlement.map(|(settlement, _)| settlement);
+        let commitment = settlement.map(|settles| settles.settlement);
         let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
         tasks.push(tokio::spawn(heads::follow(
             chain.clone(),
