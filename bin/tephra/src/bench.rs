@@ -35,6 +35,10 @@ struct InteropArgs {
     /// Milliseconds between rounds of sends (one message from each rollup per round).
     #[arg(long, default_value_t = 100)]
     interval_ms: u64,
+    /// Guardians to kill (SIGKILL) before the first message, to measure a network with
+    /// guardians down.
+    #[arg(long, default_value_t = 0)]
+    dead_guardians: usize,
 }
 
 #[derive(Debug, Args)]
@@ -118,12 +122,13 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
                 messages_per_rollup: args.messages,
                 interval_ms: args.interval_ms,
                 tephra: std::env::current_exe()?,
+                dead_guardians: args.dead_guardians,
             };
             let r = tephra_bench::interop(&config)?;
             let q = |samples: &[f64], p| tephra_bench::quantile(samples, p);
             println!(
-                "interop: op -> nitro -> zk -> op, {} messages per rollup and phase, one round per {} ms",
-                args.messages, args.interval_ms
+                "interop: op -> nitro -> zk -> op, {} messages per rollup and phase, one round per {} ms, {} of 4 guardians killed",
+                args.messages, args.interval_ms, args.dead_guardians
             );
             let base = q(&r.inclusion_ms, 0.5);
             for phase in &r.phases {

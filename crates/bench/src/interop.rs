@@ -44,6 +44,9 @@ pub struct InteropConfig {
     pub interval_ms: u64,
     /// The tephra binary that runs `tephra up`.
     pub tephra: PathBuf,
+    /// Guardians killed (SIGKILL, the last ones of the set) before the first message: the
+    /// latency of a network with guardians down (up to a third of the stake keeps a quorum).
+    pub dead_guardians: usize,
 }
 
 /// The kinds of message measured, in the order they run.
@@ -106,6 +109,16 @@ const ROLLUPS: [(&str, u64, &str); 3] =
 pub fn interop(config: &InteropConfig) -> Result<InteropReport, BenchError> {
     let dir = tempfile::tempdir().map_err(|e| BenchError::Node(e.to_string()))?;
     let network = start_network(&config.tephra, dir.path())?;
+    let guardians = network.file["metalayer"]["guardians"].as_array().cloned().unwrap_or_default();
+    for guardian in guardians.iter().rev().take(config.dead_guardians) {
+        let pid = guardian["process"]["pid"]
+            .as_u64()
+            .ok_or_else(|| BenchError::Node("network.json names no guardian process id".into()))?;
+        let killed = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        if !killed.is_ok_and(|status| status.success()) {
+            return Err(BenchError::Node(format!("could not kill guardian process {pid}")));
+        }
+    }
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -455,13 +455,21 @@ async fn protocol(
         }
     };
     loop {
-        let next = (now_ms() / epoch_ms + 1) * epoch_ms;
-        let wait = Duration::from_millis(next.saturating_sub(now_ms()));
+        // The next epoch's start, and the current (or next) epoch's middle, when its backup
+        // proposes if no proposal came.
+        let now = now_ms();
+        let next = (now / epoch_ms + 1) * epoch_ms;
+        let middle = (now / epoch_ms) * epoch_ms + epoch_ms / 2;
+        let middle = if middle > now { middle } else { middle + epoch_ms };
         tokio::select! {
-            () = tokio::time::sleep(wait) => {
+            () = tokio::time::sleep(Duration::from_millis(next.saturating_sub(now))) => {
                 let epoch = now_ms() / epoch_ms;
                 watch.forget_before(epoch.saturating_sub(WATCHED_EPOCHS));
                 let out = rounds.lock().on_epoch(epoch, &*heads);
+                send(out);
+            }
+            () = tokio::time::sleep(Duration::from_millis(middle.saturating_sub(now))) => {
+                let out = rounds.lock().on_mid_epoch(middle / epoch_ms, &*heads);
                 send(out);
             }
             changed = verified.changed() => {

@@ -2,7 +2,10 @@
 //! proposal, a partial signature or a certificate, and what it sends in return.
 //!
 //! Epoch `e` (wall-clock milliseconds / epoch length, the same on every guardian) has one
-//! leader, member `e mod n`. At the epoch's start the leader proposes the leaves of the latest
+//! leader, member `e mod n`, and a backup, member `e + 1 mod n`, who proposes at mid-epoch if
+//! no proposal for the epoch reached it (the leader is down or had nothing to propose): a dead
+//! guardian's epochs are not lost. A guardian still signs one checkpoint per epoch, so a late
+//! leader's proposal and the backup's cannot both be certified. At the epoch's start the leader proposes the leaves of the latest
 //! heads it verified (and of the settled heads, [`crate::FINALIZED`]) and signs their checkpoint. Every other guardian signs the proposal's
 //! checkpoint only once it has verified each proposed head itself (it waits for its followers
 //! to reach a head it has not seen yet, and refuses a proposal naming a head that conflicts
@@ -103,8 +106,10 @@ pub trait VerifiedHeads {
 /// Why a guardian dropped an input (logged; nothing is sent).
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    /// A proposal from a guardian who does not lead that epoch.
-    #[error("proposal for epoch {epoch} from guardian {proposer}, whose leader is {leader}")]
+    /// A proposal from a guardian who neither leads that epoch nor is its backup.
+    #[error(
+        "proposal for epoch {epoch} from guardian {proposer}, whose leader is {leader} (the next one its backup)"
+    )]
     NotLeader {
         /// The epoch.
         epoch: u64,
@@ -192,6 +197,11 @@ impl Rounds {
         (epoch % self.set.members().len() as u64) as usize
     }
 
+    /// The backup leader of `epoch`, who proposes at mid-epoch when no proposal came.
+    pub fn backup(&self, epoch: u64) -> usize {
+        (epoch.wrapping_add(1) % self.set.members().len() as u64) as usize
+    }
+
     /// The checkpoint of `root` for `epoch` in this guardian's network and set.
     pub fn checkpoint(&self, epoch: u64, root: B256) -> Checkpoint {
         Checkpoint { domain: self.domain, guardian_set_id: self.set.id(), epoch, root }
@@ -201,17 +211,30 @@ impl Rounds {
     pub fn on_epoch(&mut self, epoch: u64, heads: &impl VerifiedHeads) -> Vec<GossipMessage> {
         self.current = self.current.max(epoch);
         self.forget_before(epoch.saturating_sub(PROPOSAL_PATIENCE));
-        let mut out = Vec::new();
         if self.leader(epoch) != self.index {
-            return out;
+            return Vec::new();
         }
+        self.propose(epoch, heads)
+    }
+
+    /// Half of `epoch` has passed: its backup proposes, unless a proposal for it came.
+    pub fn on_mid_epoch(&mut self, epoch: u64, heads: &impl VerifiedHeads) -> Vec<GossipMessage> {
+        let proposed = self.waiting.contains_key(&epoch) || self.signed.contains_key(&epoch);
+        if self.backup(epoch) != self.index || self.leader(epoch) == self.index || proposed {
+            return Vec::new();
+        }
+        self.propose(epoch, heads)
+    }
+
+    /// Proposes this guardian's latest verified heads for `epoch`, and signs them.
+    fn propose(&mut self, epoch: u64, heads: &impl VerifiedHeads) -> Vec<GossipMessage> {
         let leaves = heads.latest();
         if leaves.is_empty() {
-            return out;
+            return Vec::new();
         }
-        let Ok(tree) = CheckpointTree::new(leaves) else { return out };
+        let Ok(tree) = CheckpointTree::new(leaves) else { return Vec::new() };
         let leaves = tree.leaves().to_vec();
-        out.push(GossipMessage::Proposal { epoch, proposer: self.index, leaves });
+        let mut out = vec![GossipMessage::Proposal { epoch, proposer: self.index, leaves }];
         self.waiting.insert(epoch, tree);
         out.extend(self.sign_ready(heads));
         out
@@ -229,7 +252,7 @@ impl Rounds {
             return Err(Refusal::OutOfWindow { epoch, current: self.current });
         }
         let leader = self.leader(epoch);
-        if proposer != leader {
+        if proposer != leader && proposer != self.backup(epoch) {
             return Err(Refusal::NotLeader { epoch, proposer, leader });
         }
         let tree = CheckpointTree::new(leaves)?;
@@ -362,9 +385,11 @@ impl Rounds {
             certificate: builder.finish()?.to_bytes().into(),
         };
         self.keep(certified.clone());
-        // Every guardian sees the signatures and keeps the certificate; the leader alone
-        // sends it, for guardians that missed some (the others would send the same bytes).
-        Ok((self.leader(epoch) == self.index).then_some(GossipMessage::Certificate(certified)))
+        // Every guardian sees the signatures and keeps the certificate; the leader and its
+        // backup alone send it, for guardians that missed some (the others would send the same
+        // bytes, and a guardian keeps a certificate once).
+        let sends = self.leader(epoch) == self.index || self.backup(epoch) == self.index;
+        Ok(sends.then_some(GossipMessage::Certificate(certified)))
     }
 
     /// A certificate arrived: kept if it verifies and its leaves give its root.
@@ -617,6 +642,45 @@ mod tests {
         let _ = rounds[1].on_epoch(40, &heads[1]);
         let past = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], &heads[1]);
         assert!(matches!(past, Err(Refusal::OutOfWindow { .. })), "forgotten epochs stay closed");
+    }
+
+    #[test]
+    fn a_dead_leaders_epoch_is_certified_from_its_backups_proposal() {
+        let (mut rounds, heads, set) = network();
+        // Guardian 0 leads epoch 8 and is down: the others begin it, and nothing is sent.
+        let epoch = 8;
+        assert_eq!((rounds[0].leader(epoch), rounds[0].backup(epoch)), (0, 1));
+        for i in 1..4 {
+            assert!(rounds[i].on_epoch(epoch, &heads[i]).is_empty());
+        }
+        // At mid-epoch only the backup proposes; the three living guardians certify it.
+        let mut out = Vec::new();
+        for i in 1..4 {
+            let sent = rounds[i].on_mid_epoch(epoch, &heads[i]);
+            assert_eq!(sent.is_empty(), i != 1, "guardian {i}");
+            out.extend(sent);
+        }
+        assert!(matches!(out[0], GossipMessage::Proposal { proposer: 1, .. }));
+        // Gossip among the living (guardian 1 is the slice's first).
+        assert!(gossip(&mut rounds[1..], &heads[1..], 0, out).is_empty());
+        for guardian in &rounds[1..] {
+            let certified = guardian.latest_certificate().expect("every living guardian holds it");
+            assert_eq!(certified.epoch, epoch);
+            let certificate = certified.certificate().unwrap();
+            assert!(set.is_quorum(certificate.verify(&set, DOMAIN).unwrap()));
+        }
+    }
+
+    #[test]
+    fn a_backup_stays_quiet_once_the_leaders_proposal_came() {
+        let (mut rounds, heads, _) = network();
+        let (leader, out) = begin(&mut rounds, &heads, 8);
+        assert_eq!(leader, 0);
+        gossip(&mut rounds, &heads, 0, out);
+        assert!(rounds[1].on_mid_epoch(8, &heads[1]).is_empty(), "the backup signed the leader's");
+        // A backup's proposal after the leader's is refused by those who signed the leader's.
+        let late = rounds[2].on_proposal(8, 1, vec![leaf(902, 9)], &heads[2]);
+        assert!(matches!(late, Err(Refusal::AlreadySigned(8))));
     }
 
     #[test]
