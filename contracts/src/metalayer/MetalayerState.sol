@@ -176,7 +176,10 @@ contract MetalayerState {
     ) external view returns (bool success, bytes memory output) {
         stateRoot(chainId, proven);
         bytes32 blockHash;
-        try STATELESS_CALL.staticCall(chainId, call, witness) returns (bytes32 hash, bool ok, bytes memory result) {
+        // The call runs as on the chain itself: CHAINID is the chain's id, without the leaf's
+        // FINALIZED bit.
+        uint64 chain = chainId & ~CheckpointTree.FINALIZED;
+        try STATELESS_CALL.staticCall(chain, call, witness) returns (bytes32 hash, bool ok, bytes memory result) {
             (blockHash, success, output) = (hash, ok, result);
         } catch (bytes memory reason) {
             revert WitnessRefused(reason);

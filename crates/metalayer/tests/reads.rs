@@ -278,21 +278,21 @@ impl Routed {
     /// A message of `finality`, with A's and C's heads certified on B as leaves of chain
     /// `id | settled` (`settled` is 0 or the FINALIZED bit).
     fn with(finality: FinalityState, settled: u64) -> Self {
-        Self::reading(finality, settled, |token| reads::balance_of_read(C as u32, token, HOLDER))
+        Self::reading(finality, settled, |r| reads::balance_of_read(C as u32, r.token, HOLDER))
     }
 
-    /// As [`Routed::with`], with the read `read` makes of C's token.
+    /// As [`Routed::with`], with the read `read` makes of C (it may deploy there first).
     fn reading(
         finality: FinalityState,
         settled: u64,
-        read: impl Fn(Address) -> ReadOperation,
+        read: impl FnOnce(&mut Reading) -> ReadOperation,
     ) -> Self {
         let mut r = Reading::new();
         let mut b = node(B, &r.set);
         let recipient = b.deploy(
             artifacts::READ_RECIPIENT.deploy_code(&predeploy::METALAYER_ROUTER.abi_encode()),
         );
-        let read = read(r.token);
+        let read = read(&mut r);
         let dispatch = IMetalayerRouter::dispatch_0Call {
             destinationDomain: B as u32,
             recipientAddress: recipient,
@@ -548,9 +548,9 @@ fn a_read_proven_by_its_call_witness_reaches_the_recipient() {
 fn any_view_call_and_an_absent_slot_are_proven_by_call_witnesses() {
     // totalSupply(): no storage-proof rule covers it.
     let total = IEraToken::totalSupplyCall {}.abi_encode();
-    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| ReadOperation {
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |r| ReadOperation {
         domain: C as u32,
-        target: token,
+        target: r.token,
         callData: total.clone().into(),
     });
     let supply = t.r.c.call(t.r.token, IEraToken::totalSupplyCall {});
@@ -561,8 +561,8 @@ fn any_view_call_and_an_absent_slot_are_proven_by_call_witnesses() {
     // The balance of an account that never held any: a slot absent from the trie, which no
     // storage proof shows, read as zero through the witness's trie paths.
     let stranger = Address::repeat_byte(0x55);
-    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| {
-        reads::balance_of_read(C as u32, token, stranger)
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |r| {
+        reads::balance_of_read(C as u32, r.token, stranger)
     });
     let leaf = t.tree.proof(C).unwrap();
     let read = t.metalayer().reads[0].clone();
@@ -649,9 +649,9 @@ fn a_call_witness_of_an_uncertified_block_is_refused() {
 fn a_read_that_reverts_on_the_certified_state_is_refused() {
     // transfer() from the zero address, which holds nothing: OpenZeppelin reverts.
     let transfer = IEraToken::transferCall { to: HOLDER, value: U256::from(1) }.abi_encode();
-    let mut t = Routed::reading(FinalityState::INSTANT, 0, |token| ReadOperation {
+    let mut t = Routed::reading(FinalityState::INSTANT, 0, |r| ReadOperation {
         domain: C as u32,
-        target: token,
+        target: r.token,
         callData: transfer.clone().into(),
     });
     let (read, leaf, witness) = t.call_witness();
@@ -677,4 +677,23 @@ fn a_read_that_reverts_on_the_certified_state_is_refused() {
     t.b.refused(predeploy::METALAYER_ROUTER, call, |e: &IMetalayerRouterErrors| {
         matches!(e, IMetalayerRouterErrors::ReadFailed(x) if x.revertData == witness.output)
     });
+}
+
+#[test]
+fn a_finalized_call_witness_read_runs_with_the_chains_own_id() {
+    // A contract on C returning CHAINID (runtime `CHAINID PUSH0 MSTORE PUSH1 32 PUSH0 RETURN`),
+    // read under C's settled leaf, whose chain id carries the FINALIZED bit.
+    let init = Bytes::from_static(&[
+        0x60, 0x07, 0x60, 0x0a, 0x5f, 0x39, 0x60, 0x07, 0x5f,
+        0xf3, // copy and return the runtime
+        0x46, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3,
+    ]);
+    let mut t = Routed::reading(FinalityState::FINALIZED, FINALIZED, |r| ReadOperation {
+        domain: C as u32,
+        target: r.c.deploy(init),
+        callData: Bytes::new(),
+    });
+    t.b.transact(predeploy::METALAYER_ROUTER, t.deliver(t.call_proofs()));
+    let results = t.b.call(t.recipient, IReadRecipient::lastResultsCall {});
+    assert_eq!(results, vec![Bytes::from(U256::from(C).abi_encode())]);
 }
