@@ -188,16 +188,8 @@ impl CallWitness {
 
     /// Re-executes the call from this witness alone ([`crate::stateless_call`]).
     pub fn verify(&self) -> Result<crate::StatelessCall, crate::StatelessError> {
-        crate::stateless_call(
-            &self.header,
-            self.chain_id,
-            self.from,
-            self.to,
-            self.data.clone(),
-            self.gas,
-            &self.state,
-            &self.codes,
-        )
+        let input = self.precompile_call();
+        crate::stateless_call(input.chainId, &input.call, &input.witness)
     }
 }
 
@@ -335,11 +327,7 @@ impl Chain {
             .map_err(evm_failure)?;
         let (nodes, codes) = self.read_witness(&reader, header.state_root, &state)?;
         let gas_used = result.gas().tx_gas_used();
-        let (success, output) = match result {
-            ExecutionResult::Success { output, .. } => (true, output.into_data()),
-            ExecutionResult::Revert { output, .. } => (false, output),
-            ExecutionResult::Halt { .. } => (false, Bytes::new()),
-        };
+        let (success, output) = crate::stateless_call::read_outcome(result);
         Ok(CallWitness {
             header: alloy_rlp::encode(&header).into(),
             chain_id: self.spec().chain_id,

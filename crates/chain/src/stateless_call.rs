@@ -79,9 +79,9 @@ pub struct StatelessCall {
     pub gas_used: u64,
 }
 
-/// Re-executes `to.call(data)` from `from` with at most `gas` (capped by the header's gas
-/// limit, which revm enforces) on the state after the block whose header's RLP is
-/// `header_rlp`, from the witness `nodes` (trie nodes) and `codes` (bytecodes) alone.
+/// Re-executes `call` (`to.call(data)` from `from` with at most `gas`, capped by the header's
+/// gas limit, which revm enforces) on the state after the block whose header's RLP
+/// `witness.header` is, from the witness's `nodes` (trie nodes) and `codes` (bytecodes) alone.
 ///
 /// The environment is that header's (number, timestamp, beneficiary, base fee, prevrandao, gas
 /// limit) on Ethereum's EVM at Tephra's newest hardfork with chain id `chain_id`, lenient as
@@ -92,31 +92,30 @@ pub struct StatelessCall {
 /// ancestor headers.
 ///
 /// CPU-bound (hashing every node, then executing).
-#[allow(clippy::too_many_arguments)]
 pub fn stateless_call(
-    header_rlp: &[u8],
     chain_id: u64,
-    from: Address,
-    to: Address,
-    data: Bytes,
-    gas: u64,
-    nodes: &[Bytes],
-    codes: &[Bytes],
+    call: &IStatelessCall::StaticCall,
+    witness: &IStatelessCall::CallWitness,
 ) -> Result<StatelessCall, StatelessError> {
+    let header_rlp = &witness.header;
     let header = decode_header(header_rlp)?;
     let block_hash = keccak256(header_rlp);
-    let witness =
-        Arc::new(WitnessState::from_parts(nodes, codes, header.state_root, BTreeMap::new()));
-    let mut state = BlockState::new(witness.clone());
+    let state_witness = Arc::new(WitnessState::from_parts(
+        &witness.nodes,
+        &witness.codes,
+        header.state_root,
+        BTreeMap::new(),
+    ));
+    let mut state = BlockState::new(state_witness.clone());
     let mut env = evm_env(&ChainSpec::latest(chain_id), &header);
     env.cfg_env.disable_nonce_check = true;
     env.cfg_env.disable_base_fee = true;
     env.cfg_env.tx_gas_limit_cap = Some(u64::MAX);
     let tx = TxEnv::builder()
-        .caller(from)
-        .kind(TxKind::Call(to))
-        .data(data)
-        .gas_limit(gas.min(header.gas_limit))
+        .caller(call.from)
+        .kind(TxKind::Call(call.to))
+        .data(call.data.clone())
+        .gas_limit(call.gas.min(header.gas_limit))
         .gas_price(0)
         .value(U256::ZERO)
         .chain_id(Some(chain_id))
@@ -124,7 +123,7 @@ pub fn stateless_call(
         .map_err(|err| StatelessError::InvalidCall(format!("{err:?}")))?;
     // Ethereum's EVM without the precompile: a re-executed call cannot re-enter it.
     let outcome = EthEvmFactory::default().create_evm(&mut state, env).transact(tx);
-    if let Some(gap) = witness.gap() {
+    if let Some(gap) = state_witness.gap() {
         return Err(StatelessError::IncompleteWitness(gap));
     }
     let result = match outcome {
@@ -136,12 +135,18 @@ pub fn stateless_call(
         Err(other) => return Err(StatelessError::InvalidCall(other.to_string())),
     };
     let gas_used = result.gas().tx_gas_used();
-    let (success, output) = match result {
+    let (success, output) = read_outcome(result);
+    Ok(StatelessCall { block_hash, success, output, gas_used })
+}
+
+/// A read's outcome: whether it returned, and its return data (revert data on a revert,
+/// nothing on a halt).
+pub(crate) fn read_outcome(result: ExecutionResult) -> (bool, Bytes) {
+    match result {
         ExecutionResult::Success { output, .. } => (true, output.into_data()),
         ExecutionResult::Revert { output, .. } => (false, output),
         ExecutionResult::Halt { .. } => (false, Bytes::new()),
-    };
-    Ok(StatelessCall { block_hash, success, output, gas_used })
+    }
 }
 
 /// A header's RLP, exactly: trailing bytes are refused by name (as `alloy_rlp::decode_exact`
@@ -199,7 +204,7 @@ fn run_precompile(input: PrecompileInput<'_>) -> PrecompileResult {
             );
         }
     };
-    let IStatelessCall::staticCallCall { chainId: chain_id, call, witness } = call;
+    let IStatelessCall::staticCallCall { chainId: chain_id, mut call, witness } = call;
     let hashing = std::iter::once(&witness.header)
         .chain(&witness.nodes)
         .chain(&witness.codes)
@@ -208,16 +213,8 @@ fn run_precompile(input: PrecompileInput<'_>) -> PrecompileResult {
     let Some(left) = input.gas.checked_sub(fixed) else {
         return Ok(PrecompileOutput::halt(PrecompileHalt::OutOfGas, input.reservoir));
     };
-    let result = match stateless_call(
-        &witness.header,
-        chain_id,
-        call.from,
-        call.to,
-        call.data,
-        call.gas.min(left),
-        &witness.nodes,
-        &witness.codes,
-    ) {
+    call.gas = call.gas.min(left);
+    let result = match stateless_call(chain_id, &call, &witness) {
         Ok(result) => result,
         Err(err) => return refuse(fixed, err.to_string()),
     };

@@ -269,16 +269,10 @@ fn rerun(
     nodes: &[Bytes],
     codes: &[Bytes],
 ) -> Result<tephra_chain::StatelessCall, StatelessError> {
-    stateless_call(
-        &witness.header,
-        witness.chain_id,
-        witness.from,
-        witness.to,
-        witness.data.clone(),
-        witness.gas,
-        nodes,
-        codes,
-    )
+    let mut input = witness.precompile_call();
+    input.witness.nodes = nodes.to_vec();
+    input.witness.codes = codes.to_vec();
+    stateless_call(input.chainId, &input.call, &input.witness)
 }
 
 #[test]
@@ -339,16 +333,9 @@ fn the_header_is_decoded_exactly_and_binds_the_answer() {
     let f = fixture();
     let witness = owner_balance_witness(&f);
     let run_with = |header: &[u8]| {
-        stateless_call(
-            header,
-            witness.chain_id,
-            witness.from,
-            witness.to,
-            witness.data.clone(),
-            witness.gas,
-            &witness.state,
-            &witness.codes,
-        )
+        let mut input = witness.precompile_call();
+        input.witness.header = Bytes::copy_from_slice(header);
+        stateless_call(input.chainId, &input.call, &input.witness)
     };
     let mut trailing = witness.header.to_vec();
     trailing.push(0x00);
