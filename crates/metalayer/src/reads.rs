@@ -82,8 +82,8 @@ pub enum ReadError {
         /// The hash of the witness's header.
         got: B256,
     },
-    /// The call witness is of another call than the read's.
-    #[error("read {0}: the call witness is of another call")]
+    /// The call witness is of another call than the router runs for the read ([`read_call`]).
+    #[error("read {0}: the call witness is of another call than the router makes")]
     WrongCall(usize),
     /// The read reverts on the certified state: there is no result to deliver.
     #[error("read {index} reverts on the certified state (revert data {output})")]
@@ -241,7 +241,8 @@ pub fn call_read_proof(
     leaf: &LeafProof,
     witness: tephra_chain::CallWitness,
 ) -> Result<abi::ReadProof, ReadError> {
-    if witness.to != read.target || witness.data != read.callData {
+    let call = (witness.from, witness.to, &witness.data, witness.gas);
+    if call != (Address::ZERO, read.target, &read.callData, READ_GAS) {
         return Err(ReadError::WrongCall(index));
     }
     same_chain(read, leaf)?;

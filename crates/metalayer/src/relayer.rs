@@ -125,8 +125,15 @@ struct Message {
     block: u64,
     /// Its index in the origin's MerkleTreeHook tree.
     index: u32,
+    /// The Metalayer message inside, for a message to the MetalayerRouter.
+    router: Option<reads::MetalayerMessage>,
+}
+
+impl Message {
     /// A router message that waits for FINALIZED: delivered under the origin's settled leaf.
-    finalized: bool,
+    fn finalized(&self) -> bool {
+        self.router.as_ref().is_some_and(reads::MetalayerMessage::is_finalized)
+    }
 }
 
 /// One origin's view: its tree's ids by index, with the block that inserted each, and the
@@ -163,10 +170,10 @@ impl Origin {
             // The Mailbox dispatches and inserts in one transaction, so the bytes are known.
             let Some(bytes) = self.dispatched.get(&id) else { continue };
             let Some(header) = MessageHeader::parse(bytes) else { continue };
-            let finalized = header.recipient == predeploy::METALAYER_ROUTER.into_word()
-                && reads::MetalayerMessage::decode(&bytes[HEADER_LEN..])
-                    .is_ok_and(|body| body.is_finalized());
-            let message = Message { bytes: bytes.clone(), header, id, block, index, finalized };
+            let router = (header.recipient == predeploy::METALAYER_ROUTER.into_word())
+                .then(|| reads::MetalayerMessage::decode(&bytes[HEADER_LEN..]).ok())
+                .flatten();
+            let message = Message { bytes: bytes.clone(), header, id, block, index, router };
             self.pending.insert(index, message);
         }
     }
@@ -266,7 +273,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             };
             // The first certificate whose leaf for the origin (its settled leaf, for a
             // FINALIZED message) covers the message's block.
-            let wanted = if message.finalized { origin_id | FINALIZED } else { origin_id };
+            let wanted = if message.finalized() { origin_id | FINALIZED } else { origin_id };
             let covering = certificates.values().find_map(|certified| {
                 let leaf = certified.leaves.iter().find(|l| l.chain_id == wanted)?;
                 (leaf.block_number >= message.block).then(|| (certified.clone(), *leaf))
@@ -335,12 +342,7 @@ async fn read_proofs(
     message: &Message,
     tree: &CheckpointTree,
 ) -> Result<Option<Vec<abi::ReadProof>>, RelayerError> {
-    if message.header.recipient != predeploy::METALAYER_ROUTER.into_word() {
-        return Ok(None);
-    }
-    let Ok(body) = reads::MetalayerMessage::decode(&message.bytes[HEADER_LEN..]) else {
-        return Ok(None);
-    };
+    let Some(body) = &message.router else { return Ok(None) };
     // A FINALIZED message goes through the router's `deliver` even without reads: the router
     // checks its leaf is the origin's settled one.
     if body.reads.is_empty() && !body.is_finalized() {

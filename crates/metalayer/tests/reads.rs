@@ -697,3 +697,21 @@ fn a_finalized_call_witness_read_runs_with_the_chains_own_id() {
     let results = t.b.call(t.recipient, IReadRecipient::lastResultsCall {});
     assert_eq!(results, vec![Bytes::from(U256::from(C).abi_encode())]);
 }
+
+#[test]
+fn a_call_witness_of_another_call_than_the_routers_is_refused_by_the_relayer() {
+    let t = Routed::new();
+    let (read, leaf, witness) = t.call_witness();
+    assert!(reads::call_read_proof(&read, 0, t.tree.root(), &leaf, witness.clone()).is_ok());
+    for other in [
+        tephra_chain::CallWitness { from: HOLDER, ..witness.clone() },
+        tephra_chain::CallWitness { gas: reads::READ_GAS - 1, ..witness.clone() },
+        tephra_chain::CallWitness { to: HOLDER, ..witness.clone() },
+        tephra_chain::CallWitness { data: Bytes::from_static(b"other"), ..witness.clone() },
+    ] {
+        assert_eq!(
+            reads::call_read_proof(&read, 0, t.tree.root(), &leaf, other),
+            Err(reads::ReadError::WrongCall(0))
+        );
+    }
+}
