@@ -337,13 +337,7 @@ impl EquivocationWatch {
         checkpoint: Checkpoint,
         signature: Signature,
     ) -> Result<Option<Equivocation>, RegistryError> {
-        let key = self.keys.get(guardian).ok_or(RegistryError::UnknownGuardian(guardian))?;
-        if checkpoint.domain != self.domain {
-            return Err(RegistryError::WrongDomain {
-                expected: self.domain,
-                got: checkpoint.domain,
-            });
-        }
+        let key = self.key_for(guardian, &checkpoint)?;
         let observed = SignedCheckpoint { checkpoint, signature };
         observed.verify(key).map_err(|_| RegistryError::InvalidSignature { guardian, which: 0 })?;
         Ok(self.record(guardian, observed))
@@ -359,16 +353,25 @@ impl EquivocationWatch {
         checkpoint: Checkpoint,
         signature: Signature,
     ) -> Result<Option<Equivocation>, RegistryError> {
-        if guardian >= self.keys.len() {
-            return Err(RegistryError::UnknownGuardian(guardian));
-        }
+        self.key_for(guardian, &checkpoint)?;
+        Ok(self.record(guardian, SignedCheckpoint { checkpoint, signature }))
+    }
+
+    /// `guardian`'s key, if it is one of the watched guardians and `checkpoint` is of the
+    /// watched domain.
+    fn key_for(
+        &self,
+        guardian: usize,
+        checkpoint: &Checkpoint,
+    ) -> Result<&PublicKey, RegistryError> {
+        let key = self.keys.get(guardian).ok_or(RegistryError::UnknownGuardian(guardian))?;
         if checkpoint.domain != self.domain {
             return Err(RegistryError::WrongDomain {
                 expected: self.domain,
                 got: checkpoint.domain,
             });
         }
-        Ok(self.record(guardian, SignedCheckpoint { checkpoint, signature }))
+        Ok(key)
     }
 
     fn record(&mut self, guardian: usize, observed: SignedCheckpoint) -> Option<Equivocation> {
