@@ -707,7 +707,7 @@ fn a_call_witness_of_another_call_than_the_routers_is_refused_by_the_relayer() {
         tephra_chain::CallWitness { from: HOLDER, ..witness.clone() },
         tephra_chain::CallWitness { gas: reads::READ_GAS - 1, ..witness.clone() },
         tephra_chain::CallWitness { to: HOLDER, ..witness.clone() },
-        tephra_chain::CallWitness { data: Bytes::from_static(b"other"), ..witness.clone() },
+        tephra_chain::CallWitness { data: Bytes::from_static(b"other"), ..witness },
     ] {
         assert_eq!(
             reads::call_read_proof(&read, 0, t.tree.root(), &leaf, other),
