@@ -280,6 +280,7 @@ pub(crate) async fn start_processes(
             datadir: dir.join(format!("guardian-{index}")),
             guardian_set: set_config.clone(),
             l1_rpc: Some(l1_rpc.to_string()),
+            registry: Some(registered.registry),
             slasher: Some(SlasherConfig {
                 l1_rpc: l1_rpc.to_string(),
                 registry: registered.registry,

@@ -13,9 +13,17 @@ pragma solidity ^0.8.15;
 /// too, at a head settled on L1: guardians put it beside the chain's latest head once that
 /// block's state commitment is final on the chain's settlement core (`RollupCore`) and equals the
 /// commitment of the block they verified.
+///
+/// The leaf whose `chainId` is `GUARDIAN_SET` (no chain's id: EIP-2294 keeps them below 2^63)
+/// hands over to the next guardian set: `blockNumber` is its id, `blockHash`
+/// `keccak256(abi.encodePacked(publicKeys, stakes))` of its members as
+/// `MetalayerInbox.rotateGuardianSet` takes them, the other fields zero. Guardians put it in a
+/// checkpoint once the L1 `GuardianRegistry` holds a set other than the current one.
 library CheckpointTree {
     /// @notice The chain-id bit of a leaf of a head settled on L1.
     uint64 internal constant FINALIZED = uint64(1) << 63;
+    /// @notice The chain id of the leaf naming the next guardian set.
+    uint64 internal constant GUARDIAN_SET = type(uint64).max;
 
     /// @notice One chain's head, as a checkpoint commits to it.
     struct Leaf {

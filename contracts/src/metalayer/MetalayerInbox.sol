@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {BLS12381} from "./BLS12381.sol";
+import {CheckpointTree} from "./CheckpointTree.sol";
 
 /// @title MetalayerInbox
 /// @notice Holds the current guardian set of a Metalayer network and accepts, from anyone, a
@@ -18,6 +19,11 @@ import {BLS12381} from "./BLS12381.sol";
 /// L1 GuardianRegistry's later): without them, aggregation is open to rogue keys.
 /// Bitmap: guardian i is bit (i % 8), least significant first, of byte i / 8; exactly
 /// ceil(n / 8) bytes, bits past n zero.
+///
+/// The first set is installed by the owner; after that, anyone hands over to the next one with
+/// `rotateGuardianSet`, proving it by a `CheckpointTree.GUARDIAN_SET` leaf in a root the
+/// current set certified. Guardians put that leaf in their checkpoints when the L1
+/// `GuardianRegistry` holds other members or stakes (a registration, a stake added, a slash).
 contract MetalayerInbox {
     /// @notice What guardians sign (see `signingMessage`).
     struct Checkpoint {
@@ -82,6 +88,8 @@ contract MetalayerInbox {
     error InsufficientStake(uint256 signed, uint256 total);
     error InvalidSignature();
     error AlreadyCertified(bytes32 root);
+    error NotCertifiedByCurrentSet(bytes32 root);
+    error InvalidSetProof();
 
     /// @param domain_ The network's domain separator (`tephra_metalayer::domain_separator`).
     /// @param owner_ Who installs guardian sets.
@@ -109,12 +117,42 @@ contract MetalayerInbox {
     /// certified. A set too large for one transaction goes in with `addGuardians`, 128
     /// members at a time, then `activateGuardianSet`.
     function setGuardianSet(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) external onlyOwner {
+        _install(setId, publicKeys, stakes);
+    }
+
+    function _install(uint64 setId, bytes calldata publicKeys, uint256[] calldata stakes) private {
+        if (publicKeys.length != stakes.length * KEY_LEN) revert BadGuardianSet();
         _resetPending(setId);
         for (uint256 start = 0; start < stakes.length; start += RECORDS_PER_CHUNK) {
             uint256 end = stakes.length - start < RECORDS_PER_CHUNK ? stakes.length : start + RECORDS_PER_CHUNK;
             _addGuardians(setId, publicKeys[start * KEY_LEN:end * KEY_LEN], stakes[start:end]);
         }
         _activate(setId);
+    }
+
+    /// @notice Installs guardian set `setId`, which the current set certified: `root` was
+    /// certified by the current set and holds, at `index` with `proof`, the
+    /// `CheckpointTree.GUARDIAN_SET` leaf of `setId` and `keccak256(abi.encodePacked(publicKeys,
+    /// stakes))`. Anyone may submit; the arguments are as `setGuardianSet`'s.
+    function rotateGuardianSet(
+        bytes32 root,
+        uint256 index,
+        bytes32[] calldata proof,
+        uint64 setId,
+        bytes calldata publicKeys,
+        uint256[] calldata stakes
+    ) external {
+        Certified memory how = certified[root];
+        if (!how.certified || how.guardianSetId != guardianSetId) revert NotCertifiedByCurrentSet(root);
+        CheckpointTree.Leaf memory leaf = CheckpointTree.Leaf({
+            chainId: CheckpointTree.GUARDIAN_SET,
+            blockNumber: setId,
+            blockHash: keccak256(abi.encodePacked(publicKeys, stakes)),
+            stateRoot: bytes32(0),
+            outboxRoot: bytes32(0)
+        });
+        if (CheckpointTree.rootOf(leaf, index, proof) != root) revert InvalidSetProof();
+        _install(setId, publicKeys, stakes);
     }
 
     /// @notice Appends up to 128 members to the pending set `setId` (starting it afresh if

@@ -50,13 +50,18 @@ sol! {
         error AlreadyCertified(bytes32 root);
         error StaleGuardianSet(uint64 current, uint64 proposed);
         error BadGuardianSet();
+        error NotCertifiedByCurrentSet(bytes32 root);
+        error InvalidSetProof();
         function setGuardianSet(uint64 setId, bytes publicKeys, uint256[] stakes) external;
         function addGuardians(uint64 setId, bytes publicKeys, uint256[] stakes) external;
         function activateGuardianSet(uint64 setId) external;
+        function rotateGuardianSet(bytes32 root, uint256 index, bytes32[] proof, uint64 setId, bytes publicKeys, uint256[] stakes) external;
         function submit(Checkpoint checkpoint, bytes signers, bytes signature) external;
         function verifyCertificate(Checkpoint checkpoint, bytes signers, bytes signature) external view returns (uint256 signed);
         function isCertified(bytes32 root) external view returns (bool);
         function guardianSetId() external view returns (uint64);
+        function guardianCount() external view returns (uint256);
+        function totalStake() external view returns (uint256);
         function hashToG2(bytes message) external view returns (bytes);
         function signingMessage(Checkpoint checkpoint) external pure returns (bytes32);
         function transferOwnership(address newOwner) external;

@@ -11,11 +11,11 @@
 //! is checked once, with its subgroup check, against the aggregate of the signers' keys. A
 //! caller that must find a bad partial signature uses [`CertificateBuilder::add_verified`].
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{B256, U256, keccak256};
 use blst::min_pk::{AggregatePublicKey, AggregateSignature, PublicKey, Signature};
 
 use crate::{
-    Checkpoint, MetalayerError,
+    Checkpoint, GUARDIAN_SET, Leaf, MetalayerError,
     bls::{DST, check, g1_to_eip2537, g2_to_eip2537, verify_possession},
 };
 
@@ -99,6 +99,29 @@ impl GuardianSet {
     /// concatenated, and the stakes.
     pub fn contract_arguments(&self) -> (Vec<u8>, Vec<U256>) {
         members_arguments(&self.members)
+    }
+
+    /// What the [`crate::GUARDIAN_SET`] leaf naming this set commits to:
+    /// `keccak256(abi.encodePacked(publicKeys, stakes))` of its
+    /// [`GuardianSet::contract_arguments`], as `MetalayerInbox.rotateGuardianSet` computes it.
+    pub fn commitment(&self) -> B256 {
+        let (keys, stakes) = self.contract_arguments();
+        let mut packed = keys;
+        for stake in stakes {
+            packed.extend_from_slice(&stake.to_be_bytes::<32>());
+        }
+        keccak256(packed)
+    }
+
+    /// The checkpoint leaf handing over to this set ([`crate::GUARDIAN_SET`]).
+    pub fn leaf(&self) -> Leaf {
+        Leaf {
+            chain_id: GUARDIAN_SET,
+            block_number: self.id,
+            block_hash: self.commitment(),
+            state_root: B256::ZERO,
+            outbox_root: B256::ZERO,
+        }
     }
 
     /// The arguments of each `MetalayerInbox.addGuardians` call for a set too large for one

@@ -44,6 +44,14 @@ pub struct Leaf {
 /// settlement core and equals the commitment of the block the guardians verified.
 pub const FINALIZED: u64 = 1 << 63;
 
+/// The chain id of the leaf that hands over to the next guardian set
+/// (`CheckpointTree.GUARDIAN_SET`; no chain's id, which EIP-2294 keeps below 2^63):
+/// `block_number` is the set's id and `block_hash` [`crate::GuardianSet::commitment`], the other
+/// fields zero ([`crate::GuardianSet::leaf`]). Guardians propose it once the L1 registry holds
+/// other members or stakes than the current set; a certificate of the current set over it lets
+/// anyone install the next one in every inbox (`MetalayerInbox.rotateGuardianSet`).
+pub const GUARDIAN_SET: u64 = u64::MAX;
+
 impl Leaf {
     /// The chain the leaf is of (without the [`FINALIZED`] bit).
     pub fn chain(&self) -> u64 {
@@ -52,7 +60,12 @@ impl Leaf {
 
     /// Whether the leaf is of a head settled on L1.
     pub fn is_settled(&self) -> bool {
-        self.chain_id & FINALIZED != 0
+        self.chain_id & FINALIZED != 0 && !self.is_guardian_set()
+    }
+
+    /// Whether the leaf names the next guardian set ([`GUARDIAN_SET`]) rather than a head.
+    pub fn is_guardian_set(&self) -> bool {
+        self.chain_id == GUARDIAN_SET
     }
 
     /// The same head as a settled-on-L1 leaf.

@@ -35,7 +35,9 @@ pub use blst::{
     min_pk::{PublicKey, Signature},
 };
 pub use certificate::{Certificate, CertificateBuilder, Guardian, GuardianSet, signer_indices};
-pub use checkpoint::{Checkpoint, CheckpointTree, FINALIZED, Leaf, LeafProof, domain_separator};
+pub use checkpoint::{
+    Checkpoint, CheckpointTree, FINALIZED, GUARDIAN_SET, Leaf, LeafProof, domain_separator,
+};
 pub use registry::{
     Equivocation, EquivocationWatch, GuardianRecord, Offence, RegistryError, SignedCheckpoint,
     SignedHead,
@@ -100,6 +102,9 @@ pub enum MetalayerError {
     /// The zero root certifies nothing.
     #[error("the zero root")]
     ZeroRoot,
+    /// A hand-over to the next guardian set that does not hold, and why.
+    #[error("guardian set rotation: {0}")]
+    BadRotation(&'static str),
     /// Bytes that are not a certificate.
     #[error("malformed certificate bytes")]
     MalformedCertificate,

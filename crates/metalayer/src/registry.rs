@@ -328,6 +328,12 @@ impl EquivocationWatch {
         Self::new(domain, set.members().iter().map(|g| g.key).collect())
     }
 
+    /// Watches the members of `set` from now on (a rotation appended members or changed
+    /// stakes; positions are registry indices, so what was seen stays valid).
+    pub fn watch_set(&mut self, set: &GuardianSet) {
+        self.keys = set.members().iter().map(|g| g.key).collect();
+    }
+
     /// Records that `guardian` signed `checkpoint` with `signature`; returns evidence if it
     /// signed another root for the same set and epoch before. Refuses an unknown guardian,
     /// another domain and a signature that is not the guardian's.

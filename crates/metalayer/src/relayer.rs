@@ -6,6 +6,10 @@
 //! destination), then calls `Mailbox.process` with the GuardianIsm metadata: the leaf's proof
 //! into the certified root and the message's proof into the leaf's outbox root.
 //!
+//! A certificate of a guardian set newer than a destination inbox's comes after the rotations
+//! between them: the relayer takes them from the guardians (`metalayer_rotations`) and first
+//! installs each next set there (`MetalayerInbox.rotateGuardianSet`).
+//!
 //! It keeps no state: on start it reads every chain's logs from genesis and skips what the
 //! destinations already delivered, so a restart loses no message.
 //!
@@ -21,9 +25,9 @@
 //! ```
 
 use crate::{
-    CheckpointTree, FINALIZED, Leaf,
+    Certificate, CheckpointTree, FINALIZED, GUARDIAN_SET, Leaf,
     abi::{self, IInterchainGasPaymaster, IMailbox, IMerkleTreeHook, IMetalayerInbox},
-    guardian::rounds::CertifiedCheckpoint,
+    guardian::rounds::{CertifiedCheckpoint, Rotation},
     hyperlane::{HEADER_LEN, MessageHeader, MessageTree, message_id},
     predeploy, reads,
 };
@@ -114,6 +118,10 @@ const PROCESS_GAS: u64 = 1_250_000;
 const PROOF_GAS: u64 = 1_500_000;
 /// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2).
 const SUBMIT_GAS: u64 = 1_000_000;
+/// Gas of `MetalayerInbox.rotateGuardianSet` per member of the next set (a data contract's
+/// share, the key's G1MSM term) and in all (the proof, the data contract's creation).
+const ROTATE_GAS_PER_MEMBER: u64 = 60_000;
+const ROTATE_GAS: u64 = 400_000;
 
 /// A message seen on its origin.
 #[derive(Debug, Clone)]
@@ -184,6 +192,9 @@ struct Destination {
     nonce: Mutex<u64>,
     /// Roots certified there (by this relayer or anyone).
     certified: Mutex<HashSet<B256>>,
+    /// The guardian set its inbox holds, as last seen (0: not read yet); locked while the
+    /// relayer installs the next ones.
+    set: Mutex<u64>,
 }
 
 /// Runs the relayer until its task is aborted.
@@ -206,6 +217,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 client,
                 nonce: Mutex::new(u64::MAX),
                 certified: Mutex::new(HashSet::new()),
+                set: Mutex::new(0),
             }),
         );
     }
@@ -222,6 +234,9 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     let mut origins: BTreeMap<u64, Origin> =
         config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
     let mut certificates: BTreeMap<u64, CertifiedCheckpoint> = BTreeMap::new();
+    // The guardians' rotations, fetched again whenever a certificate of another set shows up.
+    let mut rotations: Arc<Vec<Rotation>> = Arc::default();
+    let mut rotations_for = 0u64;
     let mut guardian = 0usize;
     // Messages handed to a delivery task, and those done since the last poll.
     let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
@@ -250,6 +265,30 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
         }
         while certificates.len() > 1024 {
             certificates.pop_first();
+        }
+        let newest_set = certificates
+            .last_key_value()
+            .and_then(|(_, c)| c.certificate().ok())
+            .map(|c| c.checkpoint.guardian_set_id);
+        if let Some(set) = newest_set.filter(|set| *set != rotations_for) {
+            let answer: Result<Vec<Rotation>, _> =
+                guardians[guardian].raw_request("metalayer_rotations".into(), ()).await;
+            match answer {
+                Ok(list) => {
+                    rotations = Arc::new(list);
+                    rotations_for = set;
+                    // Every inbox takes the new set now, not only at its next delivery.
+                    for destination in destinations.values().cloned() {
+                        let rotations = rotations.clone();
+                        tokio::spawn(async move {
+                            if let Err(err) = rotate_inbox(&destination, &rotations, set).await {
+                                debug!(target: "tephra::relayer", %err, "rotation deferred");
+                            }
+                        });
+                    }
+                }
+                Err(err) => debug!(target: "tephra::relayer", guardian, %err, "no rotations"),
+            }
         }
         // New messages, tree insertions and payments; what was delivered leaves `pending`.
         let done_now: HashSet<B256> = done.lock().await.drain().collect();
@@ -287,8 +326,14 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 .collect();
             in_flight.lock().await.insert(message.id);
             let (in_flight, done, providers) = (in_flight.clone(), done.clone(), providers.clone());
+            let rotations = rotations.clone();
             tokio::spawn(async move {
-                match deliver(&destination, &providers, &message, &certified, &leaf, ids).await {
+                let delivery = async {
+                    let set = certified.certificate().map_err(rpc)?.checkpoint.guardian_set_id;
+                    rotate_inbox(&destination, &rotations, set).await?;
+                    deliver(&destination, &providers, &message, &certified, &leaf, ids).await
+                };
+                match delivery.await {
                     Ok(()) => {
                         done.lock().await.insert(message.id);
                     }
@@ -450,19 +495,7 @@ async fn deliver(
             ..Outgoing::default()
         },
     };
-    let submit = Outgoing {
-        what: format!("submit certificate of epoch {}", certified.epoch),
-        to: Some(predeploy::INBOX),
-        data: IMetalayerInbox::submitCall {
-            checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
-            signers: certificate.signers.clone().into(),
-            signature: certificate.contract_signature().to_vec().into(),
-        }
-        .abi_encode()
-        .into(),
-        gas: Some(SUBMIT_GAS),
-        ..Outgoing::default()
-    };
+    let submit = submit_step(&certificate, certified.epoch);
     // The root is marked certified here when this delivery submits it, so that deliveries
     // under it that follow send only their `process` (mined after the submit, by nonce); if
     // the submit fails, the mark goes.
@@ -483,6 +516,77 @@ async fn deliver(
     info!(target: "tephra::relayer", id = %message.id, origin = message.header.origin,
         destination = message.header.destination, epoch = certified.epoch, "delivered");
     Ok(())
+}
+
+/// Installs in the destination's inbox, in order, each guardian set up to `set_id` it lacks:
+/// for each, the certificate of the checkpoint naming it (unless certified there already),
+/// then `rotateGuardianSet`.
+async fn rotate_inbox(
+    destination: &Destination,
+    rotations: &[Rotation],
+    set_id: u64,
+) -> Result<(), RelayerError> {
+    let mut known = destination.set.lock().await;
+    if *known >= set_id {
+        return Ok(());
+    }
+    let client = &destination.client;
+    let call = IMetalayerInbox::guardianSetIdCall {};
+    let answer = client.call(predeploy::INBOX, call.abi_encode().into()).await.map_err(rpc)?;
+    *known = IMetalayerInbox::guardianSetIdCall::abi_decode_returns(&answer).map_err(rpc)?;
+    while *known < set_id {
+        let next = *known + 1;
+        let rotation = rotations
+            .iter()
+            .find(|r| r.leaf().is_ok_and(|leaf| leaf.block_number == next))
+            .ok_or_else(|| RelayerError::Rpc(format!("no rotation to guardian set {next} yet")))?;
+        let certificate = rotation.certified.certificate().map_err(rpc)?;
+        let proof =
+            rotation.certified.tree().map_err(rpc)?.proof(GUARDIAN_SET).ok_or_else(|| {
+                RelayerError::Rpc(format!("rotation to set {next} lacks its leaf"))
+            })?;
+        let (keys, stakes) = rotation.next_set().map_err(rpc)?.contract_arguments();
+        let members = stakes.len() as u64;
+        let submit = (!is_certified(client, certificate.checkpoint.root).await?)
+            .then(|| submit_step(&certificate, rotation.certified.epoch));
+        let rotate = Outgoing {
+            what: format!("install guardian set {next}"),
+            to: Some(predeploy::INBOX),
+            data: IMetalayerInbox::rotateGuardianSetCall {
+                root: certificate.checkpoint.root,
+                index: U256::from(proof.index),
+                proof: proof.siblings,
+                setId: next,
+                publicKeys: keys.into(),
+                stakes,
+            }
+            .abi_encode()
+            .into(),
+            gas: Some(ROTATE_GAS + ROTATE_GAS_PER_MEMBER * members),
+            ..Outgoing::default()
+        };
+        send(destination, submit.into_iter().chain([rotate])).await?;
+        info!(target: "tephra::relayer", set = next, members, "guardian set installed");
+        *known = next;
+    }
+    Ok(())
+}
+
+/// `MetalayerInbox.submit` of `certificate`.
+fn submit_step(certificate: &Certificate, epoch: u64) -> Outgoing {
+    Outgoing {
+        what: format!("submit certificate of epoch {epoch}"),
+        to: Some(predeploy::INBOX),
+        data: IMetalayerInbox::submitCall {
+            checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
+            signers: certificate.signers.clone().into(),
+            signature: certificate.contract_signature().to_vec().into(),
+        }
+        .abi_encode()
+        .into(),
+        gas: Some(SUBMIT_GAS),
+        ..Outgoing::default()
+    }
 }
 
 /// Whether the destination's inbox certified `root`.

@@ -22,9 +22,12 @@ fn domain() -> B256 {
     domain_separator(DOMAIN_L1, Address::repeat_byte(0x42))
 }
 
-/// A chain with a `MetalayerInbox` for [`domain`] holding `set`.
+/// A chain with a `MetalayerInbox` for [`domain`] holding `set`, owned by account 0.
 fn inbox_with(set: &GuardianSet) -> (Node, Address) {
-    let mut node = Node::new(77);
+    inbox_on(Node::new(77), set)
+}
+
+fn inbox_on(mut node: Node, set: &GuardianSet) -> (Node, Address) {
     let code =
         artifacts::METALAYER_INBOX.deploy_code(&(domain(), node.sender()).abi_encode_params());
     let inbox = node.deploy(code);
@@ -418,4 +421,104 @@ fn signature_of_another_checkpoint_refused() {
         submit_raw(&a.checkpoint, a.signers.clone(), vec![0; 256]),
         |e| matches!(e, Errors::InvalidSignature(_)),
     );
+}
+
+/// A checkpoint tree of one chain's head and the leaf naming `next`, certified by `set`.
+fn rotation_tree(next: &GuardianSet) -> tephra_metalayer::CheckpointTree {
+    let head = tephra_metalayer::Leaf {
+        chain_id: 901,
+        block_number: 7,
+        block_hash: B256::repeat_byte(1),
+        state_root: B256::repeat_byte(2),
+        outbox_root: B256::repeat_byte(3),
+    };
+    tephra_metalayer::CheckpointTree::new(vec![head, next.leaf()]).unwrap()
+}
+
+fn rotate_call(
+    root: B256,
+    proof: &tephra_metalayer::LeafProof,
+    set: &GuardianSet,
+) -> IMetalayerInbox::rotateGuardianSetCall {
+    let (keys, stakes) = set.contract_arguments();
+    IMetalayerInbox::rotateGuardianSetCall {
+        root,
+        index: U256::from(proof.index),
+        proof: proof.siblings.clone(),
+        setId: set.id(),
+        publicKeys: keys.into(),
+        stakes,
+    }
+}
+
+#[test]
+fn a_set_certified_by_the_current_one_rotates_the_inbox_and_nothing_else_does() {
+    let (keys, set) = guardians(5, 1, |_| 100);
+    let (mut node, inbox) = inbox_on(Node::with_accounts(77, 2), &set);
+    // Set 2: guardian 3 slashed by half, and a sixth guardian.
+    let (all_keys, _) = guardians(6, 1, |_| 100);
+    let members: Vec<_> = (0..6)
+        .map(|i| tephra_metalayer::Guardian {
+            key: all_keys[i].public(),
+            stake: if i == 3 { 50 } else { 100 },
+        })
+        .collect();
+    let next = GuardianSet::new_unchecked_possession(2, members).unwrap();
+    let tree = rotation_tree(&next);
+    let proof = tree.proof(tephra_metalayer::GUARDIAN_SET).unwrap();
+    let cp = Checkpoint { root: tree.root(), ..checkpoint(&set, 10) };
+
+    // Before its root is certified, the rotation is refused.
+    node.refused::<_, Errors>(inbox, rotate_call(cp.root, &proof, &next), |e| {
+        matches!(e, Errors::NotCertifiedByCurrentSet(_))
+    });
+    node.transact(inbox, submit_call(&certify(&keys, &set, cp, 0..4)));
+    // Other members or stakes than the leaf names, another id, or a forged proof: refused.
+    let mut richer = next.members().to_vec();
+    richer[5].stake = 1_000;
+    let forged = GuardianSet::new_unchecked_possession(2, richer).unwrap();
+    node.refused::<_, Errors>(inbox, rotate_call(cp.root, &proof, &forged), |e| {
+        matches!(e, Errors::InvalidSetProof(_))
+    });
+    let renumbered = GuardianSet::new_unchecked_possession(3, next.members().to_vec()).unwrap();
+    node.refused::<_, Errors>(inbox, rotate_call(cp.root, &proof, &renumbered), |e| {
+        matches!(e, Errors::InvalidSetProof(_))
+    });
+    let mut bad_proof = proof.clone();
+    bad_proof.siblings[0] = B256::repeat_byte(9);
+    node.refused::<_, Errors>(inbox, rotate_call(cp.root, &bad_proof, &next), |e| {
+        matches!(e, Errors::InvalidSetProof(_))
+    });
+
+    // The certified hand-over installs set 2, from anyone (account 1 does not own the inbox).
+    let gas = node.transact_from(1, inbox, rotate_call(cp.root, &proof, &next)).gas_used;
+    println!("rotateGuardianSet to 6 guardians: {gas} gas");
+    assert_eq!(node.call(inbox, IMetalayerInbox::guardianSetIdCall {}), 2);
+    assert_eq!(node.call(inbox, IMetalayerInbox::totalStakeCall {}), U256::from(550));
+    // Replaying it is stale; set 1's certificates are refused, set 2's accepted, and the
+    // slashed guardian's stake counts for half: 0, 1, 2, 4 and 5 hold 500 of 550.
+    node.refused::<_, Errors>(inbox, rotate_call(cp.root, &proof, &next), |e| {
+        matches!(e, Errors::NotCertifiedByCurrentSet(_))
+    });
+    let old = certify(&keys, &set, checkpoint(&set, 11), 0..4);
+    node.refused::<_, Errors>(
+        inbox,
+        submit_call(&old),
+        |e| matches!(e, Errors::WrongGuardianSet(x) if x.expected == 2 && x.got == 1),
+    );
+    // Guardians 0-3 held 4 of 5 stakes of set 1, but hold 350 of 550 in set 2: below 2/3.
+    let low = checkpoint(&next, 12);
+    let signatures: Vec<_> =
+        (0..4).map(|i| all_keys[i].sign(low.signing_message().as_slice())).collect();
+    let aggregate =
+        blst::min_pk::AggregateSignature::aggregate(&signatures.iter().collect::<Vec<_>>(), false)
+            .unwrap()
+            .to_signature();
+    let call = submit_raw(&low, vec![0b00_1111], bls::g2_to_eip2537(&aggregate).to_vec());
+    node.refused::<_, Errors>(inbox, call, |e| {
+        matches!(e, Errors::InsufficientStake(x) if x.signed == U256::from(350) && x.total == U256::from(550))
+    });
+    let fresh = certify(&all_keys, &next, checkpoint(&next, 12), [0, 1, 2, 4]);
+    node.transact(inbox, submit_call(&fresh));
+    assert!(certified(&node, inbox, fresh.checkpoint.root));
 }

@@ -11,10 +11,15 @@
 //! leader proposes a settled head only once it has been settled for [`SETTLED_SETTLE_TIME`], so
 //! that the other guardians' watchers have most likely seen it too and the checkpoint does not
 //! wait for them.
+//!
+//! A guardian that knows the L1 registry also reads the guardian set it holds
+//! ([`watch_registry`]), for the protocol to hand over to it when it changes.
 
 use super::{ChainConfig, GuardianError};
 use crate::{
-    Leaf,
+    Guardian, Leaf,
+    abi::IGuardianRegistry,
+    bls::g1_from_eip2537,
     guardian::rounds::{HeadCheck, VerifiedHeads},
     hyperlane::{TREE_DEPTH, stored_root},
     predeploy,
@@ -90,6 +95,8 @@ pub struct Heads {
     chains: RwLock<BTreeMap<u64, BTreeMap<u64, Verified>>>,
     /// Each settling chain's settled head.
     settled: RwLock<BTreeMap<u64, Settled>>,
+    /// The guardian set the L1 registry holds, as last read.
+    registry: RwLock<Option<Vec<Guardian>>>,
     /// Counts the heads verified or settled, so the protocol wakes on each.
     verified: watch::Sender<u64>,
 }
@@ -99,6 +106,7 @@ impl Default for Heads {
         Self {
             chains: RwLock::default(),
             settled: RwLock::default(),
+            registry: RwLock::default(),
             verified: watch::channel(0).0,
         }
     }
@@ -125,6 +133,17 @@ impl Heads {
         }
         settled.insert(chain_id, Settled { head: number, since: Instant::now(), before });
         drop(settled);
+        self.verified.send_modify(|count| *count += 1);
+    }
+
+    /// The registry holds `members` now.
+    fn read_registry(&self, members: Vec<Guardian>) {
+        let mut registry = self.registry.write();
+        if registry.as_ref() == Some(&members) {
+            return;
+        }
+        *registry = Some(members);
+        drop(registry);
         self.verified.send_modify(|count| *count += 1);
     }
 
@@ -198,6 +217,57 @@ impl VerifiedHeads for Heads {
             _ => HeadCheck::NotYet,
         }
     }
+
+    fn registry_members(&self) -> Option<Vec<Guardian>> {
+        self.registry.read().clone()
+    }
+}
+
+/// Reads the guardian set of the L1 `registry` forever ([`VerifiedHeads::registry_members`]):
+/// every member in index order with its current stake, as `guardianSetArguments` gives them
+/// (a slashed guardian keeps its place with what is left of its stake). L1 errors are logged
+/// and retried.
+pub(crate) async fn watch_registry(l1: DynProvider, registry: Address, heads: Arc<Heads>) {
+    loop {
+        match read_members(&l1, registry).await {
+            Ok(members) => heads.read_registry(members),
+            Err(err) => debug!(target: "tephra::guardian", %err, "registry watch retrying"),
+        }
+        tokio::time::sleep(SETTLEMENT_POLL).await;
+    }
+}
+
+async fn read_members(l1: &DynProvider, registry: Address) -> Result<Vec<Guardian>, GuardianError> {
+    let call = |data: Vec<u8>| {
+        let request =
+            alloy_rpc_types_eth::TransactionRequest::default().to(registry).input(data.into());
+        async move { l1.call(request).await.map_err(rpc) }
+    };
+    let count = IGuardianRegistry::guardianCountCall::abi_decode_returns(
+        &call(IGuardianRegistry::guardianCountCall {}.abi_encode()).await?,
+    )
+    .map_err(rpc)?;
+    let set = IGuardianRegistry::guardianSetArgumentsCall::abi_decode_returns(
+        &call(
+            IGuardianRegistry::guardianSetArgumentsCall { start: U256::ZERO, count }.abi_encode(),
+        )
+        .await?,
+    )
+    .map_err(rpc)?;
+    if set.publicKeys.len() != set.stakes.len() * 128 {
+        return Err(GuardianError::Rpc("the registry's set arguments do not match".into()));
+    }
+    set.publicKeys
+        .chunks(128)
+        .zip(&set.stakes)
+        .map(|(key, stake)| {
+            Ok(Guardian {
+                key: g1_from_eip2537(key)?,
+                stake: u128::try_from(*stake)
+                    .map_err(|_| GuardianError::Rpc("a stake above 2^128".into()))?,
+            })
+        })
+        .collect()
 }
 
 /// Watches `chain_id`'s settlement core `core` on the L1 forever: each commitment that is final

@@ -2,7 +2,7 @@
 //! config and verifies each new head statelessly ([`heads`]), runs the epoch protocol
 //! ([`rounds`]) with the other guardians over libp2p gossipsub ([`gossip`]), and serves the
 //! certificates it holds over JSON-RPC (`metalayer_latestCertificate`,
-//! `metalayer_certificatesAfter`, `metalayer_status`) for relayers.
+//! `metalayer_certificatesAfter`, `metalayer_rotations`, `metalayer_status`) for relayers.
 //!
 //! ```toml
 //! index = 0                                  # this guardian's position in the set
@@ -14,8 +14,9 @@
 //! rpc = "127.0.0.1:7500"                     # the certificates API
 //! datadir = "guardian-0"                     # the heads it trusts, across restarts
 //! l1_rpc = "http://127.0.0.1:8545"           # optional: the L1 the chains settle on
+//! registry = "0x..."                         # optional (with l1_rpc): the GuardianRegistry
 //!
-//! [guardian_set]
+//! [guardian_set]                             # the first set (later ones come by rotation)
 //! id = 1
 //! members = [{ public_key = "0x...", stake = "100", proof_of_possession = "0x..." }]
 //!
@@ -37,6 +38,10 @@
 //! commitment of the block the guardian verified, that block is the chain's settled head, and
 //! checkpoints carry it as a second leaf of the chain ([`crate::FINALIZED`]), which FINALIZED
 //! messages are delivered under.
+//!
+//! With `l1_rpc` and `registry`, the guardian also reads the set the registry holds and hands
+//! over to it through the protocol when it changes ([`rounds`]); the rotations are kept in the
+//! datadir (`rotations.json`), so a restarted guardian starts on the current set.
 
 mod gossip;
 pub mod heads;
@@ -55,7 +60,7 @@ use jsonrpsee::{
     server::{Server, ServerHandle},
 };
 use parking_lot::Mutex;
-use rounds::{CertifiedCheckpoint, GossipMessage, Rounds, VerifiedHeads};
+use rounds::{CertifiedCheckpoint, GossipMessage, Rotation, Rounds, VerifiedHeads};
 use serde::{Deserialize, Serialize};
 use std::{
     net::SocketAddr,
@@ -251,6 +256,10 @@ pub struct GuardianConfig {
     /// settled there (see the module doc).
     #[serde(default)]
     pub l1_rpc: Option<String>,
+    /// The L1 GuardianRegistry (read through `l1_rpc`): with it, the guardian set follows the
+    /// registry's members and stakes by rotation.
+    #[serde(default)]
+    pub registry: Option<Address>,
     /// Where this guardian submits equivocation evidence it sees; without it, it only logs it.
     #[serde(default)]
     pub slasher: Option<SlasherConfig>,
@@ -370,8 +379,22 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
             state,
         )));
     }
-    let watch = EquivocationWatch::for_set(config.domain, &set);
-    let rounds = Arc::new(Mutex::new(Rounds::new(config.index, key, set, config.domain)));
+    match (&l1, config.registry) {
+        (Some(l1), Some(registry)) => {
+            tasks.push(tokio::spawn(heads::watch_registry(l1.clone(), registry, heads.clone())))
+        }
+        (None, Some(_)) => return Err(GuardianError::Config("registry needs l1_rpc".into())),
+        _ => {}
+    }
+    let mut rounds = Rounds::new(config.index, key, set, config.domain);
+    let rotations = config.datadir.join("rotations.json");
+    if let Ok(text) = std::fs::read_to_string(&rotations) {
+        let kept: Vec<Rotation> =
+            serde_json::from_str(&text).map_err(|e| bad("datadir rotations.json", &e))?;
+        rounds.on_rotations(kept).map_err(|e| bad("datadir rotations.json", &e))?;
+    }
+    let watch = EquivocationWatch::for_set(config.domain, rounds.set());
+    let rounds = Arc::new(Mutex::new(rounds));
     let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
     let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
     let handle = server.start(api(rounds.clone(), heads.clone(), config.index));
@@ -398,7 +421,7 @@ pub async fn start(config: GuardianConfig) -> Result<RunningGuardian, GuardianEr
     tasks.push(tokio::spawn(protocol(
         rounds,
         heads,
-        config.epoch_ms,
+        (config.epoch_ms, rotations),
         (to_gossip, incoming),
         (watch, slasher),
         faults,
@@ -429,7 +452,7 @@ const WATCHED_EPOCHS: u64 = 64;
 async fn protocol(
     rounds: Arc<Mutex<Rounds>>,
     heads: Arc<Heads>,
-    epoch_ms: u64,
+    (epoch_ms, rotations): (u64, PathBuf),
     (to_gossip, mut incoming): (
         mpsc::UnboundedSender<GossipMessage>,
         mpsc::UnboundedReceiver<GossipMessage>,
@@ -454,7 +477,20 @@ async fn protocol(
             let _ = to_gossip.send(message);
         }
     };
+    let mut set_id = rounds.lock().set().id();
     loop {
+        // A rotation: the watch follows the new set, and the rotations are kept for restarts.
+        {
+            let rounds = rounds.lock();
+            if rounds.set().id() != set_id {
+                set_id = rounds.set().id();
+                watch.watch_set(rounds.set());
+                let text = serde_json::to_string(rounds.rotations()).expect("plain data");
+                if let Err(err) = std::fs::write(&rotations, text) {
+                    warn!(target: "tephra::guardian", %err, "cannot keep the rotations");
+                }
+            }
+        }
         // The next epoch's start, and the current (or next) epoch's middle, when its backup
         // proposes if no proposal came.
         let now = now_ms();
@@ -490,14 +526,17 @@ async fn protocol(
                 let result = {
                     let mut rounds = rounds.lock();
                     match message {
-                        GossipMessage::Proposal { epoch, proposer, leaves } => {
-                            rounds.on_proposal(epoch, proposer, leaves, &*heads)
+                        GossipMessage::Proposal { epoch, proposer, leaves, next_set } => {
+                            rounds.on_proposal(epoch, proposer, leaves, next_set, &*heads)
                         }
                         GossipMessage::Signature { epoch, root, signer, signature } => {
                             rounds.on_signature(epoch, root, signer, &signature)
                         }
                         GossipMessage::Certificate(certified) => {
                             rounds.on_certificate(certified).map(|_| Vec::new())
+                        }
+                        GossipMessage::Rotations(list) => {
+                            rounds.on_rotations(list).map(|_| Vec::new())
                         }
                     }
                 };
@@ -555,6 +594,8 @@ pub struct Status {
     pub heads: Vec<crate::Leaf>,
     /// The latest certificate's epoch.
     pub latest_certified_epoch: Option<u64>,
+    /// The id of the guardian set it signs for now.
+    pub guardian_set_id: u64,
 }
 
 fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule<()> {
@@ -564,6 +605,10 @@ fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule
         .register_method("metalayer_latestCertificate", move |_, _, _| {
             r.lock().latest_certificate().cloned()
         })
+        .expect("unique method");
+    let r = rounds.clone();
+    module
+        .register_method("metalayer_rotations", move |_, _, _| r.lock().rotations().to_vec())
         .expect("unique method");
     let r = rounds.clone();
     module
@@ -580,6 +625,7 @@ fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule
                 index,
                 heads: heads.latest(),
                 latest_certified_epoch: rounds.lock().latest_certificate().map(|c| c.epoch),
+                guardian_set_id: rounds.lock().set().id(),
             };
             serde_json::to_value(status).expect("plain data")
         })

@@ -14,12 +14,21 @@
 //! a checkpoint whose leaves it knows; the leader also sends it, for those that missed some.
 //! A certificate received is checked against the set, and its leaves against its root, before
 //! it is kept.
+//!
+//! The guardian set changes only through the protocol. When the L1 registry holds other members
+//! or stakes than the current set ([`VerifiedHeads::registry_members`]), a leader adds the next
+//! set's [`GUARDIAN_SET`](crate::GUARDIAN_SET) leaf to its proposal (with the members, so that every guardian can
+//! check the leaf's commitment), and a guardian signs it only if its own read of the registry
+//! gives the same set. Once a certificate of the current set carries that leaf, it is a
+//! [`Rotation`]: every guardian switches to the next set for the epochs after it, and anyone can
+//! install the next set in the inboxes with it (`MetalayerInbox.rotateGuardianSet`). Leaders
+//! resend the rotations now and then, for guardians that were down when one happened.
 
 use crate::{
-    Certificate, CertificateBuilder, Checkpoint, CheckpointTree, GuardianKey, GuardianSet, Leaf,
-    MetalayerError, Signature, bls::DST,
+    Certificate, CertificateBuilder, Checkpoint, CheckpointTree, Guardian, GuardianKey,
+    GuardianSet, Leaf, MetalayerError, PublicKey, Signature, bls::DST,
 };
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{B256, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{BTreeMap, HashMap},
@@ -30,6 +39,8 @@ use std::{
 const PROPOSAL_PATIENCE: u64 = 8;
 /// Certificates kept for the API.
 const CERTIFICATES_KEPT: usize = 4096;
+/// Every this many epochs, the leader resends the rotations, for guardians that missed one.
+const ROTATIONS_RESENT_EVERY: u64 = 16;
 
 /// What guardians send each other over gossip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +52,11 @@ pub enum GossipMessage {
         epoch: u64,
         /// The leader's index.
         proposer: usize,
-        /// The heads, one per chain.
+        /// The heads, one per chain (and the next guardian set's leaf, if any).
         leaves: Vec<Leaf>,
+        /// The members of the next guardian set, when the leaves name one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_set: Option<Vec<SetMember>>,
     },
     /// One guardian's signature of one checkpoint.
     Signature {
@@ -57,6 +71,8 @@ pub enum GossipMessage {
     },
     /// A certificate and the leaves under its root.
     Certificate(CertifiedCheckpoint),
+    /// Every rotation since the first guardian set, oldest first.
+    Rotations(Vec<Rotation>),
 }
 
 /// A certificate with its leaves: everything a relayer needs to prove a leaf.
@@ -83,6 +99,97 @@ impl CertifiedCheckpoint {
     }
 }
 
+/// One member of a guardian set, as rotations carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetMember {
+    /// The compressed G1 public key (48 bytes).
+    pub public_key: Bytes,
+    /// The stake.
+    pub stake: U256,
+}
+
+impl SetMember {
+    fn of(guardians: &[Guardian]) -> Vec<Self> {
+        guardians
+            .iter()
+            .map(|g| Self {
+                public_key: g.key.compress().to_vec().into(),
+                stake: U256::from(g.stake),
+            })
+            .collect()
+    }
+
+    fn guardians(members: &[Self]) -> Result<Vec<Guardian>, MetalayerError> {
+        members
+            .iter()
+            .map(|m| {
+                let key = PublicKey::key_validate(&m.public_key)
+                    .map_err(|e| MetalayerError::Bls("member key", e))?;
+                let stake = u128::try_from(m.stake).map_err(|_| MetalayerError::StakeOverflow)?;
+                Ok(Guardian { key, stake })
+            })
+            .collect()
+    }
+}
+
+/// The hand-over from one guardian set to the next: the next set's members, and the
+/// certificate, by the set before it, of a checkpoint holding the next set's
+/// [`GUARDIAN_SET`](crate::GUARDIAN_SET) leaf. Enough for anyone to install the next set in an inbox
+/// (`MetalayerInbox.rotateGuardianSet`) or in a guardian that missed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotation {
+    /// The next set's members, in bitmap order (possession proven on registration).
+    pub members: Vec<SetMember>,
+    /// The previous set's certificate of the checkpoint naming the next set.
+    pub certified: CertifiedCheckpoint,
+}
+
+impl Rotation {
+    /// The [`GUARDIAN_SET`](crate::GUARDIAN_SET) leaf the certificate carries.
+    pub fn leaf(&self) -> Result<Leaf, MetalayerError> {
+        self.certified
+            .leaves
+            .iter()
+            .find(|l| l.is_guardian_set())
+            .copied()
+            .ok_or(MetalayerError::BadRotation("the checkpoint names no next guardian set"))
+    }
+
+    /// The next set as the rotation names it, unchecked ([`Rotation::verify`] checks it).
+    pub fn next_set(&self) -> Result<GuardianSet, MetalayerError> {
+        GuardianSet::new_unchecked_possession(
+            self.leaf()?.block_number,
+            SetMember::guardians(&self.members)?,
+        )
+    }
+
+    /// The next set, once checked against `previous` in the network of `domain`: the
+    /// certificate is `previous`'s, its leaves give its root, and their set leaf names the
+    /// next id and these members.
+    pub fn verify(
+        &self,
+        previous: &GuardianSet,
+        domain: B256,
+    ) -> Result<GuardianSet, MetalayerError> {
+        let leaf = self.leaf()?;
+        if leaf.block_number != previous.id() + 1 {
+            return Err(MetalayerError::BadRotation("the next set's id does not follow"));
+        }
+        let certificate = self.certified.certificate()?;
+        certificate.verify(previous, domain)?;
+        if self.certified.tree()?.root() != certificate.checkpoint.root {
+            return Err(MetalayerError::BadRotation("the leaves do not give the certified root"));
+        }
+        let next = self.next_set()?;
+        if next.commitment() != leaf.block_hash {
+            return Err(MetalayerError::BadRotation("the members are not those the leaf names"));
+        }
+        Ok(next)
+    }
+}
+
 /// How a head compares with what a guardian verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeadCheck {
@@ -101,6 +208,11 @@ pub trait VerifiedHeads {
     fn latest(&self) -> Vec<Leaf>;
     /// How `leaf` compares with the verified head at its height.
     fn check(&self, leaf: &Leaf) -> HeadCheck;
+    /// The guardian set the L1 registry holds, as last read (members in registry order, with
+    /// their current stakes); `None` if this guardian does not read the registry.
+    fn registry_members(&self) -> Option<Vec<Guardian>> {
+        None
+    }
 }
 
 /// Why a guardian dropped an input (logged; nothing is sent).
@@ -147,6 +259,9 @@ pub enum Refusal {
     /// A certificate whose leaves do not give its root.
     #[error("certificate for epoch {0} carries leaves of another root")]
     LeavesMismatch(u64),
+    /// A certificate of a guardian set this guardian does not know (yet).
+    #[error("certificate of unknown guardian set {0}")]
+    UnknownSet(u64),
 }
 
 struct Gathering {
@@ -159,6 +274,14 @@ pub struct Rounds {
     index: usize,
     key: GuardianKey,
     set: Arc<GuardianSet>,
+    /// The sets before the current one, by id (certificates of theirs still verify).
+    earlier: BTreeMap<u64, Arc<GuardianSet>>,
+    /// Every rotation from the first set to the current one.
+    rotations: Vec<Rotation>,
+    /// Candidate next sets' members, by commitment (from proposals and the registry).
+    candidates: HashMap<B256, Vec<Guardian>>,
+    /// A certificate of the current set naming the next, whose members are not known yet.
+    pending: Option<CertifiedCheckpoint>,
     domain: B256,
     /// The checkpoint root this guardian signed, by epoch: never two per epoch.
     signed: BTreeMap<u64, B256>,
@@ -181,6 +304,10 @@ impl Rounds {
             index,
             key,
             set,
+            earlier: BTreeMap::new(),
+            rotations: Vec::new(),
+            candidates: HashMap::new(),
+            pending: None,
             domain,
             signed: BTreeMap::new(),
             waiting: BTreeMap::new(),
@@ -202,19 +329,79 @@ impl Rounds {
         (epoch.wrapping_add(1) % self.set.members().len() as u64) as usize
     }
 
-    /// The checkpoint of `root` for `epoch` in this guardian's network and set.
+    /// The current guardian set.
+    pub fn set(&self) -> &Arc<GuardianSet> {
+        &self.set
+    }
+
+    /// Every rotation from the first set to the current one, oldest first.
+    pub fn rotations(&self) -> &[Rotation] {
+        &self.rotations
+    }
+
+    /// The checkpoint of `root` for `epoch` in this guardian's network, under the set that
+    /// signs `epoch`: the current one, or an earlier one for the epochs up to the rotation away
+    /// from it.
     pub fn checkpoint(&self, epoch: u64, root: B256) -> Checkpoint {
-        Checkpoint { domain: self.domain, guardian_set_id: self.set.id(), epoch, root }
+        let guardian_set_id = self
+            .rotations
+            .iter()
+            .find(|r| epoch <= r.certified.epoch)
+            .and_then(|r| r.leaf().ok())
+            .map_or(self.set.id(), |leaf| leaf.block_number - 1);
+        Checkpoint { domain: self.domain, guardian_set_id, epoch, root }
+    }
+
+    /// The current set or an earlier one, by id.
+    fn set_by_id(&self, id: u64) -> Result<&Arc<GuardianSet>, Refusal> {
+        if id == self.set.id() {
+            return Ok(&self.set);
+        }
+        self.earlier.get(&id).ok_or(Refusal::UnknownSet(id))
     }
 
     /// A new epoch began: the leader proposes and signs; every guardian forgets old state.
     pub fn on_epoch(&mut self, epoch: u64, heads: &impl VerifiedHeads) -> Vec<GossipMessage> {
         self.current = self.current.max(epoch);
         self.forget_before(epoch.saturating_sub(PROPOSAL_PATIENCE));
+        if self.pending.is_some()
+            && let Some(next) = self.next_set(heads)
+        {
+            self.candidates.insert(next.commitment(), next.members().to_vec());
+            self.try_rotate();
+        }
         if self.leader(epoch) != self.index {
             return Vec::new();
         }
-        self.propose(epoch, heads)
+        let mut out = self.propose(epoch, heads);
+        if epoch % ROTATIONS_RESENT_EVERY == 0 && !self.rotations.is_empty() {
+            out.push(GossipMessage::Rotations(self.rotations.clone()));
+        }
+        out
+    }
+
+    /// The set the registry holds, as the next set, if it differs from the current one.
+    fn next_set(&self, heads: &impl VerifiedHeads) -> Option<GuardianSet> {
+        let members = heads.registry_members()?;
+        if members == self.set.members() {
+            return None;
+        }
+        GuardianSet::new_unchecked_possession(self.set.id() + 1, members).ok()
+    }
+
+    /// How `leaf` compares with what this guardian verified: a head by its followers, the next
+    /// set's leaf by its own read of the registry.
+    fn check(&self, leaf: &Leaf, heads: &impl VerifiedHeads) -> HeadCheck {
+        if !leaf.is_guardian_set() {
+            return heads.check(leaf);
+        }
+        if leaf.block_number != self.set.id() + 1 {
+            return HeadCheck::Conflicts;
+        }
+        match self.next_set(heads) {
+            Some(next) if next.commitment() == leaf.block_hash => HeadCheck::Verified,
+            _ => HeadCheck::NotYet,
+        }
     }
 
     /// Half of `epoch` has passed: its backup proposes, unless a proposal for it came.
@@ -228,13 +415,20 @@ impl Rounds {
 
     /// Proposes this guardian's latest verified heads for `epoch`, and signs them.
     fn propose(&mut self, epoch: u64, heads: &impl VerifiedHeads) -> Vec<GossipMessage> {
-        let leaves = heads.latest();
+        let mut leaves = heads.latest();
         if leaves.is_empty() {
             return Vec::new();
         }
+        let next = self.next_set(heads);
+        let next_set = next.map(|next| {
+            leaves.push(next.leaf());
+            self.candidates.insert(next.commitment(), next.members().to_vec());
+            SetMember::of(next.members())
+        });
         let Ok(tree) = CheckpointTree::new(leaves) else { return Vec::new() };
         let leaves = tree.leaves().to_vec();
-        let mut out = vec![GossipMessage::Proposal { epoch, proposer: self.index, leaves }];
+        let mut out =
+            vec![GossipMessage::Proposal { epoch, proposer: self.index, leaves, next_set }];
         self.waiting.insert(epoch, tree);
         out.extend(self.sign_ready(heads));
         out
@@ -246,6 +440,7 @@ impl Rounds {
         epoch: u64,
         proposer: usize,
         leaves: Vec<Leaf>,
+        next_set: Option<Vec<SetMember>>,
         heads: &impl VerifiedHeads,
     ) -> Result<Vec<GossipMessage>, Refusal> {
         if epoch < self.horizon || epoch > self.current + 1 {
@@ -264,13 +459,25 @@ impl Rounds {
             };
         }
         if let Some(conflict) =
-            tree.leaves().iter().find(|l| heads.check(l) == HeadCheck::Conflicts)
+            tree.leaves().iter().find(|l| self.check(l, heads) == HeadCheck::Conflicts)
         {
             return Err(Refusal::ConflictingHead {
                 epoch,
                 chain_id: conflict.chain_id,
                 number: conflict.block_number,
             });
+        }
+        // The next set's members, if they are those its leaf names: a certificate of it
+        // rotates this guardian even if its own read of the registry differs.
+        if let (Some(members), Some(leaf)) =
+            (next_set, tree.leaves().iter().find(|l| l.is_guardian_set()))
+        {
+            let members = SetMember::guardians(&members)?;
+            let next = GuardianSet::new_unchecked_possession(leaf.block_number, members)?;
+            if next.commitment() == leaf.block_hash {
+                self.candidates.insert(leaf.block_hash, next.members().to_vec());
+                self.try_rotate();
+            }
         }
         self.waiting.insert(epoch, tree);
         Ok(self.sign_ready(heads))
@@ -283,7 +490,7 @@ impl Rounds {
         let epochs: Vec<u64> = self.waiting.keys().copied().collect();
         for epoch in epochs {
             let checks: Vec<HeadCheck> =
-                self.waiting[&epoch].leaves().iter().map(|leaf| heads.check(leaf)).collect();
+                self.waiting[&epoch].leaves().iter().map(|leaf| self.check(leaf, heads)).collect();
             if checks.contains(&HeadCheck::Conflicts) {
                 self.waiting.remove(&epoch);
                 continue;
@@ -293,7 +500,10 @@ impl Rounds {
             }
             let tree = self.waiting.remove(&epoch).expect("present");
             let root = tree.root();
-            if self.signed.contains_key(&epoch) {
+            if self.signed.contains_key(&epoch)
+                || self.checkpoint(epoch, root).guardian_set_id != self.set.id()
+            {
+                // Signed already, or an epoch of the set before the last rotation.
                 continue;
             }
             self.signed.insert(epoch, root);
@@ -336,12 +546,17 @@ impl Rounds {
     ) -> Result<Vec<GossipMessage>, Refusal> {
         let signature = Signature::uncompress(signature)
             .map_err(|e| MetalayerError::Bls("partial signature", e))?;
-        let guardian =
-            self.set.members().get(signer).ok_or(MetalayerError::UnknownGuardian(signer))?;
-        let message = self.checkpoint(epoch, root).signing_message();
+        let checkpoint = self.checkpoint(epoch, root);
+        let set = self.set_by_id(checkpoint.guardian_set_id)?;
+        let guardian = set.members().get(signer).ok_or(MetalayerError::UnknownGuardian(signer))?;
+        let message = checkpoint.signing_message();
         let verified = signature.verify(true, message.as_slice(), DST, &[], &guardian.key, true);
         if verified != blst::BLST_ERROR::BLST_SUCCESS {
             return Err(MetalayerError::Bls("partial signature", verified).into());
+        }
+        if checkpoint.guardian_set_id != self.set.id() {
+            // A late signature of an epoch an earlier set certified.
+            return Ok(Vec::new());
         }
         Ok(self.gather(epoch, root, signer, signature)?.into_iter().collect())
     }
@@ -398,7 +613,8 @@ impl Rounds {
             return Ok(false);
         }
         let certificate = certified.certificate()?;
-        certificate.verify(&self.set, self.domain)?;
+        let set = self.set_by_id(certificate.checkpoint.guardian_set_id)?;
+        certificate.verify(set, self.domain)?;
         if certificate.checkpoint.epoch != certified.epoch
             || certified.tree()?.root() != certificate.checkpoint.root
         {
@@ -409,10 +625,63 @@ impl Rounds {
     }
 
     fn keep(&mut self, certified: CertifiedCheckpoint) {
+        let next = self.set.id() + 1;
+        if certified.leaves.iter().any(|l| l.is_guardian_set() && l.block_number == next)
+            && certified.certificate().is_ok_and(|c| c.checkpoint.guardian_set_id == next - 1)
+        {
+            self.pending = Some(certified.clone());
+        }
         self.certified.insert(certified.epoch, certified);
         while self.certified.len() > CERTIFICATES_KEPT {
             self.certified.pop_first();
         }
+        self.try_rotate();
+    }
+
+    /// Rotates to the next set if a certificate named it and its members are known.
+    fn try_rotate(&mut self) {
+        let Some(certified) = &self.pending else { return };
+        let Some(leaf) = certified.leaves.iter().find(|l| l.is_guardian_set()) else { return };
+        let Some(members) = self.candidates.get(&leaf.block_hash) else { return };
+        let rotation = Rotation { members: SetMember::of(members), certified: certified.clone() };
+        if let Err(err) = self.rotate(rotation) {
+            tracing::warn!(target: "tephra::guardian", %err, "a certified rotation does not apply");
+            self.pending = None;
+        }
+    }
+
+    /// Rotations received (from gossip, or this guardian's datadir): those that follow the
+    /// current set are applied, in order. Returns whether the set changed.
+    pub fn on_rotations(&mut self, rotations: Vec<Rotation>) -> Result<bool, Refusal> {
+        let before = self.set.id();
+        for rotation in rotations {
+            if rotation.leaf()?.block_number == self.set.id() + 1 {
+                self.rotate(rotation)?;
+            }
+        }
+        Ok(self.set.id() != before)
+    }
+
+    /// Switches to the set `rotation` hands over to, once it verifies against the current one.
+    /// Signatures gathered under the old set are dropped; what was signed is kept, so no epoch
+    /// is signed twice.
+    fn rotate(&mut self, rotation: Rotation) -> Result<(), MetalayerError> {
+        let next = rotation.verify(&self.set, self.domain)?;
+        if next.members().get(self.index).map(|g| g.key) != Some(self.key.public()) {
+            return Err(MetalayerError::BadRotation(
+                "this guardian is not at its index in the next set",
+            ));
+        }
+        let previous = std::mem::replace(&mut self.set, Arc::new(next));
+        self.earlier.insert(previous.id(), previous);
+        self.rotations.push(rotation);
+        self.candidates.clear();
+        self.pending = None;
+        self.gathering.clear();
+        tracing::info!(target: "tephra::guardian", set = self.set.id(),
+            guardians = self.set.members().len(), total_stake = self.set.total_stake(),
+            "rotated to the next guardian set");
+        Ok(())
     }
 
     /// Forgets what concerns epochs before `epoch`, and refuses proposals for them from now
@@ -443,13 +712,13 @@ impl Rounds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Guardian;
+    use crate::GUARDIAN_SET;
     use alloy_primitives::keccak256;
     use std::collections::HashMap;
 
-    /// Verified heads held in memory.
+    /// Verified heads held in memory, and a registry read.
     #[derive(Default)]
-    struct Verified(HashMap<u64, BTreeMap<u64, Leaf>>);
+    struct Verified(HashMap<u64, BTreeMap<u64, Leaf>>, Option<Vec<Guardian>>);
 
     impl Verified {
         fn add(&mut self, leaf: Leaf) {
@@ -475,6 +744,10 @@ mod tests {
                 None => HeadCheck::Conflicts,
             }
         }
+
+        fn registry_members(&self) -> Option<Vec<Guardian>> {
+            self.1.clone()
+        }
     }
 
     fn leaf(chain_id: u64, number: u64) -> Leaf {
@@ -489,10 +762,14 @@ mod tests {
 
     const DOMAIN: B256 = B256::repeat_byte(0xd0);
 
+    fn keys() -> Vec<GuardianKey> {
+        (0..5u8).map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap()).collect()
+    }
+
     /// Four guardians of equal stake, each with the same verified heads.
     fn network() -> (Vec<Rounds>, Vec<Verified>, Arc<GuardianSet>) {
-        let keys: Vec<GuardianKey> =
-            (0..4u8).map(|i| GuardianKey::from_ikm(&[i + 1; 32]).unwrap()).collect();
+        let mut keys = keys();
+        keys.truncate(4);
         let members = keys
             .iter()
             .map(|k| (Guardian { key: k.public(), stake: 100 }, k.proof_of_possession()))
@@ -543,13 +820,14 @@ mod tests {
         while let Some((sender, message)) = queue.pop() {
             for (i, guardian) in rounds.iter_mut().enumerate().filter(|(i, _)| *i != sender) {
                 let result = match message.clone() {
-                    GossipMessage::Proposal { epoch, proposer, leaves } => {
-                        guardian.on_proposal(epoch, proposer, leaves, &heads[i])
+                    GossipMessage::Proposal { epoch, proposer, leaves, next_set } => {
+                        guardian.on_proposal(epoch, proposer, leaves, next_set, &heads[i])
                     }
                     GossipMessage::Signature { epoch, root, signer, signature } => {
                         guardian.on_signature(epoch, root, signer, &signature)
                     }
                     GossipMessage::Certificate(c) => guardian.on_certificate(c).map(|_| vec![]),
+                    GossipMessage::Rotations(r) => guardian.on_rotations(r).map(|_| vec![]),
                 };
                 match result {
                     Ok(out) => queue.extend(out.into_iter().map(|m| (i, m))),
@@ -623,24 +901,24 @@ mod tests {
     fn one_checkpoint_per_epoch_and_proposals_only_from_the_leader_in_the_window() {
         let (mut rounds, heads, _) = network();
         let _ = rounds[1].on_epoch(20, &heads[1]);
-        let signed = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], &heads[1]).unwrap();
+        let signed = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], None, &heads[1]).unwrap();
         assert_eq!(signed.len(), 1, "guardian 1 signs epoch 20's proposal");
-        let other = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], &heads[1]);
+        let other = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], None, &heads[1]);
         assert!(matches!(other, Err(Refusal::AlreadySigned(20))));
-        let again = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], &heads[1]).unwrap();
+        let again = rounds[1].on_proposal(20, 0, vec![leaf(901, 5)], None, &heads[1]).unwrap();
         assert!(again.is_empty(), "the same proposal again is signed once");
         let _ = rounds[2].on_epoch(21, &heads[2]);
-        let twice = rounds[2].on_proposal(21, 1, vec![leaf(901, 5), leaf(901, 5)], &heads[2]);
+        let twice = rounds[2].on_proposal(21, 1, vec![leaf(901, 5), leaf(901, 5)], None, &heads[2]);
         assert!(
             matches!(twice, Err(Refusal::Invalid(MetalayerError::DuplicateChain(901)))),
             "a proposal with two leaves of one chain"
         );
-        let usurper = rounds[1].on_proposal(21, 3, vec![leaf(901, 5)], &heads[1]);
+        let usurper = rounds[1].on_proposal(21, 3, vec![leaf(901, 5)], None, &heads[1]);
         assert!(matches!(usurper, Err(Refusal::NotLeader { leader: 1, .. })));
-        let future = rounds[1].on_proposal(40, 0, vec![leaf(901, 5)], &heads[1]);
+        let future = rounds[1].on_proposal(40, 0, vec![leaf(901, 5)], None, &heads[1]);
         assert!(matches!(future, Err(Refusal::OutOfWindow { .. })));
         let _ = rounds[1].on_epoch(40, &heads[1]);
-        let past = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], &heads[1]);
+        let past = rounds[1].on_proposal(20, 0, vec![leaf(902, 9)], None, &heads[1]);
         assert!(matches!(past, Err(Refusal::OutOfWindow { .. })), "forgotten epochs stay closed");
     }
 
@@ -679,8 +957,108 @@ mod tests {
         gossip(&mut rounds, &heads, 0, out);
         assert!(rounds[1].on_mid_epoch(8, &heads[1]).is_empty(), "the backup signed the leader's");
         // A backup's proposal after the leader's is refused by those who signed the leader's.
-        let late = rounds[2].on_proposal(8, 1, vec![leaf(902, 9)], &heads[2]);
+        let late = rounds[2].on_proposal(8, 1, vec![leaf(902, 9)], None, &heads[2]);
         assert!(matches!(late, Err(Refusal::AlreadySigned(8))));
+    }
+
+    /// The registry after guardian 3 was slashed by half and a fifth guardian registered.
+    fn changed_registry(set: &GuardianSet) -> Vec<Guardian> {
+        let mut members = set.members().to_vec();
+        members[3].stake /= 2;
+        members.push(Guardian { key: keys()[4].public(), stake: 100 });
+        members
+    }
+
+    #[test]
+    fn a_changed_registry_rotates_every_guardian_to_the_next_set() {
+        let (mut rounds, mut heads, set) = network();
+        let registry = changed_registry(&set);
+        // Guardian 2 has not read the change yet: it refuses to sign the set leaf for now.
+        for (i, h) in heads.iter_mut().enumerate() {
+            h.1 = Some(if i == 2 { set.members().to_vec() } else { registry.clone() });
+        }
+        let (leader, out) = begin(&mut rounds, &heads, 8);
+        assert_eq!(leader, 0);
+        let GossipMessage::Proposal { leaves, next_set: Some(members), .. } = &out[0] else {
+            panic!("a proposal naming the next set: {:?}", out[0])
+        };
+        let next = GuardianSet::new_unchecked_possession(2, registry.clone()).unwrap();
+        assert_eq!(leaves.last(), Some(&next.leaf()));
+        assert_eq!(SetMember::guardians(members).unwrap(), registry);
+        assert!(gossip(&mut rounds, &heads, 0, out).is_empty());
+        // Three of four signed (a quorum of set 1): every guardian rotated, guardian 2 too,
+        // from the members the proposal carried.
+        for guardian in &rounds {
+            assert_eq!(**guardian.set(), next, "guardian {}", guardian.index);
+            assert_eq!(guardian.rotations().len(), 1);
+            let rotation = &guardian.rotations()[0];
+            assert_eq!(rotation.verify(&set, DOMAIN).unwrap(), next);
+            assert_eq!(rotation.certified.certificate().unwrap().checkpoint.guardian_set_id, 1);
+        }
+        // The next epoch is certified by set 2, with no set leaf now that it matches.
+        for h in &mut heads {
+            h.1 = Some(registry.clone());
+        }
+        // (Epoch 11's leader is member 11 mod 5 = 1 of the five.)
+        let (leader, out) = begin(&mut rounds, &heads, 11);
+        assert_eq!(leader, 1);
+        assert!(gossip(&mut rounds, &heads, 1, out).is_empty());
+        let certified = rounds[0].latest_certificate().unwrap();
+        assert_eq!(certified.epoch, 11);
+        assert!(certified.leaves.iter().all(|l| !l.is_guardian_set()));
+        let certificate = certified.certificate().unwrap();
+        assert_eq!(certificate.checkpoint.guardian_set_id, 2);
+        assert!(next.is_quorum(certificate.verify(&next, DOMAIN).unwrap()));
+        assert!(certificate.verify(&set, DOMAIN).is_err(), "set 1 no longer certifies");
+
+        // A guardian that was down catches up from the rotations a leader resends.
+        let mut late = Rounds::new(1, keys()[1].clone(), set.clone(), DOMAIN);
+        assert!(matches!(late.on_certificate(certified.clone()), Err(Refusal::UnknownSet(2))));
+        assert!(late.on_rotations(rounds[0].rotations().to_vec()).unwrap());
+        assert_eq!(**late.set(), next);
+        assert!(late.on_certificate(certified.clone()).unwrap());
+        let (_, resent) = begin(&mut rounds, &heads, 16);
+        assert!(resent.iter().any(|m| matches!(m, GossipMessage::Rotations(r) if r.len() == 1)));
+    }
+
+    #[test]
+    fn a_forged_rotation_is_refused() {
+        let (mut rounds, mut heads, set) = network();
+        let registry = changed_registry(&set);
+        for h in &mut heads {
+            h.1 = Some(registry.clone());
+        }
+        let (_, out) = begin(&mut rounds, &heads, 8);
+        gossip(&mut rounds, &heads, 0, out);
+        let honest = rounds[0].rotations()[0].clone();
+        // Other members than those the certified leaf names.
+        let mut forged = honest.clone();
+        forged.members[4].stake = U256::from(1_000_000u64);
+        assert!(matches!(forged.verify(&set, DOMAIN), Err(MetalayerError::BadRotation(_))));
+        // A rotation checked against a set that did not certify it.
+        let other = GuardianSet::new_unchecked_possession(1, registry.clone()).unwrap();
+        assert!(honest.verify(&other, DOMAIN).is_err());
+        // Applied twice, the second does not follow the current set.
+        let mut late = Rounds::new(0, keys()[0].clone(), set.clone(), DOMAIN);
+        assert!(late.on_rotations(vec![forged]).is_err());
+        assert!(late.on_rotations(vec![honest.clone(), honest]).unwrap());
+        assert_eq!(late.set().id(), 2);
+    }
+
+    #[test]
+    fn a_proposed_set_leaf_is_signed_only_as_the_registry_reads() {
+        let (mut rounds, mut heads, set) = network();
+        let registry = changed_registry(&set);
+        heads[0].1 = Some(registry);
+        // Only the leader reads the change: nobody else signs, no certificate, no rotation.
+        let (_, out) = begin(&mut rounds, &heads, 8);
+        assert!(gossip(&mut rounds, &heads, 0, out).is_empty());
+        assert!(rounds.iter().all(|g| g.latest_certificate().is_none() && g.set().id() == 1));
+        // A set leaf skipping an id conflicts.
+        let skipping = GuardianSet::new_unchecked_possession(3, set.members().to_vec()).unwrap();
+        let refused =
+            rounds[1].on_proposal(9, 1, vec![leaf(901, 5), skipping.leaf()], None, &heads[1]);
+        assert!(matches!(refused, Err(Refusal::ConflictingHead { chain_id: GUARDIAN_SET, .. })));
     }
 
     #[test]
