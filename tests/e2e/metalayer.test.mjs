@@ -221,3 +221,40 @@ test('a guardian that signs two checkpoints for one epoch is slashed on the L1 b
   const sent = await dispatch(net, zk, accounts[6], 902, recipients.nitro, toHex('after the slashing'));
   await waitDelivered(net, nitro, sent.id);
 });
+
+test('the slashed stake reaches every rollup: the guardians rotate to the registry\'s new set and the relayer installs it in every inbox', async () => {
+  const l1 = chainClients(net.file.l1);
+  const registry = { address: net.file.l1_contracts.GuardianRegistry, abi: artifact('GuardianRegistry').abi };
+  const inbox = { address: net.file.metalayer.contracts.MetalayerInbox, abi: artifact('MetalayerInbox').abi };
+  const first = BigInt(net.file.metalayer.guardian_set_id);
+  // The equivocator stops (so the registry stops changing); the honest three hold a quorum.
+  killGuardian(net, 3);
+  const rollups = [op, nitro, zk];
+  let registryStake;
+  await until(async () => {
+    registryStake = await l1.pub.readContract({ ...registry, functionName: 'totalStake' });
+    for (const c of rollups) {
+      if ((await c.pub.readContract({ ...inbox, functionName: 'totalStake' })) !== registryStake) return false;
+    }
+    return true;
+  }, 60_000);
+  const members = [];
+  for (const i of [0, 1, 2, 3]) members.push((await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [BigInt(i)] }))[2]);
+  assert.equal(registryStake, members.reduce((a, b) => a + b), 'the registry total is its members\' stakes');
+  assert.ok(members[3] < members[0], 'guardian 3 holds less than the honest ones');
+  const setIds = [];
+  for (const c of rollups) {
+    setIds.push(await c.pub.readContract({ ...inbox, functionName: 'guardianSetId' }));
+    assert.equal(await c.pub.readContract({ ...inbox, functionName: 'guardianCount' }), 4n);
+  }
+  assert.ok(setIds.every((id) => id > first), `every inbox left set ${first}: ${setIds}`);
+  // The guardians sign under the newest set; a message is delivered under a certificate of it.
+  await until(async () => BigInt((await guardianStatus(net, 0)).guardianSetId) >= setIds[1], 10_000);
+  const sent = await dispatch(net, op, accounts[6], 902, recipients.nitro, toHex('under the new set'));
+  await waitDelivered(net, nitro, sent.id);
+  const current = await nitro.pub.readContract({ ...inbox, functionName: 'guardianSetId' });
+  assert.ok(current >= setIds[1]);
+  const logs = await nitro.pub.getContractEvents({ ...inbox, eventName: 'CheckpointCertified', fromBlock: 0n });
+  assert.ok(logs.some((l) => l.args.guardianSetId === current), `a checkpoint certified by set ${current} on nitro`);
+  assert.equal(await lastData(nitro, recipients.nitro), toHex('under the new set'));
+});

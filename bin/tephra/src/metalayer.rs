@@ -19,7 +19,10 @@ use tephra_metalayer::{
     GuardianKey, GuardianSet,
     abi::{IEraToken, IGuardianRegistry},
     artifacts,
-    guardian::{self, ChainConfig, GuardianConfig, GuardianSetConfig, SlasherConfig},
+    guardian::{
+        self, ChainConfig, GuardianConfig, GuardianSetConfig, SlasherConfig,
+        rounds::{Rotation, SetMember},
+    },
     predeploy::{self, MetalayerGenesis},
     registry::{self, GuardianRecord},
     relayer::{self, RelayChain, RelayerConfig},
@@ -176,10 +179,14 @@ pub(crate) struct Registered {
     relayer: PrivateKeySigner,
 }
 
-/// Reads the guardian set and the checkpoint domain from the registry in `contracts`.
+/// Reads the guardian set and the checkpoint domain from the registry in `contracts`. The set
+/// is the network's first (the rollups' genesis inboxes hold it, and later sets come by
+/// rotation): read on the first start, it is kept in `<datadir>/metalayer/first-set.json` and
+/// taken from there on every restart, whatever the registry holds by then.
 pub(crate) async fn read_registry(
     l1: &L1Client,
     contracts: &Contracts,
+    datadir: &Path,
 ) -> eyre::Result<Registered> {
     let registry = contracts["GuardianRegistry"];
     let call = |data: Vec<u8>| l1.call(registry, data.into());
@@ -196,7 +203,21 @@ pub(crate) async fn read_registry(
     let domain = IGuardianRegistry::domainCall::abi_decode_returns(
         &call(IGuardianRegistry::domainCall {}.abi_encode()).await?,
     )?;
-    let set = registry::guardian_set(GUARDIAN_SET_ID, &records)?;
+    let kept = datadir.join("metalayer").join("first-set.json");
+    let set = match std::fs::read_to_string(&kept) {
+        Ok(text) => {
+            let members: Vec<SetMember> = serde_json::from_str(&text)
+                .wrap_err_with(|| format!("reading {}", kept.display()))?;
+            Rotation::members_set(GUARDIAN_SET_ID, &members)?
+        }
+        Err(_) => {
+            let set = registry::guardian_set(GUARDIAN_SET_ID, &records)?;
+            std::fs::create_dir_all(kept.parent().expect("a parent"))?;
+            std::fs::write(&kept, serde_json::to_string(&SetMember::of(set.members()))?)
+                .wrap_err_with(|| format!("writing {}", kept.display()))?;
+            set
+        }
+    };
     let relayer = PrivateKeySigner::from_bytes(&role_key(RELAYER_ACCOUNT))?;
     Ok(Registered { set, domain, registry, relayer })
 }

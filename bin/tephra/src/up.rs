@@ -83,7 +83,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
     let registered = match network.metalayer.guardians {
         0 => None,
         _ => Some(
-            metalayer::read_registry(&L1Client::new(&l1.rpc, funder.clone())?, &shared)
+            metalayer::read_registry(&L1Client::new(&l1.rpc, funder.clone())?, &shared, &datadir)
                 .await
                 .wrap_err("reading the guardian set from the GuardianRegistry")?,
         ),

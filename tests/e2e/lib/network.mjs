@@ -105,7 +105,7 @@ export async function startNetwork(spec, { timeoutMs = 60_000 } = {}) {
       const timer = setTimeout(() => run.proc.kill('SIGKILL'), 10_000);
       await run.exited;
       clearTimeout(timer);
-      rmSync(datadir, { recursive: true, force: true });
+      if (!process.env.TEPHRA_KEEP_DATADIR) rmSync(datadir, { recursive: true, force: true });
     },
   };
   return net;

@@ -621,11 +621,12 @@ fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule
         .expect("unique method");
     module
         .register_method("metalayer_status", move |_, _, _| {
+            let rounds = rounds.lock();
             let status = Status {
                 index,
                 heads: heads.latest(),
-                latest_certified_epoch: rounds.lock().latest_certificate().map(|c| c.epoch),
-                guardian_set_id: rounds.lock().set().id(),
+                latest_certified_epoch: rounds.latest_certificate().map(|c| c.epoch),
+                guardian_set_id: rounds.set().id(),
             };
             serde_json::to_value(status).expect("plain data")
         })

@@ -110,7 +110,8 @@ pub struct SetMember {
 }
 
 impl SetMember {
-    fn of(guardians: &[Guardian]) -> Vec<Self> {
+    /// The members of a set.
+    pub fn of(guardians: &[Guardian]) -> Vec<Self> {
         guardians
             .iter()
             .map(|g| Self {
@@ -159,10 +160,12 @@ impl Rotation {
 
     /// The next set as the rotation names it, unchecked ([`Rotation::verify`] checks it).
     pub fn next_set(&self) -> Result<GuardianSet, MetalayerError> {
-        GuardianSet::new_unchecked_possession(
-            self.leaf()?.block_number,
-            SetMember::guardians(&self.members)?,
-        )
+        Self::members_set(self.leaf()?.block_number, &self.members)
+    }
+
+    /// The set `id` of `members` (possession proven on registration).
+    pub fn members_set(id: u64, members: &[SetMember]) -> Result<GuardianSet, MetalayerError> {
+        GuardianSet::new_unchecked_possession(id, SetMember::guardians(members)?)
     }
 
     /// The next set, once checked against `previous` in the network of `domain`: the
