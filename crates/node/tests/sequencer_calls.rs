@@ -2,7 +2,9 @@
 //! block, from the slot's key at its nonce, once; one that cannot run leaves the block to the
 //! pool's transactions.
 
-use alloy_consensus::{SignableTransaction, Transaction, TxEip1559, transaction::Recovered};
+use alloy_consensus::{
+    SignableTransaction, Transaction, TxEip1559, TxReceipt, transaction::Recovered,
+};
 use alloy_genesis::GenesisAccount;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
