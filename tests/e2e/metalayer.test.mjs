@@ -1,13 +1,13 @@
 // The Metalayer of `tephra up`: four `tephra guardian` processes, staked in the L1's
 // GuardianRegistry, verify the three rollups' heads statelessly and certify them over libp2p
-// gossip; the `tephra relayer` process delivers Hyperlane messages between the rollups with
-// the certificates (the rollups' MetalayerInbox checks the BLS aggregate, GuardianIsm the
-// Merkle proofs). Killing one guardian leaves a quorum; killing two stops certificates until
+// gossip; each rollup's sequencer imports the certificates into its MetalayerInbox (which
+// checks the BLS aggregate) first thing in a block, and the `tephra relayer` process delivers
+// Hyperlane messages between the rollups under them (GuardianIsm checks the Merkle proofs). Killing one guardian leaves a quorum; killing two stops certificates until
 // one returns, and no message is lost. Runs on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { encodeFunctionData, toHex } from 'viem';
+import { decodeFunctionData, encodeFunctionData, toHex } from 'viem';
 import { accounts, artifact } from './lib/chain.mjs';
 import {
   chainClients,
@@ -81,6 +81,56 @@ test('network.json names four guardians staked in the L1 GuardianRegistry, and t
   await until(async () => (await guardianStatus(net, 0)).latestCertifiedEpoch !== null, 20_000);
   const status = await guardianStatus(net, 1);
   assert.deepEqual(status.heads.map((h) => h.chainId).sort(), [901, 902, 903]);
+});
+
+// Transaction types users sign; the others (OP deposits, Nitro deposits, retryables and
+// retries, ZK priority transactions) are the protocol's, run first in a block.
+const SIGNED_TYPES = ['0x0', '0x1', '0x2', '0x4', '0x71'];
+const inbox = () => ({ address: net.file.metalayer.contracts.MetalayerInbox, abi: artifact('MetalayerInbox').abi });
+
+test("each rollup's sequencer imports certificates: CheckpointCertified comes from the importer's transaction, the block's first after the protocol's", async () => {
+  const importer = net.file.metalayer.importer.toLowerCase();
+  for (const [name, c] of [['op', op], ['nitro', nitro], ['zk', zk]]) {
+    let logs = [];
+    await until(async () => {
+      logs = await c.pub.getContractEvents({ ...inbox(), eventName: 'CheckpointCertified', fromBlock: 0n });
+      return logs.length >= 3;
+    }, 20_000);
+    for (const log of logs) {
+      const tx = await c.pub.getTransaction({ hash: log.transactionHash });
+      assert.equal(tx.from.toLowerCase(), importer, `${name}: certified by the importer, not the relayer`);
+      assert.equal(tx.maxPriorityFeePerGas, 0n, `${name}: the sequencer tips itself nothing`);
+      const block = await c.pub.getBlock({ blockNumber: log.blockNumber, includeTransactions: true });
+      const first = block.transactions.find((t) => SIGNED_TYPES.includes(t.typeHex));
+      assert.equal(first.hash, log.transactionHash, `${name}: the import opens block ${log.blockNumber}`);
+    }
+    const epochs = logs.map((log) => log.args.epoch);
+    assert.deepEqual([...epochs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), epochs, `${name}: newer epochs only`);
+    console.log(`${name}: ${logs.length} certificates imported by the sequencer, epochs ${epochs[0]}..${epochs.at(-1)}`);
+  }
+});
+
+test("a message is delivered under a root the destination's sequencer imported: the relayer sends only the process", async () => {
+  const m = net.file.metalayer;
+  const relayer = m.relayer.address;
+  for (const [name, c] of [['nitro', nitro], ['zk', zk]]) {
+    const nonce = await c.pub.getTransactionCount({ address: relayer });
+    const sent = await dispatch(net, op, accounts[8], net.rollup(name).chain_id, recipients[name], toHex(`imported on ${name}`));
+    const ms = await waitDelivered(net, c, sent.id);
+    console.log(`op -> ${name} under an imported certificate: delivered ${ms} ms after the dispatch's receipt`);
+    const [processed] = await c.pub.getContractEvents({ address: m.contracts.Mailbox, abi: mailboxAbi, eventName: 'ProcessId', args: { messageId: sent.id }, fromBlock: 0n });
+    const tx = await c.pub.getTransaction({ hash: processed.transactionHash });
+    assert.equal(tx.from.toLowerCase(), relayer.toLowerCase());
+    const { functionName, args } = decodeFunctionData({ abi: mailboxAbi, data: tx.input });
+    assert.equal(functionName, 'process');
+    // GuardianIsm's metadata, abi.encode(Metadata): its offset word, then the checkpoint root.
+    const root = `0x${args[0].slice(2 + 64, 2 + 128)}`;
+    const certified = await c.pub.getContractEvents({ ...inbox(), eventName: 'CheckpointCertified', args: { root }, fromBlock: 0n });
+    assert.equal(certified.length, 1, `${name}: the root the delivery proved against is certified`);
+    const submit = await c.pub.getTransaction({ hash: certified[0].transactionHash });
+    assert.equal(submit.from.toLowerCase(), m.importer.toLowerCase(), `${name}: by the importer`);
+    assert.equal(await c.pub.getTransactionCount({ address: relayer }), nonce + 1, `${name}: the relayer sent one transaction, the process`);
+  }
 });
 
 test('a message dispatched on op is delivered on nitro and on zk under a guardian certificate', async () => {

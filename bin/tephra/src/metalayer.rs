@@ -1,7 +1,8 @@
 //! The Metalayer of `tephra up`: ERA and the GuardianRegistry on the L1 with the guardians
 //! registered and staked, the Metalayer predeploys in every rollup's genesis (holding the
-//! registry's guardian set), then one `tephra guardian` process per guardian and one
-//! `tephra relayer` process. Also the `tephra guardian` and `tephra relayer` commands.
+//! registry's guardian set), then one `tephra guardian` process per guardian, one importer
+//! task per rollup (certificates into its inbox through its sequencer) and one `tephra relayer`
+//! process. Also the `tephra guardian` and `tephra relayer` commands.
 
 use alloy_genesis::GenesisAccount;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -14,6 +15,7 @@ use std::{
     net::IpAddr,
     path::{Path, PathBuf},
     process::Stdio,
+    sync::Arc,
 };
 use tephra_metalayer::{
     GuardianKey, GuardianSet,
@@ -23,24 +25,34 @@ use tephra_metalayer::{
         self, ChainConfig, GuardianConfig, GuardianSetConfig, SlasherConfig,
         rounds::{Rotation, SetMember},
     },
+    importer::{self, ImporterConfig},
     predeploy::{self, MetalayerGenesis},
     registry::{self, GuardianRecord},
     relayer::{self, RelayChain, RelayerConfig},
 };
+use tephra_node::SequencerCalls;
 use tephra_settlement::{
     Contracts, L1Client, Step,
     network::{GuardianEntry, MetalayerConfig, MetalayerEntry, ProcessEntry, role_key},
 };
-use tokio::process::{Child, Command};
+use tokio::{
+    process::{Child, Command},
+    task::JoinHandle,
+};
 
 /// The set id of the guardian set the network starts with.
 const GUARDIAN_SET_ID: u64 = 1;
 /// The index of the standard mnemonic's account that pays the relayer's transactions.
 const RELAYER_ACCOUNT: u32 = 100;
+/// The index of the account every rollup's sequencer sends its imports of certificates from.
+const IMPORTER_ACCOUNT: u32 = 101;
+/// Milliseconds the relayer waits for a destination's importer to certify a certificate before
+/// it submits the certificate itself (a few of the rollups' blocks).
+const RELAYER_SUBMIT_AFTER_MS: u64 = 1_000;
 /// The index of the account that pays guardian 0's slashing transactions on the L1 (guardian
 /// `i`'s is this plus `i`).
 const SLASHER_ACCOUNTS: u32 = 200;
-/// Native tokens the relayer's account holds on every rollup from genesis.
+/// Native tokens the relayer's and the importer's accounts hold on every rollup from genesis.
 const RELAYER_BALANCE_ETHER: u64 = 1_000;
 
 /// Flags of `tephra guardian`.
@@ -177,6 +189,7 @@ pub(crate) struct Registered {
     pub(crate) domain: B256,
     registry: Address,
     relayer: PrivateKeySigner,
+    importer: PrivateKeySigner,
 }
 
 /// Reads the guardian set and the checkpoint domain from the registry in `contracts`. The set
@@ -219,12 +232,14 @@ pub(crate) async fn read_registry(
         }
     };
     let relayer = PrivateKeySigner::from_bytes(&role_key(RELAYER_ACCOUNT))?;
-    Ok(Registered { set, domain, registry, relayer })
+    let importer = PrivateKeySigner::from_bytes(&role_key(IMPORTER_ACCOUNT))?;
+    Ok(Registered { set, domain, registry, relayer, importer })
 }
 
 impl Registered {
     /// The genesis accounts every rollup adds: the Metalayer predeploys (owned by `owner`,
-    /// pricing messages to `remote_domains`) and the relayer's funded account.
+    /// pricing messages to `remote_domains`) and the relayer's and the importer's funded
+    /// accounts.
     pub(crate) fn genesis(
         &self,
         chain_id: u64,
@@ -240,12 +255,20 @@ impl Registered {
         }
         .accounts()?;
         let balance = U256::from(RELAYER_BALANCE_ETHER) * U256::from(10u64).pow(U256::from(18u64));
-        accounts.insert(self.relayer.address(), GenesisAccount::default().with_balance(balance));
+        for account in [&self.relayer, &self.importer] {
+            accounts.insert(account.address(), GenesisAccount::default().with_balance(balance));
+        }
         Ok(accounts)
+    }
+
+    /// A rollup sequencer's slot for the calls its importer hands over, signed by the
+    /// importer's key.
+    pub(crate) fn sequencer_calls(&self) -> Arc<SequencerCalls> {
+        Arc::new(SequencerCalls::new(self.importer.clone()))
     }
 }
 
-/// A rollup the guardians follow and the relayer serves.
+/// A rollup the guardians follow, its importer feeds and the relayer serves.
 pub(crate) struct FollowedChain {
     pub(crate) chain_id: u64,
     pub(crate) rpc: String,
@@ -253,16 +276,22 @@ pub(crate) struct FollowedChain {
     pub(crate) gas_token: tephra_settlement::GasToken,
     pub(crate) deployment: PathBuf,
     pub(crate) genesis: B256,
+    /// Its sequencer's slot for imports ([`Registered::sequencer_calls`]).
+    pub(crate) sequencer_calls: Arc<SequencerCalls>,
 }
 
-/// The guardian and relayer processes, killed when dropped.
+/// The guardian and relayer processes, killed when dropped, and the importer tasks.
 pub(crate) struct Processes {
     children: Vec<Child>,
+    importers: Vec<JoinHandle<()>>,
 }
 
 impl Processes {
-    /// Stops every process.
+    /// Stops every importer and every process.
     pub(crate) async fn stop(mut self) {
+        for importer in &self.importers {
+            importer.abort();
+        }
         for child in &mut self.children {
             let _ = child.kill().await;
         }
@@ -270,7 +299,8 @@ impl Processes {
 }
 
 /// Writes each guardian's and the relayer's config under `<datadir>/metalayer` and starts
-/// them as `tephra guardian` and `tephra relayer` processes.
+/// them as `tephra guardian` and `tephra relayer` processes, and each chain's importer once
+/// the guardians are started.
 pub(crate) async fn start_processes(
     guardians: &Guardians,
     registered: &Registered,
@@ -341,10 +371,28 @@ pub(crate) async fn start_processes(
         });
         children.push(child);
     }
+    let importers = chains
+        .iter()
+        .map(|chain| {
+            let config = ImporterConfig {
+                chain_id: chain.chain_id,
+                rpc: chain.rpc.clone(),
+                guardians: (0..guardians.keys.len()).map(api).collect(),
+                poll_ms: importer::POLL_MS,
+            };
+            let calls = chain.sequencer_calls.clone();
+            tokio::spawn(async move {
+                if let Err(err) = importer::run(config, calls).await {
+                    tracing::error!(target: "tephra::importer", %err, "importer stopped");
+                }
+            })
+        })
+        .collect();
     let relayer_config = RelayerConfig {
         guardians: (0..guardians.keys.len()).map(api).collect(),
         poll_ms: 20,
         require_gas_payment: true,
+        submit_after_ms: RELAYER_SUBMIT_AFTER_MS,
         chains: chains
             .iter()
             .map(|chain| RelayChain {
@@ -383,8 +431,9 @@ pub(crate) async fn start_processes(
         contracts,
         guardians: entries,
         relayer,
+        importer: registered.importer.address(),
     };
-    Ok((entry, Processes { children }))
+    Ok((entry, Processes { children, importers }))
 }
 
 /// Starts `tephra <command> --config <config> --exit-with-parent`, its output to `log`.

@@ -14,7 +14,7 @@ use std::{
     thread,
     time::Duration,
 };
-use tephra_node::{BlockTime, L1Feed, Node, NodeConfig};
+use tephra_node::{BlockTime, L1Feed, Node, NodeConfig, SequencerCalls};
 use tephra_rpc::RpcHandle;
 use tephra_settlement::{
     Deployment, L1Client, RollupConfig, Settlement, deploy_rollup, follower, proposer,
@@ -32,10 +32,19 @@ pub(crate) struct RunningRollup {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// What a network's Metalayer adds to a rollup's node.
+#[derive(Default)]
+pub(crate) struct MetalayerNode {
+    /// Accounts a new chain's genesis holds besides the dev accounts (the predeploys, the
+    /// relayer's and the importer's funded accounts).
+    pub(crate) genesis_accounts: BTreeMap<Address, GenesisAccount>,
+    /// The slot the rollup's certificate importer hands its sequencer calls through.
+    pub(crate) sequencer_calls: Option<Arc<SequencerCalls>>,
+}
+
 /// Deploys `rollup`'s contracts on the L1 at `l1_url` from `deployer` (journaled in
 /// `datadir`; with `register`, registering it in its registry), opens its chain in `datadir`
-/// (a new chain's genesis with `genesis_accounts` added) and starts it, serving JSON-RPC on
-/// `addr`.
+/// (with what `metalayer` adds) and starts it, serving JSON-RPC on `addr`.
 pub(crate) async fn start(
     l1_url: &str,
     deployer: PrivateKeySigner,
@@ -43,7 +52,7 @@ pub(crate) async fn start(
     datadir: &Path,
     addr: SocketAddr,
     register: bool,
-    genesis_accounts: BTreeMap<Address, GenesisAccount>,
+    metalayer: MetalayerNode,
 ) -> eyre::Result<RunningRollup> {
     let name = rollup.name();
     let settlement = tephra_settlement::by_framework(rollup)?;
@@ -61,7 +70,8 @@ pub(crate) async fn start(
         block_time: BlockTime::Interval(Duration::from_millis(rollup.block_time_ms)),
         datadir: Some(datadir.to_path_buf()),
         l1_feed: Some(feed.clone()),
-        genesis_accounts,
+        genesis_accounts: metalayer.genesis_accounts,
+        sequencer_calls: metalayer.sequencer_calls,
         ..NodeConfig::default()
     };
     let node = tokio::task::spawn_blocking(move || Node::open(config))
@@ -161,7 +171,8 @@ pub(crate) async fn create(CreateArgs { node: args, l1_key }: CreateArgs) -> eyr
     let deployer = PrivateKeySigner::from_bytes(&l1_key).wrap_err("--l1-key")?;
     let addr = SocketAddr::new(args.host, args.port);
     let rollup =
-        start(&args.l1_rpc, deployer, &config, &args.datadir, addr, true, BTreeMap::new()).await?;
+        start(&args.l1_rpc, deployer, &config, &args.datadir, addr, true, Default::default())
+            .await?;
     std::fs::copy(&args.config, args.datadir.join("rollup.toml"))
         .wrap_err("keeping a copy of the rollup config")?;
     serve_until_stopped(rollup).await
@@ -180,7 +191,7 @@ pub(crate) async fn node(args: NodeArgs) -> eyre::Result<()> {
     let owner = RollupConfig::signer(&config.owner_key);
     let addr = SocketAddr::new(args.host, args.port);
     let rollup =
-        start(&args.l1_rpc, owner, &config, &args.datadir, addr, true, BTreeMap::new()).await?;
+        start(&args.l1_rpc, owner, &config, &args.datadir, addr, true, Default::default()).await?;
     serve_until_stopped(rollup).await
 }
 

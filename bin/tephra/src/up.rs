@@ -105,13 +105,20 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
             let addr = SocketAddr::new(args.host, entry.port);
             let remotes =
                 network.rollups.iter().map(|r| r.chain_id).filter(|c| *c != entry.chain_id);
-            let genesis = match registered {
-                Some(registered) => {
-                    registered.genesis(entry.chain_id, metalayer_owner, remotes.collect())?
-                }
+            // With the Metalayer: its accounts in genesis, and the slot the rollup's importer
+            // hands its sequencer certificates through (fed once the guardians run).
+            let metalayer = match registered {
+                Some(registered) => rollup::MetalayerNode {
+                    genesis_accounts: registered.genesis(
+                        entry.chain_id,
+                        metalayer_owner,
+                        remotes.collect(),
+                    )?,
+                    sequencer_calls: Some(registered.sequencer_calls()),
+                },
                 None => Default::default(),
             };
-            rollup::start(&l1_url, owner, &config, &datadir, addr, false, genesis).await
+            rollup::start(&l1_url, owner, &config, &datadir, addr, false, metalayer).await
         }
     });
     for started in futures::future::join_all(starts).await {
@@ -132,6 +139,10 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
                     let genesis = rollup.node.chain().reader()?.header(0)?.ok_or_else(|| {
                         eyre::eyre!("rollup {} has no genesis block", rollup.config.name())
                     })?;
+                    let sequencer_calls =
+                        rollup.node.config().sequencer_calls.clone().ok_or_else(|| {
+                            eyre::eyre!("rollup {} has no sequencer calls", rollup.config.name())
+                        })?;
                     Ok(metalayer::FollowedChain {
                         chain_id: rollup.config.chain_id,
                         rpc: rollup.server.http_url(),
@@ -139,6 +150,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
                         gas_token: rollup.config.gas_token,
                         deployment: datadir.join(rollup.config.name()).join("deployment.json"),
                         genesis: genesis.hash_slow(),
+                        sequencer_calls,
                     })
                 })
                 .collect::<eyre::Result<Vec<_>>>()?;

@@ -317,6 +317,20 @@ sol! {
     }
 }
 
+/// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2), with room to
+/// spare on every profile.
+pub const SUBMIT_GAS: u64 = 1_000_000;
+
+/// `MetalayerInbox.submit` of `certificate`: its checkpoint, signer bitmap and aggregate
+/// signature in EIP-2537 encoding.
+pub fn submit_call(certificate: &crate::Certificate) -> IMetalayerInbox::submitCall {
+    IMetalayerInbox::submitCall {
+        checkpoint: Checkpoint::from(&certificate.checkpoint),
+        signers: certificate.signers.clone().into(),
+        signature: certificate.contract_signature().to_vec().into(),
+    }
+}
+
 /// [`GuardianIsmMetadata`] for a message at `message_index` of the origin's tree, whose leaf
 /// `leaf` proves into the certified `checkpoint_root`.
 pub fn ism_metadata(

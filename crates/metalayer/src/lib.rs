@@ -13,8 +13,9 @@
 //! [`EquivocationWatch`]) that burns half of an offender's stake there.
 //!
 //! On that core: [`guardian`] is the guardian process (followers that verify heads, the epoch
-//! protocol, gossip, the certificates API), [`relayer`] the relayer, and [`predeploy`] the
-//! contracts every rollup holds from genesis. [`reads`] builds the evidence of proven
+//! protocol, gossip, the certificates API), [`importer`] a rollup's import of certificates
+//! through its sequencer, [`relayer`] the relayer, and [`predeploy`] the contracts every
+//! rollup holds from genesis. [`reads`] builds the evidence of proven
 //! cross-rollup reads for `MetalayerState` and the `MetalayerRouter`.
 
 pub mod abi;
@@ -24,6 +25,7 @@ mod certificate;
 mod checkpoint;
 pub mod guardian;
 pub mod hyperlane;
+pub mod importer;
 pub mod predeploy;
 pub mod reads;
 pub mod registry;

@@ -1,10 +1,13 @@
 //! `tephra relayer`: a permissionless relayer of Hyperlane messages between the rollups of a
 //! Metalayer network. It watches every rollup's Mailbox `Dispatch`es, MerkleTreeHook
 //! insertions and InterchainGasPaymaster payments, takes certificates from any guardian's API,
-//! and for each paid message (Hyperlane's gas payment policy) submits the first certificate
-//! whose leaf for the origin covers it to the destination's `MetalayerInbox` (once per
-//! destination), then calls `Mailbox.process` with the GuardianIsm metadata: the leaf's proof
-//! into the certified root and the message's proof into the leaf's outbox root.
+//! and for each paid message (Hyperlane's gas payment policy) takes a certificate whose leaf
+//! for the origin covers it: one the destination's `MetalayerInbox` certified already (its
+//! sequencer imports certificates, [`crate::importer`]) if there is one, else the first one,
+//! which it submits to the inbox itself (once per destination) when it has waited
+//! `submit_after_ms` for the destination to certify it. Then it calls `Mailbox.process` with the
+//! GuardianIsm metadata: the leaf's proof into the certified root and the message's proof into
+//! the leaf's outbox root.
 //!
 //! A certificate of a guardian set newer than a destination inbox's comes after the rotations
 //! between them: the relayer takes them from the guardians (`metalayer_rotations`) and first
@@ -17,6 +20,7 @@
 //! guardians = ["http://127.0.0.1:7500", "http://127.0.0.1:7501"]
 //! poll_ms = 20
 //! require_gas_payment = true
+//! submit_after_ms = 1000 # how long a destination's own import of a certificate is awaited
 //!
 //! [[chain]]
 //! chain_id = 901
@@ -39,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 use tephra_settlement::{L1Client, Outgoing};
 use tokio::sync::Mutex;
@@ -84,6 +88,11 @@ pub struct RelayerConfig {
     /// Relay only messages with an InterchainGasPaymaster payment (Hyperlane's default policy).
     #[serde(default = "default_true")]
     pub require_gas_payment: bool,
+    /// Milliseconds a message's first covering certificate waits to be certified on the
+    /// destination by someone else (its sequencer's importer) before the relayer submits it
+    /// itself; 0 (the default): at once, for chains that import no certificates.
+    #[serde(default)]
+    pub submit_after_ms: u64,
     /// The chains.
     #[serde(rename = "chain")]
     pub chains: Vec<RelayChain>,
@@ -116,8 +125,6 @@ const PROCESS_GAS: u64 = 1_250_000;
 /// also pays its calldata (16 per byte), hashing and the re-executed call (up to
 /// [`reads::READ_GAS`]).
 const PROOF_GAS: u64 = 1_500_000;
-/// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2).
-const SUBMIT_GAS: u64 = 1_000_000;
 /// Gas of `MetalayerInbox.rotateGuardianSet` per member of the next set (a data contract's
 /// share, the key's G1MSM term) and in all (the proof, the data contract's creation).
 const ROTATE_GAS_PER_MEMBER: u64 = 60_000;
@@ -190,11 +197,21 @@ impl Origin {
 struct Destination {
     client: L1Client,
     nonce: Mutex<u64>,
-    /// Roots certified there (by this relayer or anyone).
+    /// Roots certified there (by anyone, as its inbox's logs say), or being submitted there by
+    /// this relayer.
     certified: Mutex<HashSet<B256>>,
     /// The guardian set its inbox holds, as last seen (0: not read yet); locked while the
     /// relayer installs the next ones.
     set: Mutex<u64>,
+}
+
+/// A certificate as the relayer keeps it: with its root and when it was first seen.
+struct Known {
+    certified: CertifiedCheckpoint,
+    root: B256,
+    /// The guardian set that signed it.
+    set: u64,
+    since: Instant,
 }
 
 /// Runs the relayer until its task is aborted.
@@ -233,7 +250,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     let providers = Arc::new(providers);
     let mut origins: BTreeMap<u64, Origin> =
         config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
-    let mut certificates: BTreeMap<u64, CertifiedCheckpoint> = BTreeMap::new();
+    let mut certificates: BTreeMap<u64, Known> = BTreeMap::new();
     // The guardians' rotations, fetched again whenever a certificate of another set shows up.
     let mut rotations: Arc<Vec<Rotation>> = Arc::default();
     let mut rotations_for = 0u64;
@@ -242,10 +259,12 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
     let done: Arc<Mutex<HashSet<B256>>> = Arc::default();
     let poll = Duration::from_millis(config.poll_ms.max(1));
+    let submit_after = Duration::from_millis(config.submit_after_ms);
     info!(target: "tephra::relayer", chains = config.chains.len(), guardians = guardians.len(), "relayer started");
     loop {
         // New certificates, from the first guardian that answers.
         let after = certificates.last_key_value().map_or(0, |(epoch, _)| *epoch);
+        let now = Instant::now();
         for _ in 0..guardians.len() {
             let answer: Result<Vec<CertifiedCheckpoint>, _> = guardians[guardian]
                 .raw_request("metalayer_certificatesAfter".into(), (after, 256))
@@ -253,7 +272,11 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             match answer {
                 Ok(list) => {
                     for certified in list {
-                        certificates.insert(certified.epoch, certified);
+                        let Ok(certificate) = certified.certificate() else { continue };
+                        let root = certificate.checkpoint.root;
+                        let set = certificate.checkpoint.guardian_set_id;
+                        let known = Known { certified, root, set, since: now };
+                        certificates.insert(known.certified.epoch, known);
                     }
                     break;
                 }
@@ -263,13 +286,17 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 }
             }
         }
-        while certificates.len() > 1024 {
-            certificates.pop_first();
+        if certificates.len() > 1024 {
+            while certificates.len() > 1024 {
+                certificates.pop_first();
+            }
+            // Only the roots of certificates still kept can be chosen.
+            let roots: HashSet<B256> = certificates.values().map(|known| known.root).collect();
+            for destination in destinations.values() {
+                destination.certified.lock().await.retain(|root| roots.contains(root));
+            }
         }
-        let newest_set = certificates
-            .last_key_value()
-            .and_then(|(_, c)| c.certificate().ok())
-            .map(|c| c.checkpoint.guardian_set_id);
+        let newest_set = certificates.last_key_value().map(|(_, known)| known.set);
         if let Some(set) = newest_set.filter(|set| *set != rotations_for) {
             let answer: Result<Vec<Rotation>, _> =
                 guardians[guardian].raw_request("metalayer_rotations".into(), ()).await;
@@ -294,7 +321,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
         let done_now: HashSet<B256> = done.lock().await.drain().collect();
         let mut ready = Vec::new();
         for (chain_id, origin) in &mut origins {
-            if let Err(err) = scan(&providers[chain_id], origin).await {
+            if let Err(err) = scan(&providers[chain_id], origin, &destinations[chain_id]).await {
                 debug!(target: "tephra::relayer", chain = chain_id, %err, "scan failed");
             }
             origin.pending.retain(|_, message| !done_now.contains(&message.id));
@@ -310,14 +337,25 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             else {
                 continue;
             };
-            // The first certificate whose leaf for the origin (its settled leaf, for a
-            // FINALIZED message) covers the message's block.
+            // The certificates whose leaf for the origin (its settled leaf, for a FINALIZED
+            // message) covers the message's block: the first the destination certified, else
+            // the first, once it waited `submit_after` for the destination to certify it.
             let wanted = if message.finalized() { origin_id | FINALIZED } else { origin_id };
-            let covering = certificates.values().find_map(|certified| {
-                let leaf = certified.leaves.iter().find(|l| l.chain_id == wanted)?;
-                (leaf.block_number >= message.block).then(|| (certified.clone(), *leaf))
+            let mut covering = certificates.values().filter_map(|known| {
+                let leaf = known.certified.leaves.iter().find(|l| l.chain_id == wanted)?;
+                (leaf.block_number >= message.block).then_some((known, leaf))
             });
-            let Some((certified, leaf)) = covering else { continue };
+            let chosen = {
+                let certified_there = destination.certified.lock().await;
+                covering.clone().find(|(known, _)| certified_there.contains(&known.root)).or_else(
+                    || covering.next().filter(|(known, _)| known.since.elapsed() >= submit_after),
+                )
+            };
+            let Some((certified, leaf)) =
+                chosen.map(|(known, leaf)| (known.certified.clone(), *leaf))
+            else {
+                continue;
+            };
             let ids: Vec<B256> = origins[&origin_id]
                 .ids
                 .iter()
@@ -349,16 +387,25 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     }
 }
 
-/// Reads `origin`'s new Dispatch, InsertedIntoTree and GasPayment logs.
-async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), RelayerError> {
+/// Reads `origin`'s new Dispatch, InsertedIntoTree and GasPayment logs, and the roots its
+/// inbox certified (into `destination`: the same chain, as messages' destination).
+async fn scan(
+    provider: &DynProvider,
+    origin: &mut Origin,
+    destination: &Destination,
+) -> Result<(), RelayerError> {
     let head = provider.get_block_number().await.map_err(rpc)?;
     if head < origin.cursor {
         return Ok(());
     }
-    let filter = alloy_rpc_types_eth::Filter::new()
-        .from_block(origin.cursor)
-        .to_block(head)
-        .address(vec![predeploy::MAILBOX, predeploy::MERKLE_TREE_HOOK, predeploy::GAS_PAYMASTER]);
+    let filter =
+        alloy_rpc_types_eth::Filter::new().from_block(origin.cursor).to_block(head).address(vec![
+            predeploy::MAILBOX,
+            predeploy::MERKLE_TREE_HOOK,
+            predeploy::GAS_PAYMASTER,
+            predeploy::INBOX,
+        ]);
+    let mut certified = Vec::new();
     for log in provider.get_logs(&filter).await.map_err(rpc)? {
         let block = log.block_number.unwrap_or(head);
         if let Ok(dispatch) = IMailbox::Dispatch::decode_log(&log.inner) {
@@ -372,8 +419,11 @@ async fn scan(provider: &DynProvider, origin: &mut Origin) -> Result<(), Relayer
             && payment.data.payment > U256::ZERO
         {
             origin.paid.insert(payment.data.messageId);
+        } else if let Ok(event) = IMetalayerInbox::CheckpointCertified::decode_log(&log.inner) {
+            certified.push(event.data.root);
         }
     }
+    destination.certified.lock().await.extend(certified);
     origin.cursor = head + 1;
     Ok(())
 }
@@ -577,14 +627,8 @@ fn submit_step(certificate: &Certificate, epoch: u64) -> Outgoing {
     Outgoing {
         what: format!("submit certificate of epoch {epoch}"),
         to: Some(predeploy::INBOX),
-        data: IMetalayerInbox::submitCall {
-            checkpoint: abi::Checkpoint::from(&certificate.checkpoint),
-            signers: certificate.signers.clone().into(),
-            signature: certificate.contract_signature().to_vec().into(),
-        }
-        .abi_encode()
-        .into(),
-        gas: Some(SUBMIT_GAS),
+        data: abi::submit_call(certificate).abi_encode().into(),
+        gas: Some(abi::SUBMIT_GAS),
         ..Outgoing::default()
     }
 }

@@ -39,6 +39,9 @@ pub struct NodeConfig {
     /// Accounts added to the genesis of a new chain (a network's Metalayer predeploys, say);
     /// ignored when the chain already exists.
     pub genesis_accounts: BTreeMap<Address, GenesisAccount>,
+    /// The slot through which something outside the node hands the sequencer a call to send
+    /// first in its next block (a rollup's certificate importer); `None`: no such calls.
+    pub sequencer_calls: Option<Arc<crate::SequencerCalls>>,
 }
 
 impl Default for NodeConfig {
@@ -54,6 +57,7 @@ impl Default for NodeConfig {
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             l1_feed: None,
             genesis_accounts: BTreeMap::new(),
+            sequencer_calls: None,
         }
     }
 }

@@ -411,7 +411,30 @@ impl Node {
         matches!(self.config.block_time, BlockTime::Interval(interval) if interval < Duration::from_secs(1))
     }
 
-    /// Seals and commits one block on the head with the best pending transactions.
+    /// The call waiting in the [`SequencerCalls`](crate::SequencerCalls) slot, taken and signed for a block of
+    /// `base_fee` at the key's nonce at the head. A call that cannot be signed is dropped
+    /// with a warning: it never holds the block up.
+    fn sequencer_call(&self, base_fee: u64) -> Option<PooledTx> {
+        let calls = self.config.sequencer_calls.as_ref()?;
+        let call = calls.take()?;
+        let to = call.to;
+        let nonce = self.pool_state().map_err(|err| err.to_string()).and_then(|state| {
+            state.account(calls.address()).map(|(nonce, _)| nonce).map_err(|err| err.to_string())
+        });
+        let signed = nonce.and_then(|nonce| {
+            calls.sign(call, self.config.chain_id, nonce, base_fee).map_err(|err| err.to_string())
+        });
+        match signed {
+            Ok(tx) => Some(tx),
+            Err(reason) => {
+                warn!(target: "tephra::sequencer", %to, %reason, "dropping the sequencer's call");
+                None
+            }
+        }
+    }
+
+    /// Seals and commits one block on the head with the call handed to the sequencer, if any,
+    /// then the best pending transactions.
     fn produce(&self, clock: &mut Clock) -> Result<Arc<MinedBlock>, NodeError> {
         let started = Instant::now();
         let head = self.chain.head();
@@ -427,16 +450,17 @@ impl Node {
             None => clock.now().max(head.header.timestamp + u64::from(!self.sub_second_blocks())),
         };
         let gas_limit = self.config.gas_limit;
+        // The call handed to the sequencer goes first, then the pool's best.
+        let call = self.sequencer_call(base_fee).map(Arc::new);
         // Offer up to twice the gas limit in gas limits: most transactions use far less than
         // they reserve, and the executor leaves out whatever does not fit.
-        let mut offered_gas = 0u64;
-        let candidates: Vec<Arc<PooledTx>> = self
-            .pool
-            .best_transactions(base_fee)
-            .take_while(|tx| {
+        let mut offered_gas = call.as_ref().map_or(0, |tx| tx.gas_limit());
+        let candidates: Vec<Arc<PooledTx>> = call
+            .into_iter()
+            .chain(self.pool.best_transactions(base_fee).take_while(|tx| {
                 offered_gas = offered_gas.saturating_add(tx.gas_limit());
                 offered_gas <= gas_limit.saturating_mul(2)
-            })
+            }))
             .collect();
         let attributes = BlockAttributes {
             timestamp,

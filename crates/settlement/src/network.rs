@@ -338,6 +338,9 @@ pub struct MetalayerEntry {
     pub guardians: Vec<GuardianEntry>,
     /// The relayer.
     pub relayer: ProcessEntry,
+    /// The account every rollup's sequencer imports certificates from: the sender of the
+    /// `MetalayerInbox.submit` it puts first in a block.
+    pub importer: Address,
 }
 
 /// A guardian of `network.json`.
