@@ -39,7 +39,9 @@ before(async () => {
       { name: 'nitro', chain_id: 902, framework: 'nitro' },
       { name: 'zk', chain_id: 903, framework: 'zk-stack' },
     ],
-    metalayer: { guardians: 4 },
+    // The relayer leaves certificates to the sequencers' import for a second, so that the
+    // import path is what deliveries use here (by default it submits at once).
+    metalayer: { guardians: 4, relayer_submit_after_ms: 1000 },
   });
   [op, nitro, zk] = ['op', 'nitro', 'zk'].map((name) => chainClients(net.rollup(name)));
   recipients.nitro = await deployArtifact(nitro, accounts[1], 'TestRecipient');
@@ -80,7 +82,9 @@ test('network.json names four guardians staked in the L1 GuardianRegistry, and t
   // Every guardian follows the three rollups and certificates form.
   await until(async () => (await guardianStatus(net, 0)).latestCertifiedEpoch !== null, 20_000);
   const status = await guardianStatus(net, 1);
-  assert.deepEqual(status.heads.map((h) => h.chainId).sort(), [901, 902, 903]);
+  // (Heads settled on L1 may be there too, with the FINALIZED bit: 2^63 + the chain id.)
+  const soft = status.heads.map((h) => h.chainId).filter((id) => id < 2 ** 63);
+  assert.deepEqual(soft.sort(), [901, 902, 903]);
 });
 
 // Transaction types users sign; the others (OP deposits, Nitro deposits, retryables and
@@ -262,8 +266,23 @@ test('a guardian that signs two checkpoints for one epoch is slashed on the L1 b
   // another root for the same epoch.
   restarted.push(await restartGuardian(net, 3, ['--equivocate']));
   await until(async () => (await stakeOf(3)) < before, 30_000);
-  assert.equal(await stakeOf(3), before / 2n, 'equivocation burns 50%');
-  assert.equal(await l1.pub.readContract({ ...era, functionName: 'totalSupply' }), supply - before / 2n, 'burned, not moved');
+  // Each piece of evidence (one per epoch it equivocated in) burns half of what is left, and
+  // more may land while this reads: a stake and supply read between two equal stake reads.
+  let stake;
+  let burned;
+  for (;;) {
+    stake = await stakeOf(3);
+    burned = supply - (await l1.pub.readContract({ ...era, functionName: 'totalSupply' }));
+    if ((await stakeOf(3)) === stake) break;
+  }
+  let halved = before;
+  let times = 0;
+  while (halved > stake) {
+    halved /= 2n;
+    times += 1;
+  }
+  assert.equal(halved, stake, `equivocation burns 50% each time (${times} so far)`);
+  assert.equal(burned, before - stake, 'burned, not moved');
   const [, , , slashed] = await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [3n] });
   assert.equal(slashed & 1, 1, 'slashed for a double checkpoint');
   for (const i of [0, 1, 2]) assert.equal(await stakeOf(i), before, `honest guardian ${i} keeps its stake`);
@@ -275,7 +294,6 @@ test('a guardian that signs two checkpoints for one epoch is slashed on the L1 b
 test('the slashed stake reaches every rollup: the guardians rotate to the registry\'s new set and the relayer installs it in every inbox', async () => {
   const l1 = chainClients(net.file.l1);
   const registry = { address: net.file.l1_contracts.GuardianRegistry, abi: artifact('GuardianRegistry').abi };
-  const inbox = { address: net.file.metalayer.contracts.MetalayerInbox, abi: artifact('MetalayerInbox').abi };
   const first = BigInt(net.file.metalayer.guardian_set_id);
   // The equivocator stops (so the registry stops changing); the honest three hold a quorum.
   killGuardian(net, 3);
@@ -284,7 +302,7 @@ test('the slashed stake reaches every rollup: the guardians rotate to the regist
   await until(async () => {
     registryStake = await l1.pub.readContract({ ...registry, functionName: 'totalStake' });
     for (const c of rollups) {
-      if ((await c.pub.readContract({ ...inbox, functionName: 'totalStake' })) !== registryStake) return false;
+      if ((await c.pub.readContract({ ...inbox(), functionName: 'totalStake' })) !== registryStake) return false;
     }
     return true;
   }, 60_000);
@@ -294,17 +312,21 @@ test('the slashed stake reaches every rollup: the guardians rotate to the regist
   assert.ok(members[3] < members[0], 'guardian 3 holds less than the honest ones');
   const setIds = [];
   for (const c of rollups) {
-    setIds.push(await c.pub.readContract({ ...inbox, functionName: 'guardianSetId' }));
-    assert.equal(await c.pub.readContract({ ...inbox, functionName: 'guardianCount' }), 4n);
+    setIds.push(await c.pub.readContract({ ...inbox(), functionName: 'guardianSetId' }));
+    assert.equal(await c.pub.readContract({ ...inbox(), functionName: 'guardianCount' }), 4n);
   }
   assert.ok(setIds.every((id) => id > first), `every inbox left set ${first}: ${setIds}`);
   // The guardians sign under the newest set; a message is delivered under a certificate of it.
   await until(async () => BigInt((await guardianStatus(net, 0)).guardianSetId) >= setIds[1], 10_000);
   const sent = await dispatch(net, op, accounts[6], 902, recipients.nitro, toHex('under the new set'));
   await waitDelivered(net, nitro, sent.id);
-  const current = await nitro.pub.readContract({ ...inbox, functionName: 'guardianSetId' });
+  const current = await nitro.pub.readContract({ ...inbox(), functionName: 'guardianSetId' });
   assert.ok(current >= setIds[1]);
-  const logs = await nitro.pub.getContractEvents({ ...inbox, eventName: 'CheckpointCertified', fromBlock: 0n });
-  assert.ok(logs.some((l) => l.args.guardianSetId === current), `a checkpoint certified by set ${current} on nitro`);
+  // (The delivery may have used a root an earlier set certified: those stay certified.)
+  const underCurrent = async () => {
+    const logs = await nitro.pub.getContractEvents({ ...inbox(), eventName: 'CheckpointCertified', fromBlock: 0n });
+    return logs.some((l) => l.args.guardianSetId === current);
+  };
+  await until(underCurrent, 15_000);
   assert.equal(await lastData(nitro, recipients.nitro), toHex('under the new set'));
 });

@@ -46,9 +46,6 @@ const GUARDIAN_SET_ID: u64 = 1;
 const RELAYER_ACCOUNT: u32 = 100;
 /// The index of the account every rollup's sequencer sends its imports of certificates from.
 const IMPORTER_ACCOUNT: u32 = 101;
-/// Milliseconds the relayer waits for a destination's importer to certify a certificate before
-/// it submits the certificate itself (a few of the rollups' blocks).
-const RELAYER_SUBMIT_AFTER_MS: u64 = 1_000;
 /// The index of the account that pays guardian 0's slashing transactions on the L1 (guardian
 /// `i`'s is this plus `i`).
 const SLASHER_ACCOUNTS: u32 = 200;
@@ -392,7 +389,7 @@ pub(crate) async fn start_processes(
         guardians: (0..guardians.keys.len()).map(api).collect(),
         poll_ms: 20,
         require_gas_payment: true,
-        submit_after_ms: RELAYER_SUBMIT_AFTER_MS,
+        submit_after_ms: config.relayer_submit_after_ms,
         chains: chains
             .iter()
             .map(|chain| RelayChain {

@@ -254,6 +254,8 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     // The guardians' rotations, fetched again whenever a certificate of another set shows up.
     let mut rotations: Arc<Vec<Rotation>> = Arc::default();
     let mut rotations_for = 0u64;
+    // The oldest set any certificate came from (the guardians' first, for rotations).
+    let mut first_set = u64::MAX;
     let mut guardian = 0usize;
     // Messages handed to a delivery task, and those done since the last poll.
     let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
@@ -275,6 +277,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                         let Ok(certificate) = certified.certificate() else { continue };
                         let root = certificate.checkpoint.root;
                         let set = certificate.checkpoint.guardian_set_id;
+                        first_set = first_set.min(set);
                         let known = Known { certified, root, set, since: now };
                         certificates.insert(known.certified.epoch, known);
                     }
@@ -301,7 +304,11 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             let answer: Result<Vec<Rotation>, _> =
                 guardians[guardian].raw_request("metalayer_rotations".into(), ()).await;
             match answer {
-                Ok(list) => {
+                // A guardian that has not rotated to `set` yet answers short: asked again.
+                Ok(list)
+                    if list.last().and_then(|r| r.leaf().ok()).map(|l| l.block_number)
+                        >= Some(set) =>
+                {
                     rotations = Arc::new(list);
                     rotations_for = set;
                     // Every inbox takes the new set now, not only at its next delivery.
@@ -313,6 +320,9 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                             }
                         });
                     }
+                }
+                Ok(_) => {
+                    debug!(target: "tephra::relayer", guardian, set, "rotations not there yet")
                 }
                 Err(err) => debug!(target: "tephra::relayer", guardian, %err, "no rotations"),
             }

@@ -133,6 +133,11 @@ pub struct MetalayerConfig {
     /// (`2 × guardians` ports); empty: 7400 + i for gossip and 7500 + i for the API.
     #[serde(default)]
     pub ports: Vec<u16>,
+    /// Milliseconds the relayer waits for a destination's sequencer to import a covering
+    /// certificate before it submits one itself (`submit_after_ms`); 0, the default, submits at
+    /// once: a delivery then lands in one block, where waiting for the import costs a block.
+    #[serde(default)]
+    pub relayer_submit_after_ms: u64,
 }
 
 impl Default for MetalayerConfig {
@@ -142,6 +147,7 @@ impl Default for MetalayerConfig {
             epoch_ms: default_epoch_ms(),
             stake: default_stake(),
             ports: Vec::new(),
+            relayer_submit_after_ms: 0,
         }
     }
 }

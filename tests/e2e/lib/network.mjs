@@ -18,7 +18,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /// The network.toml of `l1` (`{ rpc }` for an external L1, else embedded), `rollups`
 /// (name, chain_id, framework, optional gas_token, block_time_ms, challenge_window_secs) and
-/// `metalayer` (`{ guardians, epoch_ms }`; without it, no guardians), every embedded chain and
+/// `metalayer` (`{ guardians, epoch_ms, relayer_submit_after_ms }`; without it, no guardians), every embedded chain and
 /// guardian on free ports.
 async function networkToml({ l1 = {}, rollups, metalayer }) {
   const lines = ['[l1]'];
@@ -36,6 +36,7 @@ async function networkToml({ l1 = {}, rollups, metalayer }) {
   lines.push('', '[metalayer]');
   const guardians = metalayer?.guardians ?? 0;
   lines.push(`guardians = ${guardians}`, `epoch_ms = ${metalayer?.epoch_ms ?? 250}`);
+  if (metalayer?.relayer_submit_after_ms !== undefined) lines.push(`relayer_submit_after_ms = ${metalayer.relayer_submit_after_ms}`);
   const ports = [];
   for (let i = 0; i < 2 * guardians; i++) ports.push(await freePort());
   lines.push(`ports = [${ports.join(', ')}]`);

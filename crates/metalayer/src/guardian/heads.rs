@@ -95,8 +95,8 @@ pub struct Heads {
     chains: RwLock<BTreeMap<u64, BTreeMap<u64, Verified>>>,
     /// Each settling chain's settled head.
     settled: RwLock<BTreeMap<u64, Settled>>,
-    /// The guardian set the L1 registry holds, as last read.
-    registry: RwLock<Option<Vec<Guardian>>>,
+    /// The guardian set the L1 registry holds, as last read, and since when.
+    registry: RwLock<Option<(Vec<Guardian>, Instant)>>,
     /// Counts the heads verified or settled, so the protocol wakes on each.
     verified: watch::Sender<u64>,
 }
@@ -139,10 +139,10 @@ impl Heads {
     /// The registry holds `members` now.
     fn read_registry(&self, members: Vec<Guardian>) {
         let mut registry = self.registry.write();
-        if registry.as_ref() == Some(&members) {
+        if registry.as_ref().is_some_and(|(read, _)| *read == members) {
             return;
         }
-        *registry = Some(members);
+        *registry = Some((members, Instant::now()));
         drop(registry);
         self.verified.send_modify(|count| *count += 1);
     }
@@ -219,7 +219,15 @@ impl VerifiedHeads for Heads {
     }
 
     fn registry_members(&self) -> Option<Vec<Guardian>> {
-        self.registry.read().clone()
+        self.registry.read().as_ref().map(|(members, _)| members.clone())
+    }
+
+    /// The registry's set once this guardian has read it for [`SETTLED_SETTLE_TIME`], as a
+    /// settled head: the others' watchers have then most likely read it too.
+    fn proposable_registry_members(&self) -> Option<Vec<Guardian>> {
+        let registry = self.registry.read();
+        let (members, since) = registry.as_ref()?;
+        (since.elapsed() >= SETTLED_SETTLE_TIME).then(|| members.clone())
     }
 }
 

@@ -216,6 +216,11 @@ pub trait VerifiedHeads {
     fn registry_members(&self) -> Option<Vec<Guardian>> {
         None
     }
+    /// [`VerifiedHeads::registry_members`] once the others have most likely read them too:
+    /// what a leader proposes as the next set.
+    fn proposable_registry_members(&self) -> Option<Vec<Guardian>> {
+        self.registry_members()
+    }
 }
 
 /// Why a guardian dropped an input (logged; nothing is sent).
@@ -368,7 +373,7 @@ impl Rounds {
         self.current = self.current.max(epoch);
         self.forget_before(epoch.saturating_sub(PROPOSAL_PATIENCE));
         if self.pending.is_some()
-            && let Some(next) = self.next_set(heads)
+            && let Some(next) = self.next_set(heads, false)
         {
             self.candidates.insert(next.commitment(), next.members().to_vec());
             self.try_rotate();
@@ -383,9 +388,13 @@ impl Rounds {
         out
     }
 
-    /// The set the registry holds, as the next set, if it differs from the current one.
-    fn next_set(&self, heads: &impl VerifiedHeads) -> Option<GuardianSet> {
-        let members = heads.registry_members()?;
+    /// The set the registry holds, as the next set, if it differs from the current one (as
+    /// read lately, or as `to_propose`, read long enough ago for the others to have it too).
+    fn next_set(&self, heads: &impl VerifiedHeads, to_propose: bool) -> Option<GuardianSet> {
+        let members = match to_propose {
+            true => heads.proposable_registry_members()?,
+            false => heads.registry_members()?,
+        };
         if members == self.set.members() {
             return None;
         }
@@ -401,7 +410,7 @@ impl Rounds {
         if leaf.block_number != self.set.id() + 1 {
             return HeadCheck::Conflicts;
         }
-        match self.next_set(heads) {
+        match self.next_set(heads, false) {
             Some(next) if next.commitment() == leaf.block_hash => HeadCheck::Verified,
             _ => HeadCheck::NotYet,
         }
@@ -422,7 +431,7 @@ impl Rounds {
         if leaves.is_empty() {
             return Vec::new();
         }
-        let next = self.next_set(heads);
+        let next = self.next_set(heads, true);
         let next_set = next.map(|next| {
             leaves.push(next.leaf());
             self.candidates.insert(next.commitment(), next.members().to_vec());
