@@ -312,8 +312,8 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                     rotations = Arc::new(list);
                     rotations_for = set;
                     // Every inbox takes the new set now, not only at its next delivery.
-                    for destination in destinations.values().cloned() {
-                        let rotations = rotations.clone();
+                    for destination in destinations.values() {
+                        let (destination, rotations) = (destination.clone(), rotations.clone());
                         tokio::spawn(async move {
                             if let Err(err) = rotate_inbox(&destination, &rotations, set).await {
                                 debug!(target: "tephra::relayer", %err, "rotation deferred");

@@ -356,7 +356,7 @@ impl Rounds {
             .iter()
             .find(|r| epoch <= r.certified.epoch)
             .and_then(|r| r.leaf().ok())
-            .map_or(self.set.id(), |leaf| leaf.block_number - 1);
+            .map_or_else(|| self.set.id(), |leaf| leaf.block_number - 1);
         Checkpoint { domain: self.domain, guardian_set_id, epoch, root }
     }
 
@@ -382,7 +382,7 @@ impl Rounds {
             return Vec::new();
         }
         let mut out = self.propose(epoch, heads);
-        if epoch % ROTATIONS_RESENT_EVERY == 0 && !self.rotations.is_empty() {
+        if epoch.is_multiple_of(ROTATIONS_RESENT_EVERY) && !self.rotations.is_empty() {
             out.push(GossipMessage::Rotations(self.rotations.clone()));
         }
         out
@@ -1024,7 +1024,7 @@ mod tests {
         assert!(certificate.verify(&set, DOMAIN).is_err(), "set 1 no longer certifies");
 
         // A guardian that was down catches up from the rotations a leader resends.
-        let mut late = Rounds::new(1, keys()[1].clone(), set.clone(), DOMAIN);
+        let mut late = Rounds::new(1, keys()[1].clone(), set, DOMAIN);
         assert!(matches!(late.on_certificate(certified.clone()), Err(Refusal::UnknownSet(2))));
         assert!(late.on_rotations(rounds[0].rotations().to_vec()).unwrap());
         assert_eq!(**late.set(), next);
@@ -1048,10 +1048,10 @@ mod tests {
         forged.members[4].stake = U256::from(1_000_000u64);
         assert!(matches!(forged.verify(&set, DOMAIN), Err(MetalayerError::BadRotation(_))));
         // A rotation checked against a set that did not certify it.
-        let other = GuardianSet::new_unchecked_possession(1, registry.clone()).unwrap();
+        let other = GuardianSet::new_unchecked_possession(1, registry).unwrap();
         assert!(honest.verify(&other, DOMAIN).is_err());
         // Applied twice, the second does not follow the current set.
-        let mut late = Rounds::new(0, keys()[0].clone(), set.clone(), DOMAIN);
+        let mut late = Rounds::new(0, keys()[0].clone(), set, DOMAIN);
         assert!(late.on_rotations(vec![forged]).is_err());
         assert!(late.on_rotations(vec![honest.clone(), honest]).unwrap());
         assert_eq!(late.set().id(), 2);
