@@ -246,22 +246,13 @@ pub(crate) async fn watch_registry(l1: DynProvider, registry: Address, heads: Ar
 }
 
 async fn read_members(l1: &DynProvider, registry: Address) -> Result<Vec<Guardian>, GuardianError> {
-    let call = |data: Vec<u8>| {
-        let request =
-            alloy_rpc_types_eth::TransactionRequest::default().to(registry).input(data.into());
-        async move { l1.call(request).await.map_err(rpc) }
-    };
-    let count = IGuardianRegistry::guardianCountCall::abi_decode_returns(
-        &call(IGuardianRegistry::guardianCountCall {}.abi_encode()).await?,
+    let count = view(l1, registry, IGuardianRegistry::guardianCountCall {}).await?;
+    let set = view(
+        l1,
+        registry,
+        IGuardianRegistry::guardianSetArgumentsCall { start: U256::ZERO, count },
     )
-    .map_err(rpc)?;
-    let set = IGuardianRegistry::guardianSetArgumentsCall::abi_decode_returns(
-        &call(
-            IGuardianRegistry::guardianSetArgumentsCall { start: U256::ZERO, count }.abi_encode(),
-        )
-        .await?,
-    )
-    .map_err(rpc)?;
+    .await?;
     if set.publicKeys.len() != set.stakes.len() * 128 {
         return Err(GuardianError::Rpc("the registry's set arguments do not match".into()));
     }
@@ -297,6 +288,17 @@ pub(crate) async fn watch_settlement(
     }
 }
 
+/// `call` of the contract at `to` on the L1, decoded.
+async fn view<C: SolCall>(
+    l1: &DynProvider,
+    to: Address,
+    call: C,
+) -> Result<C::Return, GuardianError> {
+    let request =
+        alloy_rpc_types_eth::TransactionRequest::default().to(to).input(call.abi_encode().into());
+    C::abi_decode_returns(&l1.call(request).await.map_err(rpc)?).map_err(rpc)
+}
+
 /// Looks at the commitments from `next` on, in order, until one is not final yet or its block
 /// is not verified yet.
 async fn settle_step(
@@ -306,29 +308,16 @@ async fn settle_step(
     heads: &Heads,
     next: &mut Option<u64>,
 ) -> Result<(), GuardianError> {
-    let call = |data: Vec<u8>| {
-        let request =
-            alloy_rpc_types_eth::TransactionRequest::default().to(core).input(data.into());
-        async move { l1.call(request).await.map_err(rpc) }
-    };
-    let count = IRollupCore::commitmentCountCall::abi_decode_returns(
-        &call(IRollupCore::commitmentCountCall {}.abi_encode()).await?,
-    )
-    .map_err(rpc)?
-    .saturating_to::<u64>();
+    let count = view(l1, core, IRollupCore::commitmentCountCall {}).await?.saturating_to::<u64>();
     let mut index = next.unwrap_or(count.saturating_sub(SETTLEMENT_LOOKBACK));
     while index < count {
-        let final_ = IRollupCore::isFinalizedCall::abi_decode_returns(
-            &call(IRollupCore::isFinalizedCall { index: U256::from(index) }.abi_encode()).await?,
-        )
-        .map_err(rpc)?;
+        let final_ =
+            view(l1, core, IRollupCore::isFinalizedCall { index: U256::from(index) }).await?;
         if !final_ {
             break;
         }
-        let commitment = IRollupCore::getCommitmentCall::abi_decode_returns(
-            &call(IRollupCore::getCommitmentCall { index: U256::from(index) }.abi_encode()).await?,
-        )
-        .map_err(rpc)?;
+        let commitment =
+            view(l1, core, IRollupCore::getCommitmentCall { index: U256::from(index) }).await?;
         let number = commitment.l2BlockNumber.saturating_to::<u64>();
         match heads.commitment(chain_id, number) {
             Some(Some(verified)) if verified == commitment.root => {
