@@ -40,6 +40,11 @@ pub(crate) struct MetalayerNode {
     pub(crate) genesis_accounts: BTreeMap<Address, GenesisAccount>,
     /// The slot the rollup's certificate importer hands its sequencer calls through.
     pub(crate) sequencer_calls: Option<Arc<SequencerCalls>>,
+    /// Where on the wall-clock grid of its block time the rollup seals
+    /// ([`NodeConfig::block_phase`]): half an epoch after the guardians' epochs start, so that
+    /// a block's heads are verified by the next epoch's proposal, and the certificate that
+    /// epoch forms reaches the next block.
+    pub(crate) block_phase: Duration,
 }
 
 /// Deploys `rollup`'s contracts on the L1 at `l1_url` from `deployer` (journaled in
@@ -68,6 +73,7 @@ pub(crate) async fn start(
         chain_id: rollup.chain_id,
         gas_limit: rollup.gas_limit,
         block_time: BlockTime::Interval(Duration::from_millis(rollup.block_time_ms)),
+        block_phase: metalayer.block_phase,
         datadir: Some(datadir.to_path_buf()),
         l1_feed: Some(feed.clone()),
         genesis_accounts: metalayer.genesis_accounts,

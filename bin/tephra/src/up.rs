@@ -115,6 +115,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
                         remotes.collect(),
                     )?,
                     sequencer_calls: Some(registered.sequencer_calls()),
+                    block_phase: Duration::from_millis(network.metalayer.epoch_ms / 2),
                 },
                 None => Default::default(),
             };

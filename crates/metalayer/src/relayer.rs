@@ -45,7 +45,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use tephra_settlement::{L1Client, Outgoing};
+use tephra_settlement::{L1Client, Outgoing, SettlementError};
 use tokio::sync::Mutex;
 use tracing::{debug, info, warn};
 
@@ -387,7 +387,6 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                     }
                     Err(err) => {
                         warn!(target: "tephra::relayer", id = %message.id, %err, "delivery failed; retrying");
-                        *destination.nonce.lock().await = u64::MAX;
                     }
                 }
                 in_flight.lock().await.remove(&message.id);
@@ -565,7 +564,7 @@ async fn deliver(
         certified_roots.insert(root);
         needed
     };
-    let sent = send(destination, submits.then_some(submit).into_iter().chain([process])).await;
+    let sent = send(destination, submits.then_some(submit), process).await;
     if let Err(err) = sent {
         if submits {
             // Another relayer may have certified the root first; the next attempt asks.
@@ -625,7 +624,7 @@ async fn rotate_inbox(
             gas: Some(ROTATE_GAS + ROTATE_GAS_PER_MEMBER * members),
             ..Outgoing::default()
         };
-        send(destination, submit.into_iter().chain([rotate])).await?;
+        send(destination, submit, rotate).await?;
         info!(target: "tephra::relayer", set = next, members, "guardian set installed");
         *known = next;
     }
@@ -650,29 +649,53 @@ async fn is_certified(client: &L1Client, root: B256) -> Result<bool, RelayerErro
     Ok(IMetalayerInbox::isCertifiedCall::abi_decode_returns(&answer).unwrap_or(false))
 }
 
-/// Sends `steps` at the destination signer's next nonces, then waits for each.
+/// Sends `submit` (a certificate the step needs, if it is not certified there yet) and `step`
+/// at the destination signer's next nonces, then waits for both. Only the step must succeed:
+/// it cannot without the certificate, so a submit that reverted because another relayer or
+/// the sequencer's importer certified the root first is no failure.
 async fn send(
     destination: &Destination,
-    steps: impl Iterator<Item = Outgoing>,
+    submit: Option<Outgoing>,
+    step: Outgoing,
 ) -> Result<(), RelayerError> {
     let client = &destination.client;
-    let mut sent = Vec::new();
+    let mut sent = Vec::with_capacity(2);
     {
         let mut nonce = destination.nonce.lock().await;
         if *nonce == u64::MAX {
-            *nonce = client.nonce(client.address()).await.map_err(rpc)?;
+            *nonce = client.pending_nonce(client.address()).await.map_err(rpc)?;
         }
-        for mut step in steps {
-            step.nonce = *nonce;
-            let hash = client.submit(&step).await.map_err(rpc)?;
+        for mut outgoing in submit.into_iter().chain([step]) {
+            outgoing.nonce = *nonce;
+            match client.submit(&outgoing).await {
+                Ok(hash) => sent.push((outgoing, hash)),
+                Err(err) => {
+                    // The node refused it (a nonce another sender's transaction took, say):
+                    // the next send asks the node again.
+                    *nonce = u64::MAX;
+                    return Err(rpc(err));
+                }
+            }
             *nonce += 1;
-            sent.push((step, hash));
         }
     }
-    for (step, hash) in &sent {
-        client.confirm(step, *hash).await.map_err(rpc)?;
+    let mut confirmed = Vec::with_capacity(sent.len());
+    for (outgoing, hash) in &sent {
+        let result = client.confirm(outgoing, *hash).await;
+        // A reverted transaction used its nonce; one the node lost or never mined leaves the
+        // count in doubt.
+        if let Err(err) = &result
+            && !matches!(err, SettlementError::Reverted { .. })
+        {
+            *destination.nonce.lock().await = u64::MAX;
+        }
+        confirmed.push(result.map_err(rpc));
     }
-    Ok(())
+    // The step's outcome decides; when it failed, a failed submit is the likelier cause.
+    match confirmed.pop().expect("the step was sent") {
+        Ok(_) => Ok(()),
+        Err(err) => Err(confirmed.pop().and_then(Result::err).unwrap_or(err)),
+    }
 }
 
 #[cfg(test)]

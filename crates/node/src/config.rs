@@ -10,7 +10,9 @@ use tephra_primitives::dev::{DEV_BASE_FEE, DEV_CHAIN_ID, DEV_GAS_LIMIT};
 pub enum BlockTime {
     /// As soon as transactions are pending (anvil's automine).
     Auto,
-    /// On a fixed interval, empty or not.
+    /// On a fixed interval, empty or not, at wall-clock instants: when the milliseconds since
+    /// the Unix epoch are [`NodeConfig::block_phase`] past a multiple of the interval. Chains
+    /// on one interval thus seal in step, whenever each started.
     Interval(Duration),
 }
 
@@ -27,6 +29,9 @@ pub struct NodeConfig {
     pub base_fee: u64,
     /// Block production schedule.
     pub block_time: BlockTime,
+    /// With [`BlockTime::Interval`]: how far past the interval's wall-clock grid blocks are
+    /// sealed (a network's rollups seal half an epoch after the guardians' epochs start).
+    pub block_phase: Duration,
     /// Where the database lives; `None`: a temporary directory removed on exit.
     pub datadir: Option<PathBuf>,
     /// Number of dev accounts derived from the standard mnemonic.
@@ -52,6 +57,7 @@ impl Default for NodeConfig {
             gas_limit: DEV_GAS_LIMIT,
             base_fee: DEV_BASE_FEE,
             block_time: BlockTime::Auto,
+            block_phase: Duration::ZERO,
             datadir: None,
             accounts: 10,
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),

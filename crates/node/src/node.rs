@@ -354,11 +354,10 @@ impl Node {
     }
 
     fn run_sequencer(&self, woken: mpsc::Receiver<()>) {
-        let mut deadline = Instant::now()
-            + match self.config.block_time {
-                BlockTime::Interval(interval) => interval,
-                BlockTime::Auto => Duration::ZERO,
-            };
+        let mut deadline = match self.config.block_time {
+            BlockTime::Interval(interval) => next_slot(interval, self.config.block_phase),
+            BlockTime::Auto => Instant::now(),
+        };
         while !self.stopping.load(Ordering::SeqCst) {
             match self.config.block_time {
                 BlockTime::Auto => {
@@ -375,23 +374,19 @@ impl Node {
                     }
                 }
                 BlockTime::Interval(interval) => {
-                    // Wake-ups (new transactions) do not seal early: wait out the interval.
+                    // Wake-ups (new transactions) do not seal early: wait out the slot.
                     let now = Instant::now();
                     if deadline > now {
                         let _ = woken.recv_timeout(deadline - now);
                         continue;
                     }
-                    deadline += interval;
-                    if deadline < now {
-                        // Behind schedule (a slow block): keep the interval from now on.
-                        deadline = now + interval;
-                    }
-                    if self.waiting_for_l1() {
-                        continue;
-                    }
-                    if let Err(err) = self.produce(&mut self.clock.lock()) {
+                    if !self.waiting_for_l1()
+                        && let Err(err) = self.produce(&mut self.clock.lock())
+                    {
                         error!(target: "tephra::sequencer", %err, "sealing a block failed");
                     }
+                    // The next slot after this block (a slow block skips the slots it missed).
+                    deadline = next_slot(interval, self.config.block_phase);
                 }
             }
         }
@@ -522,5 +517,35 @@ impl Node {
         let mined = Arc::new(block);
         let _ = self.blocks.send(mined.clone());
         Ok(mined)
+    }
+}
+
+/// The next instant after now at which the wall clock, in milliseconds since the Unix epoch,
+/// is `phase` past a multiple of `interval`.
+fn next_slot(interval: Duration, phase: Duration) -> Instant {
+    let interval_ns = interval.as_nanos().max(1);
+    let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let into = (wall + interval_ns - phase.as_nanos() % interval_ns) % interval_ns;
+    let wait = u64::try_from(interval_ns - into).unwrap_or(u64::MAX);
+    Instant::now() + Duration::from_nanos(wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_on_the_wall_clock_grid_shifted_by_the_phase() {
+        let (interval, phase) = (Duration::from_millis(250), Duration::from_millis(125));
+        for _ in 0..5 {
+            let slot = next_slot(interval, phase);
+            let wait = slot.saturating_duration_since(Instant::now());
+            assert!(wait <= interval, "waits at most one interval: {wait:?}");
+            let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + wait;
+            // Within a millisecond of the grid (the two clocks are read apart).
+            let off = (wall.as_millis() + 250 - 125) % 250;
+            assert!(off <= 1 || off >= 249, "{off} ms off the grid");
+            std::thread::sleep(Duration::from_millis(37));
+        }
     }
 }

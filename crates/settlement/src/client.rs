@@ -91,6 +91,13 @@ impl L1Client {
         self.provider.get_transaction_count(address).await.map_err(|err| self.fail(err))
     }
 
+    /// The next nonce of `address` counting its transactions the node holds but has not
+    /// mined yet (the `pending` tag).
+    pub async fn pending_nonce(&self, address: Address) -> Result<u64, SettlementError> {
+        let count = self.provider.get_transaction_count(address).pending();
+        count.await.map_err(|err| self.fail(err))
+    }
+
     /// The latest block number.
     pub async fn block_number(&self) -> Result<u64, SettlementError> {
         self.provider.get_block_number().await.map_err(|err| self.fail(err))

@@ -15,7 +15,7 @@ use libp2p::{
 };
 use std::{collections::HashSet, time::Duration};
 use tokio::sync::mpsc;
-use tracing::{debug, info};
+use tracing::{debug, error, info};
 
 /// How often unconnected peers are dialed again (a restarted guardian rejoins this way).
 const REDIAL: Duration = Duration::from_secs(1);
@@ -68,9 +68,13 @@ pub(crate) async fn run(
             }
             message = outgoing.recv() => {
                 let Some(message) = message else { return Ok(()) };
-                let data = serde_json::to_vec(&message).expect("plain data");
-                if let Err(err) = swarm.behaviour_mut().publish(topic.clone(), data) {
-                    debug!(target: "tephra::guardian", %err, "not published");
+                match serde_json::to_vec(&message) {
+                    Ok(data) => {
+                        if let Err(err) = swarm.behaviour_mut().publish(topic.clone(), data) {
+                            debug!(target: "tephra::guardian", %err, "not published");
+                        }
+                    }
+                    Err(err) => error!(target: "tephra::guardian", %err, "cannot encode gossip"),
                 }
             }
             event = swarm.select_next_some() => match event {

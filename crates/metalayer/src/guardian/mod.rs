@@ -535,8 +535,8 @@ async fn protocol(
                         GossipMessage::Certificate(certified) => {
                             rounds.on_certificate(certified).map(|_| Vec::new())
                         }
-                        GossipMessage::Rotations(list) => {
-                            rounds.on_rotations(list).map(|_| Vec::new())
+                        GossipMessage::Rotations { rotations } => {
+                            rounds.on_rotations(rotations).map(|_| Vec::new())
                         }
                     }
                 };
