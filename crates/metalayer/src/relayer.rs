@@ -129,6 +129,9 @@ const PROOF_GAS: u64 = 1_500_000;
 /// share, the key's G1MSM term) and in all (the proof, the data contract's creation).
 const ROTATE_GAS_PER_MEMBER: u64 = 60_000;
 const ROTATE_GAS: u64 = 400_000;
+/// The wait before a failed delivery's first retry, and the longest wait between retries.
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LAST_RETRY: Duration = Duration::from_secs(30);
 
 /// A message seen on its origin.
 #[derive(Debug, Clone)]
@@ -257,8 +260,10 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     // The oldest set any certificate came from (the guardians' first, for rotations).
     let mut first_set = u64::MAX;
     let mut guardian = 0usize;
-    // Messages handed to a delivery task, and those done since the last poll.
+    // Messages handed to a delivery task, those done since the last poll, and those whose
+    // deliveries failed: how often, and when the next attempt may start.
     let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
+    let failed: Arc<Mutex<HashMap<B256, (u32, Instant)>>> = Arc::default();
     let done: Arc<Mutex<HashSet<B256>>> = Arc::default();
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let submit_after = Duration::from_millis(config.submit_after_ms);
@@ -339,7 +344,8 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
             ready.extend(origin.pending.values().cloned().map(|m| (*chain_id, m)));
         }
         for (origin_id, message) in ready {
-            if in_flight.lock().await.contains(&message.id) {
+            let waiting = failed.lock().await.get(&message.id).is_some_and(|(_, at)| *at > now);
+            if waiting || in_flight.lock().await.contains(&message.id) {
                 continue;
             }
             let Some(destination) =
@@ -373,8 +379,8 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 .map(|(id, _)| *id)
                 .collect();
             in_flight.lock().await.insert(message.id);
-            let (in_flight, done, providers) = (in_flight.clone(), done.clone(), providers.clone());
-            let rotations = rotations.clone();
+            let (in_flight, done, failed) = (in_flight.clone(), done.clone(), failed.clone());
+            let (providers, rotations) = (providers.clone(), rotations.clone());
             tokio::spawn(async move {
                 let delivery = async {
                     let set = certified.certificate().map_err(rpc)?.checkpoint.guardian_set_id;
@@ -383,10 +389,17 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 };
                 match delivery.await {
                     Ok(()) => {
+                        failed.lock().await.remove(&message.id);
                         done.lock().await.insert(message.id);
                     }
                     Err(err) => {
-                        warn!(target: "tephra::relayer", id = %message.id, %err, "delivery failed; retrying");
+                        let mut failed = failed.lock().await;
+                        let (attempts, at) = failed.entry(message.id).or_insert((0, now));
+                        *attempts += 1;
+                        let delay = retry_delay(*attempts);
+                        *at = Instant::now() + delay;
+                        warn!(target: "tephra::relayer", id = %message.id, %err, attempts = *attempts,
+                            retry_in_ms = delay.as_millis() as u64, "delivery failed");
                     }
                 }
                 in_flight.lock().await.remove(&message.id);
@@ -394,6 +407,12 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
         }
         tokio::time::sleep(poll).await;
     }
+}
+
+/// How long a message waits after its `attempts`-th failed delivery: 100 ms, doubling up to
+/// 30 s, so that one the destination keeps refusing does not cost a transaction every poll.
+fn retry_delay(attempts: u32) -> Duration {
+    (FIRST_RETRY * 2u32.saturating_pow(attempts.saturating_sub(1))).min(LAST_RETRY)
 }
 
 /// Reads `origin`'s new Dispatch, InsertedIntoTree and GasPayment logs, and the roots its
@@ -722,6 +741,12 @@ mod tests {
             origin.dispatched.insert(message_id(&bytes), bytes);
         }
         origin
+    }
+
+    #[test]
+    fn failed_deliveries_wait_longer_each_time_up_to_30_s() {
+        let waits: Vec<u128> = [1, 2, 3, 9, 10, 40].map(|n| retry_delay(n).as_millis()).into();
+        assert_eq!(waits, [100, 200, 400, 25_600, 30_000, 30_000]);
     }
 
     #[test]
