@@ -1051,7 +1051,7 @@ mod tests {
         assert_eq!(rotations, rounds[0].rotations());
         assert!(late.on_rotations(rotations).unwrap());
         assert_eq!(**late.set(), next);
-        assert!(late.on_certificate(certified.clone()).unwrap());
+        assert!(late.on_certificate(certified).unwrap());
     }
 
     #[test]
