@@ -520,8 +520,8 @@ impl Node {
     }
 }
 
-/// The next instant after now at which the wall clock, in milliseconds since the Unix epoch,
-/// is `phase` past a multiple of `interval`.
+/// The next instant after now at which the wall clock (time since the Unix epoch) is `phase`
+/// past a multiple of `interval`.
 fn next_slot(interval: Duration, phase: Duration) -> Instant {
     let interval_ns = interval.as_nanos().max(1);
     let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
@@ -543,8 +543,9 @@ mod tests {
             assert!(wait <= interval, "waits at most one interval: {wait:?}");
             let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + wait;
             // Within a millisecond of the grid (the two clocks are read apart).
-            let off = (wall.as_millis() + 250 - 125) % 250;
-            assert!(off <= 1 || off >= 249, "{off} ms off the grid");
+            let (interval_ms, phase_ms) = (interval.as_millis(), phase.as_millis());
+            let off = (wall.as_millis() + interval_ms - phase_ms) % interval_ms;
+            assert!(off <= 1 || off >= interval_ms - 1, "{off} ms off the grid");
             std::thread::sleep(Duration::from_millis(37));
         }
     }
