@@ -2,7 +2,7 @@
 //! geth-style tracers of `debug_traceCall` / `debug_traceTransaction`.
 
 use crate::{
-    Chain, ChainError,
+    Chain, ChainError, PendingBlock,
     execute::evm_env,
     framework::{CallInspector, TraceOutcome},
     state::{BlockState, StateDb},
@@ -58,6 +58,21 @@ impl From<tephra_storage::StoreError> for CallError {
 impl OverrideBlockHashes for BlockState {
     fn override_block_hashes(&mut self, block_hashes: BTreeMap<u64, B256>) {
         self.insert_block_hashes(block_hashes);
+    }
+}
+
+/// The state a call runs on: after a committed block, or the pending block's.
+#[derive(Debug, Clone)]
+pub enum CallAt {
+    /// After the committed block with this number (the head's includes the dev overrides).
+    Block(u64),
+    /// In the pending block, with its header's environment.
+    Pending(Arc<PendingBlock>),
+}
+
+impl From<u64> for CallAt {
+    fn from(number: u64) -> Self {
+        Self::Block(number)
     }
 }
 
@@ -214,21 +229,25 @@ impl Chain {
     fn call_setup(
         &self,
         request: TransactionRequest,
-        number: u64,
+        at: CallAt,
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> Result<(CallSetup, BTreeMap<u64, B256>), CallError> {
-        let reader = self.reader()?;
-        let header = self.header_at(&reader, number)?;
-        self.call_setup_on(reader, &header, request, number, block_overrides)
+        let (header, state) = match at {
+            CallAt::Block(number) => {
+                let reader = self.reader()?;
+                (self.header_at(&reader, number)?, self.state_at(reader, number)?)
+            }
+            CallAt::Pending(pending) => (pending.header.clone(), pending.state()),
+        };
+        self.call_setup_on(state, &header, request, block_overrides)
     }
 
-    /// [`Chain::call_setup`] on the stored block `header` (number `number`) of `reader`.
+    /// [`Chain::call_setup`] on `state` in the block with `header`.
     fn call_setup_on(
         &self,
-        reader: Arc<tephra_storage::StoreReader>,
+        state: StateDb,
         header: &Header,
         request: TransactionRequest,
-        number: u64,
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> Result<(CallSetup, BTreeMap<u64, B256>), CallError> {
         let mut env = evm_env(self.spec(), header);
@@ -240,13 +259,12 @@ impl Chain {
         env.cfg_env.tx_gas_limit_cap = Some(u64::MAX);
         let mut hashes = BTreeMap::new();
         if let Some(overrides) = block_overrides {
-            let mut recorder = BlockState::new(StateDb::at(reader.clone(), number));
+            let mut recorder = BlockState::new(state.clone());
             apply_block_overrides(*overrides, &mut recorder, &mut env.block_env);
             hashes = recorder.block_hashes().clone();
         }
         let tx =
             request.try_into_tx_env(&env).map_err(|err| CallError::Invalid(err.to_string()))?;
-        let state = self.state_at(reader, number)?;
         Ok((CallSetup { state, env, tx }, hashes))
     }
 
@@ -263,15 +281,15 @@ impl Chain {
         self.framework().transact(setup.env.clone(), &mut db, tx, inspector).map_err(evm_failure)
     }
 
-    /// `eth_call`: runs `request` on the state after block `number`.
+    /// `eth_call`: runs `request` on the state `at` a block.
     pub fn call(
         &self,
         request: TransactionRequest,
-        number: u64,
+        at: impl Into<CallAt>,
         state: Option<StateOverride>,
         block: Option<Box<BlockOverrides>>,
     ) -> Result<Bytes, CallError> {
-        let (setup, hashes) = self.call_setup(request, number, block)?;
+        let (setup, hashes) = self.call_setup(request, at.into(), block)?;
         let gas_limit = setup.tx.gas_limit;
         let result =
             self.run(&setup, state.as_ref(), &hashes, setup.tx.clone(), CallInspector::None)?;
@@ -317,10 +335,11 @@ impl Chain {
         request.max_fee_per_gas = None;
         request.max_priority_fee_per_gas = None;
         request.nonce = None;
-        let (CallSetup { env, tx, .. }, _) =
-            self.call_setup_on(reader.clone(), &header, request, number, None)?;
         // The committed state after `number`: what the header's state root commits to.
-        let mut state = BlockState::new(StateDb::at(reader.clone(), number));
+        let committed = StateDb::at(reader.clone(), number);
+        let (CallSetup { env, tx, .. }, _) =
+            self.call_setup_on(committed.clone(), &header, request, None)?;
+        let mut state = BlockState::new(committed);
         let result = self
             .framework()
             .transact(env, &mut state, tx, CallInspector::None)
@@ -349,10 +368,10 @@ impl Chain {
     pub fn estimate_gas(
         &self,
         request: TransactionRequest,
-        number: u64,
+        at: impl Into<CallAt>,
         state: Option<StateOverride>,
     ) -> Result<u64, CallError> {
-        let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
+        let (setup, hashes) = self.call_setup(request.clone(), at.into(), None)?;
         let mut hi = request.gas.unwrap_or(setup.env.block_env.gas_limit);
         // A transaction cannot carry more than the per-transaction cap (EIP-7825, Osaka).
         if self.spec().is_osaka_active_at_timestamp(setup.env.block_env.timestamp.saturating_to()) {
@@ -407,9 +426,9 @@ impl Chain {
     pub fn create_access_list(
         &self,
         request: TransactionRequest,
-        number: u64,
+        at: impl Into<CallAt>,
     ) -> Result<AccessListResult, CallError> {
-        let (setup, hashes) = self.call_setup(request.clone(), number, None)?;
+        let (setup, hashes) = self.call_setup(request.clone(), at.into(), None)?;
         let initial = request.access_list.unwrap_or_default();
         let mut inspector = AccessListInspector::new(initial);
         self.run(
@@ -439,11 +458,11 @@ impl Chain {
     pub fn trace_call(
         &self,
         request: TransactionRequest,
-        number: u64,
+        at: impl Into<CallAt>,
         opts: GethDebugTracingCallOptions,
     ) -> Result<GethTrace, CallError> {
         let (setup, hashes) =
-            self.call_setup(request, number, opts.block_overrides.map(Box::new))?;
+            self.call_setup(request, at.into(), opts.block_overrides.map(Box::new))?;
         let state = opts.state_overrides;
         trace_with(opts.tracing_options, |inspector| {
             let result = self.run(

@@ -5,14 +5,15 @@ use crate::{
     execute::{BlockAttributes, ExecutedBlock, L1Origin, execute_block},
     framework::Framework,
     state::{AccountPatch, BlockState, DevOverrides, StateDb},
-    state_root::{CachedNodes, NodeCache, StoreNodes, compute_state_changes},
+    state_root::{CachedNodes, NodeCache, StateChanges, StoreNodes, compute_state_changes},
 };
 use alloy_consensus::{Header, transaction::Recovered};
 use alloy_eips::{BlockNumberOrTag, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_genesis::Genesis;
-use alloy_primitives::{B64, B256, U256};
+use alloy_primitives::{B64, B256, Bytes, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use parking_lot::RwLock;
+use revm::primitives::KECCAK_EMPTY;
 use std::sync::Arc;
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 use tephra_storage::{Store, StoreReader};
@@ -25,6 +26,28 @@ pub struct SealedHeader {
     pub header: Header,
     /// Its hash.
     pub hash: B256,
+}
+
+/// The block the sequencer would seal next, executed but not sealed: what reads at the
+/// `pending` tag see ([`Chain::pending_block`]).
+#[derive(Debug, Clone)]
+pub struct PendingBlock {
+    /// The store snapshot it was built on (its head is the pending block's parent).
+    pub reader: Arc<StoreReader>,
+    /// Its header (number, timestamp, base fee and gas as they would be sealed).
+    pub header: Header,
+    /// Its state writes over the parent's state (the pending dev overrides included), as
+    /// overrides of the parent's state.
+    pub writes: Arc<DevOverrides>,
+    /// The transactions it holds.
+    pub transactions: Vec<TxEnvelope>,
+}
+
+impl PendingBlock {
+    /// Its state, as revm reads it.
+    pub fn state(&self) -> StateDb {
+        StateDb::head(self.reader.clone(), Some(self.writes.clone()))
+    }
 }
 
 /// One EVM chain: its store, its rules and its head.
@@ -198,11 +221,57 @@ impl Chain {
         attributes: &BlockAttributes,
         transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
     ) -> Result<(ExecutedBlock, Arc<DevOverrides>), ChainError> {
-        let reader = self.reader()?;
-        let head = self.head();
+        let (reader, head) = self.head_snapshot()?;
         let overrides = self.overrides();
+        let block = self.build_on(reader, &head, attributes, &overrides, transactions)?;
+        Ok((block, overrides))
+    }
+
+    /// The block `transactions` would make next on the head, with the `attributes` of a block
+    /// on that head, as [`Chain::build_block`] executes it, kept unsealed for reads at
+    /// `pending`: its state is the head's with the block's writes.
+    pub fn pending_block<'a>(
+        &self,
+        attributes: impl FnOnce(&SealedHeader) -> Result<BlockAttributes, ChainError>,
+        transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
+    ) -> Result<PendingBlock, ChainError> {
+        let (reader, head) = self.head_snapshot()?;
+        let overrides = self.overrides();
+        let attributes = attributes(&head)?;
+        let executed =
+            self.build_on(reader.clone(), &head, &attributes, &overrides, transactions)?;
+        let writes = pending_writes(&reader, &executed.changes)?;
+        let block = executed.block;
+        Ok(PendingBlock {
+            reader,
+            header: block.header,
+            writes: Arc::new(writes),
+            transactions: block.transactions,
+        })
+    }
+
+    /// A store snapshot and the head it holds (the head moves after its commit, so a snapshot
+    /// taken between the two is retaken).
+    fn head_snapshot(&self) -> Result<(Arc<StoreReader>, SealedHeader), ChainError> {
+        loop {
+            let reader = self.reader()?;
+            let head = self.head();
+            if reader.head()?.unwrap_or_default() == head.header.number {
+                return Ok((reader, head));
+            }
+        }
+    }
+
+    fn build_on<'a>(
+        &self,
+        reader: Arc<StoreReader>,
+        head: &SealedHeader,
+        attributes: &BlockAttributes,
+        overrides: &DevOverrides,
+        transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
+    ) -> Result<ExecutedBlock, ChainError> {
         let nodes = CachedNodes { reader: &reader, cache: &self.nodes };
-        let block = execute_block(
+        execute_block(
             &self.spec,
             &*self.framework,
             reader.clone(),
@@ -210,10 +279,9 @@ impl Chain {
             &head.header,
             head.hash,
             attributes,
-            &overrides,
+            overrides,
             transactions,
-        )?;
-        Ok((block, overrides))
+        )
     }
 
     /// Runs the framework's checks of a user's transaction ([`Framework::validate_transaction`])
@@ -363,4 +431,33 @@ fn write_genesis(
     writer.commit()?;
     info!(target: "tephra::chain", %hash, %state_root, accounts = changes.accounts.len(), "wrote genesis");
     Ok(SealedHeader { header, hash })
+}
+
+/// A block's state writes as overrides of its parent's state: every changed account's fields
+/// (a removed one reads as empty) and every changed slot (the wiped ones of a destroyed or
+/// re-created account included).
+fn pending_writes(
+    reader: &StoreReader,
+    changes: &StateChanges,
+) -> Result<DevOverrides, ChainError> {
+    let mut writes = DevOverrides::default();
+    for change in &changes.accounts {
+        let before = change.before.as_ref().map_or(KECCAK_EMPTY, |account| account.code_hash);
+        let after = change.after.unwrap_or_default();
+        let code_hash = if change.after.is_some() { after.code_hash } else { KECCAK_EMPTY };
+        let code = match code_hash {
+            hash if hash == before => None,
+            hash if hash == KECCAK_EMPTY => Some(Bytes::new()),
+            hash => Some(match changes.codes.iter().find(|(deployed, _)| *deployed == hash) {
+                Some((_, code)) => code.clone(),
+                None => reader.code(&hash)?.ok_or(ChainError::MissingCode(hash))?,
+            }),
+        };
+        let patch = AccountPatch { balance: Some(after.balance), nonce: Some(after.nonce), code };
+        writes.accounts.insert(change.address, patch);
+    }
+    for slot in &changes.slots {
+        writes.storage.insert((slot.address, slot.slot), slot.after);
+    }
+    Ok(writes)
 }

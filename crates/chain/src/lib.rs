@@ -18,8 +18,8 @@ mod stateless;
 mod stateless_call;
 mod witness;
 
-pub use call::{CALL_WITNESS_GAS_CAP, CallError, CallWitness, geth_message};
-pub use chain::{Chain, NODE_CACHE_CAPACITY, SealedHeader};
+pub use call::{CALL_WITNESS_GAS_CAP, CallAt, CallError, CallWitness, geth_message};
+pub use chain::{Chain, NODE_CACHE_CAPACITY, PendingBlock, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
     BlockAttributes, ExecutedBlock, L1Inputs, L1Origin, SealedBlock, evm_env, execute_block,

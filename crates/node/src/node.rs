@@ -14,7 +14,10 @@ use std::{
     thread,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-use tephra_chain::{BlockAttributes, Chain, ChainError, ChainSpec, DevOverrides, Skipped, StateDb};
+use tephra_chain::{
+    BlockAttributes, Chain, ChainError, ChainSpec, DevOverrides, PendingBlock, SealedHeader,
+    Skipped, StateDb,
+};
 use tephra_primitives::dev::{DevGenesis, dev_accounts};
 use tephra_storage::{Store, StoreError};
 use tephra_txpool::{PoolConfig, PoolError, PooledTx, StateError, StateView, TxPool};
@@ -428,6 +431,66 @@ impl Node {
         }
     }
 
+    /// The block the sequencer would seal now from the pool's best transactions, executed
+    /// but not sealed (what reads at `pending` see), or `None` when the pool has nothing
+    /// executable: then the pending state is the head's (with the dev overrides).
+    pub fn pending_block(&self) -> Result<Option<PendingBlock>, NodeError> {
+        if self.pool.pending_len() == 0 {
+            return Ok(None);
+        }
+        let clock = *self.clock.lock();
+        let base_fee = self.next_base_fee();
+        let candidates = self.candidates(None, base_fee);
+        let pending = self.chain.pending_block(
+            |head| {
+                let timestamp = clock.next.unwrap_or_else(|| self.next_timestamp(&clock, head));
+                self.attributes(head, timestamp)
+            },
+            candidates.iter().map(|tx| tx.recovered().as_recovered_ref()),
+        )?;
+        Ok(Some(pending))
+    }
+
+    /// The timestamp of a block on `head` now, unless one was set.
+    fn next_timestamp(&self, clock: &Clock, head: &SealedHeader) -> u64 {
+        // Blocks more frequent than one a second share timestamps (as on Nitro and ZK Stack)
+        // instead of running ahead of the clock.
+        clock.now().max(head.header.timestamp + u64::from(!self.sub_second_blocks()))
+    }
+
+    /// What a block offers: `call` first, then the pool's best up to twice the gas limit in
+    /// gas limits (most transactions use far less than they reserve, and the executor leaves
+    /// out whatever does not fit).
+    fn candidates(&self, call: Option<PooledTx>, base_fee: u64) -> Vec<Arc<PooledTx>> {
+        let cap = self.config.gas_limit.saturating_mul(2);
+        let call = call.map(Arc::new);
+        let mut offered_gas = call.as_ref().map_or(0, |tx| tx.gas_limit());
+        call.into_iter()
+            .chain(self.pool.best_transactions(base_fee).take_while(|tx| {
+                offered_gas = offered_gas.saturating_add(tx.gas_limit());
+                offered_gas <= cap
+            }))
+            .collect()
+    }
+
+    /// The attributes of the block on `head` at `timestamp`.
+    fn attributes(
+        &self,
+        head: &SealedHeader,
+        timestamp: u64,
+    ) -> Result<BlockAttributes, ChainError> {
+        Ok(BlockAttributes {
+            timestamp,
+            beneficiary: Address::ZERO,
+            prevrandao: alloy_primitives::keccak256(head.hash),
+            gas_limit: self.config.gas_limit,
+            l1: match &self.config.l1_feed {
+                Some(feed) => feed.next(self.chain.l1_origin()?.as_ref(), timestamp),
+                None => None,
+            },
+        })
+    }
+
     /// Seals and commits one block on the head with the call handed to the sequencer, if any,
     /// then the best pending transactions.
     fn produce(&self, clock: &mut Clock) -> Result<Arc<MinedBlock>, NodeError> {
@@ -440,33 +503,10 @@ impl Node {
                 clock.offset = timestamp as i64 - wall as i64;
                 timestamp
             }
-            // Blocks more frequent than one a second share timestamps (as on Nitro and ZK
-            // Stack) instead of running ahead of the clock.
-            None => clock.now().max(head.header.timestamp + u64::from(!self.sub_second_blocks())),
+            None => self.next_timestamp(clock, &head),
         };
-        let gas_limit = self.config.gas_limit;
-        // The call handed to the sequencer goes first, then the pool's best.
-        let call = self.sequencer_call(base_fee).map(Arc::new);
-        // Offer up to twice the gas limit in gas limits: most transactions use far less than
-        // they reserve, and the executor leaves out whatever does not fit.
-        let mut offered_gas = call.as_ref().map_or(0, |tx| tx.gas_limit());
-        let candidates: Vec<Arc<PooledTx>> = call
-            .into_iter()
-            .chain(self.pool.best_transactions(base_fee).take_while(|tx| {
-                offered_gas = offered_gas.saturating_add(tx.gas_limit());
-                offered_gas <= gas_limit.saturating_mul(2)
-            }))
-            .collect();
-        let attributes = BlockAttributes {
-            timestamp,
-            beneficiary: Address::ZERO,
-            prevrandao: alloy_primitives::keccak256(head.hash),
-            gas_limit,
-            l1: match &self.config.l1_feed {
-                Some(feed) => feed.next(self.chain.l1_origin()?.as_ref(), timestamp),
-                None => None,
-            },
-        };
+        let candidates = self.candidates(self.sequencer_call(base_fee), base_fee);
+        let attributes = self.attributes(&head, timestamp)?;
         let (executed, applied) = self.chain.build_block(
             &attributes,
             candidates.iter().map(|tx| tx.recovered().as_recovered_ref()),

@@ -14,6 +14,7 @@ use jsonrpsee::{
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::value::RawValue;
 use std::{future::Future, sync::Arc};
+use tephra_chain::CallAt;
 use tephra_node::Node;
 use tephra_storage::StoreReader;
 
@@ -77,6 +78,18 @@ pub(crate) fn resolve_tag(reader: &StoreReader, tag: BlockNumberOrTag) -> EthRes
 /// missing parameter means `latest`.
 pub(crate) fn state_block(reader: &StoreReader, id: Option<BlockId>) -> EthResult<u64> {
     resolve_block(reader, id.unwrap_or_default())?.ok_or(EthError::HeaderNotFound)
+}
+
+/// Where a call or a state read at `id` runs: at `pending`, in the block the sequencer would
+/// seal now from the pool (the head's state when the pool has nothing executable); elsewhere
+/// after the block [`state_block`] names.
+pub(crate) fn call_at(ctx: &RpcContext, id: Option<BlockId>) -> EthResult<CallAt> {
+    if matches!(id, Some(BlockId::Number(BlockNumberOrTag::Pending)))
+        && let Some(pending) = ctx.node.pending_block()?
+    {
+        return Ok(CallAt::Pending(Arc::new(pending)));
+    }
+    Ok(CallAt::Block(state_block(&*ctx.reader()?, id)?))
 }
 
 /// Positional parameters, read one at a time with geth's messages for what is wrong.

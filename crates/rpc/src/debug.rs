@@ -8,7 +8,7 @@
 //! `STATELESS_CALL` precompile).
 
 use crate::{
-    context::{Module, blocking, state_block},
+    context::{Module, blocking, call_at, state_block},
     error::{EthError, EthResult},
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
@@ -32,8 +32,7 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let request = args.req::<TransactionRequest>()?;
         let block = args.opt::<BlockId>()?;
         let options = args.opt::<GethDebugTracingCallOptions>()?.unwrap_or_default();
-        let number = state_block(&*ctx.reader()?, block)?;
-        Ok(ctx.node.chain().trace_call(request, number, options)?)
+        Ok(ctx.node.chain().trace_call(request, call_at(ctx, block)?, options)?)
     })?;
     blocking(module, "debug_getRawTransaction", |ctx, args| {
         let hash = args.req::<B256>()?;

@@ -3,8 +3,7 @@
 
 use crate::{
     context::{
-        Args, Module, RpcContext, blocking, head_of, immediate, resolve_block, resolve_tag,
-        state_block,
+        Args, Module, RpcContext, blocking, call_at, head_of, immediate, resolve_block, resolve_tag,
     },
     convert::{
         Block, Transaction, load_block, rpc_block, rpc_pending_transaction, rpc_receipts,
@@ -20,7 +19,7 @@ use alloy_serde::JsonStorageKey;
 use jsonrpsee::core::RegisterMethodError;
 use revm::DatabaseRef;
 use serde_json::Value;
-use tephra_chain::StateDb;
+use tephra_chain::{CallAt, StateDb};
 use tephra_storage::StoreReader;
 
 /// The `web3_clientVersion` answer.
@@ -166,21 +165,24 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     Ok(())
 }
 
-/// The state after the block `block` names (default `latest`, which includes dev overrides).
+/// The state after the block `block` names (default `latest`, which includes dev overrides),
+/// or in the pending block ([`call_at`]).
 pub(crate) fn state_at(ctx: &RpcContext, block: Option<BlockId>) -> EthResult<StateDb> {
-    let reader = ctx.reader()?;
-    let number = state_block(&reader, block)?;
-    Ok(ctx.node.chain().state_at(reader, number)?)
+    Ok(match call_at(ctx, block)? {
+        CallAt::Block(number) => ctx.node.chain().state_at(ctx.reader()?, number)?,
+        CallAt::Pending(pending) => pending.state(),
+    })
 }
 
 /// `eth_getTransactionCount`: the account nonce at a block; at `pending`, the next nonce
-/// counting the sender's pooled transactions.
+/// counting all the sender's pending transactions in the pool (more than one block may hold).
 fn get_transaction_count(ctx: &RpcContext, args: &mut Args) -> EthResult<U64> {
     let (address, block) = (args.req::<Address>()?, args.opt::<BlockId>()?);
-    let pending = matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending)));
+    if matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending))) {
+        return Ok(U64::from(pending_nonce(ctx, address)?));
+    }
     let state = state_at(ctx, block)?;
-    let nonce = state.basic_ref(address)?.map(|info| info.nonce).unwrap_or_default();
-    Ok(U64::from(if pending { ctx.node.pool().pending_nonce(address, nonce) } else { nonce }))
+    Ok(U64::from(state.basic_ref(address)?.map(|info| info.nonce).unwrap_or_default()))
 }
 
 /// The next nonce of `address`, counting its pooled transactions.

@@ -1,8 +1,9 @@
 //! Executing without committing: `eth_call` (with state and block overrides),
-//! `eth_estimateGas` and `eth_createAccessList`, on the state after any block.
+//! `eth_estimateGas` and `eth_createAccessList`, on the state after any block or in the pending
+//! one.
 
 use crate::{
-    context::{Args, Module, RpcContext, blocking, state_block},
+    context::{Args, Module, RpcContext, blocking, call_at},
     error::{EthError, EthResult},
     zks,
 };
@@ -18,20 +19,18 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         let block = args.opt::<BlockId>()?;
         let state = args.opt::<StateOverride>()?;
         let overrides = args.opt::<Box<BlockOverrides>>()?;
-        let number = state_block(&*ctx.reader()?, block)?;
-        Ok(ctx.node.chain().call(request, number, state, overrides)?)
+        Ok(ctx.node.chain().call(request, call_at(ctx, block)?, state, overrides)?)
     })?;
     blocking(module, "eth_estimateGas", |ctx, args| -> EthResult<U64> {
         let request = call_request(ctx, args)?;
         let block = args.opt::<BlockId>()?;
         let state = args.opt::<StateOverride>()?;
-        let number = state_block(&*ctx.reader()?, block)?;
-        Ok(U64::from(ctx.node.chain().estimate_gas(request, number, state)?))
+        Ok(U64::from(ctx.node.chain().estimate_gas(request, call_at(ctx, block)?, state)?))
     })?;
     blocking(module, "eth_createAccessList", |ctx, args| {
         let request = args.req::<TransactionRequest>()?;
-        let number = state_block(&*ctx.reader()?, args.opt::<BlockId>()?)?;
-        Ok(ctx.node.chain().create_access_list(request, number)?)
+        let at = call_at(ctx, args.opt::<BlockId>()?)?;
+        Ok(ctx.node.chain().create_access_list(request, at)?)
     })?;
     Ok(())
 }

@@ -296,3 +296,77 @@ async fn traces_proofs_and_witnesses() {
     assert_eq!(quantity(&t.ok("eth_blockNumber", json!([])).await), 1);
     assert!(!fetched.is_empty());
 }
+
+/// A node sealing one block a day, whose last slot was a minute ago: transactions stay in
+/// the pool for the whole test, unless it mines them.
+async fn node_with_a_pending_block() -> TestNode {
+    let day = std::time::Duration::from_secs(86_400);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let phase = std::time::Duration::from_secs((now.as_secs() + 86_400 - 60) % 86_400);
+    TestNode::start_with(tephra_node::NodeConfig {
+        block_time: tephra_node::BlockTime::Interval(day),
+        block_phase: phase,
+        ..Default::default()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_at_pending_see_the_pooled_transactions_and_latest_does_not() {
+    let t = node_with_a_pending_block().await;
+    let sender = t.signers[0].address();
+    let to = Address::repeat_byte(0x77);
+    let value = U256::from(10u64).pow(U256::from(18u64));
+    // Contracts set at the head: one returns BALANCE(to), the other NUMBER.
+    let balance_of_to = format!("0x73{}3160005260206000f3", alloy_primitives::hex::encode(to));
+    let (reads_balance, reads_number) = (Address::repeat_byte(0xb1), Address::repeat_byte(0xb2));
+    t.ok("anvil_setCode", json!([reads_balance, balance_of_to])).await;
+    t.ok("anvil_setCode", json!([reads_number, "0x4360005260206000f3"])).await;
+    let hash = t
+        .ok("eth_sendRawTransaction", json!([signed_tx(&t.signers[0], transfer(0, to, value))]))
+        .await;
+
+    let word = |n: U256| format!("{:#066x}", n);
+    for (tag, number, balance, nonce) in [("latest", 0, U256::ZERO, 0), ("pending", 1, value, 1)] {
+        assert_eq!(
+            t.ok("eth_getBalance", json!([to, tag])).await,
+            json!(format!("{balance:#x}")),
+            "{tag}"
+        );
+        let call = t.ok("eth_call", json!([{"to": reads_balance}, tag])).await;
+        assert_eq!(call, json!(word(balance)), "eth_call BALANCE at {tag}");
+        let call = t.ok("eth_call", json!([{"to": reads_number}, tag])).await;
+        assert_eq!(call, json!(word(U256::from(number))), "eth_call NUMBER at {tag}");
+        let trace = t
+            .ok("debug_traceCall", json!([{"to": reads_balance}, tag, {"tracer": "callTracer"}]))
+            .await;
+        assert_eq!(trace["output"], json!(word(balance)), "debug_traceCall at {tag}");
+        let count = t.ok("eth_getTransactionCount", json!([sender, tag])).await;
+        assert_eq!(quantity(&count), nonce, "nonce at {tag}");
+    }
+    // `to` can pay for a transfer only in the pending block.
+    let spend =
+        json!({"from": to, "to": sender, "value": "0x1000", "maxFeePerGas": hex(10 * GWEI as u64)});
+    let estimate = t.ok("eth_estimateGas", json!([spend, "pending"])).await;
+    assert_eq!(quantity(&estimate), 21_000);
+    let refused = t.call("eth_estimateGas", json!([spend, "latest"])).await;
+    assert_eq!(refused["error"]["code"], json!(-32000), "{refused}");
+    let list = t
+        .ok(
+            "eth_createAccessList",
+            json!([{"from": to, "to": reads_balance, "value": "0x1000"}, "pending"]),
+        )
+        .await;
+    assert!(list.get("error").is_none(), "{list}");
+    // Nothing was committed: the head is still genesis and the transaction still pooled.
+    assert_eq!(quantity(&t.ok("eth_blockNumber", json!([])).await), 0);
+    assert_eq!(t.ok("eth_getTransactionReceipt", json!([hash])).await, json!(null));
+
+    // Once mined, latest sees it too, and pending (an empty pool) is latest again.
+    t.ok("evm_mine", json!([])).await;
+    for tag in ["latest", "pending"] {
+        assert_eq!(t.ok("eth_getBalance", json!([to, tag])).await, json!(format!("{value:#x}")));
+        let call = t.ok("eth_call", json!([{"to": reads_number}, tag])).await;
+        assert_eq!(call, json!(word(U256::from(1))), "NUMBER at {tag} after mining");
+    }
+}
