@@ -59,7 +59,6 @@ async function setup() {
 async function sponsored(user, to, data, paymasterParams, extra = {}) {
   const fees = await user.provider.getFeeData();
   return user.sendTransaction({
-    ...extra,
     type: utils.EIP712_TX_TYPE,
     to,
     data,
@@ -67,6 +66,7 @@ async function sponsored(user, to, data, paymasterParams, extra = {}) {
     maxFeePerGas: fees.maxFeePerGas,
     maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     customData: { gasPerPubdata: utils.DEFAULT_GAS_PER_PUBDATA_LIMIT, paymasterParams },
+    ...extra,
   });
 }
 
@@ -82,12 +82,16 @@ test('an ApprovalBased paymaster takes its token fee and pays the gas of a walle
     innerInput: new Uint8Array(),
   });
   const data = token.interface.encodeFunctionData('transfer', [to, 5_000n]);
-  const tx = await sponsored(user, await token.getAddress(), data, paymasterParams);
+  // No gas limit: zksync-ethers estimates it (eth_estimateGas with the paymaster params),
+  // and the estimate covers the approvals and the paymaster's validation besides the call.
+  const tx = await sponsored(user, await token.getAddress(), data, paymasterParams, { gasLimit: undefined });
   const receipt = await tx.wait();
   assert.equal(receipt.status, 1);
   assert.equal(receipt.type, utils.EIP712_TX_TYPE);
   assert.equal(receipt.from, user.address);
-  assert.ok(receipt.gasUsed < GAS_LIMIT);
+  const callAlone = await provider.estimateGas({ from: user.address, to: await token.getAddress(), data });
+  assert.ok(tx.gasLimit > callAlone + 20_000n, `estimated ${tx.gasLimit}, the call alone ${callAlone}`);
+  assert.ok(receipt.gasUsed <= tx.gasLimit && tx.gasLimit < GAS_LIMIT, `${receipt.gasUsed} of ${tx.gasLimit}`);
 
   // The token fee moved to the paymaster, the transfer to its recipient.
   assert.equal(await token.balanceOf(approval), TOKEN_FEE);

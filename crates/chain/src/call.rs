@@ -4,7 +4,7 @@
 use crate::{
     Chain, ChainError, PendingBlock,
     execute::evm_env,
-    framework::{CallInspector, TraceOutcome},
+    framework::{CallInspector, TraceOutcome, Validation},
     state::{BlockState, StateDb},
 };
 use alloy_consensus::{Header, transaction::Recovered};
@@ -31,6 +31,7 @@ use revm_inspectors::{
     tracing::{TracingInspector, TracingInspectorConfig},
 };
 use std::{collections::BTreeMap, sync::Arc};
+use tephra_primitives::TxEnvelope;
 
 /// Why a call did not return data.
 #[derive(Debug, thiserror::Error)]
@@ -416,6 +417,63 @@ impl Chain {
                 Ok(ExecutionResult::Success { .. }) => hi = mid,
                 Ok(_) | Err(CallError::Invalid(_)) => lo = mid,
                 Err(other) => return Err(other),
+            }
+        }
+        Ok(hi)
+    }
+
+    /// `eth_estimateGas` of a transaction the framework runs whole to validate it (a ZK Stack
+    /// paymaster-sponsored one, whose paymaster validation and `postTransaction` spend gas
+    /// besides its call): the least gas limit at which `tx(gas)`, sent by `sender`, is valid
+    /// and succeeds as the next block would run it, by binary search up to `cap`.
+    pub fn estimate_transaction(
+        &self,
+        sender: Address,
+        cap: u64,
+        tx: impl Fn(u64) -> TxEnvelope,
+    ) -> Result<u64, CallError> {
+        // A transaction cannot carry more than the per-transaction cap (EIP-7825, Osaka).
+        let next = self.head().header.timestamp + 1;
+        let cap = match self.spec().is_osaka_active_at_timestamp(next) {
+            true => cap.min(alloy_eips::eip7825::MAX_TX_GAS_LIMIT_OSAKA),
+            false => cap,
+        };
+        let attempt = |gas: u64| -> Result<Validation, CallError> {
+            let envelope = tx(gas);
+            Ok(self.validate_transaction(Recovered::new_unchecked(&envelope, sender))?)
+        };
+        let succeeds = |gas: u64| -> Result<bool, CallError> {
+            Ok(matches!(attempt(gas)?, Ok(Some(ExecutionResult::Success { .. }))))
+        };
+        let used = match attempt(cap)? {
+            Ok(Some(ExecutionResult::Success { gas, .. })) => gas.tx_gas_used(),
+            Ok(Some(ExecutionResult::Revert { output, .. })) => {
+                return Err(CallError::Reverted(output));
+            }
+            Ok(Some(ExecutionResult::Halt { reason, .. })) => {
+                return Err(CallError::Halted(halt_message(&reason, cap)));
+            }
+            Ok(None) => {
+                return Err(CallError::Invalid(
+                    "this transaction runs as its call: estimate the call".to_string(),
+                ));
+            }
+            Err(reason) => return Err(CallError::Invalid(reason)),
+        };
+        // What the transaction used with all the gas is no lower bound: steps that take the
+        // gas left (a paymaster's `postTransaction`) use less, or nothing, with less.
+        let (mut lo, mut hi) = (0, cap);
+        // As for calls: most succeed with what they used plus the 63/64 reserve.
+        let optimistic = (used + 2_300) * 64 / 63;
+        if optimistic < hi && succeeds(optimistic)? {
+            hi = optimistic;
+        }
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            if succeeds(mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
             }
         }
         Ok(hi)

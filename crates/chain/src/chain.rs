@@ -3,7 +3,7 @@
 use crate::{
     ChainError, ChainSpec,
     execute::{BlockAttributes, ExecutedBlock, L1Origin, execute_block},
-    framework::Framework,
+    framework::{Framework, Validation},
     state::{AccountPatch, BlockState, DevOverrides, StateDb},
     state_root::{CachedNodes, NodeCache, StateChanges, StoreNodes, compute_state_changes},
 };
@@ -290,7 +290,7 @@ impl Chain {
     pub fn validate_transaction(
         &self,
         tx: Recovered<&TxEnvelope>,
-    ) -> Result<Result<(), String>, ChainError> {
+    ) -> Result<Validation, ChainError> {
         let head = self.head();
         let attributes = BlockAttributes {
             timestamp: head.header.timestamp + 1,

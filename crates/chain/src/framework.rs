@@ -71,18 +71,18 @@ pub trait Framework: Debug + Send + Sync {
 
     /// Checks a user's transaction before the pool takes it, beyond the pool's own checks
     /// (nonce, funds, fees), by running what the framework runs before a transaction is valid:
-    /// ZK Stack's paymaster validation, say. `state` is the head's state, `header` the next
-    /// block's environment; nothing is committed. `Err` is the reason the RPC returns. By
-    /// default nothing runs.
+    /// ZK Stack's paymaster validation, say, which runs the whole transaction. `state` is the
+    /// head's state, `header` the next block's environment; nothing is committed; any nonce
+    /// is taken (the pool checks it). By default nothing runs.
     fn validate_transaction(
         &self,
         spec: &ChainSpec,
         header: &Header,
         state: &mut BlockState,
         tx: Recovered<&TxEnvelope>,
-    ) -> Result<Result<(), String>, ChainError> {
+    ) -> Result<Validation, ChainError> {
         let _ = (spec, header, state, tx);
-        Ok(Ok(()))
+        Ok(Ok(None))
     }
 
     /// Runs one transaction on `state` (a replay of its block up to it) under `inspector`.
@@ -204,6 +204,12 @@ pub trait Framework: Debug + Send + Sync {
         Ok(())
     }
 }
+
+/// A framework's verdict on a user's transaction ([`Framework::validate_transaction`]):
+/// `Err(reason)`, refused (the reason is the RPC's answer); `Ok(Some(outcome))`, valid, and
+/// the framework ran the whole transaction to tell, with this outcome; `Ok(None)`, valid
+/// without running it.
+pub type Validation = Result<Option<ExecutionResult>, String>;
 
 /// The EIP-2718 types of users' transactions on Ethereum's rules: legacy, EIP-2930, EIP-1559,
 /// EIP-7702.

@@ -27,7 +27,7 @@ pub use execute::{
 };
 pub use framework::{
     BlockRun, BlockTxs, CallInspector, ETHEREUM_TX_TYPES, Framework, Skipped, TraceOutcome,
-    ethereum_transact, execution_error, run_transactions, run_transactions_scheduling,
+    Validation, ethereum_transact, execution_error, run_transactions, run_transactions_scheduling,
 };
 pub use spec::{ChainSpec, forks_through};
 pub use state::{AccountPatch, BaseState, BlockState, DevOverrides, StateDb, TrackedAccount};

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome,
+    TraceOutcome, Validation,
 };
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
@@ -144,7 +144,7 @@ impl Framework for Schedule {
         header: &Header,
         state: &mut BlockState,
         tx: Recovered<&TxEnvelope>,
-    ) -> Result<Result<(), String>, ChainError> {
+    ) -> Result<Validation, ChainError> {
         self.at(header.number).validate_transaction(spec, header, state, tx)
     }
 

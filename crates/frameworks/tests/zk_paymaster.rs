@@ -9,6 +9,7 @@ use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent, SolValue, sol};
+use revm::context_interface::result::ExecutionResult;
 use serde_json::Value;
 use std::sync::Arc;
 use support::{Fixture, balance, call};
@@ -491,4 +492,55 @@ fn the_pool_side_check_runs_the_paymaster_validation() {
     // Nothing of either check reached the state.
     assert_eq!(nonce(&s.f.chain, s.user.address()), 0);
     assert_eq!(balance(&s.f.chain, s.general), U256::from(10u64).pow(U256::from(18u64)));
+}
+
+/// `tx` with `gas` as its gas limit, signed again by `signer`.
+fn with_gas(tx: &Recovered<TxEnvelope>, signer: &PrivateKeySigner, gas: u64) -> TxEnvelope {
+    let mut tx = TxEip712 { gas_limit: gas, ..tx.inner().as_eip712().unwrap().inner().clone() };
+    let signature = signer.sign_hash_sync(&tx.signing_hash()).unwrap();
+    tx.eip712_meta.custom_signature = Bytes::from(signature.as_bytes().to_vec());
+    tx.into()
+}
+
+#[test]
+fn a_sponsored_transaction_is_estimated_whole_validation_and_approvals_included() {
+    let s = setup();
+    let user = s.user.address();
+    let input: Bytes = transferCall { to: Address::repeat_byte(0x77), amount: U256::from(5_000) }
+        .abi_encode()
+        .into();
+    let tx = sponsored(
+        &s.user,
+        0,
+        s.token,
+        input.clone(),
+        Some((s.approval, approval_input(s.token, TOKEN_FEE))),
+    );
+    let at = |gas| with_gas(&tx, &s.user, gas);
+    let estimate = s.f.chain.estimate_transaction(user, 30_000_000, at).unwrap();
+    // The call alone (what eth_estimateGas of a plain request finds) needs less: the account's
+    // approvals and the paymaster's validation are not in it.
+    let request = alloy_rpc_types_eth::TransactionRequest::default()
+        .from(user)
+        .to(s.token)
+        .input(input.into());
+    let call_alone = s.f.chain.estimate_gas(request, s.f.chain.head().header.number, None).unwrap();
+    println!("sponsored transfer: estimated {estimate} gas, its call alone {call_alone}");
+    assert!(estimate > call_alone + 20_000, "{estimate} vs {call_alone}");
+    // The estimate is the least gas that succeeds.
+    let outcome = |gas| s.f.chain.validate_transaction(Recovered::new_unchecked(&at(gas), user));
+    assert!(matches!(outcome(estimate).unwrap(), Ok(Some(ExecutionResult::Success { .. }))));
+    assert!(!matches!(outcome(estimate - 1).unwrap(), Ok(Some(ExecutionResult::Success { .. }))));
+    // And a block runs the transaction at that gas: the transfer succeeds.
+    let block = build(&s.f.chain, &[Recovered::new_unchecked(at(estimate), user)]);
+    assert!(block.skipped.is_empty(), "{:?}", block.skipped);
+    assert!(block.block.receipts[0].status());
+    assert_eq!(token_balance(&s, Address::repeat_byte(0x77)), U256::from(5_000));
+    // A paymaster that refuses makes the estimate fail with its reason.
+    let refused =
+        sponsored(&s.user, 1, s.token, Bytes::new(), Some((s.wrong_magic, general_input())));
+    let err =
+        s.f.chain.estimate_transaction(user, 30_000_000, |gas| with_gas(&refused, &s.user, gas));
+    let message = err.unwrap_err().to_string();
+    assert!(message.contains("paymaster validation failed"), "{message}");
 }

@@ -227,7 +227,7 @@ impl Node {
                     return Some(PoolError::TxTypeNotSupported);
                 }
                 match self.chain.validate_transaction(tx.recovered().as_recovered_ref()) {
-                    Ok(Ok(())) => None,
+                    Ok(Ok(_)) => None,
                     Ok(Err(reason)) => Some(PoolError::FrameworkRefused { reason }),
                     Err(err) => Some(PoolError::State(err.to_string().into())),
                 }

@@ -22,7 +22,12 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
         Ok(ctx.node.chain().call(request, call_at(ctx, block)?, state, overrides)?)
     })?;
     blocking(module, "eth_estimateGas", |ctx, args| -> EthResult<U64> {
-        let request = call_request(ctx, args)?;
+        if ctx.node.chain().framework().name() == zks::FRAMEWORK {
+            let request = args.req::<serde_json::Value>()?;
+            let (block, state) = (args.opt::<BlockId>()?, args.opt::<StateOverride>()?);
+            return Ok(U64::from(zks::estimate_gas(ctx, request, block, state)?));
+        }
+        let request = args.req::<TransactionRequest>()?;
         let block = args.opt::<BlockId>()?;
         let state = args.opt::<StateOverride>()?;
         Ok(U64::from(ctx.node.chain().estimate_gas(request, call_at(ctx, block)?, state)?))

@@ -14,13 +14,13 @@
 //! Merkle-Patricia trie, proven by `eth_getProof`.
 
 use crate::{
-    context::{Args, Module, blocking, head_of},
+    context::{Args, Module, RpcContext, blocking, head_of},
     convert::load_block,
     error::{EthError, EthResult},
     fees::suggested_tip,
 };
 use alloy_consensus::Transaction as _;
-use alloy_eips::Typed2718;
+use alloy_eips::{BlockId, Typed2718};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use alloy_rpc_types_eth::{
     TransactionRequest,
@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
-    eip712::{DEFAULT_GAS_PER_PUBDATA, EIP712_TX_TYPE},
+    eip712::{DEFAULT_GAS_PER_PUBDATA, EIP712_TX_TYPE, Eip712Meta, PaymasterParams, TxEip712},
     tx::PRIORITY_TX_TYPE,
     zk::{
         DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER, L2ToL1Log, batch_logs, logs_tree,
@@ -239,24 +239,108 @@ fn zk_only(ctx: &crate::context::RpcContext, method: &str) -> EthResult<()> {
     )))
 }
 
-/// zksync-era's estimate: the gas limit `eth_estimateGas` finds (an EIP-712 request is
-/// estimated as the EIP-1559 call it executes as), the next base fee doubled as the fee cap,
-/// the suggested tip, and the default gas per pubdata byte.
-fn estimate_fee(ctx: &crate::context::RpcContext, args: &mut Args) -> EthResult<Fee> {
-    let mut request = args.req::<Value>()?;
-    let gas_per_pubdata = strip_eip712(&mut request).unwrap_or(DEFAULT_PUBDATA);
-    let request: TransactionRequest = serde_json::from_value(request)
-        .map_err(|err| EthError::InvalidParams(format!("invalid argument 0: {err}")))?;
-    let head = ctx.node.chain().head().header.number;
-    let gas = ctx.node.chain().estimate_gas(request, head, None)?;
-    let tip = suggested_tip(&*ctx.reader()?)?;
-    let base_fee = u128::from(ctx.node.next_base_fee());
+/// zksync-era's estimate: the gas limit [`estimate_gas`] finds, the next base fee doubled as
+/// the fee cap, the suggested tip, and the default gas per pubdata byte.
+fn estimate_fee(ctx: &RpcContext, args: &mut Args) -> EthResult<Fee> {
+    let request = args.req::<Value>()?;
+    let gas_per_pubdata = request
+        .get("eip712Meta")
+        .or_else(|| request.get("customData"))
+        .and_then(|meta| serde_json::from_value(meta.get("gasPerPubdata")?.clone()).ok())
+        .unwrap_or(DEFAULT_PUBDATA);
+    let gas = estimate_gas(ctx, request, None, None)?;
+    let (base_fee, tip) = next_fees(ctx)?;
     Ok(Fee {
         gas_limit: U256::from(gas),
         max_fee_per_gas: U256::from(base_fee.saturating_mul(2).saturating_add(tip)),
         max_priority_fee_per_gas: U256::from(tip),
         gas_per_pubdata_limit: gas_per_pubdata,
     })
+}
+
+/// The next block's base fee and the suggested tip, in wei.
+fn next_fees(ctx: &RpcContext) -> EthResult<(u128, u128)> {
+    Ok((u128::from(ctx.node.next_base_fee()), suggested_tip(&*ctx.reader()?)?))
+}
+
+/// `eth_estimateGas` on a zk-stack chain. A paymaster-sponsored EIP-712 request (its
+/// `eip712Meta`, or zksync-ethers' `customData`, names a paymaster in `paymasterParams`) is
+/// estimated as the transaction it would send, run whole as the next block on the head would
+/// run it: the account's approval, the paymaster's validation, the call and
+/// `postTransaction` ([`tephra_chain::Chain::estimate_transaction`]; block and state
+/// overrides do not apply). Any other request is estimated as the EIP-1559 call it executes
+/// as, at `block`.
+pub(crate) fn estimate_gas(
+    ctx: &RpcContext,
+    mut request: Value,
+    block: Option<BlockId>,
+    state: Option<StateOverride>,
+) -> EthResult<u64> {
+    let meta = request.get("eip712Meta").or_else(|| request.get("customData")).cloned();
+    let gas_per_pubdata = strip_eip712(&mut request);
+    let request: TransactionRequest = serde_json::from_value(request)
+        .map_err(|err| EthError::InvalidParams(format!("invalid argument 0: {err}")))?;
+    let paymaster = meta.as_ref().map(paymaster_params).transpose()?.flatten();
+    let Some(paymaster) = paymaster else {
+        let at = crate::context::call_at(ctx, block)?;
+        return Ok(ctx.node.chain().estimate_gas(request, at, state)?);
+    };
+    let from = request.from.ok_or_else(|| {
+        EthError::InvalidParams("a paymaster-sponsored estimate needs `from`".to_string())
+    })?;
+    let nonce = match request.nonce {
+        Some(nonce) => nonce,
+        None => crate::eth::pending_nonce(ctx, from)?,
+    };
+    let (base_fee, tip) = next_fees(ctx)?;
+    let max_fee = request
+        .max_fee_per_gas
+        .or(request.gas_price)
+        .unwrap_or(base_fee.saturating_mul(2).saturating_add(tip));
+    let max_priority = request.max_priority_fee_per_gas.unwrap_or(tip).min(max_fee);
+    let chain = ctx.node.chain();
+    let cap = request.gas.unwrap_or(chain.head().header.gas_limit);
+    let template = TxEip712 {
+        chain_id: chain.spec().chain_id,
+        nonce,
+        max_priority_fee_per_gas: max_priority,
+        max_fee_per_gas: max_fee,
+        gas_limit: cap,
+        to: request.to.unwrap_or_default(),
+        value: request.value.unwrap_or_default(),
+        input: request.input.input().cloned().unwrap_or_default(),
+        v: 0,
+        r: U256::ZERO,
+        s: U256::ZERO,
+        from,
+        eip712_meta: Eip712Meta {
+            gas_per_pubdata: gas_per_pubdata.unwrap_or(DEFAULT_PUBDATA),
+            factory_deps: Vec::new(),
+            custom_signature: Bytes::new(),
+            paymaster_params: Some(paymaster),
+        },
+    };
+    Ok(chain.estimate_transaction(from, cap, |gas| {
+        TxEnvelope::from(TxEip712 { gas_limit: gas, ..template.clone() })
+    })?)
+}
+
+/// The `paymasterParams` of a request's ZKsync fields, if it names a paymaster. Its
+/// `paymasterInput` may be hex or, as zksync-ethers sends it, an array of bytes.
+fn paymaster_params(meta: &Value) -> EthResult<Option<PaymasterParams>> {
+    let Some(params) = meta.get("paymasterParams").filter(|params| !params.is_null()) else {
+        return Ok(None);
+    };
+    let invalid = |what: &str| EthError::InvalidParams(format!("invalid paymasterParams: {what}"));
+    let paymaster: Address = serde_json::from_value(params["paymaster"].clone())
+        .map_err(|_| invalid("`paymaster` is not an address"))?;
+    let input = &params["paymasterInput"];
+    let paymaster_input: Bytes = match input {
+        Value::Array(_) => serde_json::from_value::<Vec<u8>>(input.clone()).map(Bytes::from),
+        _ => serde_json::from_value(input.clone()),
+    }
+    .map_err(|_| invalid("`paymasterInput` is neither hex nor an array of bytes"))?;
+    Ok((!paymaster.is_zero()).then_some(PaymasterParams { paymaster, paymaster_input }))
 }
 
 /// `zks_estimateGasL1ToL2`: the L2 gas limit a priority transaction making this call needs

@@ -22,10 +22,9 @@
 //!   hashed but not deployed to a code store;
 //! - a paymaster's gas price is the EIP-1559 effective price, and the fee is settled as
 //!   Ethereum's (base fee burnt, tip to the beneficiary), where ZKsync charges the base fee
-//!   and pays the operator; `eth_estimateGas` and `zks_estimateFee` estimate a sponsored
-//!   request as its call from the sender (the paymaster's validation is not counted, and a fee
-//!   cap in the request is checked against the sender's balance), and a sponsored
-//!   transaction's trace is its call's;
+//!   and pays the operator; a sponsored transaction's trace is its call's (`eth_estimateGas`
+//!   and `zks_estimateFee` of a sponsored request run the whole flow, through
+//!   [`Framework::validate_transaction`]);
 //! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of
 //!   pubdata a message publishes, not ZKsync's pubdata pricing; L2BaseToken keeps no total
 //!   supply (balances are the accounts' own);
@@ -57,7 +56,7 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value, json};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
-    Framework, TraceOutcome, evm_env, run_transactions,
+    Framework, TraceOutcome, Validation, evm_env, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -186,16 +185,16 @@ impl Framework for ZkStack {
         header: &Header,
         state: &mut BlockState,
         tx: Recovered<&TxEnvelope>,
-    ) -> Result<Result<(), String>, ChainError> {
-        let Some(eip712) = tx.inner().as_eip712() else { return Ok(Ok(())) };
-        let Some(paymaster) = eip712.paymaster() else { return Ok(Ok(())) };
+    ) -> Result<Validation, ChainError> {
+        let Some(eip712) = tx.inner().as_eip712() else { return Ok(Ok(None)) };
+        let Some(paymaster) = eip712.paymaster() else { return Ok(Ok(None)) };
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
         self.install(evm.precompiles_mut());
         // The pool takes a transaction after pending ones of its sender: any nonce here (the
         // pool checks it against the state's).
         let gas = header.gas_limit;
         match execute_sponsored(self, &mut evm, tx.inner(), eip712, paymaster, gas, true) {
-            Ok(_) => Ok(Ok(())),
+            Ok(outcome) => Ok(Ok(Some(outcome.result.result))),
             Err(BlockExecutionError::Validation(BlockValidationError::InvalidTx {
                 error, ..
             })) => Ok(Err(error.to_string())),
