@@ -178,3 +178,38 @@ test('an ethereum chain refuses 0x71 and the zks_ namespace', async () => {
     await node.stop();
   }
 });
+
+test('priced pubdata: zksync-ethers estimates and pays for what a transaction publishes', async () => {
+  const price = 10n ** 12n; // 1,000 gwei a byte: about 1,000 gas a byte at a 1 gwei base fee
+  const node = await startNode({
+    kind: 'tephra',
+    tephraArgs: ['--framework', 'zk-stack', '--zk-pubdata-price', price.toString()],
+  });
+  try {
+    const provider = new Provider(node.url);
+    const wallet = new Wallet(KEYS[0], provider);
+    const params = await provider.getFeeParams();
+    assert.equal(BigInt(params.V2.l1_pubdata_price), price);
+    // Deployed by ethers over eth_estimateGas, which prices the code the deployment publishes.
+    const { abi, bytecode } = artifact('L1MessageSender');
+    const deployer = new ethers.Wallet(KEYS[1], new ethers.JsonRpcProvider(node.url));
+    const deployed = await new ethers.ContractFactory(abi, bytecode, deployer).deploy();
+    assert.equal((await deployed.deploymentTransaction().wait()).status, 1);
+
+    // zksync-ethers' estimate (zks_estimateFee) covers the message's pubdata.
+    const message = ethers.toUtf8Bytes('priced pubdata');
+    const data = new ethers.Interface(abi).encodeFunctionData('send', [message]);
+    const tx = await wallet.sendTransaction({ type: utils.EIP712_TX_TYPE, to: await deployed.getAddress(), data });
+    const receipt = await tx.wait();
+    assert.equal(receipt.status, 1);
+    const { baseFeePerGas } = await provider.getBlock(receipt.blockNumber);
+    const perByte = (price + baseFeePerGas - 1n) / baseFeePerGas;
+    // The message alone publishes its length (4 bytes), its bytes and its 88-byte log.
+    const messageGas = BigInt(4 + message.length + 88) * perByte;
+    assert.ok(receipt.gasUsed >= messageGas, `gasUsed ${receipt.gasUsed} pays for ${messageGas} of message pubdata`);
+    const details = await provider.getBlockDetails(receipt.blockNumber);
+    assert.equal(BigInt(details.fairPubdataPrice), price);
+  } finally {
+    await node.stop();
+  }
+});

@@ -73,6 +73,10 @@ pub(crate) struct DevArgs {
     /// the L2 native token vault's `BASE_TOKEN_ASSET_ID()`); ether (`0x…01`) by default.
     #[arg(long)]
     zk_base_token: Option<Address>,
+    /// zk-stack: the price of a byte of pubdata, in wei (`fairPubdataPrice`): transactions pay
+    /// `price / baseFee` gas per byte they publish, as on ZKsync OS. Free (0) by default.
+    #[arg(long, default_value_t = 0)]
+    zk_pubdata_price: u128,
 }
 
 impl DevArgs {
@@ -85,6 +89,7 @@ impl DevArgs {
             bridgehub: self.zk_bridgehub,
             shared_bridge: self.zk_shared_bridge,
             base_token: self.zk_base_token.unwrap_or(defaults.base_token),
+            pubdata_price: self.zk_pubdata_price,
         }
     }
 }
@@ -123,6 +128,7 @@ fn framework(args: &DevArgs) -> eyre::Result<Arc<dyn Framework>> {
             l1_chain_id: zk.l1_chain_id,
             l1_shared_bridge: zk.shared_bridge,
             l1_base_token: zk.base_token,
+            pubdata_price: zk.pubdata_price,
         }));
     }
     if zk != tephra_rpc::ZkL1Config::default() {

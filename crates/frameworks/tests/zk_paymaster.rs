@@ -16,7 +16,10 @@ use support::{Fixture, balance, call};
 use tephra_chain::{BlockAttributes, Chain, ExecutedBlock, Skipped};
 use tephra_frameworks::{
     ZkStack,
-    zk_stack::paymaster::{APPROVAL_BASED_SELECTOR, GENERAL_SELECTOR},
+    zk_stack::paymaster::{
+        APPROVAL_BASED_SELECTOR, GENERAL_SELECTOR, PAYMASTER_VALIDATION_SUCCESS_MAGIC,
+        POST_TRANSACTION_SELECTOR,
+    },
 };
 use tephra_primitives::{
     TxEnvelope,
@@ -30,6 +33,7 @@ sol! {
     function transfer(address to, uint256 amount) external returns (bool);
     function balanceOf(address account) external view returns (uint256);
     function allowance(address owner, address spender) external view returns (uint256);
+    function approve(address spender, uint256 amount) external returns (bool);
     function approvalBased(address _token, uint256 _minAllowance, bytes _innerInput) external;
     function general(bytes input) external;
     function set(uint256 key, uint256 value) external;
@@ -543,4 +547,67 @@ fn a_sponsored_transaction_is_estimated_whole_validation_and_approvals_included(
         s.f.chain.estimate_transaction(user, 30_000_000, |gas| with_gas(&refused, &s.user, gas));
     let message = err.unwrap_err().to_string();
     assert!(message.contains("paymaster validation failed"), "{message}");
+}
+
+#[test]
+fn a_sponsored_transaction_traces_every_call_of_its_flow_in_the_bootloader_frame() {
+    use alloy_rpc_types_trace::geth::{
+        GethDebugBuiltInTracerType, GethDebugTracingOptions, GethTrace,
+    };
+    let s = setup();
+    let (user, to) = (s.user.address(), Address::repeat_byte(0x77));
+    let tx = sponsored(
+        &s.user,
+        0,
+        s.token,
+        transferCall { to, amount: U256::from(5_000) }.abi_encode().into(),
+        Some((s.approval, approval_input(s.token, TOKEN_FEE))),
+    );
+    let block = build(&s.f.chain, &[tx]);
+    assert!(block.skipped.is_empty(), "{:?}", block.skipped);
+    let hash = block.block.tx_hashes[0];
+    let gas_used = block.block.receipts[0].cumulative_gas_used();
+
+    let opts = GethDebugTracingOptions::default()
+        .with_tracer(GethDebugBuiltInTracerType::CallTracer.into());
+    let GethTrace::CallTracer(root) = s.f.chain.trace_transaction(hash, opts).unwrap() else {
+        panic!("callTracer returns a call frame");
+    };
+    assert_eq!((root.from, root.to), (Address::ZERO, Some(BOOTLOADER_FORMAL_ADDRESS)));
+    assert_eq!(root.gas, U256::from(GAS_LIMIT));
+    assert_eq!(root.gas_used, U256::from(gas_used), "the frame's gas is the receipt's");
+    assert!(root.error.is_none(), "{:?}", root.error);
+    let selector = |input: &Bytes| input[..4].to_vec();
+    let calls: Vec<_> = root
+        .calls
+        .iter()
+        .map(|call| (call.from, call.to.unwrap(), selector(&call.input)))
+        .collect();
+    let (validate, post) = (PAYMASTER_VALIDATION_SUCCESS_MAGIC, POST_TRANSACTION_SELECTOR);
+    assert_eq!(
+        calls,
+        vec![
+            (user, s.token, allowanceCall::SELECTOR.to_vec()),
+            (user, s.token, approveCall::SELECTOR.to_vec()),
+            (user, s.token, approveCall::SELECTOR.to_vec()),
+            (BOOTLOADER_FORMAL_ADDRESS, s.approval, validate.to_vec()),
+            (user, s.token, transferCall::SELECTOR.to_vec()),
+            (BOOTLOADER_FORMAL_ADDRESS, s.approval, post.to_vec()),
+        ],
+        "the account's approvals, the paymaster's validation, the call, postTransaction"
+    );
+    // The paymaster's validation took its fee in tokens and paid the bootloader.
+    let validation = &root.calls[3];
+    assert!(validation.calls.iter().any(|call| call.to == Some(s.token)));
+    assert!(validation.calls.iter().any(|call| call.to == Some(BOOTLOADER_FORMAL_ADDRESS)
+        && call.value.is_some_and(|value| value > U256::ZERO)));
+
+    // The struct logger replays the same flow: its gas is the receipt's.
+    let GethTrace::Default(frame) = s.f.chain.trace_transaction(hash, Default::default()).unwrap()
+    else {
+        panic!("the struct logger is the default tracer");
+    };
+    assert!(!frame.failed);
+    assert_eq!(frame.gas, gas_used);
+    assert!(frame.struct_logs.iter().any(|log| log.op == "CALL"), "the paymaster's calls");
 }

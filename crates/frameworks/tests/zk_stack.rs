@@ -729,3 +729,189 @@ fn a_chain_whose_base_token_is_an_erc20_reports_that_token_s_asset_id() {
     assert_eq!(U256::from_be_slice(&read), balance(&f.chain, alice));
     assert!(!read.iter().all(|byte| *byte == 0), "the dev account is funded");
 }
+
+/// 1,000 gwei a byte of pubdata: about 1,000 gas a byte at these chains' base fee (1 gwei).
+const PUBDATA_PRICE: u128 = 1_000_000_000_000;
+const TIP: u128 = 1_000_000_000;
+
+/// A zk-stack chain whose pubdata costs [`PUBDATA_PRICE`], with its Storage contract.
+fn priced() -> (Fixture, Address) {
+    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
+    let f = support::fixture(Arc::new(zk), CHAIN_ID, 1);
+    let storage = storage_contract(&f);
+    (f, storage)
+}
+
+/// `Storage.set(key, value)` from `signer` with `gas_limit`.
+fn set_tx(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    storage: Address,
+    key: u64,
+    gas_limit: u64,
+) -> Recovered<TxEnvelope> {
+    let input = setCall { key: U256::from(key), value: U256::from(42) }.abi_encode();
+    support::sign(
+        signer,
+        TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce,
+            gas_limit,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: TIP,
+            to: TxKind::Call(storage),
+            input: input.into(),
+            ..Default::default()
+        },
+    )
+}
+
+/// The attributes `support::mine` builds the next block with.
+fn next_attributes(chain: &Chain) -> tephra_chain::BlockAttributes {
+    let head = chain.head();
+    tephra_chain::BlockAttributes {
+        timestamp: head.header.timestamp + 1,
+        beneficiary: Address::repeat_byte(0xcb),
+        prevrandao: keccak256(head.hash),
+        gas_limit: 30_000_000,
+        l1: None,
+    }
+}
+
+#[test]
+fn a_transaction_pays_for_its_pubdata_and_one_whose_gas_cannot_pay_reverts() {
+    use tephra_frameworks::zk_stack::pubdata::diff_len;
+    let (f, storage) = priced();
+    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
+    let signer = &f.signers[0];
+    let (sender, beneficiary) = (signer.address(), Address::repeat_byte(0xcb));
+    // The write's EVM gas, on a chain whose pubdata is free.
+    let free = fixture();
+    let free_storage = storage_contract(&free);
+    let written = mine(&free.chain, &[set_tx(&free.signers[0], 1, free_storage, 7, 1_000_000)]);
+    let evm_gas = written.block.receipts[0].cumulative_gas_used();
+
+    let (sender_before, beneficiary_before) =
+        (balance(&f.chain, sender), balance(&f.chain, beneficiary));
+    let block = mine(&f.chain, &[set_tx(signer, 1, storage, 7, 1_000_000)]);
+    let base_fee = u128::from(block.block.header.base_fee_per_gas.unwrap());
+    let gas_per_pubdata = zk.gas_per_pubdata(base_fee as u64);
+    let (price, tip) = (U256::from(base_fee + TIP), U256::from(TIP));
+    // What the write publishes, against the block's start (ZKsync OS' account and storage
+    // diffs): the new slot and the `writes` counter (0 to 1); the sender's nonce and balance
+    // (the fee of its EVM gas, which is what it paid when the pubdata is measured); the
+    // beneficiary's balance (the tip).
+    let paid = U256::from(evm_gas) * price;
+    let pubdata = u64::from(
+        (32 + diff_len(U256::ZERO, U256::from(42)))
+            + (32 + diff_len(U256::ZERO, U256::from(1)))
+            + (32 + 1 + diff_len(U256::from(1), U256::from(2)))
+            + diff_len(sender_before, sender_before - paid)
+            + (32
+                + 1
+                + diff_len(beneficiary_before, beneficiary_before + U256::from(evm_gas) * tip)),
+    );
+    let pubdata_gas = pubdata * gas_per_pubdata;
+    assert!(pubdata_gas > evm_gas, "at this price the pubdata ({pubdata_gas}) outweighs {evm_gas}");
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    assert_eq!(receipt.cumulative_gas_used(), pubdata_gas, "{pubdata} bytes at {gas_per_pubdata}");
+    assert_eq!(balance(&f.chain, sender), sender_before - U256::from(pubdata_gas) * price);
+    assert_eq!(balance(&f.chain, beneficiary), beneficiary_before + U256::from(pubdata_gas) * tip);
+    let value = call(&f.chain, storage, valuesCall { key: U256::from(7) }.abi_encode());
+    assert_eq!(U256::from_be_slice(&value), U256::from(42));
+
+    // Enough gas for the EVM, not for the pubdata: the write reverts, the whole limit is paid,
+    // the nonce moves.
+    let sender_before = balance(&f.chain, sender);
+    let second = mine(&free.chain, &[set_tx(&free.signers[0], 2, free_storage, 8, 1_000_000)]);
+    let limit = 100_000;
+    assert!(limit > second.block.receipts[0].cumulative_gas_used(), "the EVM has enough");
+    let block = mine(&f.chain, &[set_tx(signer, 2, storage, 8, limit)]);
+    let price = U256::from(u128::from(block.block.header.base_fee_per_gas.unwrap()) + TIP);
+    let receipt = &block.block.receipts[0];
+    assert!(!receipt.status(), "the pubdata could not be paid for");
+    assert_eq!(receipt.cumulative_gas_used(), limit);
+    assert!(receipt.logs().is_empty());
+    assert_eq!(balance(&f.chain, sender), sender_before - U256::from(limit) * price);
+    assert_eq!(nonce(&f.chain, sender), 3);
+    let value = call(&f.chain, storage, valuesCall { key: U256::from(8) }.abi_encode());
+    assert_eq!(U256::from_be_slice(&value), U256::ZERO, "the write reverted");
+}
+
+#[test]
+fn an_estimate_covers_the_pubdata_and_a_gas_per_pubdata_limit_below_the_price_is_refused() {
+    use tephra_frameworks::zk_stack::pubdata::check_limit;
+    let (f, storage) = priced();
+    let signer = &f.signers[0];
+    let input = setCall { key: U256::from(9), value: U256::from(42) }.abi_encode();
+    // Estimated in the block the write will be in (its base fee sets the gas per byte).
+    let pending = f.chain.pending_block(|_| Ok(next_attributes(&f.chain)), Vec::new()).unwrap();
+    let request = TransactionRequest::default()
+        .from(signer.address())
+        .to(storage)
+        .input(input.clone().into());
+    let estimate = f
+        .chain
+        .estimate_gas(request, tephra_chain::CallAt::Pending(Arc::new(pending)), None)
+        .unwrap();
+    let block = mine(&f.chain, &[set_tx(signer, 1, storage, 9, estimate)]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status(), "the estimate ({estimate}) pays for the pubdata");
+    assert!(
+        receipt.cumulative_gas_used() > 100_000,
+        "pubdata priced: {}",
+        receipt.cumulative_gas_used()
+    );
+    assert!(receipt.cumulative_gas_used() <= estimate);
+    // A deployment publishes its code.
+    let code = deployed_code(include_str!("../../../contracts/artifacts/Storage.json"));
+    let pending = f.chain.pending_block(|_| Ok(next_attributes(&f.chain)), Vec::new()).unwrap();
+    let request =
+        TransactionRequest::default().from(signer.address()).input(code.clone().into()).create();
+    let estimate = f
+        .chain
+        .estimate_gas(request, tephra_chain::CallAt::Pending(Arc::new(pending)), None)
+        .unwrap();
+    let deploy = support::sign(
+        signer,
+        TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce: 2,
+            gas_limit: estimate,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: TIP,
+            to: TxKind::Create,
+            input: code,
+            ..Default::default()
+        },
+    );
+    let block = mine(&f.chain, &[deploy]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status(), "the estimate ({estimate}) pays for the code's pubdata");
+
+    // An EIP-712 transaction agreeing to less gas per byte than the chain charges is refused,
+    // by the pool and by the block; an Ethereum one agrees to zksync's 50,000.
+    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
+    let required = zk.gas_per_pubdata(f.chain.head().header.base_fee_per_gas.unwrap());
+    let mut tx = eip712(signer, 3, TxKind::Call(storage), 0, input.into());
+    tx.eip712_meta.gas_per_pubdata = U256::from(required - 1);
+    let signature = signer.sign_hash_sync(&tx.signing_hash()).unwrap();
+    tx.eip712_meta.custom_signature = Bytes::from(signature.as_bytes().to_vec());
+    let low = recovered(tx);
+    let refused = f.chain.validate_transaction(low.as_recovered_ref()).unwrap();
+    let message = refused.expect_err("refused");
+    assert!(message.contains("gas per pubdata limit too low"), "{message}");
+    let (block, _) = f
+        .chain
+        .build_block(&next_attributes(&f.chain), std::iter::once(low.as_recovered_ref()))
+        .unwrap();
+    let [tephra_chain::Skipped::Invalid(_, reason)] = &block.skipped[..] else {
+        panic!("the transaction is dropped: {:?}", block.skipped);
+    };
+    assert!(reason.contains("gas per pubdata limit too low"), "{reason}");
+    let ethereum = set_tx(signer, 3, storage, 9, 1_000_000);
+    assert!(check_limit(ethereum.inner(), 50_000).is_ok());
+    let err = check_limit(ethereum.inner(), 50_001).unwrap_err();
+    assert_eq!((err.limit, err.required), (50_000, 50_001));
+}

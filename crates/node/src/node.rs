@@ -438,6 +438,12 @@ impl Node {
         if self.pool.pending_len() == 0 {
             return Ok(None);
         }
+        self.next_block().map(Some)
+    }
+
+    /// The block the sequencer would seal now, executed but not sealed, even when the pool has
+    /// nothing for it (an estimate that depends on the next block's base fee runs in it).
+    pub fn next_block(&self) -> Result<PendingBlock, NodeError> {
         let clock = *self.clock.lock();
         let base_fee = self.next_base_fee();
         let candidates = self.candidates(None, base_fee);
@@ -448,7 +454,7 @@ impl Node {
             },
             candidates.iter().map(|tx| tx.recovered().as_recovered_ref()),
         )?;
-        Ok(Some(pending))
+        Ok(pending)
     }
 
     /// The timestamp of a block on `head` now, unless one was set.

@@ -30,7 +30,11 @@ use jsonrpsee::core::RegisterMethodError;
 use revm::DatabaseRef;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::time::{Duration, UNIX_EPOCH};
+use std::{
+    sync::Arc,
+    time::{Duration, UNIX_EPOCH},
+};
+use tephra_chain::CallAt;
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
     eip712::{DEFAULT_GAS_PER_PUBDATA, EIP712_TX_TYPE, Eip712Meta, PaymasterParams, TxEip712},
@@ -71,6 +75,10 @@ pub struct ZkL1Config {
     /// (`0x…01`) for a chain whose gas token is ether, else the L1 ERC-20 that is its gas token
     /// (a non-ETH-based chain; the L2 base token is still the native balance, at 18 decimals).
     pub base_token: Address,
+    /// The price of a byte of pubdata, in wei: the chain profile's
+    /// (`tephra_frameworks::ZkStack::pubdata_price`), reported by `zks_getFeeParams` and as
+    /// the blocks' `fairPubdataPrice`.
+    pub pubdata_price: u128,
 }
 
 impl Default for ZkL1Config {
@@ -81,6 +89,7 @@ impl Default for ZkL1Config {
             bridgehub: Address::ZERO,
             shared_bridge: Address::ZERO,
             base_token: ETH_ADDRESS_IN_CONTRACTS,
+            pubdata_price: 0,
         }
     }
 }
@@ -170,7 +179,7 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     })?;
     blocking(module, "zks_getFeeParams", |ctx, _| {
         zk_only(ctx, "zks_getFeeParams")?;
-        Ok(fee_params(ctx.node.next_base_fee()))
+        Ok(fee_params(ctx.node.next_base_fee(), ctx.config.zk_l1.pubdata_price))
     })?;
     blocking(module, "zks_getL2ToL1LogProof", |ctx, args| {
         zk_only(ctx, "zks_getL2ToL1LogProof")?;
@@ -186,11 +195,11 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     })?;
     blocking(module, "zks_getBlockDetails", |ctx, args| {
         zk_only(ctx, "zks_getBlockDetails")?;
-        block_details(&*ctx.reader()?, args.req::<u64>()?, false)
+        block_details(ctx, args.req::<u64>()?, false)
     })?;
     blocking(module, "zks_getL1BatchDetails", |ctx, args| {
         zk_only(ctx, "zks_getL1BatchDetails")?;
-        block_details(&*ctx.reader()?, args.req::<u64>()?, true)
+        block_details(ctx, args.req::<u64>()?, true)
     })?;
     blocking(module, "zks_getTransactionDetails", |ctx, args| {
         zk_only(ctx, "zks_getTransactionDetails")?;
@@ -240,16 +249,18 @@ fn zk_only(ctx: &crate::context::RpcContext, method: &str) -> EthResult<()> {
 }
 
 /// zksync-era's estimate: the gas limit [`estimate_gas`] finds, the next base fee doubled as
-/// the fee cap, the suggested tip, and the default gas per pubdata byte.
+/// the fee cap, the suggested tip, and the request's gas per pubdata byte, or the default, or
+/// what the next block charges when that is more.
 fn estimate_fee(ctx: &RpcContext, args: &mut Args) -> EthResult<Fee> {
     let request = args.req::<Value>()?;
+    let (base_fee, tip) = next_fees(ctx)?;
+    let charged = U256::from(ctx.config.zk_l1.pubdata_price.div_ceil(base_fee.max(1)));
     let gas_per_pubdata = request
         .get("eip712Meta")
         .or_else(|| request.get("customData"))
         .and_then(|meta| serde_json::from_value(meta.get("gasPerPubdata")?.clone()).ok())
-        .unwrap_or(DEFAULT_PUBDATA);
+        .unwrap_or(DEFAULT_PUBDATA.max(charged));
     let gas = estimate_gas(ctx, request, None, None)?;
-    let (base_fee, tip) = next_fees(ctx)?;
     Ok(Fee {
         gas_limit: U256::from(gas),
         max_fee_per_gas: U256::from(base_fee.saturating_mul(2).saturating_add(tip)),
@@ -269,7 +280,7 @@ fn next_fees(ctx: &RpcContext) -> EthResult<(u128, u128)> {
 /// run it: the account's approval, the paymaster's validation, the call and
 /// `postTransaction` ([`tephra_chain::Chain::estimate_transaction`]; block and state
 /// overrides do not apply). Any other request is estimated as the EIP-1559 call it executes
-/// as, at `block`.
+/// as, at `block` (the pending block when none is given), its pubdata included.
 pub(crate) fn estimate_gas(
     ctx: &RpcContext,
     mut request: Value,
@@ -282,7 +293,12 @@ pub(crate) fn estimate_gas(
         .map_err(|err| EthError::InvalidParams(format!("invalid argument 0: {err}")))?;
     let paymaster = meta.as_ref().map(paymaster_params).transpose()?.flatten();
     let Some(paymaster) = paymaster else {
-        let at = crate::context::call_at(ctx, block)?;
+        // In the block the transaction would be in, by default: its base fee sets the gas a
+        // byte of pubdata costs.
+        let at = match block {
+            Some(block) => crate::context::call_at(ctx, Some(block))?,
+            None => CallAt::Pending(Arc::new(ctx.node.next_block()?)),
+        };
         return Ok(ctx.node.chain().estimate_gas(request, at, state)?);
     };
     let from = request.from.ok_or_else(|| {
@@ -391,8 +407,8 @@ pub(crate) fn strip_eip712(request: &mut Value) -> Option<U256> {
 }
 
 /// zksync-era's `FeeParams::V2`, from this chain's fees: the L2 gas price is the next base fee,
-/// and with no L1 the L1 prices are zero.
-fn fee_params(base_fee: u64) -> Value {
+/// the pubdata price the chain's, and the L1 gas price (which it does not price) zero.
+fn fee_params(base_fee: u64, pubdata_price: u128) -> Value {
     json!({
         "V2": {
             "config": {
@@ -404,7 +420,7 @@ fn fee_params(base_fee: u64) -> Value {
                 "max_pubdata_per_batch": 120_000u64,
             },
             "l1_gas_price": 0,
-            "l1_pubdata_price": 0,
+            "l1_pubdata_price": pubdata_price,
             "conversion_ratio": { "numerator": 1, "denominator": 1 },
         }
     })
@@ -464,8 +480,8 @@ fn rfc3339(timestamp: u64) -> String {
 
 /// `zks_getBlockDetails` (`batch` false) or `zks_getL1BatchDetails` (`batch` true) of block
 /// `number`: the block is its own batch, sealed and never sent to L1.
-fn block_details(reader: &StoreReader, number: u64, batch: bool) -> EthResult<Option<Value>> {
-    let Some(block) = load_block(reader, number, true)? else { return Ok(None) };
+fn block_details(ctx: &RpcContext, number: u64, batch: bool) -> EthResult<Option<Value>> {
+    let Some(block) = load_block(&*ctx.reader()?, number, true)? else { return Ok(None) };
     let header = &block.header;
     let logs_root = tephra_primitives::zk::batch_logs_root(&block.transactions, &block.receipts)
         .map_err(|err| EthError::Internal(err.to_string()))?;
@@ -489,7 +505,7 @@ fn block_details(reader: &StoreReader, number: u64, batch: bool) -> EthResult<Op
         "executeChainId": null,
         "l1GasPrice": 0,
         "l2FairGasPrice": base_fee,
-        "fairPubdataPrice": 0,
+        "fairPubdataPrice": ctx.config.zk_l1.pubdata_price,
         "baseSystemContractsHashes": {
             "bootloader": B256::ZERO,
             "default_aa": B256::ZERO,

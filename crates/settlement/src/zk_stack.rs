@@ -201,6 +201,7 @@ impl Settlement for ZkStackSettlement {
             l1_chain_id: deployment.l1_chain_id,
             l1_shared_bridge: deployment.contract("ZkSharedBridge")?,
             l1_base_token: self.base_token(),
+            ..ZkStack::default()
         }))
     }
 
@@ -211,6 +212,7 @@ impl Settlement for ZkStackSettlement {
             bridgehub: deployment.contract("ZkBridgehub")?,
             shared_bridge: deployment.contract("ZkSharedBridge")?,
             base_token: self.base_token(),
+            ..ZkL1Config::default()
         };
         Ok(RpcConfig { zk_l1, ..RpcConfig::default() })
     }

@@ -18,9 +18,15 @@
 //! queue such a transaction. Whether a priority transaction fits in the block's gas is the
 //! block builder's choice, as for any required transaction.
 
-use super::paymaster::execute_sponsored;
-use crate::{balances::adjust, receipts::Receipts};
-use alloy_consensus::{TxReceipt, transaction::Recovered};
+use super::{
+    paymaster::execute_sponsored,
+    pubdata::{PubdataCharge, charge, check_limit, set_gas, tx_pubdata},
+};
+use crate::{
+    balances::{adjust, bump_nonce},
+    receipts::Receipts,
+};
+use alloy_consensus::{Transaction as _, TxReceipt, transaction::Recovered};
 use alloy_evm::{
     Evm, RecoveredTx,
     block::{
@@ -30,7 +36,7 @@ use alloy_evm::{
     eth::{EthBlockExecutor, EthEvm, EthTxResult},
     precompiles::PrecompilesMap,
 };
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use revm::{
     Database, DatabaseCommit,
     context::{Block, CfgEnv},
@@ -38,7 +44,7 @@ use revm::{
     inspector::NoOpInspector,
     state::EvmState,
 };
-use tephra_chain::{BlockState, ChainSpec};
+use tephra_chain::{BlockState, ChainError, ChainSpec};
 use tephra_primitives::{
     TxEnvelope, TxType,
     tx::{TxPriority, priority_tx_env},
@@ -166,6 +172,60 @@ impl ZkExecutor<'_, '_> {
     }
 }
 
+/// Who pays for an L2 transaction's gas, and at what price.
+#[derive(Debug, Clone, Copy)]
+struct Payer {
+    sender: Address,
+    gas_limit: u64,
+    /// The effective gas price, in wei.
+    price: u128,
+}
+
+impl ZkExecutor<'_, '_> {
+    /// Charges an L2 transaction's pubdata at `gas_per_pubdata` (see `pubdata.rs`): its gas
+    /// used rises to its pubdata's gas, the sender paying the difference at its gas price; or,
+    /// if its gas limit cannot pay, it reverts: of its changes only its nonce and the fee of
+    /// its whole gas limit remain.
+    fn charge_pubdata(
+        &mut self,
+        Payer { sender, gas_limit, price }: Payer,
+        output: &mut EthTxResult<HaltReason, TxType>,
+        gas_per_pubdata: u64,
+    ) -> Result<(), ChainError> {
+        let block = self.inner.evm().block();
+        let (beneficiary, base_fee) = (block.beneficiary(), block.basefee());
+        let tip = U256::from(price - u128::from(base_fee));
+        let price = U256::from(price);
+        let db = self.inner.evm_mut().db_mut();
+        let ResultAndState { result, state } = &mut output.result;
+        let pubdata = tx_pubdata(&**db, state, result.logs());
+        let gas_used = result.tx_gas_used();
+        match charge(pubdata, gas_per_pubdata, gas_used, gas_limit) {
+            PubdataCharge::Covered(gas) if gas == gas_used => {}
+            PubdataCharge::Covered(gas) => {
+                let extra = U256::from(gas - gas_used);
+                adjust(state, db, sender, extra * price, false)?;
+                adjust(state, db, beneficiary, extra * tip, true)?;
+                set_gas(result, gas);
+            }
+            PubdataCharge::Exceeds => {
+                let limit = U256::from(gas_limit);
+                let mut reverted = EvmState::default();
+                bump_nonce(&mut reverted, db, sender)?;
+                adjust(&mut reverted, db, sender, limit * price, false)?;
+                adjust(&mut reverted, db, beneficiary, limit * tip, true)?;
+                *state = reverted;
+                *result = ExecutionResult::Revert {
+                    gas: ResultGas::default().with_total_gas_spent(gas_limit),
+                    logs: Vec::new(),
+                    output: Bytes::new(),
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
     type Transaction = TxEnvelope;
     type Receipt = tephra_primitives::ReceiptEnvelope;
@@ -196,10 +256,26 @@ impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
                 false,
             );
         }
-        match envelope {
-            TxEnvelope::Priority(priority) => self.priority(priority.inner(), envelope),
-            _ => self.inner.execute_transaction_without_commit((tx_env, recovered)),
+        if let TxEnvelope::Priority(priority) = envelope {
+            return self.priority(priority.inner(), envelope);
         }
+        let base_fee = self.inner.evm().block().basefee();
+        let gas_per_pubdata = self.zk.gas_per_pubdata(base_fee);
+        if gas_per_pubdata == 0 {
+            return self.inner.execute_transaction_without_commit((tx_env, recovered));
+        }
+        check_limit(envelope, gas_per_pubdata).map_err(|error| {
+            BlockValidationError::InvalidTx { hash: envelope.tx_hash(), error: Box::new(error) }
+        })?;
+        let payer = Payer {
+            sender: *recovered.signer(),
+            gas_limit: envelope.gas_limit(),
+            price: envelope.effective_gas_price(Some(base_fee)),
+        };
+        let mut output = self.inner.execute_transaction_without_commit((tx_env, recovered))?;
+        self.charge_pubdata(payer, &mut output, gas_per_pubdata)
+            .map_err(BlockExecutionError::other)?;
+        Ok(output)
     }
 
     fn commit_transaction(

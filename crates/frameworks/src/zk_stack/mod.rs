@@ -8,25 +8,27 @@
 //! router (`0x…10003`) and native token vault (`0x…10004`) as precompiles (see `system.rs`);
 //! paymasters: an EIP-712 transaction with a non-zero `paymasterParams.paymaster` runs ZKsync's
 //! paymaster flow (`approvalBased` / `general`, `validateAndPayForPaymasterTransaction`,
-//! `postTransaction`, the unused gas refunded to the paymaster; see `paymaster.rs`), and the
-//! pool runs its validation before taking it ([`Framework::validate_transaction`]); and
-//! receipts carrying
-//! `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
+//! `postTransaction`, the unused gas refunded to the paymaster; see `paymaster.rs`), the pool
+//! runs its validation before taking it ([`Framework::validate_transaction`]),
+//! `eth_estimateGas` and `zks_estimateFee` of a sponsored request run the whole flow, and
+//! `debug_traceTransaction` shows its every call in the bootloader's frame; and receipts
+//! carrying `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
 //! - one block is one L1 batch: batch number = block number, batch tx index = block tx index,
 //!   and the L2-to-L1 logs tree (2^14 leaves of 88-byte logs, keccak) is built per block;
 //! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from` (accounts
-//!   are EOAs: no account abstraction, no `validateTransaction` of a contract account): its
-//!   `gasPerPubdata` limit is not charged, and its factory dependencies are validated and
-//!   hashed but not deployed to a code store;
+//!   are EOAs: no account abstraction, no `validateTransaction` of a contract account), and
+//!   its factory dependencies are validated and hashed but not deployed to a code store;
 //! - a paymaster's gas price is the EIP-1559 effective price, and the fee is settled as
 //!   Ethereum's (base fee burnt, tip to the beneficiary), where ZKsync charges the base fee
-//!   and pays the operator; a sponsored transaction's trace is its call's (`eth_estimateGas`
-//!   and `zks_estimateFee` of a sponsored request run the whole flow, through
-//!   [`Framework::validate_transaction`]);
-//! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of
-//!   pubdata a message publishes, not ZKsync's pubdata pricing; L2BaseToken keeps no total
+//!   and pays the operator;
+//! - pubdata is counted and charged as ZKsync OS does (see `pubdata.rs`: the larger of the
+//!   EVM gas and the pubdata's gas, an L2 transaction whose gas limit cannot pay reverting, a
+//!   `gasPerPubdata` limit below the chain's refused), but the native cost of computation is
+//!   not modelled, and a priority transaction's pubdata is not charged on L2;
+//! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of the
+//!   message they publish (ZKsync OS's hooks charge their own); L2BaseToken keeps no total
 //!   supply (balances are the accounts' own);
 //! - a priority transaction's gas is EVM gas, and its fee is paid to the block's beneficiary
 //!   when it runs (ZKsync pays the operator at the end of the batch).
@@ -34,9 +36,10 @@
 pub mod bridge;
 mod executor;
 pub mod paymaster;
+pub mod pubdata;
 pub mod system;
 
-use crate::receipts::Receipts;
+use crate::{balances::adjust, receipts::Receipts};
 use alloy_consensus::{Header, transaction::Recovered};
 use alloy_evm::block::{BlockExecutionError, BlockValidationError};
 use alloy_evm::{
@@ -45,12 +48,13 @@ use alloy_evm::{
     precompiles::PrecompilesMap,
 };
 use alloy_genesis::{Genesis, GenesisAccount};
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use executor::{ZkExecutor, mint_value, priority_cfg};
-use paymaster::execute_sponsored;
+use paymaster::{execute_sponsored, trace_sponsored};
+use pubdata::PubdataCharge;
 use revm::{
     context::TxEnv,
-    context_interface::result::{EVMError, ExecutionResult},
+    context_interface::result::{EVMError, ExecutionResult, HaltReason, OutOfGasError, ResultGas},
 };
 use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value, json};
@@ -87,20 +91,97 @@ pub struct ZkStack {
     /// ether-based chain from another (`isEthBasedChain`, `isBaseToken`). The L2 base token is
     /// the native balance either way, at 18 decimals.
     pub l1_base_token: Address,
+    /// The price of a byte of pubdata, in wei (ZKsync's `fairPubdataPrice`): what a
+    /// transaction pays for the data it publishes, at `pubdata_price / baseFee` gas per byte
+    /// (see `pubdata.rs`). Zero publishes for free (a validium's setting, and the default).
+    pub pubdata_price: u128,
 }
 
 impl Default for ZkStack {
-    /// A chain on ZKsync's local L1 with nothing deployed there.
+    /// A chain on ZKsync's local L1 with nothing deployed there, its pubdata free.
     fn default() -> Self {
         Self {
             l1_chain_id: DEV_L1_CHAIN_ID,
             l1_shared_bridge: Address::ZERO,
             l1_base_token: ETH_ADDRESS_IN_CONTRACTS,
+            pubdata_price: 0,
         }
     }
 }
 
 impl ZkStack {
+    /// Gas per byte of pubdata in a block whose base fee is `base_fee`.
+    pub fn gas_per_pubdata(&self, base_fee: u64) -> u64 {
+        pubdata::gas_per_pubdata(self.pubdata_price, base_fee)
+    }
+
+    /// Runs `tx` on `state` under `env` with `inspector`, its pubdata charged if `priced` (a
+    /// call as the transaction would be: more gas, or out of gas).
+    fn run(
+        &self,
+        env: EvmEnv,
+        state: &mut BlockState,
+        tx: TxEnv,
+        inspector: CallInspector<'_>,
+        priced: bool,
+    ) -> Result<ExecutionResult, EVMError<ChainError>> {
+        let factory = EthEvmFactory::default();
+        let gas_per_pubdata = if priced { self.gas_per_pubdata(env.block_env.basefee) } else { 0 };
+        let (gas_limit, sender, paid) = (tx.gas_limit, tx.caller, tx.gas_price > 0);
+        let (beneficiary, base_fee) = (env.block_env.beneficiary, env.block_env.basefee);
+        let outcome = match inspector {
+            CallInspector::None => {
+                let mut evm = factory.create_evm(&mut *state, env);
+                self.install(evm.precompiles_mut());
+                evm.transact(tx)
+            }
+            CallInspector::AccessList(inspector) => {
+                let mut evm = factory.create_evm_with_inspector(&mut *state, env, inspector);
+                self.install(evm.precompiles_mut());
+                evm.transact(tx)
+            }
+            CallInspector::Tracing(inspector) => {
+                let mut evm = factory.create_evm_with_inspector(&mut *state, env, inspector);
+                self.install(evm.precompiles_mut());
+                evm.transact(tx)
+            }
+        }?;
+        let mut result = outcome.result;
+        if gas_per_pubdata > 0 {
+            // A call that pays no fee publishes less than its transaction, which moves the
+            // sender's and the beneficiary's balances: counted, at the most the fee can be.
+            let mut changes = outcome.state;
+            let fee = U256::from(gas_limit) * U256::from(base_fee);
+            if !paid {
+                adjust(&mut changes, &mut *state, sender, fee, false)
+                    .map_err(EVMError::Database)?;
+            }
+            let before = state
+                .accounts()
+                .get(&beneficiary)
+                .and_then(|seen| seen.current.as_ref())
+                .map_or(U256::ZERO, |info| info.balance);
+            let credited =
+                changes.get(&beneficiary).is_some_and(|account| account.info.balance != before);
+            if !credited {
+                adjust(&mut changes, &mut *state, beneficiary, fee, true)
+                    .map_err(EVMError::Database)?;
+            }
+            let pubdata = pubdata::tx_pubdata(state, &changes, result.logs());
+            match pubdata::charge(pubdata, gas_per_pubdata, result.tx_gas_used(), gas_limit) {
+                PubdataCharge::Covered(gas) => pubdata::set_gas(&mut result, gas),
+                PubdataCharge::Exceeds => {
+                    result = ExecutionResult::Halt {
+                        reason: HaltReason::OutOfGas(OutOfGasError::Basic),
+                        gas: ResultGas::default().with_total_gas_spent(gas_limit),
+                        logs: Vec::new(),
+                    }
+                }
+            }
+        }
+        Ok(result)
+    }
+
     /// Installs the system contracts' precompiles and Tephra's stateless-call precompile
     /// (`tephra_chain::STATELESS_CALL`) in an EVM's `precompiles`: every EVM the profile builds
     /// (blocks, calls, the paymaster's sponsor EVM) goes through here.
@@ -186,6 +267,10 @@ impl Framework for ZkStack {
         state: &mut BlockState,
         tx: Recovered<&TxEnvelope>,
     ) -> Result<Validation, ChainError> {
+        let required = self.gas_per_pubdata(header.base_fee_per_gas.unwrap_or_default());
+        if let Err(err) = pubdata::check_limit(tx.inner(), required) {
+            return Ok(Err(err.to_string()));
+        }
         let Some(eip712) = tx.inner().as_eip712() else { return Ok(Ok(None)) };
         let Some(paymaster) = eip712.paymaster() else { return Ok(Ok(None)) };
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
@@ -204,9 +289,8 @@ impl Framework for ZkStack {
     }
 
     /// A priority transaction replays as it ran: its value minted to its sender, then its call
-    /// under the priority configuration. A paymaster-sponsored transaction's call is traced
-    /// alone, from its sender and without a fee (the paymaster's validation and
-    /// `postTransaction` are not in the trace).
+    /// under the priority configuration. A paymaster-sponsored transaction replays its whole
+    /// flow, every call of it in the bootloader's frame (see `paymaster::trace_sponsored`).
     fn trace_transaction(
         &self,
         spec: &ChainSpec,
@@ -216,31 +300,28 @@ impl Framework for ZkStack {
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
         let mut env = evm_env(spec, header);
-        let tx_env = match tx.inner().as_priority() {
-            Some(priority) => {
-                mint_value(state, priority.inner())?;
-                priority_cfg(&mut env.cfg_env);
-                priority_tx_env(priority.inner())
-            }
-            None => {
-                let mut tx_env = TxEnv::from_recovered_tx(tx.inner(), tx.signer());
-                if tx.inner().as_eip712().is_some_and(|tx| tx.paymaster().is_some()) {
-                    env.cfg_env.disable_base_fee = true;
-                    tx_env.gas_price = 0;
-                    tx_env.gas_priority_fee = Some(0);
+        let result = if let Some(paymaster) = tx.inner().as_eip712().and_then(|tx| tx.paymaster()) {
+            trace_sponsored(self, env, state, tx.inner(), paymaster, inspector)
+                .map_err(|err| ChainError::Execution(err.to_string()))?
+        } else {
+            let (tx_env, priced) = match tx.inner().as_priority() {
+                Some(priority) => {
+                    mint_value(state, priority.inner())?;
+                    priority_cfg(&mut env.cfg_env);
+                    (priority_tx_env(priority.inner()), false)
                 }
-                tx_env
-            }
+                None => (TxEnv::from_recovered_tx(tx.inner(), tx.signer()), true),
+            };
+            self.run(env, state, tx_env, CallInspector::Tracing(inspector), priced)
+                .map_err(|err| ChainError::Execution(err.to_string()))?
         };
-        let result = self
-            .transact(env, state, tx_env, CallInspector::Tracing(inspector))
-            .map_err(|err| ChainError::Execution(err.to_string()))?;
         Ok(TraceOutcome {
             gas_used: result.gas().tx_gas_used(),
             output: result.output().cloned().unwrap_or_default(),
         })
     }
 
+    /// A call pays for its pubdata as a transaction would.
     fn transact(
         &self,
         env: EvmEnv,
@@ -248,25 +329,7 @@ impl Framework for ZkStack {
         tx: TxEnv,
         inspector: CallInspector<'_>,
     ) -> Result<ExecutionResult, EVMError<ChainError>> {
-        let factory = EthEvmFactory::default();
-        let result = match inspector {
-            CallInspector::None => {
-                let mut evm = factory.create_evm(state, env);
-                self.install(evm.precompiles_mut());
-                evm.transact(tx)
-            }
-            CallInspector::AccessList(inspector) => {
-                let mut evm = factory.create_evm_with_inspector(state, env, inspector);
-                self.install(evm.precompiles_mut());
-                evm.transact(tx)
-            }
-            CallInspector::Tracing(inspector) => {
-                let mut evm = factory.create_evm_with_inspector(state, env, inspector);
-                self.install(evm.precompiles_mut());
-                evm.transact(tx)
-            }
-        };
-        Ok(result?.result)
+        self.run(env, state, tx, inspector, true)
     }
 
     fn receipt_fields(

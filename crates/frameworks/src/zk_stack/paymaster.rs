@@ -32,8 +32,12 @@
 //! steps that succeeded are the receipt's, in order (ZKsync's receipts also carry the
 //! validation's events).
 
-use super::{ZkStack, executor::ZkEvm};
-use crate::balances::adjust;
+use super::{
+    ZkStack,
+    executor::ZkEvm,
+    pubdata::{PubdataCharge, charge, check_limit, tx_pubdata},
+};
+use crate::balances::{adjust, bump_nonce};
 use alloy_consensus::Transaction as _;
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory, FromRecoveredTx,
@@ -44,7 +48,8 @@ use alloy_evm::{
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256};
 use alloy_sol_types::{SolCall, decode_revert_reason, sol};
 use revm::{
-    ExecuteEvm,
+    ExecuteEvm, InspectEvm, Inspector,
+    bytecode::{Bytecode, OpCode},
     context::{ContextSetters, Evm as RevmEvm, TxEnv},
     context_interface::{
         JournalTr,
@@ -53,11 +58,15 @@ use revm::{
             EVMError, ExecutionResult, HaltReason, InvalidTransaction, ResultAndState, ResultGas,
         },
     },
-    handler::{EthFrame, Handler, MainnetHandler, instructions::EthInstructions},
-    inspector::NoOpInspector,
-    interpreter::interpreter::EthInterpreter,
+    handler::{EthFrame, MainnetHandler, instructions::EthInstructions},
+    inspector::{InspectorHandler, JournalExt},
+    interpreter::{
+        CallInput, CallInputs, CallOutcome, CallScheme, CallValue, Gas, InstructionResult,
+        InterpreterResult, interpreter::EthInterpreter,
+    },
     primitives::KECCAK_EMPTY,
 };
+use revm_inspectors::tracing::{TracingInspector, types::CallTraceStep};
 use tephra_chain::{BlockState, ChainError};
 use tephra_primitives::{
     TxEnvelope, TxType,
@@ -106,6 +115,8 @@ sol! {
 /// selector (`PAYMASTER_VALIDATION_SUCCESS_MAGIC`).
 pub const PAYMASTER_VALIDATION_SUCCESS_MAGIC: [u8; 4] =
     validateAndPayForPaymasterTransactionCall::SELECTOR;
+/// `IPaymaster.postTransaction`'s selector.
+pub const POST_TRANSACTION_SELECTOR: [u8; 4] = postTransactionCall::SELECTOR;
 /// `IPaymasterFlow.approvalBased(address,uint256,bytes)`.
 pub const APPROVAL_BASED_SELECTOR: [u8; 4] = approvalBasedCall::SELECTOR;
 /// `IPaymasterFlow.general(bytes)`.
@@ -260,19 +271,25 @@ fn transaction_struct(tx: &TxEip712) -> Transaction {
 }
 
 /// The revm EVM a sponsored transaction runs on: alloy-evm's Ethereum EVM unwrapped, so that
-/// its journal can hold several calls before it is finalized.
-type SponsorEvm<'a> = RevmEvm<
-    EthEvmContext<&'a mut BlockState>,
-    NoOpInspector,
-    EthInstructions<EthInterpreter, EthEvmContext<&'a mut BlockState>>,
+/// its journal can hold several calls before it is finalized. Its inspector sees every call
+/// (none in a block, a tracer in `debug_traceTransaction`).
+type SponsorEvm<'a, I> = RevmEvm<
+    SponsorCtx<'a>,
+    I,
+    EthInstructions<EthInterpreter, SponsorCtx<'a>>,
     PrecompilesMap,
     EthFrame,
 >;
+
+type SponsorCtx<'a> = EthEvmContext<&'a mut BlockState>;
 
 /// A failure of the sponsored flow: the transaction is invalid, or the database failed.
 enum Failure {
     Invalid(PaymasterError),
     Fatal(BlockExecutionError),
+    /// The transaction's gas limit cannot pay for its pubdata: it runs again, its call
+    /// reverted.
+    Pubdata,
 }
 
 impl From<PaymasterError> for Failure {
@@ -299,8 +316,8 @@ fn reason(result: &ExecutionResult) -> String {
 
 /// Calls `to` from `caller` with `data` and at most `gas`, as the bootloader's near calls do:
 /// no intrinsic gas, no fee, no nonce, in the EVM's current journal (nothing is committed).
-fn sub_call(
-    evm: &mut SponsorEvm<'_>,
+fn sub_call<'a, I: Inspector<SponsorCtx<'a>>>(
+    evm: &mut SponsorEvm<'a, I>,
     caller: Address,
     to: Address,
     data: Bytes,
@@ -308,10 +325,17 @@ fn sub_call(
 ) -> Result<(ExecutionResult, u64), Failure> {
     let tx = TxEnv { caller, kind: TxKind::Call(to), data, gas_limit: gas, ..TxEnv::default() };
     evm.ctx.set_tx(tx);
+    in_bootloader_frame(evm);
     let mut handler: MainnetHandler<_, EVMError<ChainError>, EthFrame> = MainnetHandler::default();
-    let result = handler.run_system_call(evm).map_err(fatal)?;
+    let result = handler.inspect_run_system_call(evm).map_err(fatal)?;
     let spent = result.gas().total_gas_spent().min(gas);
     Ok((result, spent))
+}
+
+/// Starts the next call of the flow one level down, inside the bootloader's frame (its
+/// inspector nests it there; each call's end returns the journal to the top).
+fn in_bootloader_frame<I>(evm: &mut SponsorEvm<'_, I>) {
+    evm.ctx.journaled_state.inner.depth = 1;
 }
 
 /// The logs of a call that succeeded (a failed call's logs are reverted with it).
@@ -343,26 +367,139 @@ pub(crate) fn execute_sponsored(
         }
         .into());
     }
+    let gas_per_pubdata = zk.gas_per_pubdata(evm.block().basefee);
+    check_limit(envelope, gas_per_pubdata).map_err(|error| BlockValidationError::InvalidTx {
+        hash,
+        error: Box::new(PaymasterError::Transaction(error.to_string())),
+    })?;
     let env = EvmEnv { cfg_env: evm.cfg_env().clone(), block_env: evm.block().clone() };
-    let mut sponsor = EthEvmFactory::default().create_evm(&mut **evm.db_mut(), env);
-    zk.install(sponsor.precompiles_mut());
-    // A refused transaction's calls stay in this EVM's journal, which is dropped.
-    let mut sponsor = sponsor.into_inner();
-    sponsor.ctx.cfg.disable_nonce_check |= any_nonce;
-    match run(&mut sponsor, envelope, tx, paymaster) {
-        Ok(result) => Ok(result),
-        Err(Failure::Invalid(error)) => {
-            Err(BlockValidationError::InvalidTx { hash, error: Box::new(error) }.into())
+    let mut attempt = |revert_call| {
+        let mut sponsor = EthEvmFactory::default().create_evm(&mut **evm.db_mut(), env.clone());
+        zk.install(sponsor.precompiles_mut());
+        // A refused transaction's calls stay in this EVM's journal, which is dropped.
+        let mut sponsor = sponsor.into_inner();
+        sponsor.ctx.cfg.disable_nonce_check |= any_nonce;
+        run(&mut sponsor, envelope, tx, paymaster, Pricing { gas_per_pubdata, revert_call })
+    };
+    let result = match attempt(false) {
+        Err(Failure::Pubdata) => attempt(true),
+        other => other,
+    };
+    outcome(result, hash)
+}
+
+/// Replays the sponsored transaction `tx` (its paymaster is `paymaster`) on `state` under
+/// `env`, as its block ran it, with `inspector` seeing every call of the flow. As in ZKsync's
+/// call traces, they are the calls of one frame, the bootloader's (from the zero address to
+/// `0x…8001`): the account's approvals, the paymaster's validation, the transaction's call and
+/// `postTransaction`; the frame's gas is the transaction's.
+pub(crate) fn trace_sponsored(
+    zk: &ZkStack,
+    env: EvmEnv,
+    state: &mut BlockState,
+    envelope: &TxEnvelope,
+    paymaster: Address,
+    inspector: &mut TracingInspector,
+) -> Result<ExecutionResult, BlockExecutionError> {
+    let tx = envelope.as_eip712().expect("a sponsored transaction is an EIP-712 one");
+    let gas_per_pubdata = zk.gas_per_pubdata(env.block_env.basefee);
+    let mut attempt = |revert_call, inspector: &mut TracingInspector| {
+        let mut sponsor =
+            EthEvmFactory::default().create_evm_with_inspector(&mut *state, env.clone(), inspector);
+        zk.install(sponsor.precompiles_mut());
+        let mut sponsor = sponsor.into_inner();
+        run(&mut sponsor, envelope, tx, paymaster, Pricing { gas_per_pubdata, revert_call })
+    };
+    let result = match attempt(false, inspector) {
+        Err(Failure::Pubdata) => {
+            inspector.fuse();
+            attempt(true, inspector)
         }
-        Err(Failure::Fatal(err)) => Err(err),
+        other => other,
+    };
+    let result = outcome(result, envelope.tx_hash())?.result.result;
+    bootloader_steps(inspector);
+    Ok(result)
+}
+
+/// Gives the bootloader's frame one `CALL` step for each call it made, so that the struct
+/// logger, which walks a frame's steps into its calls, reaches them: the flow's steps follow
+/// each at the depth below.
+fn bootloader_steps(inspector: &mut TracingInspector) {
+    let nodes = inspector.traces_mut().nodes_mut();
+    let steps = nodes[0]
+        .children
+        .iter()
+        .map(|&child| {
+            let call = &nodes[child].trace;
+            CallTraceStep {
+                pc: 0,
+                op: OpCode::CALL,
+                stack: None,
+                push_stack: None,
+                memory: None,
+                returndata: Bytes::new(),
+                gas_remaining: call.gas_limit,
+                gas_refund_counter: 0,
+                gas_used: 0,
+                gas_cost: call.gas_used,
+                storage_change: None,
+                status: Some(InstructionResult::Stop),
+                immediate_bytes: None,
+                decoded: None,
+            }
+        })
+        .collect();
+    nodes[0].trace.steps = steps;
+}
+
+fn outcome(
+    run: Result<EthTxResult<HaltReason, TxType>, Failure>,
+    hash: B256,
+) -> Result<EthTxResult<HaltReason, TxType>, BlockExecutionError> {
+    let error = match run {
+        Ok(result) => return Ok(result),
+        Err(Failure::Fatal(err)) => return Err(err),
+        Err(Failure::Invalid(error)) => error,
+        Err(Failure::Pubdata) => PaymasterError::Transaction(
+            "not enough gas for pubdata: the gas limit cannot pay for the pubdata of the paymaster's validation".to_string(),
+        ),
+    };
+    Err(BlockValidationError::InvalidTx { hash, error: Box::new(error) }.into())
+}
+
+/// How a sponsored transaction's flow runs: the gas per byte of its pubdata, and whether its
+/// call is reverted (a first run's gas could not pay for its pubdata).
+#[derive(Debug, Clone, Copy)]
+struct Pricing {
+    gas_per_pubdata: u64,
+    revert_call: bool,
+}
+
+/// The bootloader's frame around a sponsored transaction's calls, as its inspector sees it:
+/// opened before the first, closed after the last with the transaction's gas and output.
+fn bootloader_frame(gas_limit: u64) -> CallInputs {
+    CallInputs {
+        input: CallInput::Bytes(Bytes::new()),
+        return_memory_offset: 0..0,
+        gas_limit,
+        reservoir: 0,
+        bytecode_address: BOOTLOADER_FORMAL_ADDRESS,
+        known_bytecode: (KECCAK_EMPTY, Bytecode::default()),
+        target_address: BOOTLOADER_FORMAL_ADDRESS,
+        caller: Address::ZERO,
+        value: CallValue::Transfer(U256::ZERO),
+        scheme: CallScheme::Call,
+        is_static: false,
     }
 }
 
-fn run(
-    evm: &mut SponsorEvm<'_>,
+fn run<'a, I: Inspector<SponsorCtx<'a>>>(
+    evm: &mut SponsorEvm<'a, I>,
     envelope: &TxEnvelope,
     tx: &TxEip712,
     paymaster: Address,
+    pricing: Pricing,
 ) -> Result<EthTxResult<HaltReason, TxType>, Failure> {
     let params = tx.eip712_meta.paymaster_params.as_ref().expect("a sponsored transaction");
     let flow = Flow::parse(&params.paymaster_input)?;
@@ -407,6 +544,9 @@ fn run(
     let transaction = transaction_struct(tx);
     let mut logs = Vec::new();
     let mut gas_left = tx.gas_limit - up_front;
+    let mut frame = bootloader_frame(tx.gas_limit);
+    // A frame that never ends is the trace of a refused transaction, which is dropped.
+    let _ = evm.inspector.call(&mut evm.ctx, &mut frame);
 
     // 1. The account prepares for the paymaster.
     if let Flow::ApprovalBased { token, min_allowance } = flow {
@@ -496,16 +636,23 @@ fn run(
     }
     let validation_gas = tx.gas_limit - up_front - gas_left;
 
-    // 3. The transaction's call, its fee already paid.
+    // 3. The transaction's call, its fee already paid (or, when its pubdata could not be paid
+    // for, reverted with all its gas).
     let mut call_env = TxEnv::from_recovered_tx(envelope, sender);
     call_env.gas_limit = tx.gas_limit - validation_gas;
     call_env.gas_price = 0;
     call_env.gas_priority_fee = Some(0);
     evm.ctx.cfg.disable_base_fee = true;
-    let main = match evm.transact_one(call_env) {
-        Ok(main) => main,
-        Err(EVMError::Transaction(err)) => return Err(invalid(err.to_string())),
-        Err(err) => return Err(fatal(err)),
+    let main = if pricing.revert_call {
+        let gas = ResultGas::default().with_total_gas_spent(call_env.gas_limit);
+        ExecutionResult::Revert { gas, logs: Vec::new(), output: Bytes::new() }
+    } else {
+        in_bootloader_frame(evm);
+        match evm.inspect_one_tx(call_env) {
+            Ok(main) => main,
+            Err(EVMError::Transaction(err)) => return Err(invalid(err.to_string())),
+            Err(err) => return Err(fatal(err)),
+        }
     };
     let call_gas = main.tx_gas_used();
     let mut gas_left = tx.gas_limit - validation_gas - call_gas;
@@ -536,13 +683,37 @@ fn run(
         post_logs = logs_of(&result);
     }
 
+    // The flow's pubdata, before the settlement: the gas used rises to its gas, or the flow
+    // runs again with its call reverted.
+    let mut gas_used = tx.gas_limit - gas_left;
+    if pricing.gas_per_pubdata > 0 {
+        let journal = &evm.ctx.journaled_state;
+        let all_logs = logs.iter().chain(main.logs()).chain(&post_logs);
+        let pubdata = tx_pubdata(journal.db(), journal.evm_state(), all_logs);
+        match charge(pubdata, pricing.gas_per_pubdata, gas_used, tx.gas_limit) {
+            PubdataCharge::Covered(gas) => gas_used = gas,
+            PubdataCharge::Exceeds => return Err(Failure::Pubdata),
+        }
+    }
+    let gas_left = tx.gas_limit - gas_used;
+
     // 5. Settlement: the fee of the gas used, the rest back to the paymaster.
-    let gas_used = tx.gas_limit - gas_left;
+    let mut frame_gas = Gas::new(tx.gas_limit);
+    frame_gas.set_spent(gas_used);
+    let status =
+        if main.is_success() { InstructionResult::Stop } else { InstructionResult::Revert };
+    let output = main.output().cloned().unwrap_or_default();
+    let mut end = CallOutcome::new(InterpreterResult::new(status, output, frame_gas), 0..0);
+    evm.inspector.call_end(&mut evm.ctx, &frame, &mut end);
     let mut state = evm.finalize();
     let price = U256::from(price);
     let refund = U256::from(gas_left) * price;
     let tip = U256::from(gas_used) * (price - U256::from(base_fee));
     let db = &mut evm.ctx.journaled_state.database;
+    if pricing.revert_call {
+        // The call did not run, nor move the sender's nonce.
+        bump_nonce(&mut state, db, sender).map_err(fatal)?;
+    }
     adjust(&mut state, db, BOOTLOADER_FORMAL_ADDRESS, required, false).map_err(fatal)?;
     adjust(&mut state, db, paymaster, refund, true).map_err(fatal)?;
     adjust(&mut state, db, beneficiary, tip, true).map_err(fatal)?;
