@@ -261,21 +261,31 @@ fn decode<E: SolEvent>(logs: &[Log]) -> Vec<E> {
     logs.iter().filter_map(|log| E::decode_log(log).ok().map(|event| event.data)).collect()
 }
 
-#[test]
-fn approval_based_flow_takes_the_token_fee_and_the_paymaster_pays_the_gas() {
-    let s = setup();
-    let (user, to) = (s.user.address(), Address::repeat_byte(0x77));
-    let paymaster_ether = balance(&s.f.chain, s.approval);
-    let beneficiary_before = balance(&s.f.chain, BENEFICIARY);
+/// Who the sponsored token transfers pay.
+const RECIPIENT: Address = Address::repeat_byte(0x77);
+
+/// The user's first transaction: 5,000 tokens to [`RECIPIENT`], the fee paid by the approval
+/// paymaster (the account approving it first), in a block of its own.
+fn approval_based_transfer(s: &Setup) -> ExecutedBlock {
     let tx = sponsored(
         &s.user,
         0,
         s.token,
-        transferCall { to, amount: U256::from(5_000) }.abi_encode().into(),
+        transferCall { to: RECIPIENT, amount: U256::from(5_000) }.abi_encode().into(),
         Some((s.approval, approval_input(s.token, TOKEN_FEE))),
     );
     let block = build(&s.f.chain, &[tx]);
     assert!(block.skipped.is_empty(), "{:?}", block.skipped);
+    block
+}
+
+#[test]
+fn approval_based_flow_takes_the_token_fee_and_the_paymaster_pays_the_gas() {
+    let s = setup();
+    let (user, to) = (s.user.address(), RECIPIENT);
+    let paymaster_ether = balance(&s.f.chain, s.approval);
+    let beneficiary_before = balance(&s.f.chain, BENEFICIARY);
+    let block = approval_based_transfer(&s);
     let receipt = &block.block.receipts[0];
     assert!(receipt.status());
     let gas_used = receipt.cumulative_gas_used();
@@ -555,16 +565,8 @@ fn a_sponsored_transaction_traces_every_call_of_its_flow_in_the_bootloader_frame
         GethDebugBuiltInTracerType, GethDebugTracingOptions, GethTrace,
     };
     let s = setup();
-    let (user, to) = (s.user.address(), Address::repeat_byte(0x77));
-    let tx = sponsored(
-        &s.user,
-        0,
-        s.token,
-        transferCall { to, amount: U256::from(5_000) }.abi_encode().into(),
-        Some((s.approval, approval_input(s.token, TOKEN_FEE))),
-    );
-    let block = build(&s.f.chain, &[tx]);
-    assert!(block.skipped.is_empty(), "{:?}", block.skipped);
+    let user = s.user.address();
+    let block = approval_based_transfer(&s);
     let hash = block.block.tx_hashes[0];
     let gas_used = block.block.receipts[0].cumulative_gas_used();
 

@@ -259,7 +259,7 @@ fn estimate_fee(ctx: &RpcContext, args: &mut Args) -> EthResult<Fee> {
         .get("eip712Meta")
         .or_else(|| request.get("customData"))
         .and_then(|meta| serde_json::from_value(meta.get("gasPerPubdata")?.clone()).ok())
-        .unwrap_or(DEFAULT_PUBDATA.max(charged));
+        .unwrap_or_else(|| DEFAULT_PUBDATA.max(charged));
     let gas = estimate_gas(ctx, request, None, None)?;
     Ok(Fee {
         gas_limit: U256::from(gas),
@@ -312,10 +312,10 @@ pub(crate) fn estimate_gas(
     let max_fee = request
         .max_fee_per_gas
         .or(request.gas_price)
-        .unwrap_or(base_fee.saturating_mul(2).saturating_add(tip));
+        .unwrap_or_else(|| base_fee.saturating_mul(2).saturating_add(tip));
     let max_priority = request.max_priority_fee_per_gas.unwrap_or(tip).min(max_fee);
     let chain = ctx.node.chain();
-    let cap = request.gas.unwrap_or(chain.head().header.gas_limit);
+    let cap = request.gas.unwrap_or_else(|| chain.head().header.gas_limit);
     let template = TxEip712 {
         chain_id: chain.spec().chain_id,
         nonce,

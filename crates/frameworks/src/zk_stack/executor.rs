@@ -198,7 +198,7 @@ impl ZkExecutor<'_, '_> {
         let price = U256::from(price);
         let db = self.inner.evm_mut().db_mut();
         let ResultAndState { result, state } = &mut output.result;
-        let pubdata = tx_pubdata(&**db, state, result.logs());
+        let pubdata = tx_pubdata(db, state, result.logs());
         let gas_used = result.tx_gas_used();
         match charge(pubdata, gas_per_pubdata, gas_used, gas_limit) {
             PubdataCharge::Covered(gas) if gas == gas_used => {}
