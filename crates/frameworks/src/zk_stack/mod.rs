@@ -149,23 +149,14 @@ impl ZkStack {
         let mut result = outcome.result;
         if gas_per_pubdata > 0 {
             // A call that pays no fee publishes less than its transaction, which moves the
-            // sender's and the beneficiary's balances: counted, at the most the fee can be.
+            // sender's and the beneficiary's balances: counted, at the most the fee can be. (A
+            // call that pays one, a replayed transaction among them, moved them itself.)
             let mut changes = outcome.state;
-            let fee = U256::from(gas_limit) * U256::from(base_fee);
             if !paid {
-                adjust(&mut changes, &mut *state, sender, fee, false)
-                    .map_err(EVMError::Database)?;
-            }
-            let before = state
-                .accounts()
-                .get(&beneficiary)
-                .and_then(|seen| seen.current.as_ref())
-                .map_or(U256::ZERO, |info| info.balance);
-            let credited =
-                changes.get(&beneficiary).is_some_and(|account| account.info.balance != before);
-            if !credited {
-                adjust(&mut changes, &mut *state, beneficiary, fee, true)
-                    .map_err(EVMError::Database)?;
+                let fee = U256::from(gas_limit) * U256::from(base_fee);
+                let db = &mut *state;
+                adjust(&mut changes, db, sender, fee, false).map_err(EVMError::Database)?;
+                adjust(&mut changes, db, beneficiary, fee, true).map_err(EVMError::Database)?;
             }
             let pubdata = pubdata::tx_pubdata(state, &changes, result.logs());
             match pubdata::charge(pubdata, gas_per_pubdata, result.tx_gas_used(), gas_limit) {
