@@ -734,10 +734,17 @@ fn a_chain_whose_base_token_is_an_erc20_reports_that_token_s_asset_id() {
 const PUBDATA_PRICE: u128 = 1_000_000_000_000;
 const TIP: u128 = 1_000_000_000;
 
-/// A zk-stack chain whose pubdata costs [`PUBDATA_PRICE`], with its Storage contract.
+/// The zk-stack profile whose pubdata costs [`PUBDATA_PRICE`].
+const PRICED: ZkStack = ZkStack {
+    l1_chain_id: tephra_primitives::zk::DEV_L1_CHAIN_ID,
+    l1_shared_bridge: Address::ZERO,
+    l1_base_token: tephra_primitives::zk::ETH_ADDRESS_IN_CONTRACTS,
+    pubdata_price: PUBDATA_PRICE,
+};
+
+/// A chain of [`PRICED`], with its Storage contract.
 fn priced() -> (Fixture, Address) {
-    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
-    let f = support::fixture(Arc::new(zk), CHAIN_ID, 1);
+    let f = support::fixture(Arc::new(PRICED), CHAIN_ID, 1);
     let storage = storage_contract(&f);
     (f, storage)
 }
@@ -782,7 +789,6 @@ fn next_attributes(chain: &Chain) -> tephra_chain::BlockAttributes {
 fn a_transaction_pays_for_its_pubdata_and_one_whose_gas_cannot_pay_reverts() {
     use tephra_frameworks::zk_stack::pubdata::diff_len;
     let (f, storage) = priced();
-    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
     let signer = &f.signers[0];
     let (sender, beneficiary) = (signer.address(), Address::repeat_byte(0xcb));
     // The write's EVM gas, on a chain whose pubdata is free.
@@ -795,7 +801,7 @@ fn a_transaction_pays_for_its_pubdata_and_one_whose_gas_cannot_pay_reverts() {
         (balance(&f.chain, sender), balance(&f.chain, beneficiary));
     let block = mine(&f.chain, &[set_tx(signer, 1, storage, 7, 1_000_000)]);
     let base_fee = u128::from(block.block.header.base_fee_per_gas.unwrap());
-    let gas_per_pubdata = zk.gas_per_pubdata(base_fee as u64);
+    let gas_per_pubdata = PRICED.gas_per_pubdata(base_fee as u64);
     let (price, tip) = (U256::from(base_fee + TIP), U256::from(TIP));
     // What the write publishes, against the block's start (ZKsync OS' account and storage
     // diffs): the new slot and the `writes` counter (0 to 1); the sender's nonce and balance
@@ -892,8 +898,7 @@ fn an_estimate_covers_the_pubdata_and_a_gas_per_pubdata_limit_below_the_price_is
 
     // An EIP-712 transaction agreeing to less gas per byte than the chain charges is refused,
     // by the pool and by the block; an Ethereum one agrees to zksync's 50,000.
-    let zk = ZkStack { pubdata_price: PUBDATA_PRICE, ..ZkStack::default() };
-    let required = zk.gas_per_pubdata(f.chain.head().header.base_fee_per_gas.unwrap());
+    let required = PRICED.gas_per_pubdata(f.chain.head().header.base_fee_per_gas.unwrap());
     let mut tx = eip712(signer, 3, TxKind::Call(storage), 0, input.into());
     tx.eip712_meta.gas_per_pubdata = U256::from(required - 1);
     let signature = signer.sign_hash_sync(&tx.signing_hash()).unwrap();
