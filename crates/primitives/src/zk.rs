@@ -157,16 +157,20 @@ impl L2ToL1Log {
 /// address, so the events are the messages).
 pub fn message_logs(tx_index: u16, logs: &[Log]) -> Vec<L2ToL1Log> {
     logs.iter()
-        .filter(|log| {
-            log.address == L1_MESSENGER
-                && log.topics().len() == 3
-                && log.topics()[0] == L1_MESSAGE_SENT_TOPIC
-        })
+        .filter(|log| is_l1_message(log))
         .map(|log| {
             let sender = Address::from_word(log.topics()[1]);
             L2ToL1Log::message(tx_index, sender, log.topics()[2])
         })
         .collect()
+}
+
+/// Whether `log` is L1Messenger's `L1MessageSent(address indexed, bytes32 indexed, bytes)`:
+/// a message to L1.
+pub fn is_l1_message(log: &Log) -> bool {
+    log.address == L1_MESSENGER
+        && log.topics().len() == 3
+        && log.topics()[0] == L1_MESSAGE_SENT_TOPIC
 }
 
 /// The L2-to-L1 logs of transaction `tx` at `tx_index` of its batch, with its `receipt`: its

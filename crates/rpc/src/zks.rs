@@ -254,7 +254,10 @@ fn zk_only(ctx: &crate::context::RpcContext, method: &str) -> EthResult<()> {
 fn estimate_fee(ctx: &RpcContext, args: &mut Args) -> EthResult<Fee> {
     let request = args.req::<Value>()?;
     let (base_fee, tip) = next_fees(ctx)?;
-    let charged = U256::from(ctx.config.zk_l1.pubdata_price.div_ceil(base_fee.max(1)));
+    let charged = U256::from(tephra_frameworks::zk_stack::pubdata::gas_per_pubdata(
+        ctx.config.zk_l1.pubdata_price,
+        u64::try_from(base_fee).unwrap_or(u64::MAX),
+    ));
     let gas_per_pubdata = request
         .get("eip712Meta")
         .or_else(|| request.get("customData"))

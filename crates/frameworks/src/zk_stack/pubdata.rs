@@ -34,7 +34,7 @@ use tephra_chain::BlockState;
 use tephra_primitives::{
     TxEnvelope,
     eip712::DEFAULT_GAS_PER_PUBDATA,
-    zk::{L1_MESSAGE_SENT_TOPIC, L1_MESSENGER, L2_TO_L1_LOG_SIZE},
+    zk::{L2_TO_L1_LOG_SIZE, is_l1_message},
 };
 
 /// The length of a value diff as ZKsync compresses it (`ValueDiffCompressionStrategy`): a
@@ -91,8 +91,7 @@ fn account_len(initial: Option<&AccountInfo>, r#final: &AccountInfo) -> u32 {
 
 /// The length of the message an `L1MessageSent(address,bytes32,bytes)` event carries.
 fn message_len(log: &Log) -> Option<u64> {
-    let topics = log.topics();
-    (log.address == L1_MESSENGER && topics.len() == 3 && topics[0] == L1_MESSAGE_SENT_TOPIC)
+    is_l1_message(log)
         .then(|| log.data.data.get(32..64).map(U256::from_be_slice))
         .flatten()
         .map(|len| len.saturating_to())
