@@ -7,6 +7,7 @@
 // in file order on one chain.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ethers } from 'ethers';
 import { Provider, Wallet, utils } from 'zksync-ethers';
@@ -145,6 +146,61 @@ test('a 0x71 contract call sends an L1 message whose log proof verifies', async 
   assert.equal(batch.l2ToL1LogsRoot, proof.root);
   const msgProof = await provider.send('zks_getL2ToL1MsgProof', [receipt.blockNumber, senderContract, ethers.keccak256(message)]);
   assert.deepEqual(msgProof, proof);
+});
+
+/// Blake2s-256 of the concatenated byte strings.
+function blake2s(...parts) {
+  return ethers.hexlify(createHash('blake2s256').update(Buffer.concat(parts.map((part) => ethers.getBytes(part)))).digest());
+}
+
+/// `n` as 8 little-endian bytes.
+function le8(n) {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(BigInt(n));
+  return bytes;
+}
+
+/// ZKsync OS's state tree, as its zks_getProof design note defines it: empty subtrees' hashes,
+/// and the root a leaf's path leads to (siblings from the leaf up, trailing empty ones omitted).
+const EMPTY = [blake2s(new Uint8Array(72))];
+for (let height = 1; height < 64; height++) EMPTY.push(blake2s(EMPTY[height - 1], EMPTY[height - 1]));
+function treeRoot(leafKey, value, nextIndex, index, siblings) {
+  let hash = blake2s(leafKey, value, le8(nextIndex));
+  let position = BigInt(index);
+  for (let height = 0; height < 64; height++) {
+    const sibling = siblings[height] ?? EMPTY[height];
+    hash = position % 2n === 0n ? blake2s(hash, sibling) : blake2s(sibling, hash);
+    position >>= 1n;
+  }
+  assert.equal(position, 0n);
+  return hash;
+}
+
+test('zks_getProof proves a contract slot and an unwritten one against the batch root', async () => {
+  const { provider } = ctx();
+  const batch = await provider.getL1BatchNumber();
+  const { rootHash } = await provider.getL1BatchDetails(batch);
+  const [slot0, slot9] = [ethers.ZeroHash, ethers.toBeHex(9, 32)];
+  const answer = await provider.getProof(senderContract, [slot0, slot9], batch);
+  const flatKey = (slot) => blake2s(ethers.zeroPadValue(senderContract, 32), slot);
+
+  // Slot 0 is L1MessageSender.lastHash: the hash of the message sent above.
+  const [written, unwritten] = answer.storageProofs;
+  assert.equal(written.proof.type, 'existing');
+  const lastHash = await new ethers.Contract(senderContract, artifact('L1MessageSender').abi, provider).lastHash();
+  assert.equal(written.proof.value, lastHash);
+  const { index, value, nextIndex, siblings } = written.proof;
+  assert.equal(treeRoot(flatKey(slot0), value, nextIndex, index, siblings), rootHash);
+
+  // Slot 9 was never written: its neighbours in key order are adjacent and bracket its key.
+  assert.equal(unwritten.proof.type, 'nonExisting');
+  const { leftNeighbor: left, rightNeighbor: right } = unwritten.proof;
+  assert.equal(left.nextIndex, right.index);
+  assert.ok(BigInt(left.leafKey) < BigInt(flatKey(slot9)) && BigInt(flatKey(slot9)) < BigInt(right.leafKey));
+  for (const leaf of [left, right]) {
+    assert.equal(treeRoot(leaf.leafKey, leaf.value, leaf.nextIndex, leaf.index, leaf.siblings), rootHash);
+  }
+  assert.equal(Number(answer.stateCommitmentPreimage.blockNumber), batch);
 });
 
 test('zksync-ethers estimates a 0x71 contract call through eth_estimateGas', async () => {

@@ -6,8 +6,9 @@ use parking_lot::Mutex;
 use revm::DatabaseRef;
 use std::{
     collections::BTreeMap,
+    path::PathBuf,
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
         mpsc,
     },
@@ -18,6 +19,7 @@ use tephra_chain::{
     BlockAttributes, Chain, ChainError, ChainSpec, DevOverrides, PendingBlock, SealedHeader,
     Skipped, StateDb,
 };
+use tephra_frameworks::zk_stack::tree::{StateTree, TreeError};
 use tephra_primitives::dev::{DevGenesis, dev_accounts};
 use tephra_storage::{Store, StoreError};
 use tephra_txpool::{PoolConfig, PoolError, PooledTx, StateError, StateView, TxPool};
@@ -99,6 +101,10 @@ pub struct Node {
     next_snapshot: AtomicU64,
     metrics: Metrics,
     stopping: AtomicBool,
+    /// The directory the chain's files are in.
+    dir: PathBuf,
+    /// ZKsync OS's state tree of the chain, opened on first use.
+    zk_state_tree: OnceLock<Result<Mutex<StateTree>, TreeError>>,
     _tempdir: Option<tempfile::TempDir>,
 }
 
@@ -164,6 +170,8 @@ impl Node {
             next_snapshot: AtomicU64::new(0),
             metrics,
             stopping: AtomicBool::new(false),
+            dir,
+            zk_state_tree: OnceLock::new(),
             _tempdir: tempdir,
         }))
     }
@@ -176,6 +184,15 @@ impl Node {
     /// The chain core.
     pub fn chain(&self) -> &Arc<Chain> {
         &self.chain
+    }
+
+    /// ZKsync OS's state tree of the chain (`zk-state-tree.redb` beside the chain's database),
+    /// opened on first use: `zks_getProof` and zk-stack batches' roots read it, catching it up
+    /// with the chain first (it is not part of the chain's commit).
+    pub fn zk_state_tree(&self) -> Result<&Mutex<StateTree>, &TreeError> {
+        self.zk_state_tree
+            .get_or_init(|| StateTree::open(&self.dir.join("zk-state-tree.redb")).map(Mutex::new))
+            .as_ref()
     }
 
     /// The transaction pool.

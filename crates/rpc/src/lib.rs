@@ -27,6 +27,7 @@ mod send;
 mod server;
 mod subscriptions;
 mod zks;
+mod zks_proof;
 
 pub use error::{EXECUTION_REVERTED_CODE, EthError, RpcError, SERVER_ERROR_CODE, revert_message};
 pub use eth::CLIENT_VERSION;

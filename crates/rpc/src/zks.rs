@@ -9,9 +9,9 @@
 //! and the L1 chain id is ZKsync's local L1's, 9). The RPC does not follow L1: no batch is
 //! reported committed, proven or executed there (those fields are `null`).
 //!
-//! Not served: `zks_getProof`, whose proofs are of ZKsync's own state tree (a sparse Merkle tree
-//! over Blake2s with leaf indices, `zksync_merkle_tree`); a Tephra chain's state is a
-//! Merkle-Patricia trie, proven by `eth_getProof`.
+//! A batch's `rootHash` is the root of ZKsync OS's state tree after it, which `zks_getProof`
+//! proves against (`zks_proof.rs`); the block's Ethereum `stateRoot` stays the
+//! Merkle-Patricia trie's, proven by `eth_getProof`.
 
 use crate::{
     context::{Args, Module, RpcContext, blocking, head_of},
@@ -204,6 +204,10 @@ pub(crate) fn register(module: &mut Module) -> Result<(), RegisterMethodError> {
     blocking(module, "zks_getTransactionDetails", |ctx, args| {
         zk_only(ctx, "zks_getTransactionDetails")?;
         transaction_details(ctx, args.req::<B256>()?)
+    })?;
+    blocking(module, "zks_getProof", |ctx, args| {
+        zk_only(ctx, "zks_getProof")?;
+        crate::zks_proof::get_proof(ctx, args)
     })?;
     blocking(module, "zks_getRawBlockTransactions", |ctx, args| {
         zk_only(ctx, "zks_getRawBlockTransactions")?;
@@ -484,8 +488,13 @@ fn rfc3339(timestamp: u64) -> String {
 /// `zks_getBlockDetails` (`batch` false) or `zks_getL1BatchDetails` (`batch` true) of block
 /// `number`: the block is its own batch, sealed and never sent to L1.
 fn block_details(ctx: &RpcContext, number: u64, batch: bool) -> EthResult<Option<Value>> {
-    let Some(block) = load_block(&*ctx.reader()?, number, true)? else { return Ok(None) };
+    let reader = ctx.reader()?;
+    let Some(block) = load_block(&reader, number, true)? else { return Ok(None) };
     let header = &block.header;
+    let root = match batch {
+        true => crate::zks_proof::tree_at(ctx, &reader, number)?.map(|(_, info)| info.root),
+        false => Some(block.hash),
+    };
     let logs_root = tephra_primitives::zk::batch_logs_root(&block.transactions, &block.receipts)
         .map_err(|err| EthError::Internal(err.to_string()))?;
     let l1_txs = block.transactions.iter().filter(|tx| tx.as_priority().is_some()).count();
@@ -495,7 +504,7 @@ fn block_details(ctx: &RpcContext, number: u64, batch: bool) -> EthResult<Option
         "timestamp": header.timestamp,
         "l1TxCount": l1_txs,
         "l2TxCount": block.transactions.len() - l1_txs,
-        "rootHash": if batch { header.state_root } else { block.hash },
+        "rootHash": root,
         "status": "sealed",
         "commitTxHash": null,
         "committedAt": null,

@@ -33,11 +33,11 @@ impl TxLocation {
 
 /// The accounts and storage slots one block changed: what an unwind must restore.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct BlockChanges {
+pub struct BlockChanges {
     /// Changed accounts.
-    pub(crate) accounts: Vec<Address>,
+    pub accounts: Vec<Address>,
     /// Changed storage slots.
-    pub(crate) slots: Vec<(Address, B256)>,
+    pub slots: Vec<(Address, B256)>,
 }
 
 impl BlockChanges {

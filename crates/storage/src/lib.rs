@@ -14,6 +14,6 @@ mod error;
 mod store;
 mod tables;
 
-pub use codec::TxLocation;
+pub use codec::{BlockChanges, TxLocation};
 pub use error::StoreError;
 pub use store::{AccountChange, SlotChange, Store, StoreReader, StoreWriter};

@@ -96,6 +96,7 @@ impl Store {
             code: tx.open_table(CODE)?,
             account_history: tx.open_table(ACCOUNT_HISTORY)?,
             storage_history: tx.open_table(STORAGE_HISTORY)?,
+            block_changes: tx.open_table(BLOCK_CHANGES)?,
             trie_nodes: tx.open_table(TRIE_NODES)?,
         })
     }
@@ -124,6 +125,7 @@ pub struct StoreReader {
     code: ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
     account_history: ReadOnlyTable<&'static [u8], &'static [u8]>,
     storage_history: ReadOnlyTable<&'static [u8], &'static [u8; 32]>,
+    block_changes: ReadOnlyTable<u64, &'static [u8]>,
     trie_nodes: ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
 }
 
@@ -204,6 +206,11 @@ impl StoreReader {
     /// Block and index of a mined transaction.
     pub fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, StoreError> {
         self.tx_lookup.get(&hash.0)?.map(|raw| TxLocation::decode(raw.value())).transpose()
+    }
+
+    /// The accounts and slots block `number` changed (`None`: no such block).
+    pub fn block_changes(&self, number: u64) -> Result<Option<BlockChanges>, StoreError> {
+        self.block_changes.get(number)?.map(|raw| BlockChanges::decode(raw.value())).transpose()
     }
 
     /// An account in the head state.

@@ -11,12 +11,16 @@
 //! `postTransaction`, the unused gas refunded to the paymaster; see `paymaster.rs`), the pool
 //! runs its validation before taking it ([`Framework::validate_transaction`]),
 //! `eth_estimateGas` and `zks_estimateFee` of a sponsored request run the whole flow, and
-//! `debug_traceTransaction` shows its every call in the bootloader's frame; and receipts
-//! carrying `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape.
+//! `debug_traceTransaction` shows its every call in the bootloader's frame; receipts
+//! carrying `l1BatchNumber`, `l1BatchTxIndex` and `l2ToL1Logs` in zksync's JSON shape; and
+//! ZKsync OS's state tree (`tree.rs`), kept beside the chain's Merkle-Patricia trie, which
+//! `zks_getProof` proves and a batch's `rootHash` is of.
 //!
 //! Where this differs from ZK Stack (each a deliberate simplification, until a later issue):
 //! - one block is one L1 batch: batch number = block number, batch tx index = block tx index,
 //!   and the L2-to-L1 logs tree (2^14 leaves of 88-byte logs, keccak) is built per block;
+//! - the state tree takes a block's new keys in key order (ZKsync OS in the order the block
+//!   wrote them), so its leaf indices, and so its root, are Tephra's own;
 //! - an EIP-712 transaction executes as an EIP-1559 call or create from its `from` (accounts
 //!   are EOAs: no account abstraction, no `validateTransaction` of a contract account), and
 //!   its factory dependencies are validated and hashed but not deployed to a code store;
@@ -38,6 +42,7 @@ mod executor;
 pub mod paymaster;
 pub mod pubdata;
 pub mod system;
+pub mod tree;
 
 use crate::{balances::adjust, receipts::Receipts};
 use alloy_consensus::{Header, transaction::Recovered};

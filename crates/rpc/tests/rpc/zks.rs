@@ -4,7 +4,8 @@
 //! users; L2BaseToken withdrawals proven through `zks_getL2ToL1LogProof`; the L1 contracts
 //! configured for the `zks_*` answers.
 
-use crate::common::{TestNode, quantity, signed_tx, transfer};
+use crate::common::{GWEI, TestNode, hex, quantity, send_and_wait, signed_tx, transfer};
+use alloy_consensus::TxEip1559;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
@@ -12,6 +13,10 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
 use serde_json::{Value, json};
 use std::time::Duration;
+use tephra_frameworks::zk_stack::tree::{
+    ACCOUNT_PROPERTIES, KeyProof, Leaf, LeafProof, account_properties_hash, block_hashes_blake,
+    flat_key,
+};
 use tephra_node::{Node, NodeConfig};
 use tephra_primitives::{
     eip712::{DEFAULT_GAS_PER_PUBDATA, Eip712Meta, TxEip712},
@@ -397,5 +402,157 @@ async fn zks_reports_the_configured_l1_contracts() {
     assert_eq!(
         t.ok("zks_getBaseTokenL1Address", json!([])).await,
         "0x0000000000000000000000000000000000000001"
+    );
+}
+
+/// The `LeafProof` a `zks_getProof` leaf object describes (`leafKey` given, or `key`).
+fn leaf_proof(json: &Value, key: B256) -> LeafProof {
+    let number = |field: &str| json[field].as_u64().unwrap_or_else(|| panic!("{field}: {json}"));
+    LeafProof {
+        index: number("index"),
+        leaf: Leaf {
+            key: if json["leafKey"].is_null() { key } else { b256(&json["leafKey"]) },
+            value: b256(&json["value"]),
+            next: number("nextIndex"),
+        },
+        siblings: json["siblings"].as_array().expect("siblings").iter().map(b256).collect(),
+    }
+}
+
+/// Verifies a `zks_getProof` answer as ZKsync OS's design note verifies one: each slot's proof
+/// leads to `root`. Returns the slots' values.
+fn verify_zks_proof(answer: &Value, root: B256) -> Vec<B256> {
+    let address: Address = answer["address"].as_str().expect("address").parse().expect("address");
+    answer["storageProofs"]
+        .as_array()
+        .expect("storageProofs")
+        .iter()
+        .map(|entry| {
+            let key = flat_key(address, b256(&entry["key"]));
+            let proof = &entry["proof"];
+            let proof = match proof["type"].as_str() {
+                Some("existing") => KeyProof::Existing(leaf_proof(proof, key)),
+                Some("nonExisting") => KeyProof::NonExisting {
+                    left: leaf_proof(&proof["leftNeighbor"], key),
+                    right: leaf_proof(&proof["rightNeighbor"], key),
+                },
+                other => panic!("proof type {other:?}"),
+            };
+            let (proved, value) = proof.verify(&key).expect("the proof verifies");
+            assert_eq!(proved, root);
+            value
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zks_get_proof_proves_slots_and_accounts_against_the_batch_root() {
+    let t = zk_node().await;
+    let signer = &t.signers[0];
+    // A contract whose constructor stores 42 at slot 1 and has no code.
+    let deploy = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce: 0,
+        gas_limit: 100_000,
+        max_fee_per_gas: 10 * GWEI,
+        max_priority_fee_per_gas: GWEI,
+        to: TxKind::Create,
+        input: Bytes::from_static(&[0x60, 0x2a, 0x60, 0x01, 0x55, 0x00]),
+        ..Default::default()
+    };
+    let receipt = send_and_wait(&t.provider(), &signed_tx(signer, deploy)).await;
+    let contract = receipt.contract_address.expect("a deployment");
+    let first = receipt.block_number.expect("mined");
+    let (one, two) = (B256::with_last_byte(1), B256::with_last_byte(2));
+
+    let details = t.ok("zks_getL1BatchDetails", json!([first])).await;
+    let root = b256(&details["rootHash"]);
+    let answer = t.ok("zks_getProof", json!([contract, [one, two], first])).await;
+    assert_eq!(answer["storageProofs"][0]["proof"]["type"], "existing");
+    assert_eq!(answer["storageProofs"][1]["proof"]["type"], "nonExisting");
+    assert_eq!(verify_zks_proof(&answer, root), vec![B256::with_last_byte(42), B256::ZERO]);
+    assert!(answer["l1VerificationData"].is_null());
+
+    // The commitment's preimage is the batch's: leaf count, number, hashes, timestamp.
+    let preimage = &answer["stateCommitmentPreimage"];
+    assert_eq!(quantity(&preimage["blockNumber"]), first);
+    let block = t.ok("eth_getBlockByNumber", json!([hex(first), false])).await;
+    assert_eq!(preimage["lastBlockTimestamp"], block["timestamp"]);
+    let mut hashes = [B256::ZERO; 256];
+    for number in 0..=first {
+        let block = t.ok("eth_getBlockByNumber", json!([hex(number), false])).await;
+        hashes[255 - (first - number) as usize] = b256(&block["hash"]);
+    }
+    assert_eq!(b256(&preimage["last256BlockHashesBlake"]), block_hashes_blake(&hashes));
+    assert!(quantity(&preimage["nextFreeSlot"]) > 2);
+
+    // The sender's account properties are the slot of its address under 0x…8003.
+    let account = t
+        .ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [signer.address().into_word()], first]))
+        .await;
+    let balance: U256 = t
+        .ok("eth_getBalance", json!([signer.address(), hex(first)]))
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(verify_zks_proof(&account, root), vec![account_properties_hash(1, balance, &[])]);
+
+    // A later block changes the sender's account; the first batch still proves the old one.
+    let store = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce: 1,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10 * GWEI,
+        max_priority_fee_per_gas: GWEI,
+        to: TxKind::Call(contract),
+        ..Default::default()
+    };
+    let snapshot = t.ok("evm_snapshot", json!([])).await;
+    let second = send_and_wait(&t.provider(), &signed_tx(signer, store.clone())).await;
+    let second = second.block_number.expect("mined");
+    let root2 = b256(&t.ok("zks_getL1BatchDetails", json!([second])).await["rootHash"]);
+    assert_ne!(root2, root);
+    let at_second = t
+        .ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [signer.address().into_word()], second]))
+        .await;
+    let balance2: U256 = t
+        .ok("eth_getBalance", json!([signer.address(), hex(second)]))
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        verify_zks_proof(&at_second, root2),
+        vec![account_properties_hash(2, balance2, &[])]
+    );
+    let again = t.ok("zks_getProof", json!([contract, [one], first])).await;
+    assert_eq!(verify_zks_proof(&again, root), vec![B256::with_last_byte(42)]);
+
+    // Reverting the chain drops the tree's later versions; the replacement block is proven.
+    assert_eq!(t.ok("evm_revert", json!([snapshot])).await, json!(true));
+    let other = transfer(1, Address::repeat_byte(0x77), U256::from(5));
+    let replaced = send_and_wait(&t.provider(), &signed_tx(signer, other)).await;
+    assert_eq!(replaced.block_number, Some(second));
+    let root3 = b256(&t.ok("zks_getL1BatchDetails", json!([second])).await["rootHash"]);
+    assert_ne!(root3, root2);
+    let fresh = t
+        .ok(
+            "zks_getProof",
+            json!([ACCOUNT_PROPERTIES, [Address::repeat_byte(0x77).into_word()], second]),
+        )
+        .await;
+    assert_eq!(
+        verify_zks_proof(&fresh, root3),
+        vec![account_properties_hash(0, U256::from(5), &[])]
+    );
+
+    // Beyond the head there is no batch; a malformed request is refused.
+    assert!(t.ok("zks_getProof", json!([contract, [one], second + 1])).await.is_null());
+    assert_eq!(
+        t.call("zks_getProof", json!([contract, "0x01", first])).await["error"]["code"],
+        -32602
     );
 }

@@ -1,0 +1,153 @@
+//! `zks_getProof` as ZKsync OS serves it (`zksync-os-server` `docs/src/design/zks_getProof.md`):
+//! proofs of storage slots in ZKsync OS's state tree ([`tephra_frameworks::zk_stack::tree`])
+//! at a batch, with the preimage of the batch's state commitment. The tree follows the chain:
+//! before answering, it applies the blocks it has not seen from the store's per-block change
+//! sets, and drops the versions of blocks the chain no longer has (an `evm_revert`, an L1
+//! reorg), so it is never ahead of or beside the chain.
+//!
+//! `l1VerificationData` is `null`: a Tephra zk-stack chain's batches are not committed to an L1
+//! diamond proxy as `StoredBatchInfo` (its settlement layer records their L2-to-L1 logs roots),
+//! so there is no L1 hash to check the commitment against.
+
+use crate::{
+    context::{Args, RpcContext, head_of},
+    error::{EthError, EthResult},
+};
+use alloy_primitives::{Address, B256};
+use parking_lot::MutexGuard;
+use serde_json::{Value, json};
+use tephra_frameworks::zk_stack::tree::{
+    KeyProof, LeafProof, RootInfo, StateTree, account_key, account_properties_hash,
+    block_hashes_blake, flat_key,
+};
+use tephra_storage::StoreReader;
+
+fn tree_error(err: impl std::fmt::Display) -> EthError {
+    EthError::Internal(err.to_string())
+}
+
+/// The state tree at batch `batch` (caught up to it), or `None` if the chain has no such block.
+pub(crate) fn tree_at<'a>(
+    ctx: &'a RpcContext,
+    reader: &StoreReader,
+    batch: u64,
+) -> EthResult<Option<(MutexGuard<'a, StateTree>, RootInfo)>> {
+    if batch > head_of(reader)? {
+        return Ok(None);
+    }
+    let tree = ctx.node.zk_state_tree().map_err(tree_error)?.lock();
+    let mut next = 0;
+    if let Some((latest, info)) = tree.latest().map_err(tree_error)? {
+        let (mut at, mut hash) = (latest, info.block_hash);
+        while reader.header(at)?.map(|header| header.hash_slow()) != Some(hash) {
+            at = at.checked_sub(1).ok_or_else(|| {
+                tree_error("the zk state tree is of another chain (its genesis differs)")
+            })?;
+            let info = tree.root_info(at).map_err(tree_error)?;
+            hash = info.ok_or_else(|| tree_error("the zk state tree misses a version"))?.block_hash;
+        }
+        if at < latest {
+            tree.truncate(at).map_err(tree_error)?;
+        }
+        next = at + 1;
+    }
+    while next <= batch {
+        apply_block(&tree, reader, next)?;
+        next += 1;
+    }
+    let info =
+        tree.root_info(batch).map_err(tree_error)?.ok_or_else(|| tree_error("not applied"))?;
+    Ok(Some((tree, info)))
+}
+
+/// Applies block `number`'s changes to the tree: each slot it wrote, each account it touched.
+fn apply_block(tree: &StateTree, reader: &StoreReader, number: u64) -> EthResult<()> {
+    let header = reader.header(number)?.ok_or(EthError::HeaderNotFound)?;
+    let changes = reader.block_changes(number)?.unwrap_or_default();
+    let mut entries = Vec::with_capacity(changes.accounts.len() + changes.slots.len());
+    for (address, slot) in &changes.slots {
+        let value = reader.storage_at(address, slot, number)?;
+        entries.push((flat_key(*address, *slot), B256::from(value)));
+    }
+    for address in &changes.accounts {
+        let properties = match reader.account_at(address, number)? {
+            None => B256::ZERO,
+            Some(account) => {
+                let code = reader.code(&account.code_hash)?.unwrap_or_default();
+                account_properties_hash(account.nonce, account.balance, &code)
+            }
+        };
+        entries.push((account_key(*address), properties));
+    }
+    tree.apply(number, header.hash_slow(), entries).map_err(tree_error)?;
+    Ok(())
+}
+
+/// `zks_getProof(address, keys, l1BatchNumber)`.
+pub(crate) fn get_proof(ctx: &RpcContext, args: &mut Args) -> EthResult<Option<Value>> {
+    let (address, keys, batch) =
+        (args.req::<Address>()?, args.req::<Vec<B256>>()?, args.req::<u64>()?);
+    let reader = ctx.reader()?;
+    let Some((tree, info)) = tree_at(ctx, &reader, batch)? else { return Ok(None) };
+    let mut proofs = Vec::with_capacity(keys.len());
+    for key in keys {
+        let proof = tree.prove(batch, &flat_key(address, key)).map_err(tree_error)?;
+        proofs.push(json!({ "key": key, "proof": proof_json(&proof) }));
+    }
+    drop(tree);
+    let header = reader.header(batch)?.ok_or(EthError::HeaderNotFound)?;
+    Ok(Some(json!({
+        "address": address,
+        "stateCommitmentPreimage": {
+            "nextFreeSlot": format!("{:#x}", info.leaf_count),
+            "blockNumber": format!("{batch:#x}"),
+            "last256BlockHashesBlake": last_block_hashes_blake(&reader, batch, info.block_hash)?,
+            "lastBlockTimestamp": format!("{:#x}", header.timestamp),
+        },
+        "storageProofs": proofs,
+        "l1VerificationData": null,
+    })))
+}
+
+/// [`block_hashes_blake`] of batch `batch` (whose block's hash is `hash`).
+pub(crate) fn last_block_hashes_blake(
+    reader: &StoreReader,
+    batch: u64,
+    hash: B256,
+) -> EthResult<B256> {
+    let mut hashes = [B256::ZERO; 256];
+    hashes[255] = hash;
+    for back in 1..256u64 {
+        let Some(number) = batch.checked_sub(back) else { break };
+        let header = reader.header(number)?.ok_or(EthError::HeaderNotFound)?;
+        hashes[255 - back as usize] = header.hash_slow();
+    }
+    Ok(block_hashes_blake(&hashes))
+}
+
+fn leaf_json(proof: &LeafProof) -> Value {
+    json!({
+        "index": proof.index,
+        "leafKey": proof.leaf.key,
+        "value": proof.leaf.value,
+        "nextIndex": proof.leaf.next,
+        "siblings": proof.siblings,
+    })
+}
+
+fn proof_json(proof: &KeyProof) -> Value {
+    match proof {
+        KeyProof::Existing(leaf) => json!({
+            "type": "existing",
+            "index": leaf.index,
+            "value": leaf.leaf.value,
+            "nextIndex": leaf.leaf.next,
+            "siblings": leaf.siblings,
+        }),
+        KeyProof::NonExisting { left, right } => json!({
+            "type": "nonExisting",
+            "leftNeighbor": leaf_json(left),
+            "rightNeighbor": leaf_json(right),
+        }),
+    }
+}
