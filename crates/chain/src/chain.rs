@@ -127,8 +127,14 @@ impl Chain {
 
     /// Base fee of the next block, in wei.
     pub fn next_base_fee(&self) -> u64 {
-        let head = self.head().header;
-        crate::next_base_fee(&head, self.framework.base_fee_params(head.number + 1))
+        self.base_fee_after(&self.head().header)
+    }
+
+    /// Base fee of the block after `parent`, as the framework would prepare it.
+    pub fn base_fee_after(&self, parent: &Header) -> u64 {
+        let mut next = Header { number: parent.number + 1, ..Default::default() };
+        self.framework.prepare_header(parent, None, &mut next);
+        crate::block_base_fee(&*self.framework, parent, &next)
     }
 
     /// The store.
@@ -300,12 +306,15 @@ impl Chain {
             l1: None,
         };
         let number = head.header.number + 1;
-        let header = crate::next_header(
+        let mut header = crate::next_header(
             &head.header,
             head.hash,
             &attributes,
             self.framework.base_fee_params(number),
         );
+        self.framework.prepare_header(&head.header, None, &mut header);
+        header.base_fee_per_gas =
+            Some(crate::block_base_fee(&*self.framework, &head.header, &header));
         let mut state = BlockState::new(StateDb::head(self.reader()?, Some(self.overrides())));
         self.framework.validate_transaction(&self.spec, &header, &mut state, tx)
     }

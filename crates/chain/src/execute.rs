@@ -137,6 +137,14 @@ pub fn next_base_fee(parent: &Header, params: BaseFeeParams) -> u64 {
     }
 }
 
+/// The base fee of `header`, the block after `parent`, under `framework`: EIP-1559's from the
+/// parent, raised to the framework's floor for the block ([`Framework::min_base_fee`], which
+/// reads what [`Framework::prepare_header`] put in it).
+pub fn block_base_fee(framework: &dyn Framework, parent: &Header, header: &Header) -> u64 {
+    next_base_fee(parent, framework.base_fee_params(header.number))
+        .max(framework.min_base_fee(header))
+}
+
 /// The EVM environment of a block with `header`'s fields.
 pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
     EvmEnv::for_eth_block(header, spec, spec.chain_id, Some(BlobParams::osaka()))
@@ -191,6 +199,7 @@ pub fn execute_block<'a>(
     let l1 = attributes.l1.as_ref();
     let origin = l1.map(|inputs| &inputs.origin);
     framework.prepare_header(parent, origin, &mut header);
+    header.base_fee_per_gas = Some(block_base_fee(framework, parent, &header));
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
     let system = framework.system_transactions(spec, parent, &header, origin, &mut state)?;

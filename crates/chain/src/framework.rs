@@ -163,6 +163,13 @@ pub trait Framework: Debug + Send + Sync {
         BaseFeeParams::ethereum()
     }
 
+    /// The lowest base fee the block `header` may have, from what
+    /// [`Framework::prepare_header`] put in it; none by default (EIP-1559's alone).
+    fn min_base_fee(&self, header: &Header) -> u64 {
+        let _ = header;
+        0
+    }
+
     /// Sets the header fields the framework defines before execution (its fee recipient, its
     /// extra data, the L1 block `l1` it is derived from), on the Ethereum defaults
     /// [`crate::next_header`] chose.

@@ -22,8 +22,8 @@ pub use call::{CALL_WITNESS_GAS_CAP, CallAt, CallError, CallWitness, geth_messag
 pub use chain::{Chain, NODE_CACHE_CAPACITY, PendingBlock, SealedHeader};
 pub use error::ChainError;
 pub use execute::{
-    BlockAttributes, ExecutedBlock, L1Inputs, L1Origin, SealedBlock, evm_env, execute_block,
-    next_base_fee, next_header,
+    BlockAttributes, ExecutedBlock, L1Inputs, L1Origin, SealedBlock, block_base_fee, evm_env,
+    execute_block, next_base_fee, next_header,
 };
 pub use framework::{
     BlockRun, BlockTxs, CallInspector, ETHEREUM_TX_TYPES, Framework, Skipped, TraceOutcome,

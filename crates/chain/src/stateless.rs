@@ -214,7 +214,7 @@ pub fn verify_block(
     let (parent, block_hashes) = ancestors(witness, header, trusted_parent_state_root)?;
     mismatch(
         "baseFeePerGas",
-        Some(crate::next_base_fee(&parent, framework.base_fee_params(header.number))),
+        Some(crate::block_base_fee(framework, &parent, header)),
         header.base_fee_per_gas,
     )?;
     check_body(block)?;

@@ -113,6 +113,10 @@ impl Framework for Schedule {
         self.at(header.number).prepare_header(parent, l1, header);
     }
 
+    fn min_base_fee(&self, header: &Header) -> u64 {
+        self.at(header.number).min_base_fee(header)
+    }
+
     fn system_transactions(
         &self,
         spec: &ChainSpec,

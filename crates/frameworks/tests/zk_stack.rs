@@ -827,6 +827,13 @@ fn a_transaction_pays_for_its_pubdata_and_one_whose_gas_cannot_pay_reverts() {
     let value = call(&f.chain, storage, valuesCall { key: U256::from(7) }.abi_encode());
     assert_eq!(U256::from_be_slice(&value), U256::from(42));
 
+    // The block carries its pubdata price, so a verifier whose profile knows none (a
+    // guardian's default profile) re-executes it as it was sealed.
+    let header = &block.block.header;
+    assert_eq!(header.extra_data.as_ref(), PRICED.pubdata_price.to_be_bytes().as_slice());
+    assert_eq!(tephra_frameworks::zk_stack::block_pubdata_price(header), PRICED.pubdata_price);
+    verify_unpriced(&f.chain, header.number);
+
     // Enough gas for the EVM, not for the pubdata: the write reverts, the whole limit is paid,
     // the nonce moves.
     let sender_before = balance(&f.chain, sender);
@@ -843,6 +850,54 @@ fn a_transaction_pays_for_its_pubdata_and_one_whose_gas_cannot_pay_reverts() {
     assert_eq!(nonce(&f.chain, sender), 3);
     let value = call(&f.chain, storage, valuesCall { key: U256::from(8) }.abi_encode());
     assert_eq!(U256::from_be_slice(&value), U256::ZERO, "the write reverted");
+}
+
+/// Verifies block `number` of `chain` statelessly as a guardian whose profile knows no pubdata
+/// price does: the block carries its own.
+fn verify_unpriced(chain: &Chain, number: u64) {
+    let reader = chain.reader().unwrap();
+    let header = reader.header(number).unwrap().unwrap();
+    let transactions = reader.transactions(number).unwrap().unwrap();
+    let sealed = tephra_primitives::block::block(header, transactions);
+    let witness = chain.execution_witness(number).unwrap();
+    let parent = reader.header(number - 1).unwrap().unwrap().state_root;
+    let spec = tephra_chain::ChainSpec::latest(CHAIN_ID);
+    tephra_chain::verify_block(&spec, &ZkStack::default(), &sealed, &witness, parent)
+        .expect("the block verifies at the price it carries");
+}
+
+#[test]
+fn a_priced_chain_keeps_its_base_fee_at_zk_stacks_floor() {
+    use tephra_frameworks::zk_stack::pubdata::{
+        ETHEREUM_GAS_PER_PUBDATA_LIMIT, MINIMAL_L2_GAS_PRICE, min_base_fee,
+    };
+    let (f, storage) = priced();
+    let floor = min_base_fee(PUBDATA_PRICE);
+    assert_eq!(floor, MINIMAL_L2_GAS_PRICE, "at 1,000 gwei a byte the minimal gas price rules");
+    assert_eq!(min_base_fee(100 * PUBDATA_PRICE), 2_000_000_000, "then 50,000 gas a byte");
+    assert_eq!(min_base_fee(0), 0, "free pubdata: Ethereum's base fee");
+    // Empty blocks lower EIP-1559's base fee by an eighth each, down to the floor.
+    for _ in 0..40 {
+        mine(&f.chain, &[]);
+    }
+    let head = f.chain.head().header;
+    assert_eq!(head.base_fee_per_gas, Some(floor));
+    let eip1559 =
+        tephra_chain::next_base_fee(&head, alloy_eips::eip1559::BaseFeeParams::ethereum());
+    assert!(eip1559 < floor, "EIP-1559 alone would go on down ({eip1559} < {floor})");
+    assert_eq!(f.chain.next_base_fee(), floor);
+    assert_eq!(PRICED.gas_per_pubdata(floor), 10_000);
+    verify_unpriced(&f.chain, head.number);
+
+    // At the floor a write is taken and pays for its pubdata, 10,000 gas a byte.
+    let write = set_tx(&f.signers[0], 1, storage, 5, 5_000_000);
+    assert!(f.chain.validate_transaction(write.as_recovered_ref()).unwrap().is_ok());
+    let block = mine(&f.chain, &[write]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    assert!(receipt.cumulative_gas_used() > 100 * 10_000);
+    assert!(PRICED.gas_per_pubdata(floor) < ETHEREUM_GAS_PER_PUBDATA_LIMIT);
+    verify_unpriced(&f.chain, block.block.header.number);
 }
 
 #[test]

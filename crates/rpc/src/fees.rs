@@ -93,9 +93,7 @@ fn fee_history(ctx: &RpcContext, args: &mut Args) -> EthResult<FeeHistory> {
         last = Some(header);
     }
     if let Some(last) = last {
-        let params = ctx.node.chain().framework().base_fee_params(last.number + 1);
-        let next_base_fee = last.next_block_base_fee(params).unwrap_or_default();
-        history.base_fee_per_gas.push(next_base_fee.into());
+        history.base_fee_per_gas.push(ctx.node.chain().base_fee_after(&last).into());
         let excess = last.next_block_excess_blob_gas(blob_params).unwrap_or_default();
         history.base_fee_per_blob_gas.push(blob_params.calc_blob_fee(excess));
     }

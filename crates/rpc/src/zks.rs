@@ -517,7 +517,7 @@ fn block_details(ctx: &RpcContext, number: u64, batch: bool) -> EthResult<Option
         "executeChainId": null,
         "l1GasPrice": 0,
         "l2FairGasPrice": base_fee,
-        "fairPubdataPrice": ctx.config.zk_l1.pubdata_price,
+        "fairPubdataPrice": tephra_frameworks::zk_stack::block_pubdata_price(header),
         "baseSystemContractsHashes": {
             "bootloader": B256::ZERO,
             "default_aa": B256::ZERO,

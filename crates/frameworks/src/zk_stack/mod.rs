@@ -65,7 +65,7 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value, json};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
-    Framework, TraceOutcome, Validation, evm_env, run_transactions,
+    Framework, L1Origin, TraceOutcome, Validation, evm_env, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
@@ -99,6 +99,8 @@ pub struct ZkStack {
     /// The price of a byte of pubdata, in wei (ZKsync's `fairPubdataPrice`): what a
     /// transaction pays for the data it publishes, at `pubdata_price / baseFee` gas per byte
     /// (see `pubdata.rs`). Zero publishes for free (a validium's setting, and the default).
+    /// The blocks this profile seals carry it ([`block_pubdata_price`]), and a block runs at
+    /// the price it carries: a verifier needs no configured price.
     pub pubdata_price: u128,
 }
 
@@ -114,7 +116,18 @@ impl Default for ZkStack {
     }
 }
 
+/// The pubdata price block `header` was sealed at, in wei: its extra data, a big-endian
+/// number (none: zero), as ZKsync OS's block context carries its `pubdata_price`.
+pub fn block_pubdata_price(header: &Header) -> u128 {
+    U256::try_from_be_slice(&header.extra_data).map_or(u128::MAX, |price| price.saturating_to())
+}
+
 impl ZkStack {
+    /// The profile as the block `header` runs: at the pubdata price the block carries.
+    fn in_block(&self, header: &Header) -> Self {
+        Self { pubdata_price: block_pubdata_price(header), ..*self }
+    }
+
     /// Gas per byte of pubdata in a block whose base fee is `base_fee`.
     pub fn gas_per_pubdata(&self, base_fee: u64) -> u64 {
         pubdata::gas_per_pubdata(self.pubdata_price, base_fee)
@@ -245,11 +258,11 @@ impl Framework for ZkStack {
         state: &mut BlockState,
         txs: BlockTxs<'_, '_>,
     ) -> Result<BlockRun, ChainError> {
+        let zk = self.in_block(header);
         let mut evm = EthEvmFactory::default().create_evm(state, evm_env(spec, header));
-        self.install(evm.precompiles_mut());
+        zk.install(evm.precompiles_mut());
         let ctx = crate::ethereum::block_ctx(header);
-        let executor =
-            ZkExecutor { zk: *self, inner: EthBlockExecutor::new(evm, ctx, spec, Receipts) };
+        let executor = ZkExecutor { zk, inner: EthBlockExecutor::new(evm, ctx, spec, Receipts) };
         run_transactions(executor, txs)
     }
 
@@ -295,9 +308,10 @@ impl Framework for ZkStack {
         tx: Recovered<&TxEnvelope>,
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
+        let zk = self.in_block(header);
         let mut env = evm_env(spec, header);
         let result = if let Some(paymaster) = tx.inner().as_eip712().and_then(|tx| tx.paymaster()) {
-            trace_sponsored(self, env, state, tx.inner(), paymaster, inspector)
+            trace_sponsored(&zk, env, state, tx.inner(), paymaster, inspector)
                 .map_err(|err| ChainError::Execution(err.to_string()))?
         } else {
             let (tx_env, priced) = match tx.inner().as_priority() {
@@ -308,7 +322,7 @@ impl Framework for ZkStack {
                 }
                 None => (TxEnv::from_recovered_tx(tx.inner(), tx.signer()), true),
             };
-            self.run(env, state, tx_env, CallInspector::Tracing(inspector), priced)
+            zk.run(env, state, tx_env, CallInspector::Tracing(inspector), priced)
                 .map_err(|err| ChainError::Execution(err.to_string()))?
         };
         Ok(TraceOutcome {
@@ -326,6 +340,21 @@ impl Framework for ZkStack {
         inspector: CallInspector<'_>,
     ) -> Result<ExecutionResult, EVMError<ChainError>> {
         self.run(env, state, tx, inspector, true)
+    }
+
+    /// A priced block's base fee is at least ZK Stack's minimal L2 gas price, and high enough
+    /// for a byte of pubdata to cost at most the default gas per pubdata limit
+    /// ([`pubdata::min_base_fee`]).
+    fn min_base_fee(&self, header: &Header) -> u64 {
+        pubdata::min_base_fee(block_pubdata_price(header))
+    }
+
+    /// The block carries the pubdata price it runs at ([`block_pubdata_price`]).
+    fn prepare_header(&self, _parent: &Header, _l1: Option<&L1Origin>, header: &mut Header) {
+        header.extra_data = match self.pubdata_price {
+            0 => Bytes::new(),
+            price => Bytes::copy_from_slice(&price.to_be_bytes()),
+        };
     }
 
     fn receipt_fields(

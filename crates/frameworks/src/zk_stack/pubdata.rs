@@ -149,6 +149,24 @@ pub fn gas_per_pubdata(pubdata_price: u128, base_fee: u64) -> u64 {
 /// pay (zksync-era's `MAX_L2_GAS_PER_PUBDATA`, zksync-ethers' default limit).
 pub const ETHEREUM_GAS_PER_PUBDATA_LIMIT: u64 = DEFAULT_GAS_PER_PUBDATA;
 
+/// ZK Stack's default `minimal_l2_gas_price`: 0.1 gwei.
+pub const MINIMAL_L2_GAS_PRICE: u64 = 100_000_000;
+
+/// The lowest base fee of a block whose pubdata costs `pubdata_price` a byte, as zksync-era's
+/// fee model sets the base fee, "in such a way that it is always possible for a transaction to
+/// publish enough public data while compensating us for it": `max(minimal_l2_gas_price,
+/// ceil(pubdata_price / MAX_GAS_PER_PUBDATA_BYTE))`, so that a byte costs at most
+/// [`ETHEREUM_GAS_PER_PUBDATA_LIMIT`] gas, and usually far less. (Without it, EIP-1559 would
+/// lower the base fee until a byte cost more gas than a transaction may use.) A chain whose
+/// pubdata is free keeps Ethereum's base fee: zero.
+pub fn min_base_fee(pubdata_price: u128) -> u64 {
+    if pubdata_price == 0 {
+        return 0;
+    }
+    let per_byte = pubdata_price.div_ceil(u128::from(ETHEREUM_GAS_PER_PUBDATA_LIMIT));
+    u64::try_from(per_byte).unwrap_or(u64::MAX).max(MINIMAL_L2_GAS_PRICE)
+}
+
 /// A transaction whose gas per pubdata limit is below what the chain charges: it cannot be
 /// included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
