@@ -4,7 +4,9 @@
 // is proposed by the rollup's proposer as its batch's logs root, refused by `finalizeWithdrawal`
 // inside the challenge window and paid once after it; `Wallet.deposit` of the network's TestUSDC
 // (an ERC-20 other than the base token) goes through `requestL2TransactionTwoBridges` and the
-// shared bridge, escrowed in the core, and is minted on L2 at `l2TokenAddress`. Runs on tephra only.
+// shared bridge, escrowed in the core, and is minted on L2 at `l2TokenAddress`. The rollup's
+// pubdata is priced (`pubdata_price` in network.toml), as a rollup's is on ZK Stack: its blocks
+// carry the price and transactions pay for what they publish. Runs on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,11 +23,14 @@ let l2;
 let core;
 let wallet;
 
+/// 17 gwei a byte of pubdata: calldata's 17 gas a byte at a 1 gwei L1 gas price.
+const PUBDATA_PRICE = 17_000_000_000n;
+
 /// The name of the custom error a call reverts with.
 const revertName = revertNamer(['RollupCore', 'ZkBridgehub', 'ZkChain', 'ZkSharedBridge', 'TestTokenDecimals']);
 
 before(async () => {
-  net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack' }] });
+  net = await startNetwork({ rollups: [{ name: 'zk', chain_id: 903, framework: 'zk-stack', pubdata_price: PUBDATA_PRICE }] });
   rollup = net.rollup('zk');
   ({ l1, l2, core, wallet } = zkClients(net.file, rollup));
 });
@@ -200,4 +205,23 @@ test('an ERC-20 deposit without allowance is refused and nothing moves', async (
   assert.equal(await usdc.balanceOf(user.address), userBefore);
   assert.equal(await usdc.balanceOf(rollup.l1_contracts.RollupCore), coreBefore);
   assert.equal(await user.getBalance(l2Token), l2Before);
+});
+
+test('pubdata is priced as network.toml says: blocks carry the price, a message to L1 pays for its bytes', async () => {
+  const params = await l2.getFeeParams();
+  assert.equal(BigInt(params.V2.l1_pubdata_price), PUBDATA_PRICE);
+  // 1,000 bytes to L1 through L1Messenger, the gas estimated by eth_estimateGas.
+  const messenger = new ethers.Contract(utils.L1_MESSENGER_ADDRESS, ['function sendToL1(bytes) returns (bytes32)'], wallet(5));
+  const receipt = await (await messenger.sendToL1(ethers.randomBytes(1000))).wait();
+  assert.equal(receipt.status, 1);
+  const block = await l2.send('eth_getBlockByNumber', [ethers.toQuantity(receipt.blockNumber), false]);
+  assert.equal(BigInt(block.extraData), PUBDATA_PRICE);
+  const baseFee = BigInt(block.baseFeePerGas);
+  assert.ok(baseFee >= 100_000_000n, `base fee ${baseFee} at or above ZK Stack's minimal L2 gas price`);
+  // The message alone is 1,000 bytes of pubdata, at price / baseFee gas a byte: more than
+  // the EVM's gas for the call.
+  const perByte = (PUBDATA_PRICE + baseFee - 1n) / baseFee;
+  assert.ok(receipt.gasUsed >= 1000n * perByte, `${receipt.gasUsed} gas at ${perByte} a byte`);
+  const details = await l2.send('zks_getBlockDetails', [receipt.blockNumber]);
+  assert.equal(BigInt(details.fairPubdataPrice), PUBDATA_PRICE);
 });

@@ -12,6 +12,7 @@
 //! proof_mode = "optimistic"    # the only mode today
 //! challenge_window_secs = 5
 //! da = "local"                 # the only DA today
+//! pubdata_price = 0            # zk-stack: wei per byte of pubdata (0: free)
 //! ```
 
 use crate::SettlementError;
@@ -113,6 +114,10 @@ pub struct RollupConfig {
     /// An existing rollup registry on the L1 to register in; one is deployed if absent.
     #[serde(default)]
     pub registry: Option<Address>,
+    /// zk-stack: the price of a byte of pubdata, in wei (ZKsync's `fairPubdataPrice`); the
+    /// rollup's blocks carry it. Zero, the default, publishes for free.
+    #[serde(default)]
+    pub pubdata_price: u128,
 }
 
 fn default_block_time_ms() -> u64 {
@@ -182,6 +187,12 @@ impl RollupConfig {
         if self.block_time_ms == 0 {
             return fail("block_time_ms must be positive".into());
         }
+        if self.pubdata_price != 0 && self.framework != "zk-stack" {
+            return fail(format!(
+                "pubdata_price is a zk-stack setting; a {} rollup prices its data itself",
+                self.framework
+            ));
+        }
         for (role, key) in self.keys() {
             PrivateKeySigner::from_bytes(&key)
                 .map_err(|err| SettlementError::Config(format!("{role}_key: {err}")))?;
@@ -244,6 +255,10 @@ mod tests {
         assert!(err(&toml("colour = 1")).contains("unknown field `colour`"));
         assert!(err(&toml("gas_limit = 20000000")).contains("at least 21000000"));
         RollupConfig::from_toml(&toml("gas_limit = 21000000")).unwrap();
+        assert!(err(&toml("pubdata_price = 1000")).contains("pubdata_price is a zk-stack setting"));
+        let zk = toml("pubdata_price = 1000").replace("op-stack", "zk-stack");
+        assert_eq!(RollupConfig::from_toml(&zk).unwrap().pubdata_price, 1000);
+        assert!(err(&zk.replace("1000", "-1")).contains("pubdata_price"));
         // A zero key is 32 bytes but no secp256k1 key.
         let zero = format!("0x{}", "00".repeat(32));
         assert!(err(&toml("").replacen(KEY, &zero, 1)).contains("owner_key"));

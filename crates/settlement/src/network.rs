@@ -15,6 +15,7 @@
 //! framework = "op-stack"
 //! port = 9545
 //! gas_token = "eth"                 # or "usdc" (the network's test token), or an address
+//! # pubdata_price = 17000000000     # zk-stack: wei per byte of pubdata (default 0, free)
 //! ```
 
 use crate::{GasToken, RollupConfig, SettlementError};
@@ -88,6 +89,9 @@ pub struct NetworkRollup {
     /// Seconds a commitment waits before withdrawals against it are paid.
     #[serde(default = "default_challenge_window")]
     pub challenge_window_secs: u64,
+    /// zk-stack: wei per byte of pubdata ([`RollupConfig::pubdata_price`]).
+    #[serde(default)]
+    pub pubdata_price: u128,
 }
 
 fn default_gas_token() -> String {
@@ -191,6 +195,7 @@ impl NetworkConfig {
                 gas_token: default_gas_token(),
                 block_time_ms: default_block_time(),
                 challenge_window_secs: default_challenge_window(),
+                pubdata_price: 0,
             })
             .collect();
         Self { l1: L1Config::default(), rollups, metalayer: MetalayerConfig::default() }
@@ -292,6 +297,7 @@ impl NetworkConfig {
             challenge_window_secs: rollup.challenge_window_secs,
             da: "local".into(),
             registry: None,
+            pubdata_price: rollup.pubdata_price,
         }
     }
 

@@ -64,6 +64,9 @@ const FEE_PARAMS: FeeParams = FeeParams {
 pub struct ZkStackSettlement {
     /// The rollup's gas token: the chain's base token.
     pub gas_token: GasToken,
+    /// The sequencer's price of a byte of pubdata ([`RollupConfig::pubdata_price`]). Its blocks
+    /// carry it, so a verifier (a guardian) leaves it zero.
+    pub pubdata_price: u128,
 }
 
 impl ZkStackSettlement {
@@ -201,7 +204,7 @@ impl Settlement for ZkStackSettlement {
             l1_chain_id: deployment.l1_chain_id,
             l1_shared_bridge: deployment.contract("ZkSharedBridge")?,
             l1_base_token: self.base_token(),
-            ..ZkStack::default()
+            pubdata_price: self.pubdata_price,
         }))
     }
 
@@ -212,7 +215,7 @@ impl Settlement for ZkStackSettlement {
             bridgehub: deployment.contract("ZkBridgehub")?,
             shared_bridge: deployment.contract("ZkSharedBridge")?,
             base_token: self.base_token(),
-            ..ZkL1Config::default()
+            pubdata_price: self.pubdata_price,
         };
         Ok(RpcConfig { zk_l1, ..RpcConfig::default() })
     }
@@ -292,7 +295,7 @@ mod tests {
         let eth = ZkStackSettlement::default().rpc(&deployment).unwrap().zk_l1;
         assert_eq!(eth.base_token, ETH_ADDRESS_IN_CONTRACTS);
         let token = Address::repeat_byte(0x5f);
-        let usdc = ZkStackSettlement { gas_token: GasToken::Erc20(token) };
+        let usdc = ZkStackSettlement { gas_token: GasToken::Erc20(token), pubdata_price: 0 };
         let zk_l1 = usdc.rpc(&deployment).unwrap().zk_l1;
         assert_eq!(zk_l1.base_token, token);
         assert_eq!((zk_l1.l1_chain_id, zk_l1.shared_bridge), (900, Address::repeat_byte(14)));

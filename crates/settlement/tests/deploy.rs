@@ -49,6 +49,7 @@ fn rollup() -> RollupConfig {
         challenge_window_secs: 5,
         da: "local".into(),
         registry: None,
+        pubdata_price: 0,
     }
 }
 
