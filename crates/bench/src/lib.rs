@@ -1,19 +1,22 @@
 //! Benchmarks that compare Tephra with a baseline measured in the same run: a node under a
-//! JSON-RPC load against anvil and against the in-process ceiling, and the state-root cost of
-//! a block in a large state, and one Metalayer epoch (checkpoint, signatures, certificate). They report figures; they assert nothing about speed.
+//! JSON-RPC load against anvil and against the in-process ceiling, the state-root cost of a
+//! block in a large state, the same for ZKsync OS's state tree, and one Metalayer epoch
+//! (checkpoint, signatures, certificate). They report figures; they assert nothing about speed.
 //!
-//! Start from [`throughput`], [`state_root_cost`] and [`epoch_cost`].
+//! Start from [`throughput`], [`state_root_cost`], [`zk_tree_cost`] and [`epoch_cost`].
 
 mod epoch;
 mod interop;
 mod load;
 mod state_root;
 mod workload;
+mod zk_tree;
 
 pub use epoch::{EpochReport, epoch_cost};
 pub use interop::{InteropConfig, InteropReport, Phase, PhaseReport, interop, quantile};
 pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
 pub use state_root::{StateRootReport, state_root_cost};
+pub use zk_tree::{ZkTreeReport, zk_tree_cost};
 
 /// What can stop a benchmark.
 #[derive(Debug, thiserror::Error)]
