@@ -668,6 +668,29 @@ mod tests {
         assert_eq!(info.leaf_count, 4);
     }
 
+    /// The tree is its file: reopened, it has every version applied before, and goes on.
+    #[test]
+    fn a_reopened_tree_keeps_its_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tree.redb");
+        let first = {
+            let tree = StateTree::open(&path).unwrap();
+            tree.apply(0, B256::repeat_byte(1), [(word(1), word(10))]).unwrap();
+            tree.apply(1, B256::repeat_byte(2), [(word(2), word(20))]).unwrap()
+        };
+        let tree = StateTree::open(&path).unwrap();
+        assert_eq!(tree.latest().unwrap(), Some((1, first)));
+        let next = tree.apply(2, B256::repeat_byte(3), [(word(1), word(11))]).unwrap();
+        assert_eq!(
+            tree.prove(1, &word(1)).unwrap().verify(&word(1)).unwrap(),
+            (first.root, word(10))
+        );
+        assert_eq!(
+            tree.prove(2, &word(1)).unwrap().verify(&word(1)).unwrap(),
+            (next.root, word(11))
+        );
+    }
+
     /// Versions apply incrementally and stay provable: every key's proof at every version
     /// verifies against that version's root, with its value then (zero before it was written);
     /// truncating forgets the later versions.
