@@ -165,39 +165,39 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
         }
         Bench::StateRoot(args) => {
             let report = tephra_bench::state_root_cost(args.accounts, args.touched, args.rounds)?;
-            let median = report.median_ms();
-            println!(
-                "state root: {} touched accounts in a state of {}: median {median:.2} ms over {} blocks (state built in {:.1} s)",
-                report.touched,
-                report.accounts,
-                report.samples.len(),
-                report.build_seconds
-            );
-            println!(
-                "baseline: the final root from scratch (alloy-trie HashBuilder, same run, same root) {:.0} ms; incremental / from scratch {:.4}",
-                report.from_scratch_seconds * 1e3,
-                median / (report.from_scratch_seconds * 1e3)
+            print_root_cost(
+                "state root",
+                "touched accounts in a state of",
+                "alloy-trie HashBuilder",
+                &report,
             );
             Ok(())
         }
         Bench::ZkTree(args) => {
             let report = tephra_bench::zk_tree_cost(args.leaves, args.touched, args.rounds)?;
-            let median = report.median_ms();
-            println!(
-                "zk state tree: {} keys written in a tree of {} leaves: median {median:.2} ms over {} blocks, commit included (tree built in {:.1} s)",
-                report.touched,
-                report.leaves,
-                report.samples.len(),
-                report.build_seconds
-            );
-            println!(
-                "baseline: the final root from scratch in memory (same run, same root) {:.0} ms; incremental / from scratch {:.4}",
-                report.from_scratch_seconds * 1e3,
-                median / (report.from_scratch_seconds * 1e3)
-            );
+            let what = "zk state tree (its commit included)";
+            print_root_cost(what, "keys written in a tree of", "in memory", &report);
             Ok(())
         }
     }
+}
+
+/// Prints an incremental-root benchmark's figures: `what` for `report.touched` `of`
+/// `report.size`, against the root from scratch (`scratch` says how it was computed).
+fn print_root_cost(what: &str, of: &str, scratch: &str, report: &tephra_bench::RootCostReport) {
+    let median = report.median_ms();
+    println!(
+        "{what}: {} {of} {}: median {median:.2} ms over {} blocks (built in {:.1} s)",
+        report.touched,
+        report.size,
+        report.samples.len(),
+        report.build_seconds
+    );
+    println!(
+        "baseline: the final root from scratch ({scratch}, same run, same root) {:.0} ms; incremental / from scratch {:.4}",
+        report.from_scratch_seconds * 1e3,
+        median / (report.from_scratch_seconds * 1e3)
+    );
 }
 
 fn throughput(args: ThroughputArgs) -> eyre::Result<()> {

@@ -15,8 +15,33 @@ mod zk_tree;
 pub use epoch::{EpochReport, epoch_cost};
 pub use interop::{InteropConfig, InteropReport, Phase, PhaseReport, interop, quantile};
 pub use load::{Rate, ThroughputConfig, ThroughputReport, throughput};
-pub use state_root::{StateRootReport, state_root_cost};
-pub use zk_tree::{ZkTreeReport, zk_tree_cost};
+pub use state_root::state_root_cost;
+pub use zk_tree::zk_tree_cost;
+
+/// Figures of an incremental-root benchmark ([`state_root_cost`], [`zk_tree_cost`]): blocks
+/// touching `touched` entries of a state of `size`, against the final root from scratch.
+#[derive(Debug, Clone)]
+pub struct RootCostReport {
+    /// Entries in the state (accounts, tree leaves) before the measured blocks.
+    pub size: usize,
+    /// Entries each measured block writes.
+    pub touched: usize,
+    /// Seconds to build the state.
+    pub build_seconds: f64,
+    /// Seconds of each measured block's root (the zk tree's with its commit).
+    pub samples: Vec<f64>,
+    /// Seconds to compute the final state's root from scratch (the baseline).
+    pub from_scratch_seconds: f64,
+}
+
+impl RootCostReport {
+    /// The median sample, in milliseconds.
+    pub fn median_ms(&self) -> f64 {
+        let mut samples = self.samples.clone();
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2] * 1e3
+    }
+}
 
 /// What can stop a benchmark.
 #[derive(Debug, thiserror::Error)]

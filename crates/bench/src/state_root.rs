@@ -3,7 +3,7 @@
 //! store and the node cache the chain uses. The baseline, from the same run, is the root of the
 //! final state computed from scratch with alloy-trie's `HashBuilder`, which must agree.
 
-use crate::BenchError;
+use crate::{BenchError, RootCostReport};
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_trie::{HashBuilder, Nibbles, TrieAccount};
 use std::{sync::Arc, time::Instant};
@@ -13,30 +13,6 @@ use tephra_chain::{
 };
 use tephra_storage::Store;
 use tephra_trie::EMPTY_ROOT_HASH;
-
-/// Figures of one run.
-#[derive(Debug, Clone)]
-pub struct StateRootReport {
-    /// Accounts in the state.
-    pub accounts: usize,
-    /// Accounts each measured block touches.
-    pub touched: usize,
-    /// Seconds to build the state (genesis-style, one commit).
-    pub build_seconds: f64,
-    /// Seconds of each measured root computation.
-    pub samples: Vec<f64>,
-    /// Seconds to compute the final state's root from scratch (the baseline).
-    pub from_scratch_seconds: f64,
-}
-
-impl StateRootReport {
-    /// The median sample, in milliseconds.
-    pub fn median_ms(&self) -> f64 {
-        let mut samples = self.samples.clone();
-        samples.sort_by(f64::total_cmp);
-        samples[samples.len() / 2] * 1e3
-    }
-}
 
 fn address(i: usize) -> Address {
     Address::from_word(keccak256((i as u64).to_be_bytes()))
@@ -49,7 +25,7 @@ pub fn state_root_cost(
     accounts: usize,
     touched: usize,
     rounds: usize,
-) -> Result<StateRootReport, BenchError> {
+) -> Result<RootCostReport, BenchError> {
     let dir = tempfile::tempdir().map_err(|err| BenchError::Node(err.to_string()))?;
     let store = Store::open(&dir.path().join("state.redb"))?;
     let cache = NodeCache::new(NODE_CACHE_CAPACITY);
@@ -96,7 +72,7 @@ pub fn state_root_cost(
             "incremental root {root} differs from the root computed from scratch {scratch}"
         )));
     }
-    Ok(StateRootReport { accounts, touched, build_seconds, samples, from_scratch_seconds })
+    Ok(RootCostReport { size: accounts, touched, build_seconds, samples, from_scratch_seconds })
 }
 
 /// The state root of accounts `0..balances.len()` (no code, no storage) computed from scratch.

@@ -3,34 +3,10 @@
 //! the changed paths rehashed, one redb commit per block). The baseline, from the same run, is
 //! the final tree's root computed from scratch in memory from its leaves, which must agree.
 
-use crate::BenchError;
+use crate::{BenchError, RootCostReport};
 use alloy_primitives::{B256, U256};
 use std::{collections::BTreeMap, time::Instant};
 use tephra_frameworks::zk_stack::tree::{DEPTH, Leaf, StateTree, blake2s, empty_hash, hash_branch};
-
-/// Figures of one run.
-#[derive(Debug, Clone)]
-pub struct ZkTreeReport {
-    /// Leaves in the tree before the measured blocks.
-    pub leaves: usize,
-    /// Keys each measured block writes (half updates, half new keys).
-    pub touched: usize,
-    /// Seconds to build the tree (in blocks of 100,000 keys).
-    pub build_seconds: f64,
-    /// Seconds of each measured block's update, its commit included.
-    pub samples: Vec<f64>,
-    /// Seconds to compute the final tree's root from scratch (the baseline).
-    pub from_scratch_seconds: f64,
-}
-
-impl ZkTreeReport {
-    /// The median sample, in milliseconds.
-    pub fn median_ms(&self) -> f64 {
-        let mut samples = self.samples.clone();
-        samples.sort_by(f64::total_cmp);
-        samples[samples.len() / 2] * 1e3
-    }
-}
 
 fn key(i: usize) -> B256 {
     blake2s(&[&(i as u64).to_be_bytes()])
@@ -97,7 +73,7 @@ pub fn zk_tree_cost(
     leaves: usize,
     touched: usize,
     rounds: usize,
-) -> Result<ZkTreeReport, BenchError> {
+) -> Result<RootCostReport, BenchError> {
     let tree_error = |err: tephra_frameworks::zk_stack::tree::TreeError| {
         BenchError::Node(format!("zk state tree: {err}"))
     };
@@ -141,7 +117,7 @@ pub fn zk_tree_cost(
             "incremental root {root} differs from the root computed from scratch {scratch}"
         )));
     }
-    Ok(ZkTreeReport { leaves, touched, build_seconds, samples, from_scratch_seconds })
+    Ok(RootCostReport { size: leaves, touched, build_seconds, samples, from_scratch_seconds })
 }
 
 #[cfg(test)]

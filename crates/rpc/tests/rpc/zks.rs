@@ -445,6 +445,16 @@ fn verify_zks_proof(answer: &Value, root: B256) -> Vec<B256> {
         .collect()
 }
 
+/// Checks that `zks_getProof` proves `address`'s properties at `batch` against `root`: its
+/// nonce `nonce`, its balance then, no code.
+async fn assert_account_proven(t: &TestNode, address: Address, nonce: u64, batch: u64, root: B256) {
+    let answer =
+        t.ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [address.into_word()], batch])).await;
+    let balance = t.ok("eth_getBalance", json!([address, hex(batch)])).await;
+    let balance: U256 = serde_json::from_value(balance).expect("a quantity");
+    assert_eq!(verify_zks_proof(&answer, root), vec![account_properties_hash(nonce, balance, &[])]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zks_get_proof_proves_slots_and_accounts_against_the_batch_root() {
     let t = zk_node().await;
@@ -487,17 +497,7 @@ async fn zks_get_proof_proves_slots_and_accounts_against_the_batch_root() {
     assert!(quantity(&preimage["nextFreeSlot"]) > 2);
 
     // The sender's account properties are the slot of its address under 0x…8003.
-    let account = t
-        .ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [signer.address().into_word()], first]))
-        .await;
-    let balance: U256 = t
-        .ok("eth_getBalance", json!([signer.address(), hex(first)]))
-        .await
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(verify_zks_proof(&account, root), vec![account_properties_hash(1, balance, &[])]);
+    assert_account_proven(&t, signer.address(), 1, first, root).await;
 
     // A later block changes the sender's account; the first batch still proves the old one.
     let store = TxEip1559 {
@@ -510,24 +510,11 @@ async fn zks_get_proof_proves_slots_and_accounts_against_the_batch_root() {
         ..Default::default()
     };
     let snapshot = t.ok("evm_snapshot", json!([])).await;
-    let second = send_and_wait(&t.provider(), &signed_tx(signer, store.clone())).await;
+    let second = send_and_wait(&t.provider(), &signed_tx(signer, store)).await;
     let second = second.block_number.expect("mined");
     let root2 = b256(&t.ok("zks_getL1BatchDetails", json!([second])).await["rootHash"]);
     assert_ne!(root2, root);
-    let at_second = t
-        .ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [signer.address().into_word()], second]))
-        .await;
-    let balance2: U256 = t
-        .ok("eth_getBalance", json!([signer.address(), hex(second)]))
-        .await
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(
-        verify_zks_proof(&at_second, root2),
-        vec![account_properties_hash(2, balance2, &[])]
-    );
+    assert_account_proven(&t, signer.address(), 2, second, root2).await;
     let again = t.ok("zks_getProof", json!([contract, [one], first])).await;
     assert_eq!(verify_zks_proof(&again, root), vec![B256::with_last_byte(42)]);
 
