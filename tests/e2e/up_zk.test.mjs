@@ -67,6 +67,9 @@ test('Wallet.deposit is credited on L2 as a priority transaction within two L1 b
   const latency = Date.now() - started;
   assert.equal(l2Receipt.hash, l2Hash);
   assert.equal(l2Receipt.status, 1);
+  // Its pubdata (the credited balance) at the 800 gas a byte every priority transaction
+  // pays: more than a transfer's 21,000 gas, within what zks_estimateGasL1ToL2 asked for.
+  assert.ok(l2Receipt.gasUsed > 21_000n && l2Receipt.gasUsed % 800n === 0n, `${l2Receipt.gasUsed}`);
   const tx = await l2.send('eth_getTransactionByHash', [l2Hash]);
   assert.equal(Number(tx.type), 0xff);
   assert.equal(ethers.getAddress(tx.from), user.address);

@@ -372,7 +372,23 @@ impl Chain {
         at: impl Into<CallAt>,
         state: Option<StateOverride>,
     ) -> Result<u64, CallError> {
-        let (setup, hashes) = self.call_setup(request.clone(), at.into(), None)?;
+        self.estimate_gas_as(request, at, state, None)
+    }
+
+    /// [`Chain::estimate_gas`] of `request` run as a transaction of EIP-2718 type `tx_type`
+    /// (the framework's EVM sees it in the transaction's `tx_type`): a ZK Stack priority
+    /// transaction's estimate, say, which the framework runs as the bootloader runs one.
+    pub fn estimate_gas_as(
+        &self,
+        request: TransactionRequest,
+        at: impl Into<CallAt>,
+        state: Option<StateOverride>,
+        tx_type: Option<u8>,
+    ) -> Result<u64, CallError> {
+        let (mut setup, hashes) = self.call_setup(request.clone(), at.into(), None)?;
+        if let Some(tx_type) = tx_type {
+            setup.tx.tx_type = tx_type;
+        }
         let mut hi = request.gas.unwrap_or(setup.env.block_env.gas_limit);
         // A transaction cannot carry more than the per-transaction cap (EIP-7825, Osaka).
         if self.spec().is_osaka_active_at_timestamp(setup.env.block_env.timestamp.saturating_to()) {

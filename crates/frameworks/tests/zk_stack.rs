@@ -901,6 +901,46 @@ fn a_priced_chain_keeps_its_base_fee_at_zk_stacks_floor() {
 }
 
 #[test]
+fn a_priced_chain_charges_a_priority_transaction_its_pubdata_at_its_800_gas_a_byte() {
+    let (f, _) = priced();
+    let (depositor, recipient) = (Address::repeat_byte(0xd0), Address::repeat_byte(0xd1));
+    let value = 10u64.pow(18);
+    // The new account's balance is published: more than a transfer's 21,000 gas at 800 a byte.
+    let tx = priority(0, depositor, recipient, value, Bytes::new(), 300_000, depositor);
+    let operator = balance(&f.chain, OPERATOR);
+    let block = mine(&f.chain, &[recovered_priority(&tx)]);
+    let receipt = &block.block.receipts[0];
+    assert!(receipt.status());
+    let gas = receipt.cumulative_gas_used();
+    assert!(gas > 21_000 && gas.is_multiple_of(800), "{gas} gas: the pubdata's, at 800 a byte");
+    let fee = U256::from(gas) * U256::from(L1_PRICE);
+    assert_eq!(balance(&f.chain, recipient), U256::from(value));
+    assert_eq!(balance(&f.chain, OPERATOR), operator + fee);
+    assert_eq!(balance(&f.chain, depositor), tx.to_mint() - U256::from(value) - fee);
+    let trace = f.chain.trace_transaction(tx.tx_hash(), Default::default()).unwrap();
+    assert_eq!(serde_json::to_value(&trace).unwrap()["gas"], Value::from(gas));
+    verify_unpriced(&f.chain, block.block.header.number);
+
+    // A gas limit the EVM can run in but the pubdata cannot: the call fails, nothing moves but
+    // the fee of the whole limit, and the rest of the deposit goes to the refund recipient.
+    let limit = 22_000;
+    let short =
+        priority(1, depositor, Address::repeat_byte(0xd2), value, Bytes::new(), limit, depositor);
+    let (operator, before) = (balance(&f.chain, OPERATOR), balance(&f.chain, depositor));
+    let block = mine(&f.chain, &[recovered_priority(&short)]);
+    let receipt = &block.block.receipts[0];
+    assert!(!receipt.status(), "the pubdata could not be paid for");
+    assert_eq!(receipt.cumulative_gas_used(), limit);
+    let fee = U256::from(limit) * U256::from(L1_PRICE);
+    assert_eq!(balance(&f.chain, Address::repeat_byte(0xd2)), U256::ZERO);
+    assert_eq!(balance(&f.chain, OPERATOR), operator + fee);
+    assert_eq!(balance(&f.chain, depositor), before + short.to_mint() - fee);
+    let logs = batch_logs(&block.block.transactions, &block.block.receipts);
+    assert_eq!(logs, vec![L2ToL1Log::priority_status(0, short.tx_hash(), false)]);
+    verify_unpriced(&f.chain, block.block.header.number);
+}
+
+#[test]
 fn an_estimate_covers_the_pubdata_and_a_gas_per_pubdata_limit_below_the_price_is_refused() {
     use tephra_frameworks::zk_stack::pubdata::check_limit;
     let (f, storage) = priced();

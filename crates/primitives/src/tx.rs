@@ -24,7 +24,7 @@ pub use crate::nitro_tx::{
     ARBITRUM_SUBMIT_RETRYABLE_TX_TYPE, TxArbitrumDeposit, TxArbitrumRetry,
     TxArbitrumSubmitRetryable,
 };
-pub use crate::zk_priority::{PRIORITY_TX_TYPE, TxPriority};
+pub use crate::zk_priority::{PRIORITY_TX_TYPE, REQUIRED_L2_GAS_PRICE_PER_PUBDATA, TxPriority};
 
 pub use op_alloy::consensus::{
     DepositSourceDomain, L1InfoDepositSource, TxDeposit, UpgradeDepositSource, UserDepositSource,

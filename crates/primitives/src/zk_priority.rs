@@ -30,6 +30,10 @@ use serde::{Deserialize, Serialize};
 /// The EIP-2718 type byte of priority transactions (`PRIORITY_OPERATION_L2_TX_TYPE`).
 pub const PRIORITY_TX_TYPE: u8 = 0xff;
 
+/// The gas per pubdata byte of every priority transaction: the L1 Mailbox refuses a request
+/// with another (`REQUIRED_L2_GAS_PRICE_PER_PUBDATA`).
+pub const REQUIRED_L2_GAS_PRICE_PER_PUBDATA: u64 = 800;
+
 sol! {
     /// The L1 Mailbox's `L2CanonicalTransaction`, field for field.
     #[derive(Debug, PartialEq, Eq)]

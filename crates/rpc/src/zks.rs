@@ -396,7 +396,8 @@ fn estimate_l1_to_l2(ctx: &crate::context::RpcContext, args: &mut Args) -> EthRe
         AccountOverride { balance: Some(balance.saturating_add(value)), ..Default::default() },
     );
     let head = ctx.node.chain().head().header.number;
-    Ok(U256::from(ctx.node.chain().estimate_gas(request, head, Some(overrides))?))
+    let priority = Some(tephra_primitives::tx::PRIORITY_TX_TYPE);
+    Ok(U256::from(ctx.node.chain().estimate_gas_as(request, head, Some(overrides), priority)?))
 }
 
 /// Removes what Ethereum's call request has no field for (ZKsync's `eip712Meta`, type `0x71`),

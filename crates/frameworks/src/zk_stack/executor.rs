@@ -6,8 +6,11 @@
 //!    move (a priority transaction's nonce is its serial id), the L2 base fee does not bind
 //!    (the gas price was fixed on L1), and a sender with code is not refused (an aliased L1
 //!    contract);
-//! 2. the operator (the block's beneficiary) is paid `gasPrice * gasUsed`;
-//! 3. the refund recipient gets what is left of `toMint`: `toMint - value - fee` if the call
+//! 2. on a chain whose pubdata is priced, its gas used rises to what it publishes at the gas
+//!    per pubdata byte it allows (which its deposit paid for); if its gas limit cannot pay,
+//!    the call fails, its changes dropped and its whole gas limit used;
+//! 3. the operator (the block's beneficiary) is paid `gasPrice * gasUsed`;
+//! 4. the refund recipient gets what is left of `toMint`: `toMint - value - fee` if the call
 //!    succeeded, `toMint - fee` if it failed (its value transfer reverted with it, and the
 //!    minted value with it).
 //!
@@ -150,6 +153,23 @@ impl ZkExecutor<'_, '_> {
             }
             Err(other) => return Err(other),
         };
+        let limit = tx.gas_per_pubdata_byte_limit.saturating_to();
+        let gas_per_pubdata = self.zk.priority_gas_per_pubdata(limit);
+        if gas_per_pubdata > 0 {
+            let ResultAndState { result, state } = &mut output.result;
+            let pubdata = tx_pubdata(db, state, result.logs());
+            match charge(pubdata, gas_per_pubdata, result.tx_gas_used(), tx.gas_limit) {
+                PubdataCharge::Covered(gas) => set_gas(result, gas),
+                PubdataCharge::Exceeds => {
+                    *state = EvmState::default();
+                    *result = ExecutionResult::Revert {
+                        gas: ResultGas::default().with_total_gas_spent(tx.gas_limit),
+                        logs: Vec::new(),
+                        output: Bytes::new(),
+                    };
+                }
+            }
+        }
         let result = &output.result.result;
         let fee = U256::from(result.gas().tx_gas_used()) * U256::from(tx.max_fee_per_gas);
         let success = result.is_success();

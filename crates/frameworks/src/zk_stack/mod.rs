@@ -29,8 +29,10 @@
 //!   and pays the operator;
 //! - pubdata is counted and charged as ZKsync OS does (see `pubdata.rs`: the larger of the
 //!   EVM gas and the pubdata's gas, an L2 transaction whose gas limit cannot pay reverting, a
-//!   `gasPerPubdata` limit below the chain's refused), but the native cost of computation is
-//!   not modelled, and a priority transaction's pubdata is not charged on L2;
+//!   `gasPerPubdata` limit below the chain's refused; a priority transaction's at the 800 gas
+//!   a byte its deposit paid for, one that cannot pay failing), but the native cost of
+//!   computation is not modelled, and a priority transaction's pubdata is measured before
+//!   its fee and refund are paid out;
 //! - the system contracts' gas is the EVM's price of what they do plus 16 gas per byte of the
 //!   message they publish (ZKsync OS's hooks charge their own); L2BaseToken keeps no total
 //!   supply (balances are the accounts' own);
@@ -70,7 +72,7 @@ use tephra_chain::{
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope,
     eip712::EIP712_TX_TYPE,
-    tx::priority_tx_env,
+    tx::{PRIORITY_TX_TYPE, REQUIRED_L2_GAS_PRICE_PER_PUBDATA, priority_tx_env},
     zk::{
         BOOTLOADER_FORMAL_ADDRESS, DEV_L1_CHAIN_ID, ETH_ADDRESS_IN_CONTRACTS, L1_MESSENGER,
         L2_ASSET_ROUTER, L2_BASE_TOKEN, L2_NATIVE_TOKEN_VAULT, L2ToL1Log, tx_logs,
@@ -133,18 +135,34 @@ impl ZkStack {
         pubdata::gas_per_pubdata(self.pubdata_price, base_fee)
     }
 
+    /// Gas per byte of pubdata of a priority transaction that allows `limit`: the limit (which
+    /// its L1 deposit paid for), or nothing when pubdata is free.
+    pub fn priority_gas_per_pubdata(&self, limit: u64) -> u64 {
+        if self.pubdata_price == 0 { 0 } else { limit }
+    }
+
     /// Runs `tx` on `state` under `env` with `inspector`, its pubdata charged if `priced` (a
-    /// call as the transaction would be: more gas, or out of gas).
+    /// call as the transaction would be: more gas, or out of gas). A transaction of the
+    /// priority type runs as one: under the priority configuration, its pubdata at the gas per
+    /// byte every priority transaction pays.
     fn run(
         &self,
-        env: EvmEnv,
+        mut env: EvmEnv,
         state: &mut BlockState,
         tx: TxEnv,
         inspector: CallInspector<'_>,
         priced: bool,
     ) -> Result<ExecutionResult, EVMError<ChainError>> {
         let factory = EthEvmFactory::default();
-        let gas_per_pubdata = if priced { self.gas_per_pubdata(env.block_env.basefee) } else { 0 };
+        let priority = tx.tx_type == PRIORITY_TX_TYPE;
+        if priority {
+            priority_cfg(&mut env.cfg_env);
+        }
+        let gas_per_pubdata = match (priced, priority) {
+            (false, _) => 0,
+            (true, true) => self.priority_gas_per_pubdata(REQUIRED_L2_GAS_PRICE_PER_PUBDATA),
+            (true, false) => self.gas_per_pubdata(env.block_env.basefee),
+        };
         let (gas_limit, sender, paid) = (tx.gas_limit, tx.caller, tx.gas_price > 0);
         let (beneficiary, base_fee) = (env.block_env.beneficiary, env.block_env.basefee);
         let outcome = match inspector {
@@ -168,9 +186,10 @@ impl ZkStack {
         if gas_per_pubdata > 0 {
             // A call that pays no fee publishes less than its transaction, which moves the
             // sender's and the beneficiary's balances: counted, at the most the fee can be. (A
-            // call that pays one, a replayed transaction among them, moved them itself.)
+            // call that pays one, a replayed transaction among them, moved them itself; a
+            // priority transaction's deposit pays its fee.)
             let mut changes = outcome.state;
-            if !paid {
+            if !paid && !priority {
                 let fee = U256::from(gas_limit) * U256::from(base_fee);
                 let db = &mut *state;
                 adjust(&mut changes, db, sender, fee, false).map_err(EVMError::Database)?;
@@ -309,20 +328,19 @@ impl Framework for ZkStack {
         inspector: &mut TracingInspector,
     ) -> Result<TraceOutcome, ChainError> {
         let zk = self.in_block(header);
-        let mut env = evm_env(spec, header);
+        let env = evm_env(spec, header);
         let result = if let Some(paymaster) = tx.inner().as_eip712().and_then(|tx| tx.paymaster()) {
             trace_sponsored(&zk, env, state, tx.inner(), paymaster, inspector)
                 .map_err(|err| ChainError::Execution(err.to_string()))?
         } else {
-            let (tx_env, priced) = match tx.inner().as_priority() {
+            let tx_env = match tx.inner().as_priority() {
                 Some(priority) => {
                     mint_value(state, priority.inner())?;
-                    priority_cfg(&mut env.cfg_env);
-                    (priority_tx_env(priority.inner()), false)
+                    priority_tx_env(priority.inner())
                 }
-                None => (TxEnv::from_recovered_tx(tx.inner(), tx.signer()), true),
+                None => TxEnv::from_recovered_tx(tx.inner(), tx.signer()),
             };
-            zk.run(env, state, tx_env, CallInspector::Tracing(inspector), priced)
+            zk.run(env, state, tx_env, CallInspector::Tracing(inspector), true)
                 .map_err(|err| ChainError::Execution(err.to_string()))?
         };
         Ok(TraceOutcome {
