@@ -489,11 +489,10 @@ fn rfc3339(timestamp: u64) -> String {
 /// `zks_getBlockDetails` (`batch` false) or `zks_getL1BatchDetails` (`batch` true) of block
 /// `number`: the block is its own batch, sealed and never sent to L1.
 fn block_details(ctx: &RpcContext, number: u64, batch: bool) -> EthResult<Option<Value>> {
-    let reader = ctx.reader()?;
-    let Some(block) = load_block(&reader, number, true)? else { return Ok(None) };
+    let Some(block) = load_block(&*ctx.reader()?, number, true)? else { return Ok(None) };
     let header = &block.header;
     let root = match batch {
-        true => crate::zks_proof::tree_at(ctx, &reader, number)?.map(|(_, info)| info.root),
+        true => crate::zks_proof::tree_at(ctx, number)?.map(|synced| synced.info.root),
         false => Some(block.hash),
     };
     let logs_root = tephra_primitives::zk::batch_logs_root(&block.transactions, &block.receipts)

@@ -16,6 +16,7 @@ use crate::{
 use alloy_primitives::{Address, B256};
 use parking_lot::MutexGuard;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use tephra_frameworks::zk_stack::tree::{
     KeyProof, LeafProof, RootInfo, StateTree, account_key, account_properties_hash,
     block_hashes_blake, flat_key,
@@ -26,16 +27,25 @@ fn tree_error(err: impl std::fmt::Display) -> EthError {
     EthError::Internal(err.to_string())
 }
 
+/// The state tree caught up to a batch.
+pub(crate) struct SyncedTree<'a> {
+    /// The tree, locked.
+    pub(crate) tree: MutexGuard<'a, StateTree>,
+    /// The batch's root.
+    pub(crate) info: RootInfo,
+    /// The store snapshot it was caught up from.
+    pub(crate) reader: Arc<StoreReader>,
+}
+
 /// The state tree at batch `batch` (caught up to it), or `None` if the chain has no such block.
-pub(crate) fn tree_at<'a>(
-    ctx: &'a RpcContext,
-    reader: &StoreReader,
-    batch: u64,
-) -> EthResult<Option<(MutexGuard<'a, StateTree>, RootInfo)>> {
-    if batch > head_of(reader)? {
+/// The store snapshot is taken under the tree's lock, so it is at least as new as any the tree
+/// applied blocks from: a block the tree has and the snapshot lacks was unwound.
+pub(crate) fn tree_at(ctx: &RpcContext, batch: u64) -> EthResult<Option<SyncedTree<'_>>> {
+    let tree = ctx.node.zk_state_tree().map_err(tree_error)?.lock();
+    let reader = ctx.reader()?;
+    if batch > head_of(&reader)? {
         return Ok(None);
     }
-    let tree = ctx.node.zk_state_tree().map_err(tree_error)?.lock();
     let mut next = 0;
     if let Some((latest, info)) = tree.latest().map_err(tree_error)? {
         let (mut at, mut hash) = (latest, info.block_hash);
@@ -52,12 +62,12 @@ pub(crate) fn tree_at<'a>(
         next = at + 1;
     }
     while next <= batch {
-        apply_block(&tree, reader, next)?;
+        apply_block(&tree, &reader, next)?;
         next += 1;
     }
     let info =
         tree.root_info(batch).map_err(tree_error)?.ok_or_else(|| tree_error("not applied"))?;
-    Ok(Some((tree, info)))
+    Ok(Some(SyncedTree { tree, info, reader }))
 }
 
 /// Applies block `number`'s changes to the tree: each slot it wrote, each account it touched.
@@ -87,8 +97,7 @@ fn apply_block(tree: &StateTree, reader: &StoreReader, number: u64) -> EthResult
 pub(crate) fn get_proof(ctx: &RpcContext, args: &mut Args) -> EthResult<Option<Value>> {
     let (address, keys, batch) =
         (args.req::<Address>()?, args.req::<Vec<B256>>()?, args.req::<u64>()?);
-    let reader = ctx.reader()?;
-    let Some((tree, info)) = tree_at(ctx, &reader, batch)? else { return Ok(None) };
+    let Some(SyncedTree { tree, info, reader }) = tree_at(ctx, batch)? else { return Ok(None) };
     let mut proofs = Vec::with_capacity(keys.len());
     for key in keys {
         let proof = tree.prove(batch, &flat_key(address, key)).map_err(tree_error)?;
