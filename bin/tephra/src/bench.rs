@@ -175,7 +175,7 @@ pub(crate) fn run(args: BenchArgs) -> eyre::Result<()> {
         }
         Bench::ZkTree(args) => {
             let report = tephra_bench::zk_tree_cost(args.leaves, args.touched, args.rounds)?;
-            let what = "zk state tree (its commit included)";
+            let what = "zk state tree (its commit included, the sync after it not)";
             print_root_cost(what, "keys written in a tree of", "in memory", &report);
             Ok(())
         }

@@ -28,7 +28,7 @@ pub struct RootCostReport {
     pub touched: usize,
     /// Seconds to build the state.
     pub build_seconds: f64,
-    /// Seconds of each measured block's root (the zk tree's with its commit).
+    /// Seconds of each measured block's root (the zk tree's with its commit, not its sync).
     pub samples: Vec<f64>,
     /// Seconds to compute the final state's root from scratch (the baseline).
     pub from_scratch_seconds: f64,

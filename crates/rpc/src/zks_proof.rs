@@ -2,8 +2,8 @@
 //! proofs of storage slots in ZKsync OS's state tree ([`tephra_frameworks::zk_stack::tree`])
 //! at a batch, with the preimage of the batch's state commitment. The tree follows the chain:
 //! before answering, it applies the blocks it has not seen from the store's per-block change
-//! sets, and drops the versions of blocks the chain no longer has (an `evm_revert`, an L1
-//! reorg), so it is never ahead of or beside the chain.
+//! sets (syncing them to disk once, at the end), and drops the versions of blocks the chain no
+//! longer has (an `evm_revert`, an L1 reorg), so it is never ahead of or beside the chain.
 //!
 //! `l1VerificationData` is `null`: a Tephra zk-stack chain's batches are not committed to an L1
 //! diamond proxy as `StoredBatchInfo` (its settlement layer records their L2-to-L1 logs roots),
@@ -61,9 +61,11 @@ pub(crate) fn tree_at(ctx: &RpcContext, batch: u64) -> EthResult<Option<SyncedTr
         }
         next = at + 1;
     }
-    while next <= batch {
-        apply_block(&tree, &reader, next)?;
-        next += 1;
+    if next <= batch {
+        for number in next..=batch {
+            apply_block(&tree, &reader, number)?;
+        }
+        tree.persist().map_err(tree_error)?;
     }
     let info =
         tree.root_info(batch).map_err(tree_error)?.ok_or_else(|| tree_error("not applied"))?;

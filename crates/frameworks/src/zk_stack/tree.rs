@@ -16,7 +16,9 @@
 //! (new keys take the next free indices in that order), and writes only the paths of the
 //! leaves it changed; every version stays provable ([`StateTree::prove`]). The tree is its own
 //! redb file, which follows the chain rather than being part of its commit: a node that
-//! crashes between the two catches the tree up from the chain's per-block change sets.
+//! crashes between the two catches the tree up from the chain's per-block change sets. For the
+//! same reason a version is not synced to disk when applied; [`StateTree::persist`] syncs all
+//! applied so far, once per catch-up.
 
 use alloy_primitives::{Address, B256, U256, address, keccak256};
 use blake2::{Blake2s256, Digest};
@@ -368,7 +370,9 @@ impl StateTree {
 
     /// Applies block `version` (hash `block_hash`): sets each key of `entries` to its value
     /// (the last one given wins), inserting the keys the tree lacks in key order. Version 0
-    /// also inserts the guards. Durable when it returns.
+    /// also inserts the guards. Visible when it returns, durable once [`StateTree::persist`]
+    /// runs: the tree is rebuilt from the chain, so a crash may lose the versions applied since,
+    /// never leave the tree inconsistent (redb recovers to its last durable commit).
     pub fn apply(
         &self,
         version: u64,
@@ -376,7 +380,8 @@ impl StateTree {
         entries: impl IntoIterator<Item = (B256, B256)>,
     ) -> Result<RootInfo, TreeError> {
         let mut tx = self.db.begin_write()?;
-        tx.set_durability(Durability::Immediate).expect("no persistent savepoints are made");
+        tx.set_durability(Durability::None).expect("no persistent savepoints are made");
+        tx.set_quick_repair(true);
         let info = {
             let mut versions = tx.open_table(VERSIONS)?;
             let latest = versions.last()?.map(|(v, raw)| (v.value(), decode_version(raw.value())));
@@ -430,6 +435,14 @@ impl StateTree {
         };
         tx.commit()?;
         Ok(info)
+    }
+
+    /// Makes every version applied so far durable (one sync for a catch-up of many blocks).
+    pub fn persist(&self) -> Result<(), TreeError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_quick_repair(true);
+        tx.commit()?;
+        Ok(())
     }
 
     /// Removes every version after `keep` (the chain unwound to block `keep`).
@@ -676,7 +689,9 @@ mod tests {
         let first = {
             let tree = StateTree::open(&path).unwrap();
             tree.apply(0, B256::repeat_byte(1), [(word(1), word(10))]).unwrap();
-            tree.apply(1, B256::repeat_byte(2), [(word(2), word(20))]).unwrap()
+            let first = tree.apply(1, B256::repeat_byte(2), [(word(2), word(20))]).unwrap();
+            tree.persist().unwrap();
+            first
         };
         let tree = StateTree::open(&path).unwrap();
         assert_eq!(tree.latest().unwrap(), Some((1, first)));
