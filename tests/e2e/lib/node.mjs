@@ -55,17 +55,28 @@ export function foundryBin(tool) {
   return found;
 }
 
-/// A free TCP port on 127.0.0.1 (the OS picks it; the node binds it right after).
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/// Ports this process has handed out: the OS may offer a port again once its probe closed,
+/// and one network config holding it twice is refused ("port … is taken").
+const handedOut = new Set();
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; the node binds it right after), never one
+/// this process handed out before.
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function commandFor(kind, port, blockTime, tephraArgs) {
