@@ -132,27 +132,9 @@ fn jumpdest_bitmap(code: &[u8]) -> Vec<u8> {
     bitmap
 }
 
-/// The state commitment a ZKsync OS batch stores on L1 (`batchHash`): Blake2s of the tree's
-/// root, its leaf count, the batch's last block number, [`block_hashes_blake`] and the last
-/// block's timestamp.
-pub fn state_commitment(
-    root: &B256,
-    leaf_count: u64,
-    block: u64,
-    block_hashes_blake: &B256,
-    timestamp: u64,
-) -> B256 {
-    blake2s(&[
-        root.as_slice(),
-        &leaf_count.to_be_bytes(),
-        &block.to_be_bytes(),
-        block_hashes_blake.as_slice(),
-        &timestamp.to_be_bytes(),
-    ])
-}
-
 /// Blake2s of the last 256 block hashes, oldest first, ending with the batch's last block's
-/// (zero for the blocks before genesis).
+/// (zero for the blocks before genesis): part of a ZKsync OS batch's state commitment,
+/// `blake2s(root ‖ leaf count ‖ last block number ‖ this ‖ last timestamp)`, all big-endian.
 pub fn block_hashes_blake(hashes: &[B256; 256]) -> B256 {
     let parts: Vec<&[u8]> = hashes.iter().map(|hash| hash.as_slice()).collect();
     blake2s(&parts)
@@ -350,13 +332,10 @@ impl StateTree {
 
     /// The latest version and its root, if any version was applied.
     pub fn latest(&self) -> Result<Option<(u64, RootInfo)>, TreeError> {
-        let tx = self.db.begin_read()?;
-        let versions = tx.open_table(VERSIONS)?;
-        let Some(last) = versions.last()? else { return Ok(None) };
-        let version = last.0.value();
-        let (leaf_count, block_hash) = decode_version(last.1.value());
-        let root = Tables::read(&tx)?.root(version)?;
-        Ok(Some((version, RootInfo { root, leaf_count, block_hash })))
+        let last = self.db.begin_read()?.open_table(VERSIONS)?.last()?.map(|(v, _)| v.value());
+        let Some(version) = last else { return Ok(None) };
+        let info = self.root_info(version)?.ok_or(TreeError::UnknownVersion(version))?;
+        Ok(Some((version, info)))
     }
 
     /// Version `version`'s root, if the tree holds it.
@@ -512,6 +491,25 @@ fn latest_leaf(
     Ok(last.map(|(_, raw)| Leaf::decode(raw.value())))
 }
 
+/// The hash of the subtree `height` levels up at `index` as of `version` in a tree of
+/// `leaf_count` leaves, as stored: an empty one's, a leaf's, or a node's.
+fn stored_subtree(
+    leaves: &impl ReadableTable<(u64, u64), &'static [u8; 72]>,
+    nodes: &impl ReadableTable<(u8, u64, u64), &'static [u8; 32]>,
+    (height, index): (usize, u64),
+    version: u64,
+    leaf_count: u64,
+) -> Result<B256, TreeError> {
+    if is_empty(height, index, leaf_count) {
+        Ok(empty_hash(height))
+    } else if height == 0 {
+        let leaf = latest_leaf(leaves, index, version)?;
+        Ok(leaf.ok_or(TreeError::Corrupt("a leaf is missing"))?.hash())
+    } else {
+        latest_node(nodes, height, index, version)
+    }
+}
+
 /// The hash of the node `height` levels up at `index` as of version `version`.
 fn latest_node(
     nodes: &impl ReadableTable<(u8, u64, u64), &'static [u8; 32]>,
@@ -539,17 +537,9 @@ fn rehash(
     let mut indices: BTreeSet<u64> = changed.keys().copied().collect();
     for height in 1..=DEPTH {
         let below = height - 1;
-        let child = |index: u64, fresh: &HashMap<u64, B256>| -> Result<B256, TreeError> {
-            if is_empty(below, index, leaf_count) {
-                Ok(empty_hash(below))
-            } else if let Some(hash) = fresh.get(&index) {
-                Ok(*hash)
-            } else if below == 0 {
-                let leaf = latest_leaf(leaves, index, version)?;
-                Ok(leaf.ok_or(TreeError::Corrupt("a leaf is missing"))?.hash())
-            } else {
-                latest_node(&*nodes, below, index, version)
-            }
+        let child = |index: u64, fresh: &HashMap<u64, B256>| match fresh.get(&index) {
+            Some(hash) => Ok(*hash),
+            None => stored_subtree(leaves, &*nodes, (below, index), version, leaf_count),
         };
         let mut level = HashMap::new();
         for parent in indices.iter().map(|index| index / 2).collect::<BTreeSet<_>>() {
@@ -588,24 +578,6 @@ impl Tables {
         latest_node(&self.nodes, DEPTH, 0, version)
     }
 
-    /// The hash of the subtree `height` levels up at `index` as of `version`.
-    fn subtree(
-        &self,
-        height: usize,
-        index: u64,
-        version: u64,
-        leaf_count: u64,
-    ) -> Result<B256, TreeError> {
-        if is_empty(height, index, leaf_count) {
-            Ok(empty_hash(height))
-        } else if height == 0 {
-            let leaf = latest_leaf(&self.leaves, index, version)?;
-            Ok(leaf.ok_or(TreeError::Corrupt("a leaf is missing"))?.hash())
-        } else {
-            latest_node(&self.nodes, height, index, version)
-        }
-    }
-
     fn leaf_proof(
         &self,
         index: u64,
@@ -615,7 +587,10 @@ impl Tables {
         let leaf = latest_leaf(&self.leaves, index, version)?
             .ok_or(TreeError::Corrupt("a proven leaf is missing"))?;
         let mut siblings = (0..DEPTH)
-            .map(|height| self.subtree(height, (index >> height) ^ 1, version, leaf_count))
+            .map(|height| {
+                let sibling = (height, (index >> height) ^ 1);
+                stored_subtree(&self.leaves, &self.nodes, sibling, version, leaf_count)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         while siblings.last().is_some_and(|last| *last == empty_hash(siblings.len() - 1)) {
             siblings.pop();
