@@ -23,7 +23,7 @@
 
 use super::{
     paymaster::execute_sponsored,
-    pubdata::{PubdataCharge, charge, check_limit, set_gas, tx_pubdata},
+    pubdata::{PubdataCharge, charge, check_limit, set_gas, tx_pubdata, unpaid},
 };
 use crate::{
     balances::{adjust, bump_nonce},
@@ -162,11 +162,7 @@ impl ZkExecutor<'_, '_> {
                 PubdataCharge::Covered(gas) => set_gas(result, gas),
                 PubdataCharge::Exceeds => {
                     *state = EvmState::default();
-                    *result = ExecutionResult::Revert {
-                        gas: ResultGas::default().with_total_gas_spent(tx.gas_limit),
-                        logs: Vec::new(),
-                        output: Bytes::new(),
-                    };
+                    *result = unpaid(tx.gas_limit);
                 }
             }
         }
@@ -235,11 +231,7 @@ impl ZkExecutor<'_, '_> {
                 adjust(&mut reverted, db, sender, limit * price, false)?;
                 adjust(&mut reverted, db, beneficiary, limit * tip, true)?;
                 *state = reverted;
-                *result = ExecutionResult::Revert {
-                    gas: ResultGas::default().with_total_gas_spent(gas_limit),
-                    logs: Vec::new(),
-                    output: Bytes::new(),
-                };
+                *result = unpaid(gas_limit);
             }
         }
         Ok(())

@@ -644,8 +644,7 @@ fn run<'a, I: Inspector<SponsorCtx<'a>>>(
     call_env.gas_priority_fee = Some(0);
     evm.ctx.cfg.disable_base_fee = true;
     let main = if pricing.revert_call {
-        let gas = ResultGas::default().with_total_gas_spent(call_env.gas_limit);
-        ExecutionResult::Revert { gas, logs: Vec::new(), output: Bytes::new() }
+        super::pubdata::unpaid(call_env.gas_limit)
     } else {
         in_bootloader_frame(evm);
         match evm.inspect_one_tx(call_env) {

@@ -195,6 +195,13 @@ pub fn check_limit(tx: &TxEnvelope, required: u64) -> Result<(), GasPerPubdataTo
     if required > limit { Err(GasPerPubdataTooLow { limit, required }) } else { Ok(()) }
 }
 
+/// What a transaction whose gas cannot pay for its pubdata becomes: reverted, its whole
+/// `gas_limit` used, no logs, no output.
+pub(crate) fn unpaid(gas_limit: u64) -> ExecutionResult {
+    let gas = ResultGas::default().with_total_gas_spent(gas_limit);
+    ExecutionResult::Revert { gas, logs: Vec::new(), output: Default::default() }
+}
+
 /// Sets the gas `result` used (its refund folded in).
 pub(crate) fn set_gas(result: &mut ExecutionResult, used: u64) {
     let (ExecutionResult::Success { gas, .. }
