@@ -132,9 +132,15 @@ impl Chain {
 
     /// Base fee of the block after `parent`, as the framework would prepare it.
     pub fn base_fee_after(&self, parent: &Header) -> u64 {
-        let mut next = Header { number: parent.number + 1, ..Default::default() };
-        self.framework.prepare_header(parent, None, &mut next);
-        crate::block_base_fee(&*self.framework, parent, &next)
+        let attributes = BlockAttributes {
+            timestamp: parent.timestamp + 1,
+            beneficiary: parent.beneficiary,
+            prevrandao: B256::ZERO,
+            gas_limit: parent.gas_limit,
+            l1: None,
+        };
+        let next = crate::next_header(&*self.framework, parent, B256::ZERO, &attributes);
+        next.base_fee_per_gas.unwrap_or_default()
     }
 
     /// The store.
@@ -305,16 +311,7 @@ impl Chain {
             gas_limit: head.header.gas_limit,
             l1: None,
         };
-        let number = head.header.number + 1;
-        let mut header = crate::next_header(
-            &head.header,
-            head.hash,
-            &attributes,
-            self.framework.base_fee_params(number),
-        );
-        self.framework.prepare_header(&head.header, None, &mut header);
-        header.base_fee_per_gas =
-            Some(crate::block_base_fee(&*self.framework, &head.header, &header));
+        let header = crate::next_header(&*self.framework, &head.header, head.hash, &attributes);
         let mut state = BlockState::new(StateDb::head(self.reader()?, Some(self.overrides())));
         self.framework.validate_transaction(&self.spec, &header, &mut state, tx)
     }

@@ -152,14 +152,16 @@ pub fn evm_env(spec: &ChainSpec, header: &Header) -> EvmEnv {
 
 /// The header of the block after `parent` as far as it is known before execution: its
 /// environment (number, timestamp, beneficiary, gas limit, base fee, prevrandao, parent hash
-/// and beacon root), with empty roots.
+/// and beacon root), with empty roots, and what `framework` sets before execution
+/// ([`Framework::prepare_header`], then its base fee floor: [`block_base_fee`]).
 pub fn next_header(
+    framework: &dyn Framework,
     parent: &Header,
     parent_hash: B256,
     attributes: &BlockAttributes,
-    base_fee_params: BaseFeeParams,
 ) -> Header {
-    Header {
+    let params = framework.base_fee_params(parent.number + 1);
+    let mut header = Header {
         parent_hash,
         ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: attributes.beneficiary,
@@ -170,13 +172,17 @@ pub fn next_header(
         extra_data: Bytes::new(),
         mix_hash: attributes.prevrandao,
         nonce: BEACON_NONCE.into(),
-        base_fee_per_gas: Some(next_base_fee(parent, base_fee_params)),
+        base_fee_per_gas: Some(next_base_fee(parent, params)),
         withdrawals_root: Some(EMPTY_ROOT_HASH),
         blob_gas_used: Some(0),
         excess_blob_gas: Some(0),
         parent_beacon_block_root: Some(B256::ZERO),
         ..Default::default()
-    }
+    };
+    let origin = attributes.l1.as_ref().map(|inputs| &inputs.origin);
+    framework.prepare_header(parent, origin, &mut header);
+    header.base_fee_per_gas = Some(block_base_fee(framework, parent, &header));
+    header
 }
 
 /// Executes `transactions` as the block after `parent` under `framework`'s rules, on the head
@@ -194,12 +200,9 @@ pub fn execute_block<'a>(
     overrides: &DevOverrides,
     transactions: impl IntoIterator<Item = Recovered<&'a TxEnvelope>>,
 ) -> Result<ExecutedBlock, ChainError> {
-    let params = framework.base_fee_params(parent.number + 1);
-    let mut header = next_header(parent, parent_hash, attributes, params);
+    let mut header = next_header(framework, parent, parent_hash, attributes);
     let l1 = attributes.l1.as_ref();
     let origin = l1.map(|inputs| &inputs.origin);
-    framework.prepare_header(parent, origin, &mut header);
-    header.base_fee_per_gas = Some(block_base_fee(framework, parent, &header));
     let mut state = BlockState::new(StateDb::head(reader.clone(), None));
     state.apply_overrides(overrides)?;
     let system = framework.system_transactions(spec, parent, &header, origin, &mut state)?;
