@@ -174,25 +174,23 @@ pub const FRAMEWORKS: [&str; 3] = ["op-stack", "nitro", "zk-stack"];
 
 /// The [`Settlement`] of `rollup`'s framework profile.
 pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
-    if rollup.framework == "zk-stack" {
-        let (gas_token, pubdata_price) = (rollup.gas_token, rollup.pubdata_price);
-        return Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token, pubdata_price }));
-    }
-    settlement_for(&rollup.framework, rollup.chain_id, rollup.gas_token)
+    settlement_for(&rollup.framework, rollup.chain_id, rollup.gas_token, rollup.pubdata_price)
 }
 
-/// The settlement of a rollup of `framework`, chain `chain_id` and gas token `gas_token`: what
-/// [`by_framework`] reads from a rollup config, for those (a guardian) who only know these (a
-/// zk-stack rollup's pubdata price is in its blocks).
+/// The settlement of a rollup of `framework`, chain `chain_id`, gas token `gas_token` and (on
+/// zk-stack) pubdata price `pubdata_price`: what [`by_framework`] reads from a rollup config,
+/// for those (a guardian) who only know these. A verifier passes no pubdata price: a zk-stack
+/// block carries its own.
 pub fn settlement_for(
     framework: &str,
     chain_id: u64,
     gas_token: GasToken,
+    pubdata_price: u128,
 ) -> Result<Arc<dyn Settlement>, SettlementError> {
     match framework {
         "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
         "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id })),
-        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token, pubdata_price: 0 })),
+        "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token, pubdata_price })),
         other => Err(SettlementError::Config(format!(
             "framework {other:?} has no L1 settlement; one of: {}",
             FRAMEWORKS.join(", ")

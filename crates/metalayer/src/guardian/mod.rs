@@ -199,7 +199,8 @@ impl ChainConfig {
 
     /// The chain's framework's L1 side.
     fn settles(&self) -> Result<Arc<dyn Settlement>, GuardianError> {
-        tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token)
+        // No pubdata price: the guardian only verifies, and a zk-stack block carries its own.
+        tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token, 0)
             .map_err(|err| self.error(err))
     }
 
