@@ -85,8 +85,11 @@ fn apply_block(tree: &StateTree, reader: &StoreReader, number: u64) -> EthResult
         let properties = match reader.account_at(address, number)? {
             None => B256::ZERO,
             Some(account) => {
-                let code = reader.code(&account.code_hash)?.unwrap_or_default();
-                account_properties_hash(account.nonce, account.balance, &code)
+                let code = match account.code_hash {
+                    revm::primitives::KECCAK_EMPTY => None,
+                    hash => reader.code(&hash)?,
+                };
+                account_properties_hash(account.nonce, account.balance, &code.unwrap_or_default())
             }
         };
         entries.push((account_key(*address), properties));
