@@ -121,6 +121,8 @@ const JOBS = [
     roots: [
       'contracts/src/op/L1BlockIsthmus.sol',
       'contracts/src/op/GasPriceOracleIsthmus.sol',
+      'contracts/src/op/OperatorFeeVault.sol',
+      'src/universal/Proxy.sol',
       'src/L2/L1Block.sol',
       'src/L2/GasPriceOracle.sol',
       'src/L2/L2ToL1MessagePasser.sol',
@@ -131,19 +133,26 @@ const JOBS = [
       'src/L2/L2StandardBridge.sol',
       'src/universal/OptimismMintableERC20Factory.sol',
     ],
-    // Runtime code goes into a rollup genesis at the predeploy addresses. The three fee vaults
-    // take constructor arguments that end up as immutables (recipient, min withdrawal amount,
+    // Every predeploy is a bedrock `Proxy` (no immutables: its runtime code goes into the
+    // genesis at the predeploy address) in front of an implementation at the predeploy's code
+    // namespace address, as bedrock's L2 genesis lays them out. The three fee vaults take
+    // constructor arguments that end up as immutables (recipient, min withdrawal amount,
     // withdrawal network), so their deployedBytecode has zero placeholders there and is not
-    // usable at genesis as-is; they are compiled for completeness.
+    // usable at genesis as-is; they are compiled for completeness. OperatorFeeVault
+    // (contracts/src/op) fixes its arguments in its constructor: its creation code is run to get
+    // its runtime code.
     // L1BlockIsthmus and GasPriceOracleIsthmus (contracts/src/op) add Isthmus' operator fee
     // functions, as the OP specification defines them, on top of the audited 0.17.3 contracts:
-    // they are what an op-stack chain's genesis holds.
+    // they are the implementations from Isthmus on (in an op-stack chain's genesis, or created by
+    // Isthmus' network upgrade deposits), L1Block and GasPriceOracle those before it.
     // L2CrossDomainMessenger, L2StandardBridge and OptimismMintableERC20Factory (the ERC-20
     // bridge's L2 side) are unchanged 0.17.3 contracts without immutables: their runtime code
     // goes into the genesis as-is, with the storage their initializers would set.
     outputs: {
       L1BlockIsthmus: 'contracts/src/op/L1BlockIsthmus.sol',
       GasPriceOracleIsthmus: 'contracts/src/op/GasPriceOracleIsthmus.sol',
+      OperatorFeeVault: 'contracts/src/op/OperatorFeeVault.sol',
+      Proxy: 'src/universal/Proxy.sol',
       L1Block: 'src/L2/L1Block.sol',
       GasPriceOracle: 'src/L2/GasPriceOracle.sol',
       L2ToL1MessagePasser: 'src/L2/L2ToL1MessagePasser.sol',

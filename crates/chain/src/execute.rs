@@ -187,7 +187,9 @@ pub fn next_header(
 
 /// Executes `transactions` as the block after `parent` under `framework`'s rules, on the head
 /// state of `reader` (which must be `parent`'s state), applying `overrides` first; the tries
-/// are read from `nodes`. The framework's system transactions come first.
+/// are read from `nodes`. The framework's system transactions come first, then the L1 deposits
+/// and the framework's upgrade transactions; a block with upgrade transactions takes none of
+/// `transactions`.
 #[allow(clippy::too_many_arguments)]
 pub fn execute_block<'a>(
     spec: &ChainSpec,
@@ -207,15 +209,22 @@ pub fn execute_block<'a>(
     state.apply_overrides(overrides)?;
     let system = framework.system_transactions(spec, parent, &header, origin, &mut state)?;
     let deposits = l1.map(|inputs| inputs.deposits.as_slice()).unwrap_or_default();
+    let upgrade = framework.upgrade_transactions(parent, &header);
+    let mut offered = transactions
+        .into_iter()
+        .filter(|_| upgrade.is_empty())
+        .map(|tx| Recovered::new_unchecked(*tx.inner(), tx.signer()));
     let run = framework.execute(
         spec,
         &header,
         &mut state,
         BlockTxs {
-            required: &mut system.iter().chain(deposits).map(|tx| tx.as_recovered_ref()),
-            offered: &mut transactions
-                .into_iter()
-                .map(|tx| Recovered::new_unchecked(*tx.inner(), tx.signer())),
+            required: &mut system
+                .iter()
+                .chain(deposits)
+                .chain(&upgrade)
+                .map(|tx| tx.as_recovered_ref()),
+            offered: &mut offered,
             finish: true,
         },
     )?;

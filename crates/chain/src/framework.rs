@@ -58,6 +58,16 @@ pub trait Framework: Debug + Send + Sync {
         Ok(Vec::new())
     }
 
+    /// The network upgrade transactions of the block with `header`, built on `parent`: OP
+    /// Stack's hardfork activation deposits, for example. They run after the system
+    /// transactions and the L1 deposits, and a block that has any takes no user's transaction
+    /// (OP's `noTxPool`), so that nothing else runs while the protocol's contracts change. None
+    /// by default.
+    fn upgrade_transactions(&self, parent: &Header, header: &Header) -> Vec<Recovered<TxEnvelope>> {
+        let _ = (parent, header);
+        Vec::new()
+    }
+
     /// Executes a block's transactions on `state`, which holds the parent's state. `header`
     /// carries the block's environment (number, timestamp, beneficiary, gas limit, base fee,
     /// prevrandao, parent hash and beacon root); its roots are not known yet.

@@ -10,14 +10,26 @@
 //! chain without an L1.
 //!
 //! Predeploys are compiled from `@eth-optimism/contracts-bedrock` 0.17.3 (`contracts/`), the
-//! newest release on npm, which predates Isthmus: L1Block and GasPriceOracle are its audited
-//! contracts extended by the Isthmus operator-fee functions the OP specification defines
-//! (`contracts/src/op`), so the L1 attributes deposit is Isthmus' `setL1BlockValuesIsthmus`
-//! (Isthmus is active at genesis, where the specification asks for it from the first block).
+//! newest release on npm, which predates Isthmus, and laid out as bedrock's L2 genesis does:
+//! a `Proxy` at each predeploy address (admin: the ProxyAdmin predeploy), its implementation at
+//! the predeploy's code namespace address ([`implementation_address`]). Isthmus' L1Block,
+//! GasPriceOracle and OperatorFeeVault are the audited 0.17.3 contracts extended by what the OP
+//! specification defines for Isthmus (`contracts/src/op`).
+//!
+//! Every OP hardfork through Holocene is active from genesis; Isthmus is too by default, or
+//! from a later time ([`OpStack::with_isthmus_time`]). Before it the chain runs Holocene (no
+//! EIP-7702, no EIP-2935, no operator fee) and the L1 attributes deposit is Ecotone's
+//! `setL1BlockValuesEcotone`; the Isthmus activation block still carries Ecotone's (its L1Block
+//! is not upgraded yet), then Isthmus' network upgrade deposits ([`isthmus_upgrade`]), and no
+//! user's transaction; every later block carries Isthmus' `setL1BlockValuesIsthmus`.
 
 use crate::receipts::Receipts;
 use alloy_consensus::{Header, Sealed, transaction::Recovered};
-use alloy_eips::{Encodable2718, eip1559::BaseFeeParams};
+use alloy_eips::{
+    Encodable2718,
+    eip1559::BaseFeeParams,
+    eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE},
+};
 use alloy_evm::{Evm, EvmEnv, EvmFactory, FromRecoveredTx};
 use alloy_genesis::{Genesis, GenesisAccount};
 use alloy_hardforks::ForkCondition;
@@ -27,7 +39,8 @@ use alloy_op_evm::{
     env::{evm_env_for_op_block, spec_by_timestamp_after_bedrock},
 };
 use alloy_op_hardforks::{OpChainHardforks, OpHardfork};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, keccak256};
+use alloy_sol_types::{SolCall, sol};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use op_revm::{L1BlockInfo, OpHaltReason, OpSpecId, OpTransaction, OpTransactionError};
 use revm::{
@@ -37,14 +50,15 @@ use revm::{
 };
 use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::LazyLock};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
     TraceOutcome, install_stateless_call, run_transactions,
 };
 use tephra_primitives::{
-    ReceiptEnvelope, TxEnvelope,
-    tx::{L1InfoDepositSource, TxDeposit},
+    ReceiptEnvelope, TxEnvelope, artifact,
+    predeploy::{self, Step},
+    tx::{L1InfoDepositSource, TxDeposit, UpgradeDepositSource},
 };
 
 /// The L1Block predeploy: the L1 origin's number, time, fees and hash, set by the L1
@@ -78,8 +92,20 @@ pub const OPERATOR_FEE_VAULT: Address = op_revm::constants::OPERATOR_FEE_RECIPIE
 pub const L1_INFO_DEPOSITOR: Address = address!("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
 /// Gas limit of the L1 attributes deposit, as op-node sets it (Regolith onwards).
 pub const L1_INFO_GAS_LIMIT: u64 = 1_000_000;
+/// The ProxyAdmin predeploy: the admin of every predeploy's proxy.
+pub const PROXY_ADMIN: Address = address!("0x4200000000000000000000000000000000000018");
+/// EIP-1967's implementation slot, where a bedrock `Proxy` keeps its implementation.
+const PROXY_IMPLEMENTATION_SLOT: B256 =
+    b256!("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+/// EIP-1967's admin slot, where a bedrock `Proxy` keeps its admin.
+const PROXY_ADMIN_SLOT: B256 =
+    b256!("0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103");
+/// Selector of `L1Block.setL1BlockValuesEcotone()`.
+const SET_L1_BLOCK_VALUES_ECOTONE: [u8; 4] = [0x44, 0x0a, 0x5e, 0x20];
 /// Selector of `L1Block.setL1BlockValuesIsthmus()`.
 const SET_L1_BLOCK_VALUES_ISTHMUS: [u8; 4] = [0x09, 0x89, 0x99, 0xbe];
+/// Length of the Ecotone L1 attributes calldata.
+const L1_INFO_ECOTONE_LEN: usize = 164;
 /// Length of the Isthmus L1 attributes calldata.
 const L1_INFO_ISTHMUS_LEN: usize = 176;
 /// OP Mainnet's EIP-1559 parameters since Canyon: denominator 250, elasticity 6.
@@ -149,12 +175,14 @@ pub struct L1Contracts {
     pub standard_bridge: Address,
 }
 
-/// The OP Stack profile: every OP hardfork through Isthmus active from genesis.
+/// The OP Stack profile: every OP hardfork through Holocene active from genesis, Isthmus from
+/// genesis or from a later time.
 #[derive(Debug, Clone)]
 pub struct OpStack {
     hardforks: OpChainHardforks,
     fees: L1Fees,
     l1: L1Contracts,
+    isthmus_time: u64,
 }
 
 impl Default for OpStack {
@@ -164,18 +192,29 @@ impl Default for OpStack {
 }
 
 impl OpStack {
-    /// OP Stack rules with these L1 fee parameters.
+    /// OP Stack rules with these L1 fee parameters, Isthmus active from genesis.
     pub fn new(fees: L1Fees) -> Self {
-        use OpHardfork::*;
-        let at_genesis = [Regolith, Canyon, Ecotone, Fjord, Granite, Holocene, Isthmus]
-            .into_iter()
-            .map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP));
-        let hardforks = OpChainHardforks::new(
-            std::iter::once((Bedrock, ForkCondition::ZERO_BLOCK))
-                .chain(at_genesis)
-                .chain([Jovian, Karst, Interop].map(|fork| (fork, ForkCondition::Never))),
-        );
-        Self { hardforks, fees, l1: L1Contracts::default() }
+        Self { hardforks: hardforks(0), fees, l1: L1Contracts::default(), isthmus_time: 0 }
+    }
+
+    /// These rules with Isthmus active from the first block whose timestamp is at least
+    /// `timestamp` (op-node's `isthmus_time`; part of the genesis: a chain reopens only with
+    /// the same). At or before the genesis' time it is active from genesis.
+    pub fn with_isthmus_time(mut self, timestamp: u64) -> Self {
+        self.hardforks = hardforks(timestamp);
+        self.isthmus_time = timestamp;
+        self
+    }
+
+    /// Whether Isthmus is active in a block at `timestamp`.
+    pub fn is_isthmus(&self, timestamp: u64) -> bool {
+        timestamp >= self.isthmus_time
+    }
+
+    /// Whether the block with `header`, on `parent`, is Isthmus' activation block: the first
+    /// one after genesis under Isthmus.
+    pub fn activates_isthmus(&self, parent: &Header, header: &Header) -> bool {
+        !self.is_isthmus(parent.timestamp) && self.is_isthmus(header.timestamp)
     }
 
     /// These rules, with the predeploys' other side at `l1` (part of the genesis: a chain
@@ -200,11 +239,45 @@ impl OpStack {
     }
 }
 
-/// Calldata of `setL1BlockValuesIsthmus()`: the selector, then the packed values in the order
-/// the OP specification's Isthmus L1 attributes section gives (176 bytes).
-pub fn l1_info_calldata(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -> Bytes {
+/// Bedrock from block 0, Regolith through Holocene from genesis, Isthmus from `isthmus_time`,
+/// the later forks never.
+fn hardforks(isthmus_time: u64) -> OpChainHardforks {
+    use OpHardfork::*;
+    let at_genesis = [Regolith, Canyon, Ecotone, Fjord, Granite, Holocene]
+        .into_iter()
+        .map(|fork| (fork, ForkCondition::ZERO_TIMESTAMP));
+    OpChainHardforks::new(
+        std::iter::once((Bedrock, ForkCondition::ZERO_BLOCK))
+            .chain(at_genesis)
+            .chain([(Isthmus, ForkCondition::Timestamp(isthmus_time))])
+            .chain([Jovian, Karst, Interop].map(|fork| (fork, ForkCondition::Never))),
+    )
+}
+
+/// The format of an L1 attributes deposit's calldata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum L1InfoFormat {
+    /// `setL1BlockValuesEcotone()`: 164 bytes (Ecotone until Isthmus, and Isthmus' activation
+    /// block).
+    Ecotone,
+    /// `setL1BlockValuesIsthmus()`: Ecotone's values, then the operator fee scalar and
+    /// constant (176 bytes).
+    Isthmus,
+}
+
+/// Calldata of the L1 attributes deposit in `format`: the selector, then the packed values in
+/// the order the OP specification's Ecotone and Isthmus L1 attributes sections give.
+pub fn l1_info_calldata(
+    fees: &L1Fees,
+    origin: &L1Origin,
+    sequence_number: u64,
+    format: L1InfoFormat,
+) -> Bytes {
     let mut data = Vec::with_capacity(L1_INFO_ISTHMUS_LEN);
-    data.extend_from_slice(&SET_L1_BLOCK_VALUES_ISTHMUS);
+    data.extend_from_slice(match format {
+        L1InfoFormat::Ecotone => &SET_L1_BLOCK_VALUES_ECOTONE,
+        L1InfoFormat::Isthmus => &SET_L1_BLOCK_VALUES_ISTHMUS,
+    });
     data.extend_from_slice(&fees.base_fee_scalar.to_be_bytes());
     data.extend_from_slice(&fees.blob_base_fee_scalar.to_be_bytes());
     data.extend_from_slice(&sequence_number.to_be_bytes());
@@ -214,15 +287,23 @@ pub fn l1_info_calldata(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) 
     data.extend_from_slice(&U256::from(origin.blob_base_fee).to_be_bytes::<32>());
     data.extend_from_slice(origin.hash.as_slice());
     data.extend_from_slice(fees.batcher_hash.as_slice());
-    data.extend_from_slice(&fees.operator_fee_scalar.to_be_bytes());
-    data.extend_from_slice(&fees.operator_fee_constant.to_be_bytes());
+    if format == L1InfoFormat::Isthmus {
+        data.extend_from_slice(&fees.operator_fee_scalar.to_be_bytes());
+        data.extend_from_slice(&fees.operator_fee_constant.to_be_bytes());
+    }
     data.into()
 }
 
-/// What an L1 attributes deposit's calldata says: the L1 origin, the sequence number and the
-/// fee scalars. `None` if `calldata` is not `setL1BlockValuesIsthmus` with its 176 bytes.
+/// What an L1 attributes deposit's calldata says: the L1 origin and the sequence number.
+/// `None` if `calldata` is neither `setL1BlockValuesEcotone` with its 164 bytes nor
+/// `setL1BlockValuesIsthmus` with its 176.
 pub fn parse_l1_info_calldata(calldata: &[u8]) -> Option<(L1Origin, u64)> {
-    if calldata.len() != L1_INFO_ISTHMUS_LEN || calldata[..4] != SET_L1_BLOCK_VALUES_ISTHMUS {
+    let format = match calldata.get(..4)? {
+        selector if selector == SET_L1_BLOCK_VALUES_ECOTONE => L1_INFO_ECOTONE_LEN,
+        selector if selector == SET_L1_BLOCK_VALUES_ISTHMUS => L1_INFO_ISTHMUS_LEN,
+        _ => return None,
+    };
+    if calldata.len() != format {
         return None;
     }
     let u64_at = |at: usize| u64::from_be_bytes(calldata[at..at + 8].try_into().expect("8 bytes"));
@@ -248,7 +329,12 @@ pub fn l1_info_of_block(transactions: &[TxEnvelope]) -> Option<(L1Origin, u64)> 
 
 /// The L1 attributes deposit of an L2 block: from the depositor account to L1Block, no mint,
 /// no value, 1M gas, its source hash from the L1 origin's hash and the sequence number.
-pub fn l1_info_deposit(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -> TxDeposit {
+pub fn l1_info_deposit(
+    fees: &L1Fees,
+    origin: &L1Origin,
+    sequence_number: u64,
+    format: L1InfoFormat,
+) -> TxDeposit {
     TxDeposit {
         source_hash: L1InfoDepositSource::new(origin.hash, sequence_number).source_hash(),
         from: L1_INFO_DEPOSITOR,
@@ -257,11 +343,11 @@ pub fn l1_info_deposit(fees: &L1Fees, origin: &L1Origin, sequence_number: u64) -
         value: U256::ZERO,
         gas_limit: L1_INFO_GAS_LIMIT,
         is_system_transaction: false,
-        input: l1_info_calldata(fees, origin, sequence_number),
+        input: l1_info_calldata(fees, origin, sequence_number, format),
     }
 }
 
-/// L1Block's storage after `setL1BlockValuesIsthmus` with these values (the layout of
+/// L1Block's storage after the L1 attributes call in `format` with these values (the layout of
 /// contracts-bedrock 0.17.3's L1Block: `number` and `timestamp` packed in slot 0, `basefee` 1,
 /// `hash` 2, `sequenceNumber`, `blobBaseFeeScalar` and `baseFeeScalar` packed in 3,
 /// `batcherHash` 4, `blobBaseFee` 7; then L1BlockIsthmus' `operatorFeeConstant` and
@@ -270,6 +356,7 @@ fn l1_block_storage(
     fees: &L1Fees,
     origin: &L1Origin,
     sequence_number: u64,
+    format: L1InfoFormat,
 ) -> BTreeMap<B256, B256> {
     let slot = |index: u64| B256::from(U256::from(index));
     let packed = |parts: &[(u64, usize)]| {
@@ -279,7 +366,7 @@ fn l1_block_storage(
                 .fold(U256::ZERO, |word, (value, shift)| word | (U256::from(*value) << *shift)),
         )
     };
-    BTreeMap::from([
+    let mut storage = BTreeMap::from([
         (slot(0), packed(&[(origin.number, 0), (origin.timestamp, 64)])),
         (slot(1), B256::from(U256::from(origin.base_fee))),
         (slot(2), origin.hash),
@@ -293,11 +380,14 @@ fn l1_block_storage(
         ),
         (slot(4), fees.batcher_hash),
         (slot(7), B256::from(U256::from(origin.blob_base_fee))),
-        (
+    ]);
+    if format == L1InfoFormat::Isthmus {
+        storage.insert(
             slot(8),
             packed(&[(fees.operator_fee_constant, 0), (u64::from(fees.operator_fee_scalar), 64)]),
-        ),
-    ])
+        );
+    }
+    storage
 }
 
 /// The storage of L2CrossDomainMessenger, L2StandardBridge and OptimismMintableERC20Factory
@@ -334,64 +424,198 @@ fn holocene_extra_data(params: BaseFeeParams) -> Bytes {
     data.into()
 }
 
-fn deployed_code(artifact: &str) -> Bytes {
-    let artifact: Value = serde_json::from_str(artifact).expect("committed artifacts are JSON");
-    let code = artifact["deployedBytecode"].as_str().expect("artifacts carry deployedBytecode");
-    code.parse().expect("deployedBytecode is hex")
+/// Where bedrock's L2 genesis puts a predeploy's implementation: its code namespace address,
+/// `0xc0D3…c0d3` followed by the predeploy's last two bytes.
+pub fn implementation_address(predeploy: Address) -> Address {
+    let mut address = address!("0xc0D3C0d3C0d3C0D3c0d3C0d3c0D3C0d3c0d30000");
+    address.0[18..].copy_from_slice(&predeploy.0[18..]);
+    address
 }
 
+/// OperatorFeeVault's runtime code: what its creation code leaves, immutables set.
+fn operator_fee_vault_code() -> Bytes {
+    static CODE: LazyLock<Bytes> = LazyLock::new(|| {
+        let deployer = ISTHMUS_DEPLOYERS[2];
+        let creation = artifact!(OperatorFeeVault).deploy_code(&[]);
+        let accounts = predeploy::run(deployer, [Step::create("create OperatorFeeVault", creation)])
+            .expect("OperatorFeeVault's constructor runs");
+        accounts[&deployer.create(0)].code.clone().expect("a created contract has code")
+    });
+    CODE.clone()
+}
+
+/// A predeploy as a genesis holds it: its address, its implementation's runtime code (none: a
+/// proxy not yet pointed anywhere) and its storage (the proxy's, where the implementation's
+/// state lives).
+type Predeploy = (Address, Option<Bytes>, BTreeMap<B256, B256>);
+
 impl OpStack {
-    /// The predeploys of an OP chain whose first block under these rules is at `timestamp`:
-    /// address, runtime code and initial storage. L1Block starts out reporting the L1 origin of
-    /// that time, as op-node's genesis does, so that fees are priced before the first block;
-    /// GasPriceOracle has isEcotone, isFjord and isIsthmus set (slot 0, bytes 0, 1 and 2):
-    /// Fjord's L1 fee formula and Isthmus' operator fee, as op-revm charges them. The ERC-20
-    /// bridge's L2 side (L2CrossDomainMessenger, L2StandardBridge, OptimismMintableERC20Factory)
-    /// holds what bedrock's initializers set in its L2 genesis ([`bridge_storage`]).
-    fn predeploys(&self, timestamp: u64) -> [(Address, Bytes, BTreeMap<B256, B256>); 6] {
+    /// The predeploys of an OP chain whose first block under these rules is at `timestamp`.
+    /// L1Block starts out reporting the L1 origin of that time, as op-node's genesis does, so
+    /// that fees are priced before the first block; GasPriceOracle has isEcotone and isFjord
+    /// set (slot 0, bytes 0 and 1), and isIsthmus (byte 2) under Isthmus: Fjord's L1 fee
+    /// formula and Isthmus' operator fee, as op-revm charges them. Before Isthmus, L1Block and
+    /// GasPriceOracle are 0.17.3's and the OperatorFeeVault's proxy has no implementation yet.
+    /// The ERC-20 bridge's L2 side (L2CrossDomainMessenger, L2StandardBridge,
+    /// OptimismMintableERC20Factory) holds what bedrock's initializers set in its L2 genesis
+    /// ([`bridge_storage`]).
+    fn predeploys(&self, timestamp: u64) -> [Predeploy; 7] {
         let origin = dev_l1_origin(&self.fees, timestamp);
         let [messenger, bridge, factory] = bridge_storage(self.l1);
+        let isthmus = self.is_isthmus(timestamp);
+        let (format, l1_block, oracle, oracle_flags) = if isthmus {
+            (
+                L1InfoFormat::Isthmus,
+                artifact!(L1BlockIsthmus),
+                artifact!(GasPriceOracleIsthmus),
+                0x01_01_01u64,
+            )
+        } else {
+            (L1InfoFormat::Ecotone, artifact!(L1Block), artifact!(GasPriceOracle), 0x01_01)
+        };
         [
             (
                 L1_BLOCK,
-                deployed_code(include_str!("../../../contracts/artifacts/L1BlockIsthmus.json")),
-                l1_block_storage(&self.fees, &origin, 0),
+                Some(l1_block.runtime_code()),
+                l1_block_storage(&self.fees, &origin, 0, format),
             ),
             (
                 GAS_PRICE_ORACLE,
-                deployed_code(include_str!(
-                    "../../../contracts/artifacts/GasPriceOracleIsthmus.json"
-                )),
-                BTreeMap::from([(B256::ZERO, B256::from(U256::from(0x01_01_01)))]),
+                Some(oracle.runtime_code()),
+                BTreeMap::from([(B256::ZERO, B256::from(U256::from(oracle_flags)))]),
             ),
+            (OPERATOR_FEE_VAULT, isthmus.then(operator_fee_vault_code), BTreeMap::new()),
             (
                 L2_TO_L1_MESSAGE_PASSER,
-                deployed_code(include_str!(
-                    "../../../contracts/artifacts/L2ToL1MessagePasser.json"
-                )),
+                Some(artifact!(L2ToL1MessagePasser).runtime_code()),
                 BTreeMap::new(),
             ),
             (
                 L2_CROSS_DOMAIN_MESSENGER,
-                deployed_code(include_str!(
-                    "../../../contracts/artifacts/L2CrossDomainMessenger.json"
-                )),
+                Some(artifact!(L2CrossDomainMessenger).runtime_code()),
                 messenger,
             ),
-            (
-                L2_STANDARD_BRIDGE,
-                deployed_code(include_str!("../../../contracts/artifacts/L2StandardBridge.json")),
-                bridge,
-            ),
+            (L2_STANDARD_BRIDGE, Some(artifact!(L2StandardBridge).runtime_code()), bridge),
             (
                 OPTIMISM_MINTABLE_ERC20_FACTORY,
-                deployed_code(include_str!(
-                    "../../../contracts/artifacts/OptimismMintableERC20Factory.json"
-                )),
+                Some(artifact!(OptimismMintableERC20Factory).runtime_code()),
                 factory,
             ),
         ]
     }
+}
+
+sol! {
+    function upgradeTo(address implementation) external;
+    function setIsthmus() external;
+}
+
+/// The deployers of Isthmus' L1Block, GasPriceOracle and OperatorFeeVault (OP specification,
+/// Isthmus "Network upgrade automation transactions"), each creating its contract at nonce 0.
+pub const ISTHMUS_DEPLOYERS: [Address; 3] = [
+    address!("0x4210000000000000000000000000000000000003"),
+    address!("0x4210000000000000000000000000000000000004"),
+    address!("0x4210000000000000000000000000000000000005"),
+];
+
+/// Gas limit of the Isthmus L1Block's deployment. The specification's 425,000 is sized for the
+/// monorepo's Isthmus L1Block; `L1BlockIsthmus` here is 0.17.3's L1Block with the Isthmus
+/// functions added, 3,068 bytes of runtime code, whose creation takes about 712,000 gas.
+pub const ISTHMUS_L1_BLOCK_DEPLOYMENT_GAS: u64 = 750_000;
+
+/// The sender of EIP-2935's presigned deployment, which Isthmus' upgrade replays as a deposit.
+pub const EIP2935_DEPLOYER: Address = address!("0x3462413Af4609098e1E27A490f554f260213D685");
+
+/// EIP-2935's creation code: copies the 83-byte history contract (alloy's
+/// `HISTORY_STORAGE_CODE`) into memory and returns it.
+fn eip2935_creation_code() -> Bytes {
+    [[0x60, 0x53, 0x80, 0x60, 0x09, 0x5f, 0x39, 0x5f, 0xf3].as_slice(), &HISTORY_STORAGE_CODE]
+        .concat()
+        .into()
+}
+
+/// Isthmus' network upgrade deposits, in the order of the OP specification's Isthmus
+/// derivation section: create the Isthmus L1Block, GasPriceOracle and OperatorFeeVault, point
+/// their proxies at them (`upgradeTo`, from the zero address the proxies let through), enable
+/// Isthmus in GasPriceOracle (`setIsthmus`, from the depositor account), and deploy EIP-2935's
+/// history contract. Sources are "Upgrade-deposited" with the specification's intents; the
+/// senders, targets, calldata, resulting addresses and gas limits are the specification's,
+/// but for [`ISTHMUS_L1_BLOCK_DEPLOYMENT_GAS`]; the code is this repository's artifacts.
+pub fn isthmus_upgrade() -> [TxDeposit; 8] {
+    let deposit = |intent: &str, from: Address, to: TxKind, gas_limit: u64, input: Bytes| {
+        TxDeposit {
+            source_hash: UpgradeDepositSource { intent: intent.to_string() }.source_hash(),
+            from,
+            to,
+            mint: 0,
+            value: U256::ZERO,
+            gas_limit,
+            is_system_transaction: false,
+            input,
+        }
+    };
+    let [l1_block, oracle, vault] = ISTHMUS_DEPLOYERS;
+    let upgrade_to = |deployer: Address| -> Bytes {
+        upgradeToCall { implementation: deployer.create(0) }.abi_encode().into()
+    };
+    [
+        deposit(
+            "Isthmus: L1 Block Deployment",
+            l1_block,
+            TxKind::Create,
+            ISTHMUS_L1_BLOCK_DEPLOYMENT_GAS,
+            artifact!(L1BlockIsthmus).deploy_code(&[]),
+        ),
+        deposit(
+            "Isthmus: Gas Price Oracle Deployment",
+            oracle,
+            TxKind::Create,
+            1_625_000,
+            artifact!(GasPriceOracleIsthmus).deploy_code(&[]),
+        ),
+        deposit(
+            "Isthmus: Operator Fee Vault Deployment",
+            vault,
+            TxKind::Create,
+            500_000,
+            artifact!(OperatorFeeVault).deploy_code(&[]),
+        ),
+        deposit(
+            "Isthmus: L1 Block Proxy Update",
+            Address::ZERO,
+            TxKind::Call(L1_BLOCK),
+            50_000,
+            upgrade_to(l1_block),
+        ),
+        deposit(
+            "Isthmus: Gas Price Oracle Proxy Update",
+            Address::ZERO,
+            TxKind::Call(GAS_PRICE_ORACLE),
+            50_000,
+            upgrade_to(oracle),
+        ),
+        deposit(
+            "Isthmus: Operator Fee Vault Proxy Update",
+            Address::ZERO,
+            TxKind::Call(OPERATOR_FEE_VAULT),
+            50_000,
+            upgrade_to(vault),
+        ),
+        deposit(
+            "Isthmus: Gas Price Oracle Set Isthmus",
+            L1_INFO_DEPOSITOR,
+            TxKind::Call(GAS_PRICE_ORACLE),
+            90_000,
+            setIsthmusCall {}.abi_encode().into(),
+        ),
+        deposit(
+            "Isthmus: EIP-2935 Contract Deployment",
+            EIP2935_DEPLOYER,
+            TxKind::Create,
+            250_000,
+            eip2935_creation_code(),
+        ),
+    ]
 }
 
 impl Framework for OpStack {
@@ -399,11 +623,23 @@ impl Framework for OpStack {
         "op-stack"
     }
 
+    /// The predeploys behind their proxies ([`OpStack::predeploys`]); before Isthmus, without
+    /// EIP-2935's history contract, which Isthmus' upgrade deploys.
     fn extend_genesis(&self, genesis: &mut Genesis) {
-        for (address, code, storage) in self.predeploys(genesis.timestamp) {
-            let account =
-                GenesisAccount::default().with_code(Some(code)).with_storage(Some(storage));
-            genesis.alloc.insert(address, account);
+        for (address, implementation, mut storage) in self.predeploys(genesis.timestamp) {
+            storage.insert(PROXY_ADMIN_SLOT, PROXY_ADMIN.into_word());
+            if let Some(code) = implementation {
+                let at = implementation_address(address);
+                storage.insert(PROXY_IMPLEMENTATION_SLOT, at.into_word());
+                genesis.alloc.insert(at, GenesisAccount::default().with_code(Some(code)));
+            }
+            let proxy = GenesisAccount::default()
+                .with_code(Some(artifact!(Proxy).runtime_code()))
+                .with_storage(Some(storage));
+            genesis.alloc.insert(address, proxy);
+        }
+        if !self.is_isthmus(genesis.timestamp) {
+            genesis.alloc.remove(&HISTORY_STORAGE_ADDRESS);
         }
     }
 
@@ -419,7 +655,7 @@ impl Framework for OpStack {
     fn system_transactions(
         &self,
         _spec: &ChainSpec,
-        _parent: &Header,
+        parent: &Header,
         header: &Header,
         l1: Option<&L1Origin>,
         state: &mut BlockState,
@@ -432,11 +668,30 @@ impl Framework for OpStack {
         } else {
             0
         };
-        let deposit = l1_info_deposit(&self.fees, &origin, sequence_number);
+        let format = if self.is_isthmus(header.timestamp) && !self.activates_isthmus(parent, header)
+        {
+            L1InfoFormat::Isthmus
+        } else {
+            L1InfoFormat::Ecotone
+        };
+        let deposit = l1_info_deposit(&self.fees, &origin, sequence_number, format);
         Ok(vec![Recovered::new_unchecked(
             TxEnvelope::Deposit(Sealed::new(deposit)),
             L1_INFO_DEPOSITOR,
         )])
+    }
+
+    fn upgrade_transactions(&self, parent: &Header, header: &Header) -> Vec<Recovered<TxEnvelope>> {
+        if !self.activates_isthmus(parent, header) {
+            return Vec::new();
+        }
+        isthmus_upgrade()
+            .into_iter()
+            .map(|deposit| {
+                let from = deposit.from;
+                Recovered::new_unchecked(TxEnvelope::Deposit(Sealed::new(deposit)), from)
+            })
+            .collect()
     }
 
     fn execute(
@@ -547,11 +802,18 @@ impl Framework for OpStack {
         post_account: &dyn Fn(&Address) -> Result<Option<TrieAccount>, ChainError>,
         _post_storage: &dyn Fn(&Address, U256) -> Result<U256, ChainError>,
     ) -> Result<(), ChainError> {
-        // Isthmus: the withdrawals root is the L2ToL1MessagePasser's storage root.
-        header.withdrawals_root = Some(
-            post_account(&L2_TO_L1_MESSAGE_PASSER)?
-                .map_or(EMPTY_ROOT_HASH, |account| account.storage_root),
-        );
+        // Isthmus: the withdrawals root is the L2ToL1MessagePasser's storage root, and the
+        // header has Prague's (empty) requests hash. Before it, Canyon's empty withdrawals root
+        // and no requests hash.
+        if self.is_isthmus(header.timestamp) {
+            header.withdrawals_root = Some(
+                post_account(&L2_TO_L1_MESSAGE_PASSER)?
+                    .map_or(EMPTY_ROOT_HASH, |account| account.storage_root),
+            );
+        } else {
+            header.withdrawals_root = Some(EMPTY_ROOT_HASH);
+            header.requests_hash = None;
+        }
         Ok(())
     }
 
@@ -607,7 +869,7 @@ pub fn output_root_v0(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::b256;
+    use alloy_primitives::hex;
     use tephra_primitives::tx::UserDepositSource;
 
     /// Published source-hash vectors (OP specification, "Source hash computation"): viem's
@@ -619,7 +881,7 @@ mod tests {
         let origin =
             L1Origin { number: 1, timestamp: 12, base_fee: 1, blob_base_fee: 1, hash: l1_hash };
         assert_eq!(
-            l1_info_deposit(&L1Fees::default(), &origin, 1).source_hash,
+            l1_info_deposit(&L1Fees::default(), &origin, 1, L1InfoFormat::Isthmus).source_hash,
             b256!("0x722c43232e2f9dc07ebc07a02a3056993a2ed1328a1c81377ea99d135af39536")
         );
         assert_eq!(
@@ -637,7 +899,7 @@ mod tests {
     }
 
     #[test]
-    fn l1_info_calldata_round_trips_and_refuses_other_shapes() {
+    fn l1_info_calldata_round_trips_in_both_formats_and_refuses_other_shapes() {
         let fees = L1Fees { base_fee: 7, blob_base_fee: 3, ..L1Fees::default() };
         let origin = L1Origin {
             number: 21_000_000,
@@ -646,15 +908,113 @@ mod tests {
             blob_base_fee: 3,
             hash: B256::repeat_byte(0xab),
         };
-        let calldata = l1_info_calldata(&fees, &origin, 5);
-        assert_eq!(calldata.len(), 176);
-        assert_eq!(parse_l1_info_calldata(&calldata), Some((origin.clone(), 5)));
-        assert_eq!(parse_l1_info_calldata(&calldata[..163]), None);
-        let mut other_selector = calldata.to_vec();
-        other_selector[0] ^= 1;
-        assert_eq!(parse_l1_info_calldata(&other_selector), None);
-        let deposit: TxEnvelope = l1_info_deposit(&fees, &origin, 5).into();
-        assert_eq!(l1_info_of_block(&[deposit]), Some((origin, 5)));
+        for (format, len, signature) in [
+            (L1InfoFormat::Ecotone, 164, "setL1BlockValuesEcotone()"),
+            (L1InfoFormat::Isthmus, 176, "setL1BlockValuesIsthmus()"),
+        ] {
+            let calldata = l1_info_calldata(&fees, &origin, 5, format);
+            assert_eq!(calldata.len(), len);
+            assert_eq!(calldata[..4], keccak256(signature)[..4], "{signature}");
+            assert_eq!(parse_l1_info_calldata(&calldata), Some((origin.clone(), 5)));
+            assert_eq!(parse_l1_info_calldata(&calldata[..len - 1]), None);
+            let mut other_selector = calldata.to_vec();
+            other_selector[0] ^= 1;
+            assert_eq!(parse_l1_info_calldata(&other_selector), None);
+            let deposit: TxEnvelope = l1_info_deposit(&fees, &origin, 5, format).into();
+            assert_eq!(l1_info_of_block(&[deposit]), Some((origin.clone(), 5)));
+        }
+        // Ecotone's calldata is Isthmus' without the operator fee fields.
+        let ecotone = l1_info_calldata(&fees, &origin, 5, L1InfoFormat::Ecotone);
+        let isthmus = l1_info_calldata(&fees, &origin, 5, L1InfoFormat::Isthmus);
+        assert_eq!(ecotone[4..], isthmus[4..164]);
         assert_eq!(l1_info_of_block(&[]), None);
+    }
+
+    /// The OP specification's Isthmus network upgrade transactions (`isthmus/derivation.md`):
+    /// source hashes, senders, targets, gas limits, calldata and the addresses the creations
+    /// land at. The code hashes the specification gives are those of the monorepo's Isthmus
+    /// contracts; the code here is this repository's (see the module documentation).
+    #[test]
+    fn isthmus_upgrade_matches_the_specification() {
+        let upgrade = isthmus_upgrade();
+        let expected = [
+            (
+                "0x3b2d0821ca2411ad5cd3595804d1213d15737188ae4cbd58aa19c821a6c211bf",
+                ISTHMUS_L1_BLOCK_DEPLOYMENT_GAS,
+            ),
+            ("0xfc70b48424763fa3fab9844253b4f8d508f91eb1f7cb11a247c9baec0afb8035", 1_625_000),
+            ("0x107a570d3db75e6110817eb024f09f3172657e920634111ce9875d08a16daa96", 500_000),
+            ("0xebe8b5cb10ca47e0d8bda8f5355f2d66711a54ddeb0ef1d30e29418c9bf17a0e", 50_000),
+            ("0xecf2d9161d26c54eda6b7bfdd9142719b1e1199a6e5641468d1bf705bc531ab0", 50_000),
+            ("0xad74e1adb877ccbe176b8fa1cc559388a16e090ddbe8b512f5b37d07d887a927", 50_000),
+            ("0x3ddf4b1302548dd92939826e970f260ba36167f4c25f18390a5e8b194b295319", 90_000),
+            ("0xbfb734dae514c5974ddf803e54c1bc43d5cdb4a48ae27e1d9b875a5a150b553a", 250_000),
+        ];
+        for (deposit, (source_hash, gas_limit)) in upgrade.iter().zip(expected) {
+            assert_eq!(deposit.source_hash, source_hash.parse::<B256>().unwrap());
+            assert_eq!(deposit.gas_limit, gas_limit);
+            assert_eq!((deposit.mint, deposit.value), (0, U256::ZERO));
+            assert!(!deposit.is_system_transaction);
+        }
+        let created: Vec<Address> = ISTHMUS_DEPLOYERS.iter().map(|d| d.create(0)).collect();
+        assert_eq!(
+            created,
+            [
+                address!("0xFf256497D61dcd71a9e9Ff43967C13fdE1F72D12"),
+                address!("0x93e57A196454CB919193fa9946f14943cf733845"),
+                address!("0x4fa2Be8cd41504037F1838BcE3bCC93bC68Ff537"),
+            ]
+        );
+        assert_eq!(EIP2935_DEPLOYER.create(0), HISTORY_STORAGE_ADDRESS);
+        let senders: Vec<(Address, TxKind)> = upgrade.iter().map(|d| (d.from, d.to)).collect();
+        assert_eq!(
+            senders,
+            [
+                (ISTHMUS_DEPLOYERS[0], TxKind::Create),
+                (ISTHMUS_DEPLOYERS[1], TxKind::Create),
+                (ISTHMUS_DEPLOYERS[2], TxKind::Create),
+                (Address::ZERO, TxKind::Call(L1_BLOCK)),
+                (Address::ZERO, TxKind::Call(GAS_PRICE_ORACLE)),
+                (Address::ZERO, TxKind::Call(address!("0x420000000000000000000000000000000000001B"))),
+                (L1_INFO_DEPOSITOR, TxKind::Call(GAS_PRICE_ORACLE)),
+                (EIP2935_DEPLOYER, TxKind::Create),
+            ]
+        );
+        let calldata = |index: usize| hex::encode_prefixed(&upgrade[index].input);
+        assert_eq!(calldata(3), "0x3659cfe6000000000000000000000000ff256497d61dcd71a9e9ff43967c13fde1f72d12");
+        assert_eq!(calldata(4), "0x3659cfe600000000000000000000000093e57a196454cb919193fa9946f14943cf733845");
+        assert_eq!(calldata(5), "0x3659cfe60000000000000000000000004fa2be8cd41504037f1838bce3bcc93bc68ff537");
+        // The specification's calldata; its "verify" line prints another selector, but this
+        // one is `setIsthmus()`'s.
+        assert_eq!(calldata(6), "0x291b0383");
+        assert_eq!(upgrade[6].input[..], keccak256("setIsthmus()")[..4]);
+        assert_eq!(
+            calldata(7),
+            "0x60538060095f395ff33373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257611fff81430311604257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500"
+        );
+        assert_eq!(
+            keccak256(&HISTORY_STORAGE_CODE),
+            b256!("0x6e49e66782037c0555897870e29fa5e552daf4719552131a0abce779daec0a5d"),
+            "the code the EIP-2935 deployment leaves has the specification's code hash"
+        );
+        for (deposit, artifact) in upgrade[..3].iter().zip([
+            artifact!(L1BlockIsthmus),
+            artifact!(GasPriceOracleIsthmus),
+            artifact!(OperatorFeeVault),
+        ]) {
+            assert_eq!(deposit.input, artifact.deploy_code(&[]), "{}", artifact.name);
+        }
+    }
+
+    #[test]
+    fn implementations_sit_at_the_code_namespace_addresses() {
+        assert_eq!(
+            implementation_address(L1_BLOCK),
+            address!("0xc0d3C0d3C0d3c0d3C0D3c0d3C0D3c0D3c0d30015")
+        );
+        assert_eq!(
+            implementation_address(GAS_PRICE_ORACLE),
+            address!("0xc0d3c0d3C0d3C0D3C0D3C0d3C0D3C0d3c0d3000f")
+        );
     }
 }

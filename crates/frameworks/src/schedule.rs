@@ -128,6 +128,10 @@ impl Framework for Schedule {
         self.at(header.number).system_transactions(spec, parent, header, l1, state)
     }
 
+    fn upgrade_transactions(&self, parent: &Header, header: &Header) -> Vec<Recovered<TxEnvelope>> {
+        self.at(header.number).upgrade_transactions(parent, header)
+    }
+
     fn execute(
         &self,
         spec: &ChainSpec,

@@ -4,7 +4,7 @@
 //! the predeploys compiled from `@eth-optimism/contracts-bedrock`.
 
 use alloy_consensus::{Sealed, TxEip1559, TxReceipt, transaction::Recovered};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, b256, hex, keccak256};
 use alloy_sol_types::{SolCall, sol};
 use std::sync::Arc;
 use support::{Fixture, GENESIS_TIME, balance, call, mine, sign};
@@ -13,9 +13,9 @@ mod support;
 use tephra_chain::{Chain, ChainSpec};
 use tephra_frameworks::op_stack::{
     BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Contracts,
-    L1Fees, L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE, L2_TO_L1_MESSAGE_PASSER,
+    L1Fees, L1InfoFormat, L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE, L2_TO_L1_MESSAGE_PASSER,
     OPERATOR_FEE_VAULT, OPTIMISM_MINTABLE_ERC20_FACTORY, OpStack, SEQUENCER_FEE_VAULT,
-    dev_l1_origin, l1_info_deposit, output_root_v0,
+    dev_l1_origin, implementation_address, isthmus_upgrade, l1_info_deposit, output_root_v0,
 };
 use tephra_primitives::{
     TxEnvelope, TxType,
@@ -36,6 +36,7 @@ sol! {
     function getOperatorFee(uint256 gasUsed) external view returns (uint256);
     function operatorFeeScalar() external view returns (uint32);
     function operatorFeeConstant() external view returns (uint64);
+    function version() external view returns (string);
     function initiateWithdrawal(address target, uint256 gasLimit, bytes data) external payable;
     function messageNonce() external view returns (uint256);
     function OTHER_MESSENGER() external view returns (address);
@@ -98,7 +99,10 @@ fn every_block_opens_with_the_l1_attributes_deposit() {
         let TxEnvelope::Deposit(deposit) = &block.block.transactions[0] else {
             panic!("block {step}: first transaction is not a deposit");
         };
-        assert_eq!(deposit.inner(), &l1_info_deposit(&fees, &origin, expected_sequence));
+        assert_eq!(
+            deposit.inner(),
+            &l1_info_deposit(&fees, &origin, expected_sequence, L1InfoFormat::Isthmus)
+        );
         assert_eq!(deposit.from, L1_INFO_DEPOSITOR);
         assert_eq!(block.block.senders[0], L1_INFO_DEPOSITOR);
         let receipt = &block.block.receipts[0];
@@ -273,12 +277,106 @@ fn the_operator_fee_is_charged_as_the_gas_price_oracle_computes_it() {
     assert_eq!(paid, U256::from(1) + execution + field("l1Fee") + expected);
 }
 
+/// An OP chain whose Isthmus comes after genesis (OP specification, Isthmus "L1 Block
+/// Attributes" and "Network upgrade automation transactions"): Holocene before it, then an
+/// activation block with Ecotone's L1 attributes, Isthmus' eight upgrade deposits and no user's
+/// transaction, then Isthmus' attributes and operator fee.
+#[test]
+fn isthmus_activates_after_genesis_through_its_network_upgrade() {
+    let fees = L1Fees {
+        operator_fee_scalar: 2_500_000,
+        operator_fee_constant: 7_000,
+        ..L1Fees::default()
+    };
+    let isthmus_time = GENESIS_TIME + 10;
+    let framework = OpStack::new(fees.clone()).with_isthmus_time(isthmus_time);
+    let f = support::fixture(Arc::new(framework), CHAIN_ID, 2);
+    let reader = || f.chain.reader().unwrap();
+    let word = |data: Bytes| U256::from_be_slice(&data);
+    let implementation = |proxy: Address| {
+        let slot = b256!("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+        Address::from_word(reader().storage(&proxy, &slot).unwrap().into())
+    };
+    let code_at = |address: Address| {
+        let reader = reader();
+        let hash = reader.account(&address).unwrap().map(|a| a.code_hash);
+        hash.and_then(|hash| reader.code(&hash).unwrap())
+    };
+    let l1_info_len = |block: &tephra_chain::ExecutedBlock| {
+        block.block.transactions[0].as_deposit().expect("a deposit first").input.len()
+    };
+    let sender = &f.signers[0];
+    let transfer = |nonce| sign(sender, tx(nonce, Address::repeat_byte(0x55), 1, Bytes::new(), 60_000));
+
+    // Genesis: 0.17.3's L1Block and GasPriceOracle behind their proxies, the OperatorFeeVault's
+    // proxy pointing nowhere, no EIP-2935 history contract.
+    assert_eq!(implementation(L1_BLOCK), implementation_address(L1_BLOCK));
+    assert_eq!(implementation(OPERATOR_FEE_VAULT), Address::ZERO);
+    assert_eq!(code_at(alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS), None);
+    let version = |to| {
+        let output = call(&f.chain, to, versionCall {}.abi_encode());
+        versionCall::abi_decode_returns(&output).unwrap()
+    };
+    assert!(!version(L1_BLOCK).ends_with("+isthmus"), "{}", version(L1_BLOCK));
+
+    // Holocene: Ecotone's attributes, no operator fee, Canyon's withdrawals root, no requests.
+    let before = mine(&f.chain, 5, &[transfer(0)]);
+    assert_eq!(before.block.transactions.len(), 2);
+    assert_eq!(l1_info_len(&before), 164, "setL1BlockValuesEcotone before Isthmus");
+    let header = &before.block.header;
+    assert_eq!(header.withdrawals_root, Some(alloy_trie::EMPTY_ROOT_HASH));
+    assert_eq!(header.requests_hash, None);
+    assert_eq!(balance(&f.chain, OPERATOR_FEE_VAULT), U256::ZERO);
+
+    // The activation block: Ecotone's attributes, then the upgrade; the offered transfer waits.
+    let activation = mine(&f.chain, 5, &[transfer(1)]);
+    assert_eq!(activation.block.header.timestamp, isthmus_time);
+    let expected: Vec<TxEnvelope> =
+        isthmus_upgrade().into_iter().map(|deposit| TxEnvelope::Deposit(Sealed::new(deposit))).collect();
+    assert_eq!(activation.block.transactions.len(), 9, "the attributes and eight upgrade deposits");
+    assert_eq!(activation.block.transactions[1..], expected[..]);
+    assert_eq!(l1_info_len(&activation), 164, "setL1BlockValuesEcotone on the activation block");
+    for (index, receipt) in activation.block.receipts.iter().enumerate() {
+        assert!(receipt.status(), "upgrade transaction {index} succeeds");
+    }
+    assert_eq!(activation.block.header.requests_hash, Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH));
+    let created = |deployer: Address| deployer.create(0);
+    use tephra_frameworks::op_stack::{EIP2935_DEPLOYER, ISTHMUS_DEPLOYERS};
+    assert_eq!(implementation(L1_BLOCK), created(ISTHMUS_DEPLOYERS[0]));
+    assert_eq!(implementation(GAS_PRICE_ORACLE), created(ISTHMUS_DEPLOYERS[1]));
+    assert_eq!(implementation(OPERATOR_FEE_VAULT), created(ISTHMUS_DEPLOYERS[2]));
+    assert!(version(L1_BLOCK).ends_with("+isthmus"), "{}", version(L1_BLOCK));
+    assert_eq!(word(call(&f.chain, GAS_PRICE_ORACLE, isIsthmusCall {}.abi_encode())), U256::from(1));
+    assert_eq!(
+        code_at(created(EIP2935_DEPLOYER)),
+        Some(alloy_eips::eip2935::HISTORY_STORAGE_CODE.clone())
+    );
+
+    // Isthmus: its attributes carry the operator fee, which the transfer now pays.
+    let after = mine(&f.chain, 2, &[transfer(1)]);
+    assert_eq!(after.block.transactions.len(), 2, "the transfer that waited");
+    assert_eq!(l1_info_len(&after), 176, "setL1BlockValuesIsthmus after the activation block");
+    assert_eq!(
+        word(call(&f.chain, L1_BLOCK, operatorFeeScalarCall {}.abi_encode())),
+        U256::from(2_500_000)
+    );
+    let receipts = &after.block.receipts;
+    let gas_used = receipts[1].cumulative_gas_used() - receipts[0].cumulative_gas_used();
+    let operator_fee =
+        U256::from(gas_used) * U256::from(2_500_000) / U256::from(1_000_000) + U256::from(7_000);
+    assert_eq!(balance(&f.chain, OPERATOR_FEE_VAULT), operator_fee);
+    let passer = reader().account(&L2_TO_L1_MESSAGE_PASSER).unwrap().unwrap();
+    assert_eq!(after.block.header.withdrawals_root, Some(passer.storage_root));
+}
+
 #[test]
 fn withdrawals_enter_the_message_passer_and_its_root_is_the_withdrawals_root() {
     let f = fixture();
     let sender = &f.signers[1];
+    // Before any withdrawal the passer's storage holds only its proxy's two EIP-1967 slots.
     let empty = mine(&f.chain, 2, &[]);
-    assert_eq!(empty.block.header.withdrawals_root, Some(alloy_trie::EMPTY_ROOT_HASH));
+    let proxy_only = f.chain.reader().unwrap().account(&L2_TO_L1_MESSAGE_PASSER).unwrap().unwrap();
+    assert_eq!(empty.block.header.withdrawals_root, Some(proxy_only.storage_root));
     let withdraw = initiateWithdrawalCall {
         target: Address::repeat_byte(0x11),
         gasLimit: U256::from(100_000),
@@ -294,7 +392,7 @@ fn withdrawals_enter_the_message_passer_and_its_root_is_the_withdrawals_root() {
 
     let reader = f.chain.reader().unwrap();
     let passer = reader.account(&L2_TO_L1_MESSAGE_PASSER).unwrap().unwrap();
-    assert_ne!(passer.storage_root, alloy_trie::EMPTY_ROOT_HASH);
+    assert_ne!(passer.storage_root, proxy_only.storage_root);
     assert_eq!(block.block.header.withdrawals_root, Some(passer.storage_root));
     // The value is held by (then burnt from) the passer, as on OP chains.
     assert_eq!(passer.balance, U256::from(value));

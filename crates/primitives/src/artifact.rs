@@ -36,12 +36,20 @@ impl Artifact {
 
     /// The creation code followed by the ABI-encoded constructor `args`.
     pub fn deploy_code(&self, args: &[u8]) -> Bytes {
+        [self.code("bytecode").as_ref(), args].concat().into()
+    }
+
+    /// The runtime code, as the compiler left it (immutables still zero).
+    pub fn runtime_code(&self) -> Bytes {
+        self.code("deployedBytecode")
+    }
+
+    fn code(&self, field: &str) -> Bytes {
         let artifact: serde_json::Value =
             serde_json::from_str(self.json).expect("committed artifacts are JSON");
-        let code: Bytes = artifact["bytecode"]
+        artifact[field]
             .as_str()
             .and_then(|hex| hex.parse().ok())
-            .expect("committed artifacts carry their creation bytecode");
-        [code.as_ref(), args].concat().into()
+            .unwrap_or_else(|| panic!("the committed artifact of {} carries {field}", self.name))
     }
 }
