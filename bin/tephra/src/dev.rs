@@ -5,7 +5,7 @@ use clap::Args;
 use eyre::WrapErr;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tephra_chain::Framework;
-use tephra_frameworks::{FrameworkConfig, ScheduledChange, ZkStack};
+use tephra_frameworks::{FrameworkConfig, OpStack, ScheduledChange, ZkStack};
 use tephra_node::{BlockTime, Node, NodeConfig};
 use tracing::info;
 
@@ -77,6 +77,12 @@ pub(crate) struct DevArgs {
     /// `price / baseFee` gas per byte they publish, as on ZKsync OS. Free (0) by default.
     #[arg(long, default_value_t = 0)]
     zk_pubdata_price: u128,
+    /// op-stack: the Unix time (seconds) from which Isthmus is active, as op-node's
+    /// `isthmus_time`. Before it the chain runs Holocene; its first block at or after that time
+    /// carries Isthmus' network upgrade deposits and no user's transaction. Isthmus is active
+    /// from genesis by default.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    op_isthmus_time: Option<u64>,
 }
 
 impl DevArgs {
@@ -133,6 +139,14 @@ fn framework(args: &DevArgs) -> eyre::Result<Arc<dyn Framework>> {
     }
     if zk != tephra_rpc::ZkL1Config::default() {
         eyre::bail!("the --zk-* flags configure a zk-stack chain without a framework schedule");
+    }
+    if let Some(isthmus_time) = args.op_isthmus_time {
+        if config.framework != "op-stack" || !config.framework_schedule.is_empty() {
+            eyre::bail!(
+                "--op-isthmus-time configures an op-stack chain without a framework schedule"
+            );
+        }
+        return Ok(Arc::new(OpStack::default().with_isthmus_time(isthmus_time)));
     }
     Ok(config.build()?)
 }

@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 use std::{collections::BTreeMap, sync::LazyLock};
 use tephra_chain::{
     BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome, install_stateless_call, run_transactions,
+    TraceOutcome, Validation, install_stateless_call, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope, artifact,
@@ -437,8 +437,9 @@ fn operator_fee_vault_code() -> Bytes {
     static CODE: LazyLock<Bytes> = LazyLock::new(|| {
         let deployer = ISTHMUS_DEPLOYERS[2];
         let creation = artifact!(OperatorFeeVault).deploy_code(&[]);
-        let accounts = predeploy::run(deployer, [Step::create("create OperatorFeeVault", creation)])
-            .expect("OperatorFeeVault's constructor runs");
+        let accounts =
+            predeploy::run(deployer, [Step::create("create OperatorFeeVault", creation)])
+                .expect("OperatorFeeVault's constructor runs");
         accounts[&deployer.create(0)].code.clone().expect("a created contract has code")
     });
     CODE.clone()
@@ -542,8 +543,8 @@ fn eip2935_creation_code() -> Bytes {
 /// senders, targets, calldata, resulting addresses and gas limits are the specification's,
 /// but for [`ISTHMUS_L1_BLOCK_DEPLOYMENT_GAS`]; the code is this repository's artifacts.
 pub fn isthmus_upgrade() -> [TxDeposit; 8] {
-    let deposit = |intent: &str, from: Address, to: TxKind, gas_limit: u64, input: Bytes| {
-        TxDeposit {
+    let deposit =
+        |intent: &str, from: Address, to: TxKind, gas_limit: u64, input: Bytes| TxDeposit {
             source_hash: UpgradeDepositSource { intent: intent.to_string() }.source_hash(),
             from,
             to,
@@ -552,8 +553,7 @@ pub fn isthmus_upgrade() -> [TxDeposit; 8] {
             gas_limit,
             is_system_transaction: false,
             input,
-        }
-    };
+        };
     let [l1_block, oracle, vault] = ISTHMUS_DEPLOYERS;
     let upgrade_to = |deployer: Address| -> Bytes {
         upgradeToCall { implementation: deployer.create(0) }.abi_encode().into()
@@ -692,6 +692,24 @@ impl Framework for OpStack {
                 Recovered::new_unchecked(TxEnvelope::Deposit(Sealed::new(deposit)), from)
             })
             .collect()
+    }
+
+    /// Before Isthmus there are no EIP-7702 transactions (Holocene is Cancun's EVM).
+    fn validate_transaction(
+        &self,
+        _spec: &ChainSpec,
+        header: &Header,
+        _state: &mut BlockState,
+        tx: Recovered<&TxEnvelope>,
+    ) -> Result<Validation, ChainError> {
+        Ok(if matches!(tx.inner(), TxEnvelope::Eip7702(_)) && !self.is_isthmus(header.timestamp) {
+            Err(format!(
+                "transaction type not supported: EIP-7702 transactions need Isthmus, active from {}",
+                self.isthmus_time
+            ))
+        } else {
+            Ok(None)
+        })
     }
 
     fn execute(
@@ -975,15 +993,27 @@ mod tests {
                 (ISTHMUS_DEPLOYERS[2], TxKind::Create),
                 (Address::ZERO, TxKind::Call(L1_BLOCK)),
                 (Address::ZERO, TxKind::Call(GAS_PRICE_ORACLE)),
-                (Address::ZERO, TxKind::Call(address!("0x420000000000000000000000000000000000001B"))),
+                (
+                    Address::ZERO,
+                    TxKind::Call(address!("0x420000000000000000000000000000000000001B"))
+                ),
                 (L1_INFO_DEPOSITOR, TxKind::Call(GAS_PRICE_ORACLE)),
                 (EIP2935_DEPLOYER, TxKind::Create),
             ]
         );
         let calldata = |index: usize| hex::encode_prefixed(&upgrade[index].input);
-        assert_eq!(calldata(3), "0x3659cfe6000000000000000000000000ff256497d61dcd71a9e9ff43967c13fde1f72d12");
-        assert_eq!(calldata(4), "0x3659cfe600000000000000000000000093e57a196454cb919193fa9946f14943cf733845");
-        assert_eq!(calldata(5), "0x3659cfe60000000000000000000000004fa2be8cd41504037f1838bce3bcc93bc68ff537");
+        assert_eq!(
+            calldata(3),
+            "0x3659cfe6000000000000000000000000ff256497d61dcd71a9e9ff43967c13fde1f72d12"
+        );
+        assert_eq!(
+            calldata(4),
+            "0x3659cfe600000000000000000000000093e57a196454cb919193fa9946f14943cf733845"
+        );
+        assert_eq!(
+            calldata(5),
+            "0x3659cfe60000000000000000000000004fa2be8cd41504037f1838bce3bcc93bc68ff537"
+        );
         // The specification's calldata; its "verify" line prints another selector, but this
         // one is `setIsthmus()`'s.
         assert_eq!(calldata(6), "0x291b0383");

@@ -289,7 +289,7 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
         ..L1Fees::default()
     };
     let isthmus_time = GENESIS_TIME + 10;
-    let framework = OpStack::new(fees.clone()).with_isthmus_time(isthmus_time);
+    let framework = OpStack::new(fees).with_isthmus_time(isthmus_time);
     let f = support::fixture(Arc::new(framework), CHAIN_ID, 2);
     let reader = || f.chain.reader().unwrap();
     let word = |data: Bytes| U256::from_be_slice(&data);
@@ -306,7 +306,8 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
         block.block.transactions[0].as_deposit().expect("a deposit first").input.len()
     };
     let sender = &f.signers[0];
-    let transfer = |nonce| sign(sender, tx(nonce, Address::repeat_byte(0x55), 1, Bytes::new(), 60_000));
+    let transfer =
+        |nonce| sign(sender, tx(nonce, Address::repeat_byte(0x55), 1, Bytes::new(), 60_000));
 
     // Genesis: 0.17.3's L1Block and GasPriceOracle behind their proxies, the OperatorFeeVault's
     // proxy pointing nowhere, no EIP-2935 history contract.
@@ -331,22 +332,30 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
     // The activation block: Ecotone's attributes, then the upgrade; the offered transfer waits.
     let activation = mine(&f.chain, 5, &[transfer(1)]);
     assert_eq!(activation.block.header.timestamp, isthmus_time);
-    let expected: Vec<TxEnvelope> =
-        isthmus_upgrade().into_iter().map(|deposit| TxEnvelope::Deposit(Sealed::new(deposit))).collect();
+    let expected: Vec<TxEnvelope> = isthmus_upgrade()
+        .into_iter()
+        .map(|deposit| TxEnvelope::Deposit(Sealed::new(deposit)))
+        .collect();
     assert_eq!(activation.block.transactions.len(), 9, "the attributes and eight upgrade deposits");
     assert_eq!(activation.block.transactions[1..], expected[..]);
     assert_eq!(l1_info_len(&activation), 164, "setL1BlockValuesEcotone on the activation block");
     for (index, receipt) in activation.block.receipts.iter().enumerate() {
         assert!(receipt.status(), "upgrade transaction {index} succeeds");
     }
-    assert_eq!(activation.block.header.requests_hash, Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH));
+    assert_eq!(
+        activation.block.header.requests_hash,
+        Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH)
+    );
     let created = |deployer: Address| deployer.create(0);
     use tephra_frameworks::op_stack::{EIP2935_DEPLOYER, ISTHMUS_DEPLOYERS};
     assert_eq!(implementation(L1_BLOCK), created(ISTHMUS_DEPLOYERS[0]));
     assert_eq!(implementation(GAS_PRICE_ORACLE), created(ISTHMUS_DEPLOYERS[1]));
     assert_eq!(implementation(OPERATOR_FEE_VAULT), created(ISTHMUS_DEPLOYERS[2]));
     assert!(version(L1_BLOCK).ends_with("+isthmus"), "{}", version(L1_BLOCK));
-    assert_eq!(word(call(&f.chain, GAS_PRICE_ORACLE, isIsthmusCall {}.abi_encode())), U256::from(1));
+    assert_eq!(
+        word(call(&f.chain, GAS_PRICE_ORACLE, isIsthmusCall {}.abi_encode())),
+        U256::from(1)
+    );
     assert_eq!(
         code_at(created(EIP2935_DEPLOYER)),
         Some(alloy_eips::eip2935::HISTORY_STORAGE_CODE.clone())
