@@ -13,11 +13,13 @@
 //! address without a key: the token logic cannot be upgraded.
 
 use alloy_genesis::GenesisAccount;
-use alloy_primitives::{Address, B256, Bytes, address, keccak256};
+use alloy_primitives::{Address, B256, address, keccak256};
 use alloy_sol_types::{SolCall, SolValue, sol};
-use serde_json::Value;
 use std::collections::BTreeMap;
-use tephra_primitives::predeploy::{self, PredeployError, Step};
+use tephra_primitives::{
+    artifact,
+    predeploy::{self, PredeployError, Step},
+};
 
 sol! {
     function initialize(address beacon) external;
@@ -49,9 +51,7 @@ pub fn l2_token_bridge_address(name: &str) -> Address {
 /// keccak256 of `ClonableBeaconProxy`'s creation code: the CREATE2 init code hash of the L2
 /// tokens, which the L1 gateway is initialized with to compute their addresses.
 pub fn cloneable_proxy_hash() -> B256 {
-    keccak256(creation_code(include_str!(
-        "../../../../contracts/artifacts/ClonableBeaconProxy.json"
-    )))
+    keccak256(artifact!(ClonableBeaconProxy).deploy_code(&[]))
 }
 
 /// The L1 half of the token bridge: the gateway router and the standard ERC-20 gateway.
@@ -63,31 +63,17 @@ pub struct L1TokenBridge {
     pub erc20_gateway: Address,
 }
 
-fn creation_code(artifact: &str) -> Bytes {
-    let artifact: Value = serde_json::from_str(artifact).expect("committed artifacts are JSON");
-    artifact["bytecode"]
-        .as_str()
-        .and_then(|hex| hex.parse().ok())
-        .expect("artifacts carry bytecode")
-}
-
 /// The genesis accounts of the token bridge's L2 contracts, whose other side is `l1`.
 pub fn token_bridge_genesis(
     l1: L1TokenBridge,
 ) -> Result<BTreeMap<Address, GenesisAccount>, PredeployError> {
     let [logic, beacon, factory, gateway, router] = L2_TOKEN_BRIDGE.map(l2_token_bridge_address);
     let codes = [
-        creation_code(include_str!("../../../../contracts/artifacts/StandardArbERC20.json")),
-        [
-            creation_code(include_str!("../../../../contracts/artifacts/UpgradeableBeacon.json"))
-                .as_ref(),
-            &logic.abi_encode(),
-        ]
-        .concat()
-        .into(),
-        creation_code(include_str!("../../../../contracts/artifacts/BeaconProxyFactory.json")),
-        creation_code(include_str!("../../../../contracts/artifacts/L2ERC20Gateway.json")),
-        creation_code(include_str!("../../../../contracts/artifacts/L2GatewayRouter.json")),
+        artifact!(StandardArbERC20).deploy_code(&[]),
+        artifact!(UpgradeableBeacon).deploy_code(&logic.abi_encode()),
+        artifact!(BeaconProxyFactory).deploy_code(&[]),
+        artifact!(L2ERC20Gateway).deploy_code(&[]),
+        artifact!(L2GatewayRouter).deploy_code(&[]),
     ];
     let names = [
         "create StandardArbERC20",

@@ -56,14 +56,8 @@ sol! {
 }
 
 /// The runtime code of `BridgedStandardERC20`, from the committed artifact.
-static TOKEN_CODE: LazyLock<Bytes> = LazyLock::new(|| {
-    let artifact: serde_json::Value = serde_json::from_str(include_str!(
-        "../../../../contracts/artifacts/BridgedStandardERC20.json"
-    ))
-    .expect("committed artifacts are JSON");
-    let code = artifact["deployedBytecode"].as_str().expect("artifacts carry deployedBytecode");
-    code.parse().expect("deployedBytecode is hex")
-});
+static TOKEN_CODE: LazyLock<Bytes> =
+    LazyLock::new(|| tephra_primitives::artifact!(BridgedStandardERC20).runtime_code());
 
 /// `AddressAliasHelper`'s offset of an L1 contract's address on L2.
 const ALIAS_OFFSET: Address = address!("0x1111000000000000000000000000000000001111");
