@@ -303,6 +303,15 @@ impl Chain {
         &self,
         tx: Recovered<&TxEnvelope>,
     ) -> Result<Validation, ChainError> {
+        let header = self.pool_header();
+        let mut state = BlockState::new(StateDb::head(self.reader()?, Some(self.overrides())));
+        self.framework.validate_transaction(&self.spec, &header, &mut state, tx)
+    }
+
+    /// The next block as the pool judges users' transactions against it (which types
+    /// [`Framework::accepts_tx_type`], [`Chain::validate_transaction`]): on the head, a second
+    /// after it, with the head's beneficiary and gas limit.
+    pub fn pool_header(&self) -> Header {
         let head = self.head();
         let attributes = BlockAttributes {
             timestamp: head.header.timestamp + 1,
@@ -311,9 +320,7 @@ impl Chain {
             gas_limit: head.header.gas_limit,
             l1: None,
         };
-        let header = crate::next_header(&*self.framework, &head.header, head.hash, &attributes);
-        let mut state = BlockState::new(StateDb::head(self.reader()?, Some(self.overrides())));
-        self.framework.validate_transaction(&self.spec, &header, &mut state, tx)
+        crate::next_header(&*self.framework, &head.header, head.hash, &attributes)
     }
 
     /// Commits a block built on the current head, atomically, and moves the head to it.

@@ -158,12 +158,12 @@ pub trait Framework: Debug + Send + Sync {
         state.apply_overrides(&install)
     }
 
-    /// Whether users may send transactions of EIP-2718 type `ty` (0 for legacy) for block
-    /// `number` (the next one). By default Ethereum's: legacy, EIP-2930, EIP-1559 and EIP-7702;
-    /// blob transactions have no sidecars here, and protocol-made types (OP deposits) are never
-    /// sent by users.
-    fn accepts_tx_type(&self, ty: u8, number: u64) -> bool {
-        let _ = number;
+    /// Whether users may send transactions of EIP-2718 type `ty` (0 for legacy) for the block
+    /// with `header` (the next one, as [`Chain::pool_header`](crate::Chain::pool_header) sees
+    /// it). By default Ethereum's: legacy, EIP-2930, EIP-1559 and EIP-7702; blob transactions
+    /// have no sidecars here, and protocol-made types (OP deposits) are never sent by users.
+    fn accepts_tx_type(&self, ty: u8, header: &Header) -> bool {
+        let _ = header;
         ETHEREUM_TX_TYPES.contains(&ty)
     }
 

@@ -52,8 +52,8 @@ use revm_inspectors::tracing::TracingInspector;
 use serde_json::{Map, Value};
 use std::{collections::BTreeMap, sync::LazyLock};
 use tephra_chain::{
-    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, Framework, L1Origin,
-    TraceOutcome, Validation, install_stateless_call, run_transactions,
+    BlockRun, BlockState, BlockTxs, CallInspector, ChainError, ChainSpec, ETHEREUM_TX_TYPES,
+    Framework, L1Origin, TraceOutcome, install_stateless_call, run_transactions,
 };
 use tephra_primitives::{
     ReceiptEnvelope, TxEnvelope, artifact,
@@ -626,6 +626,7 @@ impl Framework for OpStack {
     /// The predeploys behind their proxies ([`OpStack::predeploys`]); before Isthmus, without
     /// EIP-2935's history contract, which Isthmus' upgrade deploys.
     fn extend_genesis(&self, genesis: &mut Genesis) {
+        let proxy_code = artifact!(Proxy).runtime_code();
         for (address, implementation, mut storage) in self.predeploys(genesis.timestamp) {
             storage.insert(PROXY_ADMIN_SLOT, PROXY_ADMIN.into_word());
             if let Some(code) = implementation {
@@ -634,7 +635,7 @@ impl Framework for OpStack {
                 genesis.alloc.insert(at, GenesisAccount::default().with_code(Some(code)));
             }
             let proxy = GenesisAccount::default()
-                .with_code(Some(artifact!(Proxy).runtime_code()))
+                .with_code(Some(proxy_code.clone()))
                 .with_storage(Some(storage));
             genesis.alloc.insert(address, proxy);
         }
@@ -694,22 +695,9 @@ impl Framework for OpStack {
             .collect()
     }
 
-    /// Before Isthmus there are no EIP-7702 transactions (Holocene is Cancun's EVM).
-    fn validate_transaction(
-        &self,
-        _spec: &ChainSpec,
-        header: &Header,
-        _state: &mut BlockState,
-        tx: Recovered<&TxEnvelope>,
-    ) -> Result<Validation, ChainError> {
-        Ok(if matches!(tx.inner(), TxEnvelope::Eip7702(_)) && !self.is_isthmus(header.timestamp) {
-            Err(format!(
-                "transaction type not supported: EIP-7702 transactions need Isthmus, active from {}",
-                self.isthmus_time
-            ))
-        } else {
-            Ok(None)
-        })
+    /// Ethereum's types, but EIP-7702 only from Isthmus on (Holocene is Cancun's EVM).
+    fn accepts_tx_type(&self, ty: u8, header: &Header) -> bool {
+        ETHEREUM_TX_TYPES.contains(&ty) && (ty != 0x04 || self.is_isthmus(header.timestamp))
     }
 
     fn execute(

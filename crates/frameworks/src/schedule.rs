@@ -101,8 +101,8 @@ impl Framework for Schedule {
         self.steps[0].framework.extend_genesis(genesis);
     }
 
-    fn accepts_tx_type(&self, ty: u8, number: u64) -> bool {
-        self.at(number).accepts_tx_type(ty, number)
+    fn accepts_tx_type(&self, ty: u8, header: &Header) -> bool {
+        self.at(header.number).accepts_tx_type(ty, header)
     }
 
     fn base_fee_params(&self, number: u64) -> BaseFeeParams {

@@ -619,10 +619,11 @@ fn poster_compression_matches_the_reference_brotli_encoder() {
 #[test]
 fn arbos_32_takes_no_set_code_transactions_from_users() {
     let nitro = tephra_frameworks::Nitro::default();
+    let next = alloy_consensus::Header { number: 1, ..Default::default() };
     for ty in [0x00, 0x01, 0x02] {
-        assert!(tephra_chain::Framework::accepts_tx_type(&nitro, ty, 1), "type {ty}");
+        assert!(tephra_chain::Framework::accepts_tx_type(&nitro, ty, &next), "type {ty}");
     }
-    assert!(!tephra_chain::Framework::accepts_tx_type(&nitro, 0x04, 1), "EIP-7702 is Prague");
+    assert!(!tephra_chain::Framework::accepts_tx_type(&nitro, 0x04, &next), "EIP-7702 is Prague");
 }
 
 // ---- Retryables (types 0x69 and 0x68, ArbRetryableTx) ----

@@ -320,6 +320,9 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
     };
     assert!(!version(L1_BLOCK).ends_with("+isthmus"), "{}", version(L1_BLOCK));
 
+    let takes_set_code = || f.chain.framework().accepts_tx_type(0x04, &f.chain.pool_header());
+    assert!(!takes_set_code(), "no EIP-7702 transactions before Isthmus");
+
     // Holocene: Ecotone's attributes, no operator fee, Canyon's withdrawals root, no requests.
     let before = mine(&f.chain, 5, &[transfer(0)]);
     assert_eq!(before.block.transactions.len(), 2);
@@ -360,6 +363,8 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
         code_at(created(EIP2935_DEPLOYER)),
         Some(alloy_eips::eip2935::HISTORY_STORAGE_CODE.clone())
     );
+
+    assert!(takes_set_code(), "EIP-7702 transactions from Isthmus on");
 
     // Isthmus: its attributes carry the operator fee, which the transfer now pays.
     let after = mine(&f.chain, 2, &[transfer(1)]);

@@ -121,14 +121,15 @@ fn deployed_code(artifact: &str) -> Bytes {
 #[test]
 fn only_zk_stack_accepts_eip712_transactions() {
     let zk = ZkStack::default();
-    assert!(zk.accepts_tx_type(0x71, 1));
+    let next = alloy_consensus::Header { number: 1, ..Default::default() };
+    assert!(zk.accepts_tx_type(0x71, &next));
     for ty in [0x00, 0x01, 0x02, 0x04] {
-        assert!(zk.accepts_tx_type(ty, 1), "type {ty}");
+        assert!(zk.accepts_tx_type(ty, &next), "type {ty}");
     }
     // Priority transactions come from L1, never from users.
-    assert!(!zk.accepts_tx_type(0xff, 1));
-    assert!(!Ethereum.accepts_tx_type(0x71, 1));
-    assert!(!OpStack::default().accepts_tx_type(0x71, 1));
+    assert!(!zk.accepts_tx_type(0xff, &next));
+    assert!(!Ethereum.accepts_tx_type(0x71, &next));
+    assert!(!OpStack::default().accepts_tx_type(0x71, &next));
     assert_eq!(by_name("zk-stack").unwrap().name(), "zk-stack");
 }
 

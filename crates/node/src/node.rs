@@ -236,11 +236,11 @@ impl Node {
         // Then it runs what makes a transaction valid beyond the pool's checks (ZK Stack's
         // paymaster validation), so that such a refusal is the sender's answer.
         let framework = self.chain.framework();
-        let next = self.chain.head().header.number + 1;
+        let next = self.chain.pool_header();
         let refusals: Vec<Option<PoolError>> = txs
             .iter()
             .map(|tx| {
-                if !framework.accepts_tx_type(tx.envelope().ty(), next) {
+                if !framework.accepts_tx_type(tx.envelope().ty(), &next) {
                     return Some(PoolError::TxTypeNotSupported);
                 }
                 match self.chain.validate_transaction(tx.recovered().as_recovered_ref()) {

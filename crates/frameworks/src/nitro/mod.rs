@@ -411,7 +411,7 @@ impl Framework for Nitro {
     }
 
     /// ArbOS 32 is Cancun for L1 rules: no EIP-7702 (type 4) yet.
-    fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {
+    fn accepts_tx_type(&self, ty: u8, _header: &Header) -> bool {
         matches!(ty, 0x00..=0x02)
     }
 

@@ -266,7 +266,7 @@ impl Framework for ZkStack {
             .insert(BOOTLOADER_FORMAL_ADDRESS, GenesisAccount::default().with_nonce(Some(1)));
     }
 
-    fn accepts_tx_type(&self, ty: u8, _number: u64) -> bool {
+    fn accepts_tx_type(&self, ty: u8, _header: &Header) -> bool {
         ty == EIP712_TX_TYPE || ETHEREUM_TX_TYPES.contains(&ty)
     }
 
