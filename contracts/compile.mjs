@@ -123,6 +123,7 @@ const JOBS = [
       'contracts/src/op/GasPriceOracleIsthmus.sol',
       'contracts/src/op/OperatorFeeVault.sol',
       'src/universal/Proxy.sol',
+      'src/universal/ProxyAdmin.sol',
       'src/L2/L1Block.sol',
       'src/L2/GasPriceOracle.sol',
       'src/L2/L2ToL1MessagePasser.sol',
@@ -135,7 +136,8 @@ const JOBS = [
     ],
     // Every predeploy is a bedrock `Proxy` (no immutables: its runtime code goes into the
     // genesis at the predeploy address) in front of an implementation at the predeploy's code
-    // namespace address, as bedrock's L2 genesis lays them out. The three fee vaults take
+    // namespace address, as bedrock's L2 genesis lays them out; ProxyAdmin (no immutables, its
+    // owner in slot 0) is the predeploy that administers them, itself behind its own proxy. The three fee vaults take
     // constructor arguments that end up as immutables (recipient, min withdrawal amount,
     // withdrawal network), so their deployedBytecode has zero placeholders there and is not
     // usable at genesis as-is; they are compiled for completeness. OperatorFeeVault
@@ -153,6 +155,7 @@ const JOBS = [
       GasPriceOracleIsthmus: 'contracts/src/op/GasPriceOracleIsthmus.sol',
       OperatorFeeVault: 'contracts/src/op/OperatorFeeVault.sol',
       Proxy: 'src/universal/Proxy.sol',
+      ProxyAdmin: 'src/universal/ProxyAdmin.sol',
       L1Block: 'src/L2/L1Block.sol',
       GasPriceOracle: 'src/L2/GasPriceOracle.sol',
       L2ToL1MessagePasser: 'src/L2/L2ToL1MessagePasser.sol',

@@ -92,8 +92,11 @@ pub const OPERATOR_FEE_VAULT: Address = op_revm::constants::OPERATOR_FEE_RECIPIE
 pub const L1_INFO_DEPOSITOR: Address = address!("0xDeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
 /// Gas limit of the L1 attributes deposit, as op-node sets it (Regolith onwards).
 pub const L1_INFO_GAS_LIMIT: u64 = 1_000_000;
-/// The ProxyAdmin predeploy: the admin of every predeploy's proxy.
+/// The ProxyAdmin predeploy: the admin of every predeploy's proxy, its own included.
 pub const PROXY_ADMIN: Address = address!("0x4200000000000000000000000000000000000018");
+/// The ProxyAdmin's owner, who can upgrade the predeploys through it: account 9 of the test
+/// mnemonic, the `proxyAdminOwner` of the OP monorepo's devnet deploy config.
+pub const PROXY_ADMIN_OWNER: Address = address!("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720");
 /// EIP-1967's implementation slot, where a bedrock `Proxy` keeps its implementation.
 const PROXY_IMPLEMENTATION_SLOT: B256 =
     b256!("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
@@ -459,8 +462,9 @@ impl OpStack {
     /// GasPriceOracle are 0.17.3's and the OperatorFeeVault's proxy has no implementation yet.
     /// The ERC-20 bridge's L2 side (L2CrossDomainMessenger, L2StandardBridge,
     /// OptimismMintableERC20Factory) holds what bedrock's initializers set in its L2 genesis
-    /// ([`bridge_storage`]).
-    fn predeploys(&self, timestamp: u64) -> [Predeploy; 7] {
+    /// ([`bridge_storage`]). ProxyAdmin has no initializer: its owner ([`PROXY_ADMIN_OWNER`])
+    /// is written into its slot 0, as bedrock's L2 genesis does.
+    fn predeploys(&self, timestamp: u64) -> [Predeploy; 8] {
         let origin = dev_l1_origin(&self.fees, timestamp);
         let [messenger, bridge, factory] = bridge_storage(self.l1);
         let isthmus = self.is_isthmus(timestamp);
@@ -475,6 +479,11 @@ impl OpStack {
             (L1InfoFormat::Ecotone, artifact!(L1Block), artifact!(GasPriceOracle), 0x01_01)
         };
         [
+            (
+                PROXY_ADMIN,
+                Some(artifact!(ProxyAdmin).runtime_code()),
+                BTreeMap::from([(B256::ZERO, PROXY_ADMIN_OWNER.into_word())]),
+            ),
             (
                 L1_BLOCK,
                 Some(l1_block.runtime_code()),

@@ -14,8 +14,9 @@ use tephra_chain::{Chain, ChainSpec};
 use tephra_frameworks::op_stack::{
     BASE_FEE_VAULT, GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT, L1_INFO_DEPOSITOR, L1Contracts,
     L1Fees, L1InfoFormat, L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE, L2_TO_L1_MESSAGE_PASSER,
-    OPERATOR_FEE_VAULT, OPTIMISM_MINTABLE_ERC20_FACTORY, OpStack, SEQUENCER_FEE_VAULT,
-    dev_l1_origin, implementation_address, isthmus_upgrade, l1_info_deposit, output_root_v0,
+    OPERATOR_FEE_VAULT, OPTIMISM_MINTABLE_ERC20_FACTORY, OpStack, PROXY_ADMIN, PROXY_ADMIN_OWNER,
+    SEQUENCER_FEE_VAULT, dev_l1_origin, implementation_address, isthmus_upgrade, l1_info_deposit,
+    output_root_v0,
 };
 use tephra_primitives::{
     TxEnvelope, TxType,
@@ -50,6 +51,10 @@ sol! {
     function relayMessage(uint256 nonce, address sender, address target, uint256 value, uint256 minGasLimit, bytes message) external payable;
     function finalizeBridgeERC20(address localToken, address remoteToken, address from, address to, uint256 amount, bytes extraData) external;
     function balanceOf(address owner) external view returns (uint256);
+    function owner() external view returns (address);
+    function getProxyAdmin(address proxy) external view returns (address);
+    function getProxyImplementation(address proxy) external view returns (address);
+    function upgrade(address proxy, address implementation) external;
 }
 
 const CHAIN_ID: u64 = 901;
@@ -381,6 +386,39 @@ fn isthmus_activates_after_genesis_through_its_network_upgrade() {
     assert_eq!(balance(&f.chain, OPERATOR_FEE_VAULT), operator_fee);
     let passer = reader().account(&L2_TO_L1_MESSAGE_PASSER).unwrap().unwrap();
     assert_eq!(after.block.header.withdrawals_root, Some(passer.storage_root));
+}
+
+#[test]
+fn the_proxy_admin_administers_every_predeploy_and_only_its_owner_upgrades_them() {
+    let f = support::fixture(Arc::new(OpStack::default()), CHAIN_ID, 10);
+    let address = |to, input: Vec<u8>| address_of(call(&f.chain, to, input));
+    let owner = &f.signers[9];
+    assert_eq!(owner.address(), PROXY_ADMIN_OWNER);
+    assert_eq!(address(PROXY_ADMIN, ownerCall {}.abi_encode()), PROXY_ADMIN_OWNER);
+    for proxy in
+        [PROXY_ADMIN, L1_BLOCK, GAS_PRICE_ORACLE, L2_TO_L1_MESSAGE_PASSER, L2_STANDARD_BRIDGE]
+    {
+        let admin = address(PROXY_ADMIN, getProxyAdminCall { proxy }.abi_encode());
+        assert_eq!(admin, PROXY_ADMIN, "{proxy}'s admin");
+        let implementation =
+            address(PROXY_ADMIN, getProxyImplementationCall { proxy }.abi_encode());
+        assert_eq!(implementation, implementation_address(proxy), "{proxy}'s implementation");
+    }
+
+    // The factory's proxy pointed at the bridge's implementation: a stranger is refused
+    // (Ownable's revert), the owner's upgrade lands.
+    let new = implementation_address(L2_STANDARD_BRIDGE);
+    let upgrade = || {
+        let input = upgradeCall { proxy: OPTIMISM_MINTABLE_ERC20_FACTORY, implementation: new };
+        Bytes::from(input.abi_encode())
+    };
+    let stranger = sign(&f.signers[0], tx(0, PROXY_ADMIN, 0, upgrade(), 100_000));
+    let by_owner = sign(owner, tx(0, PROXY_ADMIN, 0, upgrade(), 100_000));
+    let block = mine(&f.chain, 2, &[stranger, by_owner]);
+    let statuses: Vec<bool> = block.block.receipts.iter().map(|r| r.status()).collect();
+    assert_eq!(statuses, [true, false, true], "the attributes, the stranger's, the owner's");
+    let implementation = getProxyImplementationCall { proxy: OPTIMISM_MINTABLE_ERC20_FACTORY };
+    assert_eq!(address(PROXY_ADMIN, implementation.abi_encode()), new);
 }
 
 #[test]
