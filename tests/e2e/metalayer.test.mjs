@@ -3,7 +3,10 @@
 // gossip; each rollup's sequencer imports the certificates into its MetalayerInbox (which
 // checks the BLS aggregate) first thing in a block, and the `tephra relayer` process delivers
 // Hyperlane messages between the rollups under them (GuardianIsm checks the Merkle proofs). Killing one guardian leaves a quorum; killing two stops certificates until
-// one returns, and no message is lost. Runs on tephra only.
+// one returns, and no message is lost. A fourth rollup, `holocene`, runs OP Stack's Holocene
+// until a minute after the network starts (its `isthmus_time`): the guardians verify it under
+// the same rules, and its inbox takes certificates once Isthmus brings the BLS12-381
+// precompiles. Runs on tephra only.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -29,8 +32,11 @@ let net;
 let op;
 let nitro;
 let zk;
+let holocene;
 const recipients = {};
 const restarted = [];
+// `holocene` runs Holocene until then: a minute leaves the network time to start first.
+const isthmusTime = Math.floor(Date.now() / 1000) + 60;
 
 before(async () => {
   net = await startNetwork({
@@ -38,12 +44,13 @@ before(async () => {
       { name: 'op', chain_id: 901, framework: 'op-stack' },
       { name: 'nitro', chain_id: 902, framework: 'nitro' },
       { name: 'zk', chain_id: 903, framework: 'zk-stack' },
+      { name: 'holocene', chain_id: 904, framework: 'op-stack', block_time_ms: 1000, isthmus_time: isthmusTime },
     ],
     // The relayer leaves certificates to the sequencers' import for a second, so that the
     // import path is what deliveries use here (by default it submits at once).
     metalayer: { guardians: 4, relayer_submit_after_ms: 1000 },
   });
-  [op, nitro, zk] = ['op', 'nitro', 'zk'].map((name) => chainClients(net.rollup(name)));
+  [op, nitro, zk, holocene] = ['op', 'nitro', 'zk', 'holocene'].map((name) => chainClients(net.rollup(name)));
   recipients.nitro = await deployArtifact(nitro, accounts[1], 'TestRecipient');
   recipients.zk = await deployArtifact(zk, accounts[1], 'TestRecipient');
 });
@@ -66,7 +73,7 @@ test('network.json names four guardians staked in the L1 GuardianRegistry, and t
     const [, , stake] = await l1.pub.readContract({ ...registry, functionName: 'guardian', args: [BigInt(g.index)] });
     assert.equal(stake, BigInt(g.stake), `guardian ${g.index}'s stake`);
   }
-  for (const [name, c] of [['op', op], ['nitro', nitro], ['zk', zk]]) {
+  for (const [name, c] of [['op', op], ['nitro', nitro], ['zk', zk], ['holocene', holocene]]) {
     const rollup = net.rollup(name);
     const domain = await c.pub.readContract({ address: m.contracts.Mailbox, abi: mailboxAbi, functionName: 'localDomain' });
     assert.equal(domain, rollup.chain_id, `${name}'s Mailbox is its own domain`);
@@ -79,12 +86,12 @@ test('network.json names four guardians staked in the L1 GuardianRegistry, and t
     });
     assert.equal(setId, BigInt(m.guardian_set_id));
   }
-  // Every guardian follows the three rollups and certificates form.
+  // Every guardian follows the four rollups and certificates form.
   await until(async () => (await guardianStatus(net, 0)).latestCertifiedEpoch !== null, 20_000);
   const status = await guardianStatus(net, 1);
   // (Heads settled on L1 may be there too, with the FINALIZED bit: 2^63 + the chain id.)
   const soft = status.heads.map((h) => h.chainId).filter((id) => id < 2 ** 63);
-  assert.deepEqual(soft.sort(), [901, 902, 903]);
+  assert.deepEqual(soft.sort(), [901, 902, 903, 904]);
 });
 
 // Transaction types users sign; the others (OP deposits, Nitro deposits, retryables and
@@ -230,7 +237,7 @@ test('a FINALIZED message from op is delivered to zk once op settled the dispatc
   // The guardians certify op's settled head beside its latest head (the FINALIZED bit, 2^63).
   const status = await guardianStatus(net, 0);
   const settled = status.heads.filter((leaf) => leaf.chainId >= 2 ** 63);
-  assert.equal(settled.length, 3, 'a settled head of each rollup');
+  assert.equal(settled.length, 4, 'a settled head of each rollup');
   assert.ok(settled.every((leaf) => leaf.blockNumber > 0));
 });
 
@@ -329,4 +336,36 @@ test('the slashed stake reaches every rollup: the guardians rotate to the regist
   };
   await until(underCurrent, 15_000);
   assert.equal(await lastData(nitro, recipients.nitro), toHex('under the new set'));
+});
+
+test("holocene activates Isthmus after genesis: the guardians verify its activation block and certify its heads past it; its inbox takes certificates from then on", async () => {
+  const c = holocene;
+  const genesis = await c.pub.getBlock({ blockNumber: 0n });
+  assert.ok(genesis.timestamp < BigInt(isthmusTime), `genesis (${genesis.timestamp}) is before Isthmus (${isthmusTime})`);
+  await until(async () => (await c.pub.getBlock()).timestamp > BigInt(isthmusTime), 90_000);
+  // The activation block: the first at or after isthmus_time.
+  let [low, high] = [1n, await c.pub.getBlockNumber()];
+  while (low < high) {
+    const middle = (low + high) / 2n;
+    if ((await c.pub.getBlock({ blockNumber: middle })).timestamp >= BigInt(isthmusTime)) high = middle;
+    else low = middle + 1n;
+  }
+  const activation = await c.pub.getBlock({ blockNumber: low, includeTransactions: true });
+  assert.equal(activation.transactions.length, 9, 'the L1 attributes and the eight network upgrade deposits');
+  assert.ok(activation.transactions.every((tx) => tx.typeHex === '0x7e'), 'deposits only');
+  const history = '0x0000F90827F1C53a10cb7A02335B175320002935';
+  assert.equal(await c.pub.getCode({ address: history, blockNumber: low - 1n }), undefined, 'no EIP-2935 contract before');
+  assert.ok((await c.pub.getCode({ address: history, blockNumber: low })).length > 2, 'EIP-2935 deployed by the upgrade');
+  await until(async () => {
+    const { heads } = await guardianStatus(net, 0);
+    return heads.some((leaf) => leaf.chainId === 904 && BigInt(leaf.blockNumber) > low);
+  }, 30_000);
+  // Holocene has no BLS12-381 precompiles (EIP-2537 came with Isthmus): the inbox verifies
+  // certificates only after the activation block.
+  let logs = [];
+  await until(async () => {
+    logs = await c.pub.getContractEvents({ ...inbox(), eventName: 'CheckpointCertified', fromBlock: 0n });
+    return logs.length > 0;
+  }, 30_000);
+  assert.ok(logs.every((log) => log.blockNumber > low), `certificates imported in blocks ${logs.map((l) => l.blockNumber)}, after ${low}`);
 });

@@ -273,6 +273,8 @@ pub(crate) struct FollowedChain {
     pub(crate) gas_token: tephra_settlement::GasToken,
     pub(crate) deployment: PathBuf,
     pub(crate) genesis: B256,
+    /// op-stack: when it activates Isthmus.
+    pub(crate) isthmus_time: Option<u64>,
     /// Its sequencer's slot for imports ([`Registered::sequencer_calls`]).
     pub(crate) sequencer_calls: Arc<SequencerCalls>,
 }
@@ -344,6 +346,7 @@ pub(crate) async fn start_processes(
                     gas_token: chain.gas_token,
                     deployment: Some(chain.deployment.clone()),
                     genesis: Some(chain.genesis),
+                    isthmus_time: chain.isthmus_time,
                 })
                 .collect(),
         };

@@ -151,6 +151,7 @@ pub(crate) async fn run(args: UpArgs) -> eyre::Result<()> {
                         gas_token: rollup.config.gas_token,
                         deployment: datadir.join(rollup.config.name()).join("deployment.json"),
                         genesis: genesis.hash_slow(),
+                        isthmus_time: rollup.config.isthmus_time,
                         sequencer_calls,
                     })
                 })

@@ -125,6 +125,9 @@ const PROCESS_GAS: u64 = 1_250_000;
 /// also pays its calldata (16 per byte), hashing and the re-executed call (up to
 /// [`reads::READ_GAS`]).
 const PROOF_GAS: u64 = 1_500_000;
+/// How long an inbox that could not take the newest guardian set waits before the next try.
+const ROTATION_RETRY: Duration = Duration::from_secs(2);
+
 /// Gas of `MetalayerInbox.rotateGuardianSet` per member of the next set (a data contract's
 /// share, the key's G1MSM term) and in all (the proof, the data contract's creation).
 const ROTATE_GAS_PER_MEMBER: u64 = 60_000;
@@ -257,6 +260,8 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
     // The guardians' rotations, fetched again whenever a certificate of another set shows up.
     let mut rotations: Arc<Vec<Rotation>> = Arc::default();
     let mut rotations_for = 0u64;
+    // When the inboxes behind `rotations_for` are next asked to rotate.
+    let mut rotate_at = Instant::now();
     // The oldest set any certificate came from (the guardians' first, for rotations).
     let mut first_set = u64::MAX;
     let mut guardian = 0usize;
@@ -316,20 +321,29 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 {
                     rotations = Arc::new(list);
                     rotations_for = set;
-                    // Every inbox takes the new set now, not only at its next delivery.
-                    for destination in destinations.values() {
-                        let (destination, rotations) = (destination.clone(), rotations.clone());
-                        tokio::spawn(async move {
-                            if let Err(err) = rotate_inbox(&destination, &rotations, set).await {
-                                debug!(target: "tephra::relayer", %err, "rotation deferred");
-                            }
-                        });
-                    }
+                    rotate_at = now;
                 }
                 Ok(_) => {
                     debug!(target: "tephra::relayer", guardian, set, "rotations not there yet")
                 }
                 Err(err) => debug!(target: "tephra::relayer", guardian, %err, "no rotations"),
+            }
+        }
+        // Every inbox takes the newest set now, not only at its next delivery; one that could
+        // not (its chain unable to verify the certificate yet, say) is tried again later.
+        if rotations_for > 0 && now >= rotate_at {
+            rotate_at = now + ROTATION_RETRY;
+            for destination in destinations.values() {
+                // Locked: an attempt is under way.
+                if !destination.set.try_lock().is_ok_and(|set| *set < rotations_for) {
+                    continue;
+                }
+                let (destination, rotations) = (destination.clone(), rotations.clone());
+                tokio::spawn(async move {
+                    if let Err(err) = rotate_inbox(&destination, &rotations, rotations_for).await {
+                        debug!(target: "tephra::relayer", %err, "rotation deferred");
+                    }
+                });
             }
         }
         // New messages, tree insertions and payments; what was delivered leaves `pending`.

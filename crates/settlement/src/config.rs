@@ -118,6 +118,10 @@ pub struct RollupConfig {
     /// rollup's blocks carry it. Zero, the default, publishes for free.
     #[serde(default)]
     pub pubdata_price: u128,
+    /// op-stack: the UNIX time from which Isthmus is active (op-node's `isthmus_time`);
+    /// before it the rollup runs Holocene. Active from genesis without it.
+    #[serde(default)]
+    pub isthmus_time: Option<u64>,
 }
 
 fn default_block_time_ms() -> u64 {
@@ -134,6 +138,19 @@ fn default_challenge_window() -> u64 {
 }
 fn default_da() -> String {
     "local".into()
+}
+
+/// Refuses an Isthmus time on a framework other than op-stack.
+pub(crate) fn check_isthmus_time(
+    framework: &str,
+    isthmus_time: Option<u64>,
+) -> Result<(), SettlementError> {
+    if isthmus_time.is_some() && framework != "op-stack" {
+        return Err(SettlementError::Config(format!(
+            "isthmus_time is an op-stack setting; a {framework} rollup has no Isthmus"
+        )));
+    }
+    Ok(())
 }
 
 impl RollupConfig {
@@ -193,6 +210,7 @@ impl RollupConfig {
                 self.framework
             ));
         }
+        check_isthmus_time(&self.framework, self.isthmus_time)?;
         for (role, key) in self.keys() {
             PrivateKeySigner::from_bytes(&key)
                 .map_err(|err| SettlementError::Config(format!("{role}_key: {err}")))?;
@@ -258,6 +276,12 @@ mod tests {
         assert!(err(&toml("pubdata_price = 1000")).contains("pubdata_price is a zk-stack setting"));
         let zk = toml("pubdata_price = 1000").replace("op-stack", "zk-stack");
         assert_eq!(RollupConfig::from_toml(&zk).unwrap().pubdata_price, 1000);
+        assert_eq!(
+            RollupConfig::from_toml(&toml("isthmus_time = 5")).unwrap().isthmus_time,
+            Some(5)
+        );
+        let nitro = toml("isthmus_time = 5").replace("op-stack", "nitro");
+        assert!(err(&nitro).contains("isthmus_time is an op-stack setting"), "{}", err(&nitro));
         assert!(err(&zk.replace("1000", "-1")).contains("pubdata_price"));
         // A zero key is 32 bytes but no secp256k1 key.
         let zero = format!("0x{}", "00".repeat(32));

@@ -174,21 +174,29 @@ pub const FRAMEWORKS: [&str; 3] = ["op-stack", "nitro", "zk-stack"];
 
 /// The [`Settlement`] of `rollup`'s framework profile.
 pub fn by_framework(rollup: &RollupConfig) -> Result<Arc<dyn Settlement>, SettlementError> {
-    settlement_for(&rollup.framework, rollup.chain_id, rollup.gas_token, rollup.pubdata_price)
+    settlement_for(
+        &rollup.framework,
+        rollup.chain_id,
+        rollup.gas_token,
+        rollup.pubdata_price,
+        rollup.isthmus_time,
+    )
 }
 
-/// The settlement of a rollup of `framework`, chain `chain_id`, gas token `gas_token` and (on
-/// zk-stack) pubdata price `pubdata_price`: what [`by_framework`] reads from a rollup config,
-/// for those (a guardian) who only know these. A verifier passes no pubdata price: a zk-stack
-/// block carries its own.
+/// The settlement of a rollup of `framework`, chain `chain_id`, gas token `gas_token`, (on
+/// zk-stack) pubdata price `pubdata_price` and (on op-stack) Isthmus time `isthmus_time`: what
+/// [`by_framework`] reads from a rollup config, for those (a guardian) who only know these. A
+/// verifier passes no pubdata price: a zk-stack block carries its own.
 pub fn settlement_for(
     framework: &str,
     chain_id: u64,
     gas_token: GasToken,
     pubdata_price: u128,
+    isthmus_time: Option<u64>,
 ) -> Result<Arc<dyn Settlement>, SettlementError> {
+    config::check_isthmus_time(framework, isthmus_time)?;
     match framework {
-        "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement)),
+        "op-stack" => Ok(Arc::new(op_stack::OpStackSettlement { isthmus_time })),
         "nitro" => Ok(Arc::new(nitro::NitroSettlement { chain_id })),
         "zk-stack" => Ok(Arc::new(zk_stack::ZkStackSettlement { gas_token, pubdata_price })),
         other => Err(SettlementError::Config(format!(

@@ -92,6 +92,9 @@ pub struct NetworkRollup {
     /// zk-stack: wei per byte of pubdata ([`RollupConfig::pubdata_price`]).
     #[serde(default)]
     pub pubdata_price: u128,
+    /// op-stack: when Isthmus activates ([`RollupConfig::isthmus_time`]).
+    #[serde(default)]
+    pub isthmus_time: Option<u64>,
 }
 
 fn default_gas_token() -> String {
@@ -196,6 +199,7 @@ impl NetworkConfig {
                 block_time_ms: default_block_time(),
                 challenge_window_secs: default_challenge_window(),
                 pubdata_price: 0,
+                isthmus_time: None,
             })
             .collect();
         Self { l1: L1Config::default(), rollups, metalayer: MetalayerConfig::default() }
@@ -298,6 +302,7 @@ impl NetworkConfig {
             da: "local".into(),
             registry: None,
             pubdata_price: rollup.pubdata_price,
+            isthmus_time: rollup.isthmus_time,
         }
     }
 

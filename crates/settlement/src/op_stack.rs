@@ -38,7 +38,11 @@ pub const MIN_GAS_LIMIT: u64 =
 
 /// OP Stack's L1 side.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct OpStackSettlement;
+pub struct OpStackSettlement {
+    /// When the rollup activates Isthmus ([`RollupConfig::isthmus_time`]); from genesis
+    /// without it.
+    pub isthmus_time: Option<u64>,
+}
 
 impl Settlement for OpStackSettlement {
     fn framework(&self) -> &'static str {
@@ -85,7 +89,11 @@ impl Settlement for OpStackSettlement {
             cross_domain_messenger: deployment.contract("L1CrossDomainMessenger")?,
             standard_bridge: deployment.contract("L1StandardBridge")?,
         };
-        Ok(Arc::new(OpStack::default().with_l1_contracts(l1)))
+        let profile = OpStack::default().with_l1_contracts(l1);
+        Ok(Arc::new(match self.isthmus_time {
+            Some(time) => profile.with_isthmus_time(time),
+            None => profile,
+        }))
     }
 
     fn l2_contracts(&self) -> Contracts {
@@ -253,13 +261,24 @@ mod tests {
             done: Vec::new(),
             pending: Vec::new(),
         };
-        let err = OpStackSettlement.profile(&deployment).unwrap_err().to_string();
+        let err = OpStackSettlement::default().profile(&deployment).unwrap_err().to_string();
         assert!(err.contains("no L1CrossDomainMessenger"), "{err}");
         deployment.contracts.insert("L1CrossDomainMessenger".into(), Address::repeat_byte(2));
         deployment.contracts.insert("L1StandardBridge".into(), Address::repeat_byte(3));
-        assert_eq!(OpStackSettlement.profile(&deployment).unwrap().name(), "op-stack");
+        assert_eq!(OpStackSettlement::default().profile(&deployment).unwrap().name(), "op-stack");
+        // The rollup's Isthmus time reaches the profile: its activation block upgrades.
+        let (parent, header) = (
+            Header { timestamp: 99, ..Default::default() },
+            Header { timestamp: 100, ..Default::default() },
+        );
+        let upgrades = |isthmus_time| {
+            let profile = OpStackSettlement { isthmus_time }.profile(&deployment).unwrap();
+            profile.upgrade_transactions(&parent, &header).len()
+        };
+        assert_eq!(upgrades(Some(100)), 8);
+        assert_eq!(upgrades(None), 0);
         let rollup = crate::network::NetworkConfig::embedded().rollup_config(0, Default::default());
-        let steps = OpStackSettlement.entry_points(&rollup);
+        let steps = OpStackSettlement::default().entry_points(&rollup);
         let labels: Vec<String> = steps.iter().map(|step| format!("{step:?}")).collect();
         let position = |label: &str| labels.iter().position(|l| l == label).unwrap();
         assert!(position("deploy OptimismPortal") < position("deploy L1CrossDomainMessenger"));

@@ -50,6 +50,7 @@ fn rollup() -> RollupConfig {
         da: "local".into(),
         registry: None,
         pubdata_price: 0,
+        isthmus_time: None,
     }
 }
 
@@ -74,7 +75,8 @@ async fn an_interrupted_deployment_resumes_without_deploying_twice() {
     let dir = tempfile::tempdir().unwrap();
     let client = L1Client::new(&l1.server.http_url(), RollupConfig::signer(&role_key(0))).unwrap();
     let config = rollup();
-    let steps = deploy::rollup_steps(&config, &OpStackSettlement, 18, Some(client.address()));
+    let steps =
+        deploy::rollup_steps(&config, &OpStackSettlement::default(), 18, Some(client.address()));
     let names = ["RollupCore", "L2OutputOracle", "OptimismPortal", "RollupRegistry"];
 
     // A first run that stopped after two steps.

@@ -181,6 +181,10 @@ pub struct ChainConfig {
     /// serves on the first start (logged).
     #[serde(default)]
     pub genesis: Option<B256>,
+    /// op-stack: when it activates Isthmus (its `rollup.toml`'s `isthmus_time`), for the
+    /// profile; from genesis without it.
+    #[serde(default)]
+    pub isthmus_time: Option<u64>,
 }
 
 impl ChainConfig {
@@ -200,15 +204,27 @@ impl ChainConfig {
     /// The chain's framework's L1 side.
     fn settles(&self) -> Result<Arc<dyn Settlement>, GuardianError> {
         // No pubdata price: the guardian only verifies, and a zk-stack block carries its own.
-        tephra_settlement::settlement_for(&self.framework, self.chain_id, self.gas_token, 0)
-            .map_err(|err| self.error(err))
+        tephra_settlement::settlement_for(
+            &self.framework,
+            self.chain_id,
+            self.gas_token,
+            0,
+            self.isthmus_time,
+        )
+        .map_err(|err| self.error(err))
     }
 
     /// The framework the chain runs, built as its node builds it.
     pub fn framework(&self) -> Result<Arc<dyn Framework>, GuardianError> {
         match self.load_deployment()? {
             Some(deployment) => self.settles()?.profile(&deployment).map_err(|err| self.error(err)),
-            None => tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err)),
+            None => match self.isthmus_time {
+                None => tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err)),
+                Some(time) if self.framework == "op-stack" => {
+                    Ok(Arc::new(tephra_frameworks::OpStack::default().with_isthmus_time(time)))
+                }
+                Some(_) => Err(self.error("isthmus_time is an op-stack setting")),
+            },
         }
     }
 
@@ -633,4 +649,40 @@ fn api(rounds: Arc<Mutex<Rounds>>, heads: Arc<Heads>, index: usize) -> RpcModule
         })
         .expect("unique method");
     module
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::Header;
+
+    #[test]
+    fn a_chains_isthmus_time_reaches_its_profile_and_only_op_stack_takes_one() {
+        let chain = ChainConfig {
+            chain_id: 901,
+            rpc: "http://127.0.0.1:9545".into(),
+            framework: "op-stack".into(),
+            gas_token: GasToken::Eth,
+            deployment: None,
+            genesis: None,
+            isthmus_time: Some(100),
+        };
+        let text = toml::to_string(&chain).unwrap();
+        assert!(text.contains("isthmus_time = 100"), "{text}");
+        assert_eq!(toml::from_str::<ChainConfig>(&text).unwrap(), chain);
+
+        let (parent, header) = (
+            Header { timestamp: 99, ..Default::default() },
+            Header { timestamp: 100, ..Default::default() },
+        );
+        let upgrades = |chain: &ChainConfig| {
+            chain.framework().unwrap().upgrade_transactions(&parent, &header).len()
+        };
+        assert_eq!(upgrades(&chain), 8, "Isthmus' network upgrade at 100");
+        assert_eq!(upgrades(&ChainConfig { isthmus_time: None, ..chain.clone() }), 0);
+
+        let nitro = ChainConfig { framework: "nitro".into(), ..chain };
+        let err = nitro.framework().err().expect("nitro has no Isthmus").to_string();
+        assert!(err.contains("chain 901: isthmus_time is an op-stack setting"), "{err}");
+    }
 }
