@@ -1016,3 +1016,51 @@ fn an_estimate_covers_the_pubdata_and_a_gas_per_pubdata_limit_below_the_price_is
     let err = check_limit(ethereum.inner(), 50_001).unwrap_err();
     assert_eq!((err.limit, err.required), (50_000, 50_001));
 }
+
+#[test]
+fn an_eip7702_transaction_whose_gas_cannot_pay_its_pubdata_reverts_but_keeps_its_delegations() {
+    use alloy_consensus::TxEip7702;
+    use alloy_eips::eip7702::Authorization;
+    let (f, storage) = priced();
+    let signer = &f.signers[0];
+    let sender = signer.address();
+    let stranger = PrivateKeySigner::random();
+    let authorize = |by: &PrivateKeySigner, nonce: u64| {
+        let authorization =
+            Authorization { chain_id: U256::from(CHAIN_ID), address: storage, nonce };
+        let signature = by.sign_hash_sync(&authorization.signature_hash()).unwrap();
+        authorization.into_signed(signature)
+    };
+    // Enough gas for the EVM, not for the write's pubdata; the sender's own authorization
+    // names its nonce after the transaction's, as EIP-7702 has it.
+    let limit = 150_000;
+    let tx = TxEip7702 {
+        chain_id: CHAIN_ID,
+        nonce: 1,
+        gas_limit: limit,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: TIP,
+        to: storage,
+        input: setCall { key: U256::from(9), value: U256::from(42) }.abi_encode().into(),
+        authorization_list: vec![authorize(&stranger, 0), authorize(signer, 2)],
+        ..Default::default()
+    };
+    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let tx = Recovered::new_unchecked(tx.into_signed(signature).into(), sender);
+    let block = mine(&f.chain, &[tx]);
+    let receipt = &block.block.receipts[0];
+    assert!(!receipt.status(), "the pubdata could not be paid for");
+    assert_eq!(receipt.cumulative_gas_used(), limit);
+    let value = call(&f.chain, storage, valuesCall { key: U256::from(9) }.abi_encode());
+    assert_eq!(U256::from_be_slice(&value), U256::ZERO, "the write reverted");
+
+    let reader = f.chain.reader().unwrap();
+    let delegation = |address: Address| {
+        let account = reader.account(&address).unwrap().expect("the authority exists");
+        (account.nonce, reader.code(&account.code_hash).unwrap().unwrap_or_default())
+    };
+    let designation: Bytes = [&[0xef, 0x01, 0x00][..], storage.as_slice()].concat().into();
+    assert_eq!(delegation(stranger.address()), (1, designation.clone()), "the stranger delegated");
+    assert_eq!(delegation(sender), (3, designation), "the transaction's nonce, then its own");
+    verify_unpriced(&f.chain, block.block.header.number);
+}

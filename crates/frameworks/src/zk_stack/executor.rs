@@ -25,11 +25,9 @@ use super::{
     paymaster::execute_sponsored,
     pubdata::{PubdataCharge, charge, check_limit, set_gas, tx_pubdata, unpaid},
 };
-use crate::{
-    balances::{adjust, bump_nonce},
-    receipts::Receipts,
-};
+use crate::{balances::adjust, receipts::Receipts};
 use alloy_consensus::{Transaction as _, TxReceipt, transaction::Recovered};
+use alloy_eips::eip7702::SignedAuthorization;
 use alloy_evm::{
     Evm, RecoveredTx,
     block::{
@@ -41,9 +39,14 @@ use alloy_evm::{
 };
 use alloy_primitives::{Address, Bytes, U256};
 use revm::{
-    Database, DatabaseCommit,
+    Database, DatabaseCommit, Journal,
     context::{Block, CfgEnv},
-    context_interface::result::{ExecutionResult, HaltReason, ResultAndState, ResultGas},
+    context_interface::{
+        JournalTr,
+        journaled_state::account::JournaledAccountTr,
+        result::{EVMError, ExecutionResult, HaltReason, ResultAndState, ResultGas},
+    },
+    handler::pre_execution::apply_auth_list,
     inspector::NoOpInspector,
     state::EvmState,
 };
@@ -189,25 +192,29 @@ impl ZkExecutor<'_, '_> {
 }
 
 /// Who pays for an L2 transaction's gas, and at what price.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Payer {
     sender: Address,
     gas_limit: u64,
     /// The effective gas price, in wei.
     price: u128,
+    /// Its EIP-7702 authorizations, which outlast a revert of its execution.
+    authorizations: Vec<SignedAuthorization>,
 }
 
 impl ZkExecutor<'_, '_> {
     /// Charges an L2 transaction's pubdata at `gas_per_pubdata` (see `pubdata.rs`): its gas
     /// used rises to its pubdata's gas, the sender paying the difference at its gas price; or,
-    /// if its gas limit cannot pay, it reverts: of its changes only its nonce and the fee of
-    /// its whole gas limit remain.
+    /// if its gas limit cannot pay, it reverts: of its changes only its nonce, its EIP-7702
+    /// delegations and the fee of its whole gas limit remain (ZKsync OS rolls back to the end
+    /// of validation, where the authorization list was applied).
     fn charge_pubdata(
         &mut self,
-        Payer { sender, gas_limit, price }: Payer,
+        Payer { sender, gas_limit, price, authorizations }: Payer,
         output: &mut EthTxResult<HaltReason, TxType>,
         gas_per_pubdata: u64,
     ) -> Result<(), ChainError> {
+        let (chain_id, spec) = (self.inner.evm().chain_id(), self.inner.evm().cfg_env().spec);
         let block = self.inner.evm().block();
         let (beneficiary, base_fee) = (block.beneficiary(), block.basefee());
         let tip = U256::from(price - u128::from(base_fee));
@@ -226,8 +233,16 @@ impl ZkExecutor<'_, '_> {
             }
             PubdataCharge::Exceeds => {
                 let limit = U256::from(gas_limit);
-                let mut reverted = EvmState::default();
-                bump_nonce(&mut reverted, db, sender)?;
+                // What validation left: the nonce, then the authorizations (revm's own rules).
+                let mut journal = Journal::<_>::new(&mut *db);
+                journal.set_spec_id(spec);
+                journal.load_account_mut(sender)?.data.bump_nonce();
+                apply_auth_list::<_, EVMError<_>>(chain_id, 0, authorizations.iter(), &mut journal)
+                    .map_err(|err| match err {
+                        EVMError::Database(err) => err,
+                        other => unreachable!("applying authorizations only reads: {other}"),
+                    })?;
+                let mut reverted = journal.finalize();
                 adjust(&mut reverted, db, sender, limit * price, false)?;
                 adjust(&mut reverted, db, beneficiary, limit * tip, true)?;
                 *state = reverted;
@@ -283,6 +298,7 @@ impl<'a, 's> BlockExecutor for ZkExecutor<'a, 's> {
             sender: *recovered.signer(),
             gas_limit: envelope.gas_limit(),
             price: envelope.effective_gas_price(Some(base_fee)),
+            authorizations: envelope.authorization_list().unwrap_or_default().to_vec(),
         };
         let mut output = self.inner.execute_transaction_without_commit((tx_env, recovered))?;
         self.charge_pubdata(payer, &mut output, gas_per_pubdata)
