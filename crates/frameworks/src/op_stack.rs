@@ -38,7 +38,7 @@ use alloy_op_evm::{
     block::{OpBlockExecutionCtx, OpBlockExecutor},
     env::{evm_env_for_op_block, spec_by_timestamp_after_bedrock},
 };
-use alloy_op_hardforks::{OpChainHardforks, OpHardfork};
+use alloy_op_hardforks::{OpChainHardforks, OpHardfork, OpHardforks};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, keccak256};
 use alloy_sol_types::{SolCall, sol};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
@@ -185,7 +185,6 @@ pub struct OpStack {
     hardforks: OpChainHardforks,
     fees: L1Fees,
     l1: L1Contracts,
-    isthmus_time: u64,
 }
 
 impl Default for OpStack {
@@ -197,7 +196,7 @@ impl Default for OpStack {
 impl OpStack {
     /// OP Stack rules with these L1 fee parameters, Isthmus active from genesis.
     pub fn new(fees: L1Fees) -> Self {
-        Self { hardforks: hardforks(0), fees, l1: L1Contracts::default(), isthmus_time: 0 }
+        Self { hardforks: hardforks(0), fees, l1: L1Contracts::default() }
     }
 
     /// These rules with Isthmus active from the first block whose timestamp is at least
@@ -205,13 +204,12 @@ impl OpStack {
     /// the same). At or before the genesis' time it is active from genesis.
     pub fn with_isthmus_time(mut self, timestamp: u64) -> Self {
         self.hardforks = hardforks(timestamp);
-        self.isthmus_time = timestamp;
         self
     }
 
     /// Whether Isthmus is active in a block at `timestamp`.
     pub fn is_isthmus(&self, timestamp: u64) -> bool {
-        timestamp >= self.isthmus_time
+        self.hardforks.is_isthmus_active_at_timestamp(timestamp)
     }
 
     /// Whether the block with `header`, on `parent`, is Isthmus' activation block: the first
