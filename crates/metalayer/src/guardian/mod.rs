@@ -682,7 +682,8 @@ mod tests {
         assert_eq!(upgrades(&ChainConfig { isthmus_time: None, ..chain.clone() }), 0);
 
         let nitro = ChainConfig { framework: "nitro".into(), ..chain };
-        let err = nitro.framework().err().expect("nitro has no Isthmus").to_string();
+        let Err(err) = nitro.framework() else { panic!("nitro has no Isthmus") };
+        let err = err.to_string();
         assert!(err.contains("chain 901: isthmus_time is an op-stack setting"), "{err}");
     }
 }
