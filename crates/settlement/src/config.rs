@@ -141,7 +141,7 @@ fn default_da() -> String {
 }
 
 /// Refuses an Isthmus time on a framework other than op-stack.
-pub(crate) fn check_isthmus_time(
+pub fn check_isthmus_time(
     framework: &str,
     isthmus_time: Option<u64>,
 ) -> Result<(), SettlementError> {

@@ -218,13 +218,18 @@ impl ChainConfig {
     pub fn framework(&self) -> Result<Arc<dyn Framework>, GuardianError> {
         match self.load_deployment()? {
             Some(deployment) => self.settles()?.profile(&deployment).map_err(|err| self.error(err)),
-            None => match self.isthmus_time {
-                None => tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err)),
-                Some(time) if self.framework == "op-stack" => {
-                    Ok(Arc::new(tephra_frameworks::OpStack::default().with_isthmus_time(time)))
+            None => {
+                tephra_settlement::config::check_isthmus_time(&self.framework, self.isthmus_time)
+                    .map_err(|err| self.error(err))?;
+                match self.isthmus_time {
+                    Some(time) => {
+                        Ok(Arc::new(tephra_frameworks::OpStack::default().with_isthmus_time(time)))
+                    }
+                    None => {
+                        tephra_frameworks::by_name(&self.framework).map_err(|err| self.error(err))
+                    }
                 }
-                Some(_) => Err(self.error("isthmus_time is an op-stack setting")),
-            },
+            }
         }
     }
 
@@ -684,6 +689,6 @@ mod tests {
         let nitro = ChainConfig { framework: "nitro".into(), ..chain };
         let Err(err) = nitro.framework() else { panic!("nitro has no Isthmus") };
         let err = err.to_string();
-        assert!(err.contains("chain 901: isthmus_time is an op-stack setting"), "{err}");
+        assert!(err.contains("chain 901: rollup config: isthmus_time is an op-stack setting; a nitro rollup has no Isthmus"), "{err}");
     }
 }
