@@ -18,8 +18,8 @@ use parking_lot::MutexGuard;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tephra_frameworks::zk_stack::tree::{
-    KeyProof, LeafProof, RootInfo, StateTree, account_key, account_properties_hash,
-    block_hashes_blake, flat_key,
+    ACCOUNT_PROPERTIES, KeyProof, LeafProof, RootInfo, StateTree, account_properties_hash,
+    block_hashes_blake, flat_key, ordered_writes,
 };
 use tephra_storage::StoreReader;
 
@@ -72,30 +72,47 @@ pub(crate) fn tree_at(ctx: &RpcContext, batch: u64) -> EthResult<Option<SyncedTr
     Ok(Some(SyncedTree { tree, info, reader }))
 }
 
-/// Applies block `number`'s changes to the tree: each slot it wrote, each account it touched.
+/// Applies block `number`'s net writes to the tree, as ZKsync OS reports them: each slot and
+/// each account's properties whose value differs from the parent block's (a slot or account
+/// touched but left as it was is no write, so a never-written key gets no leaf), in
+/// ZKsync OS's order ([`ordered_writes`]).
 fn apply_block(tree: &StateTree, reader: &StoreReader, number: u64) -> EthResult<()> {
     let header = reader.header(number)?.ok_or(EthError::HeaderNotFound)?;
     let changes = reader.block_changes(number)?.unwrap_or_default();
-    let mut entries = Vec::with_capacity(changes.accounts.len() + changes.slots.len());
+    let parent = number.checked_sub(1);
+    let mut writes = Vec::with_capacity(changes.accounts.len() + changes.slots.len());
     for (address, slot) in &changes.slots {
-        let value = reader.storage_at(address, slot, number)?;
-        entries.push((flat_key(*address, *slot), B256::from(value)));
+        let value = B256::from(reader.storage_at(address, slot, number)?);
+        let before = match parent {
+            Some(parent) => B256::from(reader.storage_at(address, slot, parent)?),
+            None => B256::ZERO,
+        };
+        if value != before {
+            writes.push((*address, *slot, value));
+        }
     }
     for address in &changes.accounts {
-        let properties = match reader.account_at(address, number)? {
+        let properties = account_properties_at(reader, address, number)?;
+        let before = match parent {
+            Some(parent) => account_properties_at(reader, address, parent)?,
             None => B256::ZERO,
-            Some(account) => {
-                let code = match account.code_hash {
-                    revm::primitives::KECCAK_EMPTY => None,
-                    hash => reader.code(&hash)?,
-                };
-                account_properties_hash(account.nonce, account.balance, &code.unwrap_or_default())
-            }
         };
-        entries.push((account_key(*address), properties));
+        if properties != before {
+            writes.push((ACCOUNT_PROPERTIES, address.into_word(), properties));
+        }
     }
-    tree.apply(number, header.hash_slow(), entries).map_err(tree_error)?;
+    tree.apply(number, header.hash_slow(), ordered_writes(number, writes)).map_err(tree_error)?;
     Ok(())
+}
+
+/// The hash of `address`'s properties at block `number` (zero if it has none).
+fn account_properties_at(reader: &StoreReader, address: &Address, number: u64) -> EthResult<B256> {
+    let Some(account) = reader.account_at(address, number)? else { return Ok(B256::ZERO) };
+    let code = match account.code_hash {
+        revm::primitives::KECCAK_EMPTY => None,
+        hash => reader.code(&hash)?,
+    };
+    Ok(account_properties_hash(account.nonce, account.balance, &code.unwrap_or_default()))
 }
 
 /// `zks_getProof(address, keys, l1BatchNumber)`.

@@ -12,22 +12,24 @@
 //! code) are the slot `address` of `0x…8003`, valued at the Blake2s hash of their 124-byte
 //! encoding ([`account_properties_hash`]).
 //!
-//! A version is a block: [`StateTree::apply`] adds the entries a block wrote, sorted by key
-//! (new keys take the next free indices in that order), and writes only the paths of the
-//! leaves it changed; every version stays provable ([`StateTree::prove`]). The tree is its own
+//! A version is a block: [`StateTree::apply`] adds the entries a block wrote, new keys taking
+//! the next free indices in the order given, as `MerkleTree::extend` does, and writes only the
+//! paths of the leaves it changed; every version stays provable ([`StateTree::prove`]). That
+//! order is ZKsync OS's ([`ordered_writes`]): genesis sorted by tree key, a block's writes in
+//! the order of ZKsync OS's storage cache. The tree is its own
 //! redb file, which follows the chain rather than being part of its commit: a node that
 //! crashes between the two catches the tree up from the chain's per-block change sets. For the
 //! same reason a version is not synced to disk when applied; [`StateTree::persist`] syncs all
 //! applied so far, once per catch-up.
 
-use alloy_primitives::{Address, B256, U256, address, keccak256};
+use alloy_primitives::{Address, B256, U160, U256, address, keccak256};
 use blake2::{Blake2s256, Digest};
 use redb::{
     Database, Durability, ReadableDatabase, ReadableTable, Table, TableDefinition,
     backends::InMemoryBackend,
 };
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     path::Path,
     sync::OnceLock,
 };
@@ -83,13 +85,34 @@ pub fn account_key(address: Address) -> B256 {
     flat_key(ACCOUNT_PROPERTIES, address.into_word())
 }
 
+/// A version's net writes `(address, slot, value)` as tree entries in the order ZKsync OS
+/// inserts them. Genesis (version 0) is sorted by tree key, as `zksync-os-server` builds it
+/// (`lib/genesis`, a `BTreeMap` of storage logs). A block's writes come in the order ZKsync OS
+/// reports them (`storage_diffs`, its storage cache's `BTreeMap` order of `WarmStorageKey`):
+/// by address compared as its 64-bit limbs, least significant first (`as_limbs()`), then by
+/// slot as bytes. An account's properties are the slot `address` of [`ACCOUNT_PROPERTIES`].
+pub fn ordered_writes(version: u64, mut writes: Vec<(Address, B256, B256)>) -> Vec<(B256, B256)> {
+    if version != 0 {
+        writes.sort_by_key(|(address, slot, _)| {
+            (*U160::from_be_bytes(address.into_array()).as_limbs(), *slot)
+        });
+    }
+    let mut entries: Vec<(B256, B256)> =
+        writes.into_iter().map(|(address, slot, value)| (flat_key(address, slot), value)).collect();
+    if version == 0 {
+        entries.sort();
+    }
+    entries
+}
+
 /// The hash of an account's properties as ZKsync OS encodes them (`AccountProperties`, 124
-/// bytes, big-endian): versioning data (deployment status 1, or 2 for an EIP-7702
-/// delegation, in byte 7; execution environment 1, the EVM, in byte 6; code version 1 in byte
-/// 5; zero without code), nonce, balance, the bytecode hash (Blake2s of the code padded to 8
-/// bytes and its jump-destination bitmap), the code's length, the bitmap's length, the code's
-/// keccak hash and length again (the "observable" bytecode). An account without code, nonce or
-/// balance is absent: zero.
+/// bytes, big-endian; `set_properties_code`): versioning data (deployment status 1, or 2 for
+/// an EIP-7702 delegation, in byte 7; execution environment 1, the EVM, in byte 6; code
+/// version 1, artifacts cached, in byte 5, which a delegation leaves 0; zero without code),
+/// nonce, balance, the bytecode hash (Blake2s of the code padded to 8 bytes and, unless a
+/// delegation, its jump-destination bitmap), the code's length, the bitmap's length, the
+/// code's keccak hash and length again (the "observable" bytecode). An account without code,
+/// nonce or balance is absent: zero. `zksync-os-server`'s genesis commitment checks it.
 pub fn account_properties_hash(nonce: u64, balance: U256, code: &[u8]) -> B256 {
     if nonce == 0 && balance.is_zero() && code.is_empty() {
         return B256::ZERO;
@@ -98,12 +121,13 @@ pub fn account_properties_hash(nonce: u64, balance: U256, code: &[u8]) -> B256 {
     encoded[8..16].copy_from_slice(&nonce.to_be_bytes());
     encoded[16..48].copy_from_slice(&balance.to_be_bytes::<32>());
     if !code.is_empty() {
-        let delegation = code.len() == 23 && code.starts_with(&[0xef, 0x01, 0x00]);
+        let delegation = code.starts_with(&[0xef, 0x01, 0x00]);
         let bitmap = if delegation { Vec::new() } else { jumpdest_bitmap(code) };
         let padding = [0u8; 8];
         let padded = &padding[..(8 - code.len() % 8) % 8];
-        let status: u64 = if delegation { 2 } else { 1 };
-        let versioning = (status << 56) | (1 << 48) | (1 << 40);
+        // Deployment status, the EVM, and (for code with cached artifacts) code version 1.
+        let versioning: u64 =
+            if delegation { (2 << 56) | (1 << 48) } else { (1 << 56) | (1 << 48) | (1 << 40) };
         encoded[0..8].copy_from_slice(&versioning.to_be_bytes());
         encoded[48..80].copy_from_slice(blake2s(&[code, padded, &bitmap]).as_slice());
         encoded[80..84].copy_from_slice(&(code.len() as u32).to_be_bytes());
@@ -281,6 +305,9 @@ pub enum TreeError {
         /// The version applied.
         version: u64,
     },
+    /// A version sets each key once (ZKsync OS's tree refuses duplicates too).
+    #[error("the zk state tree was given key {0} twice in one version")]
+    DuplicateKey(B256),
     /// An entry the tree's shape says exists is missing.
     #[error("the zk state tree is corrupt: {0}")]
     Corrupt(&'static str),
@@ -347,9 +374,9 @@ impl StateTree {
         Ok(Some(RootInfo { root, leaf_count, block_hash }))
     }
 
-    /// Applies block `version` (hash `block_hash`): sets each key of `entries` to its value
-    /// (the last one given wins), inserting the keys the tree lacks in key order. Version 0
-    /// also inserts the guards. Visible when it returns, durable once [`StateTree::persist`]
+    /// Applies block `version` (hash `block_hash`): sets each key of `entries` to its value,
+    /// inserting the keys the tree lacks at the next free indices in the order given (see
+    /// [`ordered_writes`]); a key given twice is refused. Version 0 also inserts the guards. Visible when it returns, durable once [`StateTree::persist`]
     /// runs: the tree is rebuilt from the chain, so a crash may lose the versions applied since,
     /// never leave the tree inconsistent (redb recovers to its last durable commit).
     pub fn apply(
@@ -382,8 +409,11 @@ impl StateTree {
                     2
                 }
             };
-            let entries: BTreeMap<B256, B256> = entries.into_iter().collect();
+            let mut given = HashSet::new();
             for (key, value) in entries {
+                if !given.insert(key) {
+                    return Err(TreeError::DuplicateKey(key));
+                }
                 let found = keys.get(&key.0)?.map(|raw| raw.value().0);
                 if let Some(index) = found {
                     let mut leaf = current_leaf(&leaves, &changed, index)?;
@@ -654,6 +684,141 @@ mod tests {
             b256!("0xc90465eddad7cc858a2fbf61013d7051c143887a887e5a7a19344ac32151b207")
         );
         assert_eq!(info.leaf_count, 4);
+    }
+
+    /// `zksync-os-server` `genesis/genesis.json`: three contracts (nonce 1, their deployed
+    /// code) make a genesis whose state commitment, `blake2s(root ‖ leaf count ‖ block number ‖
+    /// blake2s(255 zero hashes ‖ the genesis header's hash) ‖ timestamp)` (`batcher/util.rs`),
+    /// is its `genesis_root`. This checks the account properties' encoding and bytecode hash
+    /// (padding, jump-destination artifacts), the tree keys and genesis's insertion order.
+    #[test]
+    fn the_zksync_os_genesis_commitment_is_reproduced() {
+        #[derive(serde::Deserialize)]
+        struct Genesis {
+            initial_contracts: Vec<(Address, alloy_primitives::Bytes)>,
+            additional_storage: Vec<(B256, B256)>,
+            genesis_root: B256,
+        }
+        let genesis: Genesis =
+            serde_json::from_str(include_str!("../../testdata/zksync_os_genesis.json")).unwrap();
+        assert!(genesis.additional_storage.is_empty());
+        let writes = genesis
+            .initial_contracts
+            .iter()
+            .map(|(address, code)| {
+                (
+                    ACCOUNT_PROPERTIES,
+                    address.into_word(),
+                    account_properties_hash(1, U256::ZERO, code),
+                )
+            })
+            .collect();
+        let tree = StateTree::in_memory().unwrap();
+        // The genesis header as `lib/genesis` builds it: its roots zero, not the empty trie's.
+        let header = alloy_consensus::Header {
+            ommers_hash: alloy_consensus::EMPTY_OMMER_ROOT_HASH,
+            state_root: B256::ZERO,
+            transactions_root: B256::ZERO,
+            receipts_root: B256::ZERO,
+            gas_limit: 5_000,
+            base_fee_per_gas: Some(alloy_eips::eip1559::INITIAL_BASE_FEE),
+            ..Default::default()
+        };
+        let info = tree.apply(0, header.hash_slow(), ordered_writes(0, writes)).unwrap();
+        assert_eq!(info.leaf_count, 5);
+        let mut hashes = [B256::ZERO; 256];
+        hashes[255] = info.block_hash;
+        let commitment = blake2s(&[
+            info.root.as_slice(),
+            &info.leaf_count.to_be_bytes(),
+            &0u64.to_be_bytes(),
+            block_hashes_blake(&hashes).as_slice(),
+            &0u64.to_be_bytes(),
+        ]);
+        assert_eq!(commitment, genesis.genesis_root);
+    }
+
+    /// A block's new keys take leaf indices in ZKsync OS's storage-cache order: addresses by
+    /// their least significant 64 bits first (so `0x01…00` precedes `0x00…01`), slots as bytes,
+    /// whatever the order of their tree keys; genesis's in tree-key order.
+    #[test]
+    fn new_keys_take_indices_in_zksync_os_order() {
+        let high = address!("0x0100000000000000000000000000000000000000");
+        let low = address!("0x0000000000000000000000000000000000000001");
+        let middle = address!("0x0000000000000000000000010000000000000000");
+        let writes = vec![
+            (low, word(2), word(1)),
+            (low, word(1), word(2)),
+            (middle, word(1), word(3)),
+            (high, word(7), word(4)),
+        ];
+        let expected = [(high, word(7)), (middle, word(1)), (low, word(1)), (low, word(2))];
+        let keys: Vec<B256> =
+            ordered_writes(1, writes.clone()).into_iter().map(|(key, _)| key).collect();
+        let wanted: Vec<B256> = expected.iter().map(|(a, s)| flat_key(*a, *s)).collect();
+        assert_eq!(keys, wanted);
+        let mut sorted = wanted.clone();
+        sorted.sort();
+        assert_ne!(sorted, wanted, "the test needs an order that differs from the keys'");
+        assert_eq!(
+            ordered_writes(0, writes).into_iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            sorted
+        );
+
+        let tree = StateTree::in_memory().unwrap();
+        tree.apply(0, B256::ZERO, []).unwrap();
+        let info = tree.apply(1, B256::ZERO, keys.iter().map(|key| (*key, word(9)))).unwrap();
+        for (at, key) in keys.iter().enumerate() {
+            let KeyProof::Existing(proof) = tree.prove(1, key).unwrap() else { panic!("written") };
+            assert_eq!(proof.index, 2 + at as u64);
+            assert_eq!(proof.root(), Some(info.root));
+        }
+        assert!(matches!(
+            tree.apply(2, B256::ZERO, [(keys[0], word(1)), (keys[0], word(2))]),
+            Err(TreeError::DuplicateKey(key)) if key == keys[0]
+        ));
+    }
+
+    /// `zksync-os-server`'s `test_comparing_tree_hash_against_naive_impl`: whatever the order
+    /// and chunking of the inserts, the root is the naive one over leaves in insertion order.
+    #[test]
+    fn roots_match_a_naive_tree_in_insertion_order() {
+        let entries: Vec<(B256, B256)> =
+            (0..60u64).map(|n| (blake2s(&[&n.to_le_bytes()]), word(n + 1))).collect();
+        let mut indices = BTreeMap::from([(B256::ZERO, 0u64), (B256::repeat_byte(0xff), 1)]);
+        indices.extend(entries.iter().zip(2u64..).map(|((key, _), index)| (*key, index)));
+        let ordered: Vec<u64> = indices.values().copied().collect();
+        let mut next = HashMap::new();
+        for pair in ordered.windows(2) {
+            next.insert(pair[0], pair[1]);
+        }
+        next.insert(1, 1);
+        let mut level: Vec<B256> =
+            [(B256::ZERO, B256::ZERO), (B256::repeat_byte(0xff), B256::ZERO)]
+                .iter()
+                .chain(&entries)
+                .zip(0u64..)
+                .map(|((key, value), index)| {
+                    Leaf { key: *key, value: *value, next: next[&index] }.hash()
+                })
+                .collect();
+        for height in 0..DEPTH {
+            let empty = empty_hash(height);
+            level = level
+                .chunks(2)
+                .map(|pair| hash_branch(&pair[0], pair.get(1).unwrap_or(&empty)))
+                .collect();
+        }
+        for chunk in [1, 7, 60] {
+            let tree = StateTree::in_memory().unwrap();
+            let mut version = 0;
+            let mut last = tree.apply(0, B256::ZERO, []).unwrap();
+            for part in entries.chunks(chunk) {
+                version += 1;
+                last = tree.apply(version, B256::ZERO, part.iter().copied()).unwrap();
+            }
+            assert_eq!(last.root, level[0], "chunks of {chunk}");
+        }
     }
 
     /// The tree is its file: reopened, it has every version applied before, and goes on.

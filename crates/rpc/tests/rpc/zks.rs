@@ -547,3 +547,68 @@ async fn zks_get_proof_proves_slots_and_accounts_against_the_batch_root() {
         -32602
     );
 }
+
+/// The leaf index `zks_getProof` gives slot `slot` of `address` at `batch` (it must exist).
+async fn leaf_index(t: &TestNode, address: Address, slot: B256, batch: u64) -> u64 {
+    let answer = t.ok("zks_getProof", json!([address, [slot], batch])).await;
+    let proof = &answer["storageProofs"][0]["proof"];
+    assert_eq!(proof["type"], "existing", "slot {slot} of {address}: {answer}");
+    proof["index"].as_u64().expect("an index")
+}
+
+/// The tree takes a block's writes as ZKsync OS reports them: only values that changed (a
+/// slot stored with the zero it held, an account touched but left empty, get no leaf), new
+/// keys at the next free indices in ZKsync OS's storage-cache order (accounts' properties
+/// under `0x…8003` before a contract whose address's low 64 bits are larger, a contract's slots
+/// in slot order) rather than in tree-key order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zks_get_proof_leaves_follow_zksync_os_write_order() {
+    let t = zk_node().await;
+    let signer = &t.signers[0];
+    // A constructor storing 0x11, 0x22, 0x33 at slots 1, 2, 3 and zero at slot 4.
+    let init = [
+        0x60, 0x11, 0x60, 0x01, 0x55, 0x60, 0x22, 0x60, 0x02, 0x55, 0x60, 0x33, 0x60, 0x03, 0x55,
+        0x60, 0x00, 0x60, 0x04, 0x55, 0x00,
+    ];
+    let deploy = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce: 0,
+        gas_limit: 200_000,
+        max_fee_per_gas: 10 * GWEI,
+        max_priority_fee_per_gas: GWEI,
+        to: TxKind::Create,
+        input: Bytes::copy_from_slice(&init),
+        ..Default::default()
+    };
+    let receipt = send_and_wait(&t.provider(), &signed_tx(signer, deploy)).await;
+    let contract = receipt.contract_address.expect("a deployment");
+    let batch = receipt.block_number.expect("mined");
+    let root = b256(&t.ok("zks_getL1BatchDetails", json!([batch])).await["rootHash"]);
+
+    let slots: Vec<B256> = (1..=3).map(B256::with_last_byte).collect();
+    let mut by_key = slots.clone();
+    by_key.sort_by_key(|slot| flat_key(contract, *slot));
+    assert_ne!(by_key, slots, "tree-key order must differ from slot order for this test");
+    let mut indices = Vec::new();
+    for slot in &slots {
+        indices.push(leaf_index(&t, contract, *slot, batch).await);
+    }
+    assert_eq!(indices, vec![indices[0], indices[0] + 1, indices[0] + 2]);
+    assert!(u64::from_be_bytes(contract[12..].try_into().unwrap()) > 0x8003);
+    let properties = leaf_index(&t, ACCOUNT_PROPERTIES, contract.into_word(), batch).await;
+    assert!(properties < indices[0], "the contract's properties precede its slots");
+    let answer = t.ok("zks_getProof", json!([contract, [B256::with_last_byte(4)], batch])).await;
+    assert_eq!(answer["storageProofs"][0]["proof"]["type"], "nonExisting");
+    assert_eq!(verify_zks_proof(&answer, root), vec![B256::ZERO]);
+
+    // A zero-value transfer touches its recipient and leaves it empty: no leaf for it.
+    let empty = Address::repeat_byte(0x55);
+    let touch =
+        send_and_wait(&t.provider(), &signed_tx(signer, transfer(1, empty, U256::ZERO))).await;
+    let batch = touch.block_number.expect("mined");
+    let root = b256(&t.ok("zks_getL1BatchDetails", json!([batch])).await["rootHash"]);
+    let answer =
+        t.ok("zks_getProof", json!([ACCOUNT_PROPERTIES, [empty.into_word()], batch])).await;
+    assert_eq!(answer["storageProofs"][0]["proof"]["type"], "nonExisting");
+    assert_eq!(verify_zks_proof(&answer, root), vec![B256::ZERO]);
+}
