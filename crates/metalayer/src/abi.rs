@@ -6,7 +6,7 @@
 use alloy_sol_types::{SolValue, sol};
 
 use crate::{LeafProof, hyperlane::TREE_DEPTH};
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256, address};
 
 sol! {
     #![sol(all_derives)]
@@ -320,6 +320,21 @@ sol! {
 /// Gas of `MetalayerInbox.submit` (one pairing, a few G1 additions, hash to G2), with room to
 /// spare on every profile.
 pub const SUBMIT_GAS: u64 = 1_000_000;
+
+/// EIP-2537's G1ADD precompile, which tells whether a chain can check the inbox's BLS12-381
+/// signatures: `submit` and `rotateGuardianSet` need EIP-2537 (Prague; Isthmus on an op-stack
+/// rollup). Before it activates the address is an empty account, so a call to it succeeds with
+/// no output; after, [`BLS_PROBE`] (the point at infinity added to itself) returns 128 bytes.
+pub const BLS12_G1ADD: Address = address!("0x000000000000000000000000000000000000000b");
+
+/// The input of the [`BLS12_G1ADD`] probe: two points at infinity.
+pub const BLS_PROBE: [u8; 256] = [0; 256];
+
+/// Whether `output`, of an `eth_call` of [`BLS12_G1ADD`] with [`BLS_PROBE`], came from the
+/// precompile.
+pub fn verifies_bls(output: &[u8]) -> bool {
+    output.len() == 128
+}
 
 /// `MetalayerInbox.submit` of `certificate`: its checkpoint, signer bitmap and aggregate
 /// signature in EIP-2537 encoding.

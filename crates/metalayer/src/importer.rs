@@ -68,6 +68,10 @@ pub async fn run(config: ImporterConfig, calls: Arc<SequencerCalls>) -> Result<(
     info!(target: "tephra::importer", chain, from = %calls.address(), "importer started");
     let mut guardian = 0usize;
     let mut handed: Option<u64> = None;
+    // Until the rollup can check BLS12-381 signatures (an op-stack rollup before Isthmus), a
+    // submit would only revert in its block: none is handed over.
+    let mut verifies_bls = false;
+    let mut waiting_logged = false;
     loop {
         tokio::time::sleep(poll).await;
         let Some(certified) = latest_certificate(&guardians, &mut guardian).await else {
@@ -85,6 +89,28 @@ pub async fn run(config: ImporterConfig, calls: Arc<SequencerCalls>) -> Result<(
                 continue;
             }
         };
+        if !verifies_bls {
+            match bls_active(&rollup).await {
+                Ok(true) => {
+                    verifies_bls = true;
+                    if waiting_logged {
+                        info!(target: "tephra::importer", chain, "the rollup verifies BLS12-381 now: importing");
+                    }
+                }
+                Ok(false) => {
+                    if !waiting_logged {
+                        waiting_logged = true;
+                        info!(target: "tephra::importer", chain,
+                            "the rollup cannot verify BLS12-381 (EIP-2537) yet: waiting to import");
+                    }
+                    continue;
+                }
+                Err(err) => {
+                    debug!(target: "tephra::importer", chain, %err, "probing EIP-2537");
+                    continue;
+                }
+            }
+        }
         let set_id = match inbox_guardian_set(&rollup).await {
             Ok(set_id) => set_id,
             Err(err) => {
@@ -128,6 +154,15 @@ async fn latest_certificate(
         }
     }
     None
+}
+
+/// Whether the rollup's head has EIP-2537's precompiles ([`abi::BLS12_G1ADD`]).
+async fn bls_active(rollup: &DynProvider) -> Result<bool, String> {
+    let request = TransactionRequest::default()
+        .to(abi::BLS12_G1ADD)
+        .input(Bytes::from_static(&abi::BLS_PROBE).into());
+    let answer = rollup.call(request).await.map_err(|err| err.to_string())?;
+    Ok(abi::verifies_bls(&answer))
 }
 
 /// The guardian set id the rollup's inbox verifies certificates against, at its head.

@@ -42,7 +42,10 @@ use alloy_sol_types::{SolCall, SolEvent};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 use tephra_settlement::{L1Client, Outgoing, SettlementError};
@@ -209,6 +212,8 @@ struct Destination {
     /// The guardian set its inbox holds, as last seen (0: not read yet); locked while the
     /// relayer installs the next ones.
     set: Mutex<u64>,
+    /// Whether it was seen to check BLS12-381 signatures ([`check_bls`]).
+    verifies_bls: AtomicBool,
 }
 
 /// A certificate as the relayer keeps it: with its root and when it was first seen.
@@ -241,6 +246,7 @@ pub async fn run(config: RelayerConfig) -> Result<(), RelayerError> {
                 nonce: Mutex::new(u64::MAX),
                 certified: Mutex::new(HashSet::new()),
                 set: Mutex::new(0),
+                verifies_bls: AtomicBool::new(false),
             }),
         );
     }
@@ -594,6 +600,9 @@ async fn deliver(
     let submits = {
         let mut certified_roots = destination.certified.lock().await;
         let needed = !certified_roots.contains(&root) && !is_certified(client, root).await?;
+        if needed {
+            check_bls(destination).await?;
+        }
         certified_roots.insert(root);
         needed
     };
@@ -626,6 +635,9 @@ async fn rotate_inbox(
     let call = IMetalayerInbox::guardianSetIdCall {};
     let answer = client.call(predeploy::INBOX, call.abi_encode().into()).await.map_err(rpc)?;
     *known = IMetalayerInbox::guardianSetIdCall::abi_decode_returns(&answer).map_err(rpc)?;
+    if *known < set_id {
+        check_bls(destination).await?;
+    }
     while *known < set_id {
         let next = *known + 1;
         let rotation = rotations
@@ -661,6 +673,26 @@ async fn rotate_inbox(
         info!(target: "tephra::relayer", set = next, members, "guardian set installed");
         *known = next;
     }
+    Ok(())
+}
+
+/// Refuses while `destination` cannot check BLS12-381 signatures ([`abi::BLS12_G1ADD`]), as a
+/// submit and a rotation need: sent before (an op-stack rollup before Isthmus), they would
+/// only revert. Asked until it can, then remembered.
+async fn check_bls(destination: &Destination) -> Result<(), RelayerError> {
+    if destination.verifies_bls.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let client = &destination.client;
+    let answer =
+        client.call(abi::BLS12_G1ADD, abi::BLS_PROBE.to_vec().into()).await.map_err(rpc)?;
+    if !abi::verifies_bls(&answer) {
+        return Err(RelayerError::Rpc(
+            "the destination cannot verify BLS12-381 signatures yet (EIP-2537 is not active)"
+                .into(),
+        ));
+    }
+    destination.verifies_bls.store(true, Ordering::Relaxed);
     Ok(())
 }
 

@@ -54,56 +54,91 @@ fn certified(keys: &[GuardianKey], set: &GuardianSet, epoch: u64) -> (CertifiedC
     (CertifiedCheckpoint { epoch, leaves, certificate }, root)
 }
 
+/// A node of `framework` sealing every `block_time` with the Metalayer predeploys (inbox set
+/// `set`), its importer polling a guardian that is down, then one whose latest certificate
+/// the test sets.
+struct Rollup {
+    node: Arc<Node>,
+    sequencer: std::thread::JoinHandle<()>,
+    server: tephra_rpc::RpcHandle,
+    _guardian: jsonrpsee::server::ServerHandle,
+    importer: tokio::task::JoinHandle<Result<(), importer::ImporterError>>,
+    rpc: String,
+    calls: Arc<SequencerCalls>,
+    latest: Arc<Mutex<Option<CertifiedCheckpoint>>>,
+}
+
+impl Rollup {
+    async fn start(
+        set: &GuardianSet,
+        framework: Arc<dyn tephra_chain::Framework>,
+        block_time: Duration,
+    ) -> Self {
+        let importer_key = PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
+        let calls = Arc::new(SequencerCalls::new(importer_key));
+        let mut genesis_accounts = MetalayerGenesis {
+            chain_id: CHAIN,
+            domain: domain(),
+            guardians: set,
+            owner: Address::repeat_byte(0x0e),
+            remote_domains: Vec::new(),
+        }
+        .accounts()
+        .unwrap();
+        let ether = U256::from(10u64).pow(U256::from(18u64));
+        genesis_accounts.insert(calls.address(), GenesisAccount::default().with_balance(ether));
+        let config = NodeConfig {
+            chain_id: CHAIN,
+            framework,
+            block_time: BlockTime::Interval(block_time),
+            genesis_accounts,
+            sequencer_calls: Some(calls.clone()),
+            ..NodeConfig::default()
+        };
+        let node = Node::open(config).unwrap();
+        let sequencer = node.spawn_sequencer();
+        let server = tephra_rpc::serve(node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let rpc = server.http_url();
+
+        let latest: Arc<Mutex<Option<CertifiedCheckpoint>>> = Arc::default();
+        let mut module = RpcModule::new(());
+        let served = latest.clone();
+        module
+            .register_method("metalayer_latestCertificate", move |_, _, _| served.lock().clone())
+            .unwrap();
+        let guardian = Server::builder().build("127.0.0.1:0").await.unwrap();
+        let guardian_url = format!("http://{}", guardian.local_addr().unwrap());
+        let guardian = guardian.start(module);
+
+        let importer = tokio::spawn(importer::run(
+            ImporterConfig {
+                chain_id: CHAIN,
+                rpc: rpc.clone(),
+                // The first guardian is down: the importer moves on to the next.
+                guardians: vec!["http://127.0.0.1:1".into(), guardian_url],
+                poll_ms: 10,
+            },
+            calls.clone(),
+        ));
+        Self { node, sequencer, server, _guardian: guardian, importer, rpc, calls, latest }
+    }
+
+    async fn stop(self) {
+        self.importer.abort();
+        self.server.stop();
+        self.node.stop();
+        let sequencer = self.sequencer;
+        let _ = tokio::task::spawn_blocking(move || sequencer.join()).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sequencer_certifies_each_newer_certificate_of_the_inbox_set_from_its_own_key() {
     let (keys, set) = guardians(4, 1, |_| 100);
     let (other_keys, other_set) = guardians(4, 2, |_| 100);
-    let importer_key = PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
-    let calls = Arc::new(SequencerCalls::new(importer_key));
-    let mut genesis_accounts = MetalayerGenesis {
-        chain_id: CHAIN,
-        domain: domain(),
-        guardians: &set,
-        owner: Address::repeat_byte(0x0e),
-        remote_domains: Vec::new(),
-    }
-    .accounts()
-    .unwrap();
-    let ether = U256::from(10u64).pow(U256::from(18u64));
-    genesis_accounts.insert(calls.address(), GenesisAccount::default().with_balance(ether));
-    let config = NodeConfig {
-        chain_id: CHAIN,
-        block_time: BlockTime::Interval(Duration::from_millis(50)),
-        genesis_accounts,
-        sequencer_calls: Some(calls.clone()),
-        ..NodeConfig::default()
-    };
-    let node = Node::open(config).unwrap();
-    let sequencer = node.spawn_sequencer();
-    let server = tephra_rpc::serve(node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let rpc = server.http_url();
-
-    // A guardian whose latest certificate the test sets.
-    let latest: Arc<Mutex<Option<CertifiedCheckpoint>>> = Arc::default();
-    let mut module = RpcModule::new(());
-    let served = latest.clone();
-    module
-        .register_method("metalayer_latestCertificate", move |_, _, _| served.lock().clone())
-        .unwrap();
-    let guardian = Server::builder().build("127.0.0.1:0").await.unwrap();
-    let guardian_url = format!("http://{}", guardian.local_addr().unwrap());
-    let _guardian = guardian.start(module);
-
-    let importer = tokio::spawn(importer::run(
-        ImporterConfig {
-            chain_id: CHAIN,
-            rpc: rpc.clone(),
-            // The first guardian is down: the importer moves on to the next.
-            guardians: vec!["http://127.0.0.1:1".into(), guardian_url],
-            poll_ms: 10,
-        },
-        calls.clone(),
-    ));
+    let rollup =
+        Rollup::start(&set, NodeConfig::default().framework, Duration::from_millis(50)).await;
+    let (rpc, calls, latest) = (&rollup.rpc, &rollup.calls, &rollup.latest);
     let provider = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
     let is_certified = async |root: B256| {
         let call = IMetalayerInbox::isCertifiedCall { root };
@@ -154,8 +189,48 @@ async fn the_sequencer_certifies_each_newer_certificate_of_the_inbox_set_from_it
     }
     assert_eq!(provider.get_transaction_count(calls.address()).await.unwrap(), 2);
 
-    importer.abort();
-    server.stop();
-    node.stop();
-    let _ = tokio::task::spawn_blocking(move || sequencer.join()).await;
+    rollup.stop().await;
+}
+
+/// An op-stack rollup before Isthmus has no EIP-2537 precompiles, so a submit could only
+/// revert: the importer hands nothing over until the rollup's head is past Isthmus, then
+/// imports the certificate it has been serving all along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_isthmus_an_op_stack_rollup_is_handed_no_certificate() {
+    let (keys, set) = guardians(4, 1, |_| 100);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let isthmus = now.as_secs() + 3;
+    let framework = Arc::new(tephra_frameworks::OpStack::default().with_isthmus_time(isthmus));
+    let rollup = Rollup::start(&set, framework, Duration::from_millis(200)).await;
+    let (fifth, root) = certified(&keys, &set, 5);
+    *rollup.latest.lock() = Some(fifth);
+
+    let provider = ProviderBuilder::new().connect_http(rollup.rpc.parse().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let certified_at = loop {
+        assert!(Instant::now() < deadline, "root {root} not certified within 20 s");
+        let call = IMetalayerInbox::isCertifiedCall { root };
+        let request =
+            TransactionRequest::default().to(predeploy::INBOX).input(call.abi_encode().into());
+        let head = provider.get_block_number().await.unwrap();
+        let answer = provider.call(request).block(head.into()).await.unwrap();
+        if IMetalayerInbox::isCertifiedCall::abi_decode_returns(&answer).unwrap() {
+            break head;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Every block before Isthmus holds no transaction of the importer's key; the one submit
+    // that certified the root came after.
+    let mut before = 0;
+    for number in 1..=certified_at {
+        let block = provider.get_block_by_number(number.into()).await.unwrap().unwrap();
+        if block.header.timestamp < isthmus {
+            before = number;
+        }
+    }
+    assert!(before > 0, "the rollup sealed blocks before Isthmus");
+    let address = rollup.calls.address();
+    assert_eq!(provider.get_transaction_count(address).block_id(before.into()).await.unwrap(), 0);
+    assert_eq!(provider.get_transaction_count(address).await.unwrap(), 1);
+    rollup.stop().await;
 }
