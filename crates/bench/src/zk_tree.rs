@@ -7,7 +7,7 @@
 use crate::{BenchError, RootCostReport};
 use alloy_primitives::{B256, U256};
 use std::{collections::BTreeMap, time::Instant};
-use tephra_frameworks::zk_stack::tree::{DEPTH, Leaf, StateTree, blake2s, empty_hash, hash_branch};
+use tephra_frameworks::zk_stack::tree::{Leaf, StateTree, blake2s, root_from_scratch};
 
 fn key(i: usize) -> B256 {
     blake2s(&[&(i as u64).to_be_bytes()])
@@ -54,17 +54,11 @@ impl Layout {
         for pair in order.windows(2) {
             next[pair[0]] = pair[1] as u64;
         }
-        let mut level: Vec<B256> = (0..self.keys.len())
-            .map(|i| Leaf { key: self.keys[i], value: self.values[i], next: next[i] }.hash())
-            .collect();
-        for height in 0..DEPTH {
-            let empty = empty_hash(height);
-            level = level
-                .chunks(2)
-                .map(|pair| hash_branch(&pair[0], pair.get(1).unwrap_or(&empty)))
-                .collect();
-        }
-        level[0]
+        root_from_scratch(
+            (0..self.keys.len())
+                .map(|i| Leaf { key: self.keys[i], value: self.values[i], next: next[i] }.hash())
+                .collect(),
+        )
     }
 }
 
