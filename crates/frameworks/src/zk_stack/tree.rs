@@ -16,11 +16,10 @@
 //! the next free indices in the order given, as `MerkleTree::extend` does, and writes only the
 //! paths of the leaves it changed; every version stays provable ([`StateTree::prove`]). That
 //! order is ZKsync OS's ([`ordered_writes`]): genesis sorted by tree key, a block's writes in
-//! the order of ZKsync OS's storage cache. The tree is its own
-//! redb file, which follows the chain rather than being part of its commit: a node that
-//! crashes between the two catches the tree up from the chain's per-block change sets. For the
-//! same reason a version is not synced to disk when applied; [`StateTree::persist`] syncs all
-//! applied so far, once per catch-up.
+//! the order of ZKsync OS's storage cache. The tree is its own redb file, which follows the
+//! chain rather than being part of its commit: a node that crashes between the two catches the
+//! tree up from the chain's per-block change sets. For the same reason a version is not synced
+//! to disk when applied; [`StateTree::persist`] syncs all applied so far, once per catch-up.
 
 use alloy_primitives::{Address, B256, U160, U256, address, keccak256};
 use blake2::{Blake2s256, Digest};
@@ -389,8 +388,8 @@ impl StateTree {
 
     /// Applies block `version` (hash `block_hash`): sets each key of `entries` to its value,
     /// inserting the keys the tree lacks at the next free indices in the order given (see
-    /// [`ordered_writes`]); a key given twice is refused. Version 0 also inserts the guards. Visible when it returns, durable once [`StateTree::persist`]
-    /// runs: the tree is rebuilt from the chain, so a crash may lose the versions applied since,
+    /// [`ordered_writes`]); a key given twice is refused. Version 0 also inserts the guards.
+    /// Visible when it returns, durable once [`StateTree::persist`] runs: the tree is rebuilt from the chain, so a crash may lose the versions applied since,
     /// never leave the tree inconsistent (redb recovers to its last durable commit).
     pub fn apply(
         &self,
