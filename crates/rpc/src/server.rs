@@ -11,6 +11,7 @@ use crate::{
     subscriptions::{self, HexIdProvider},
     zks,
 };
+use futures::future::BoxFuture;
 use jsonrpsee::{
     core::middleware::RpcServiceBuilder,
     server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
@@ -82,46 +83,49 @@ impl RpcHandle {
     }
 
     /// Resolves once the server has stopped.
-    pub async fn stopped(self) {
-        self.handle.stopped().await
+    pub fn stopped(self) -> BoxFuture<'static, ()> {
+        Box::pin(async move { self.handle.stopped().await })
     }
 }
 
 /// Serves `node` over JSON-RPC (HTTP and WebSocket on the same port) at `addr`, with the
 /// default [`RpcConfig`]. Must be called inside a tokio runtime.
-pub async fn serve(node: Arc<Node>, addr: SocketAddr) -> Result<RpcHandle, RpcError> {
-    serve_with(node, addr, RpcConfig::default()).await
+pub fn serve(node: Arc<Node>, addr: SocketAddr) -> BoxFuture<'static, Result<RpcHandle, RpcError>> {
+    serve_with(node, addr, RpcConfig::default())
 }
 
 /// [`serve`] with explicit limits.
-pub async fn serve_with(
+pub fn serve_with(
     node: Arc<Node>,
     addr: SocketAddr,
     config: RpcConfig,
-) -> Result<RpcHandle, RpcError> {
-    let ctx = Arc::new(RpcContext::new(node.clone(), config.clone()));
-    let module = methods(ctx.clone())?;
-    let server_config = ServerConfig::builder()
-        .max_request_body_size(config.max_request_bytes)
-        .max_response_body_size(config.max_response_bytes)
-        .max_connections(config.max_connections)
-        .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
-        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
-        .set_id_provider(HexIdProvider)
-        .build();
-    let server = Server::builder()
-        .set_config(server_config)
-        .set_http_middleware(
-            tower::ServiceBuilder::new().layer(RoutesLayer::new(node, config.max_request_bytes)),
-        )
-        .set_rpc_middleware(RpcServiceBuilder::new().layer(PreValidateLayer::new(ctx)))
-        .build(addr)
-        .await
-        .map_err(|source| RpcError::Bind { addr, source })?;
-    let addr = server.local_addr().map_err(|source| RpcError::Bind { addr, source })?;
-    let handle = server.start(module);
-    info!(target: "tephra::rpc", %addr, "JSON-RPC listening (HTTP and WebSocket)");
-    Ok(RpcHandle { addr, handle })
+) -> BoxFuture<'static, Result<RpcHandle, RpcError>> {
+    Box::pin(async move {
+        let ctx = Arc::new(RpcContext::new(node.clone(), config.clone()));
+        let module = methods(ctx.clone())?;
+        let server_config = ServerConfig::builder()
+            .max_request_body_size(config.max_request_bytes)
+            .max_response_body_size(config.max_response_bytes)
+            .max_connections(config.max_connections)
+            .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+            .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
+            .set_id_provider(HexIdProvider)
+            .build();
+        let server = Server::builder()
+            .set_config(server_config)
+            .set_http_middleware(
+                tower::ServiceBuilder::new()
+                    .layer(RoutesLayer::new(node, config.max_request_bytes)),
+            )
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(PreValidateLayer::new(ctx)))
+            .build(addr)
+            .await
+            .map_err(|source| RpcError::Bind { addr, source })?;
+        let addr = server.local_addr().map_err(|source| RpcError::Bind { addr, source })?;
+        let handle = server.start(module);
+        info!(target: "tephra::rpc", %addr, "JSON-RPC listening (HTTP and WebSocket)");
+        Ok(RpcHandle { addr, handle })
+    })
 }
 
 /// Every method, registered on one module.

@@ -3,7 +3,7 @@
 //! continues where it stopped instead of deploying twice.
 
 use crate::{
-    Contracts, L1Client, Outgoing, RollupConfig, Settlement, SettlementError,
+    Contracts, L1Call, L1Client, Outgoing, RollupConfig, Settlement, SettlementError,
     artifacts::{self, Artifact},
     config::GasToken,
 };
@@ -220,22 +220,25 @@ pub fn rollup_steps(
 /// `journal`; with `register`, registers it too (see [`rollup_steps`]). A new deployment first
 /// checks that the L1 answers, that its chain id is free, that the deployer and the proposer
 /// have ETH and that the gas token is an ERC-20, before anything is sent.
-pub async fn deploy_rollup(
-    client: &L1Client,
-    rollup: &RollupConfig,
-    settlement: &dyn Settlement,
-    journal: &Path,
+pub fn deploy_rollup<'a>(
+    client: &'a L1Client,
+    rollup: &'a RollupConfig,
+    settlement: &'a dyn Settlement,
+    journal: &'a Path,
     register: bool,
-) -> Result<Deployment, SettlementError> {
-    let l1_chain_id = client.chain_id().await?;
-    if Deployment::load(journal)?.is_none() {
-        preflight(client, rollup, l1_chain_id).await?;
-    }
-    let decimals = gas_token_decimals(client, rollup.gas_token).await?;
-    let steps = rollup_steps(rollup, settlement, decimals, register.then(|| client.address()));
-    let known = rollup.registry.map(|registry| ("RollupRegistry", registry));
-    let target = Target { l1_chain_id, l2_chain_id: rollup.chain_id, framework: &rollup.framework };
-    run_with(client, journal, target, &steps, known).await
+) -> L1Call<'a, Deployment> {
+    Box::pin(async move {
+        let l1_chain_id = client.chain_id().await?;
+        if Deployment::load(journal)?.is_none() {
+            preflight(client, rollup, l1_chain_id).await?;
+        }
+        let decimals = gas_token_decimals(client, rollup.gas_token).await?;
+        let steps = rollup_steps(rollup, settlement, decimals, register.then(|| client.address()));
+        let known = rollup.registry.map(|registry| ("RollupRegistry", registry));
+        let target =
+            Target { l1_chain_id, l2_chain_id: rollup.chain_id, framework: &rollup.framework };
+        run_with(client, journal, target, &steps, known).await
+    })
 }
 
 /// Which deployment a journal must record.
@@ -249,15 +252,17 @@ struct Target<'a> {
 /// at once, with consecutive nonces (deployed addresses follow from them, so later steps can
 /// name earlier contracts before they are mined), then all are awaited. A journal left by an
 /// interrupted run is resumed: a step whose nonce was used counts as done.
-pub async fn run(
-    client: &L1Client,
-    journal: &Path,
+pub fn run<'a>(
+    client: &'a L1Client,
+    journal: &'a Path,
     l2_chain_id: u64,
-    framework: &str,
-    steps: &[Step],
-) -> Result<Deployment, SettlementError> {
-    let l1_chain_id = client.chain_id().await?;
-    run_with(client, journal, Target { l1_chain_id, l2_chain_id, framework }, steps, None).await
+    framework: &'a str,
+    steps: &'a [Step],
+) -> L1Call<'a, Deployment> {
+    Box::pin(async move {
+        let l1_chain_id = client.chain_id().await?;
+        run_with(client, journal, Target { l1_chain_id, l2_chain_id, framework }, steps, None).await
+    })
 }
 
 /// [`run`], with a contract deployed elsewhere that the steps name (`known`: name, address).

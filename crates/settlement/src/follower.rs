@@ -2,6 +2,7 @@
 //! the deposits its logs bring) and hands them to the rollup's sequencer.
 
 use crate::{Contracts, L1Client, Settlement, SettlementError};
+use futures::future::BoxFuture;
 use std::{sync::Arc, time::Duration};
 use tephra_chain::{Chain, L1Inputs};
 use tephra_node::L1Feed;
@@ -15,26 +16,29 @@ pub const POLL: Duration = Duration::from_millis(100);
 /// Follows the L1 of `client` for the rollup `chain`, from the L1 block after its committed
 /// origin (or from `start_block` for a rollup that has none yet), forever. L1 errors are
 /// logged and retried: the rollup keeps producing blocks on its last origin meanwhile.
-pub async fn follow(
+pub fn follow(
     client: L1Client,
     settlement: Arc<dyn Settlement>,
     contracts: Contracts,
     chain: Arc<Chain>,
     start_block: u64,
     feed: Arc<L1Feed>,
-) {
-    let sources = settlement.deposit_sources(&contracts);
-    let mut next = None;
-    loop {
-        match step(&client, &*settlement, &chain, &sources, start_block, &feed, &mut next).await {
-            Ok(true) => continue,
-            Ok(false) => tokio::time::sleep(POLL).await,
-            Err(err) => {
-                warn!(target: "tephra::follower", rollup = chain.spec().chain_id, %err, "following the L1");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        let sources = settlement.deposit_sources(&contracts);
+        let mut next = None;
+        loop {
+            match step(&client, &*settlement, &chain, &sources, start_block, &feed, &mut next).await
+            {
+                Ok(true) => continue,
+                Ok(false) => tokio::time::sleep(POLL).await,
+                Err(err) => {
+                    warn!(target: "tephra::follower", rollup = chain.spec().chain_id, %err, "following the L1");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
-    }
+    })
 }
 
 /// Delivers the next L1 block if there is one; `Ok(false)` when there is nothing to do.

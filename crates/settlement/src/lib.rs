@@ -34,7 +34,7 @@ use std::{collections::BTreeMap, fmt::Debug, sync::Arc};
 use tephra_chain::{Chain, Framework, L1Origin};
 use tephra_primitives::{ReceiptEnvelope, TxEnvelope};
 
-pub use client::{L1Client, Outgoing};
+pub use client::{L1Call, L1Client, Outgoing};
 pub use config::{GasToken, RollupConfig};
 pub use deploy::{Deployment, Step, deploy_rollup};
 

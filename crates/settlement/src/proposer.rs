@@ -1,7 +1,8 @@
 //! The proposer: records the rollup's state commitments on its L1.
 
-use crate::{Contracts, L1Client, Outgoing, Settlement, SettlementError};
+use crate::{Contracts, L1Call, L1Client, Outgoing, Settlement, SettlementError};
 use alloy_sol_types::{SolCall, sol};
+use futures::future::BoxFuture;
 use std::{sync::Arc, time::Duration};
 use tephra_chain::Chain;
 use tracing::{info, warn};
@@ -21,20 +22,22 @@ pub fn blocks_per_proposal(block_time_ms: u64) -> u64 {
 /// Every `interval`, proposes the commitments [`Settlement::proposed_blocks`] names (the
 /// head's, at least) if the head moved since the last proposal (read from the core at start, so a restarted proposer goes on where the L1 is),
 /// forever; `client` signs with the proposer key. L1 errors are logged and retried.
-pub async fn propose(
+pub fn propose(
     client: L1Client,
     settlement: Arc<dyn Settlement>,
     contracts: Contracts,
     chain: Arc<Chain>,
     interval: Duration,
-) {
-    let mut proposed = None;
-    loop {
-        tokio::time::sleep(interval).await;
-        if let Err(err) = step(&client, &*settlement, &contracts, &chain, &mut proposed).await {
-            warn!(target: "tephra::proposer", rollup = chain.spec().chain_id, %err, "proposing");
+) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        let mut proposed = None;
+        loop {
+            tokio::time::sleep(interval).await;
+            if let Err(err) = step(&client, &*settlement, &contracts, &chain, &mut proposed).await {
+                warn!(target: "tephra::proposer", rollup = chain.spec().chain_id, %err, "proposing");
+            }
         }
-    }
+    })
 }
 
 async fn step(
@@ -73,15 +76,14 @@ async fn step(
 }
 
 /// The L2 block of the core's latest commitment (0 before any).
-pub async fn latest_proposed(
-    client: &L1Client,
-    contracts: &Contracts,
-) -> Result<u64, SettlementError> {
-    let output = client
-        .call(contracts["RollupCore"], latestL2BlockNumberCall {}.abi_encode().into())
-        .await?;
-    let latest = latestL2BlockNumberCall::abi_decode_returns(&output).map_err(|err| {
-        SettlementError::L1 { url: client.url().to_string(), reason: err.to_string() }
-    })?;
-    Ok(latest.saturating_to())
+pub fn latest_proposed<'a>(client: &'a L1Client, contracts: &'a Contracts) -> L1Call<'a, u64> {
+    Box::pin(async move {
+        let output = client
+            .call(contracts["RollupCore"], latestL2BlockNumberCall {}.abi_encode().into())
+            .await?;
+        let latest = latestL2BlockNumberCall::abi_decode_returns(&output).map_err(|err| {
+            SettlementError::L1 { url: client.url().to_string(), reason: err.to_string() }
+        })?;
+        Ok(latest.saturating_to())
+    })
 }
