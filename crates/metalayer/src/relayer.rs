@@ -800,6 +800,57 @@ mod tests {
         origin
     }
 
+    /// A destination served over JSON-RPC by an in-process node of `framework`.
+    async fn destination(
+        framework: Arc<dyn tephra_chain::Framework>,
+    ) -> (Destination, Arc<tephra_node::Node>, tephra_rpc::RpcHandle) {
+        let config = tephra_node::NodeConfig { framework, ..tephra_node::NodeConfig::default() };
+        let node = tephra_node::Node::open(config).unwrap();
+        let server = tephra_rpc::serve(node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
+        let destination = Destination {
+            client: L1Client::new(&server.http_url(), signer).unwrap(),
+            nonce: Mutex::new(0),
+            certified: Mutex::default(),
+            set: Mutex::new(0),
+            verifies_bls: AtomicBool::new(false),
+        };
+        (destination, node, server)
+    }
+
+    /// An op-stack rollup before Isthmus has no EIP-2537: `check_bls` refuses, and asks again
+    /// the next time rather than remembering the refusal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn check_bls_refuses_a_destination_without_eip_2537_each_time_it_is_asked() {
+        let tomorrow =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+                + 86_400;
+        let holocene = tephra_frameworks::OpStack::default().with_isthmus_time(tomorrow);
+        let (destination, node, server) = destination(Arc::new(holocene)).await;
+        for _ in 0..2 {
+            let err = check_bls(&destination).await.unwrap_err().to_string();
+            assert!(err.contains("EIP-2537 is not active"), "{err}");
+            assert!(!destination.verifies_bls.load(Ordering::Relaxed));
+        }
+        server.stop();
+        node.stop();
+    }
+
+    /// A destination with EIP-2537 passes, and is remembered: once its endpoint is gone,
+    /// `check_bls` still passes without asking.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn check_bls_passes_a_destination_with_eip_2537_and_remembers_it() {
+        let (destination, node, server) =
+            destination(Arc::new(tephra_frameworks::OpStack::default())).await;
+        check_bls(&destination).await.unwrap();
+        assert!(destination.verifies_bls.load(Ordering::Relaxed));
+        server.stop();
+        server.stopped().await;
+        destination.client.block_number().await.unwrap_err();
+        check_bls(&destination).await.unwrap();
+        node.stop();
+    }
+
     #[test]
     fn failed_deliveries_wait_longer_each_time_up_to_30_s() {
         let waits: Vec<u128> = [1, 2, 3, 9, 10, 40].map(|n| retry_delay(n).as_millis()).into();
