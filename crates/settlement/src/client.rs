@@ -147,17 +147,7 @@ impl L1Client {
 
     /// The logs of `addresses` in block `number`, in log order.
     pub fn logs(&self, number: u64, addresses: Vec<Address>) -> L1Call<'_, Vec<Log>> {
-        self.logs_between(number, number, addresses)
-    }
-
-    /// The logs of `addresses` in blocks `from..=to`, in log order.
-    pub fn logs_between(
-        &self,
-        from: u64,
-        to: u64,
-        addresses: Vec<Address>,
-    ) -> L1Call<'_, Vec<Log>> {
-        let filter = Filter::new().from_block(from).to_block(to).address(addresses);
+        let filter = Filter::new().from_block(number).to_block(number).address(addresses);
         Box::pin(async move { self.provider.get_logs(&filter).await.map_err(|err| self.fail(err)) })
     }
 
