@@ -56,90 +56,92 @@ pub fn run(
     config: ImporterConfig,
     calls: Arc<SequencerCalls>,
 ) -> BoxFuture<'static, Result<(), ImporterError>> {
-    Box::pin(async move {
-        if config.guardians.is_empty() {
-            return Err(ImporterError::Config("no guardians to take certificates from".into()));
-        }
-        let connect = |url: &str| {
-            url.parse()
-                .map(|url| ProviderBuilder::new().connect_http(url).erased())
-                .map_err(|_| ImporterError::Config(format!("{url:?} is not a URL")))
+    Box::pin(import(config, calls))
+}
+
+async fn import(config: ImporterConfig, calls: Arc<SequencerCalls>) -> Result<(), ImporterError> {
+    if config.guardians.is_empty() {
+        return Err(ImporterError::Config("no guardians to take certificates from".into()));
+    }
+    let connect = |url: &str| {
+        url.parse()
+            .map(|url| ProviderBuilder::new().connect_http(url).erased())
+            .map_err(|_| ImporterError::Config(format!("{url:?} is not a URL")))
+    };
+    let rollup = connect(&config.rpc)?;
+    let guardians: Vec<DynProvider> =
+        config.guardians.iter().map(|url| connect(url)).collect::<Result<_, _>>()?;
+    let chain = config.chain_id;
+    let poll = Duration::from_millis(config.poll_ms.max(1));
+    info!(target: "tephra::importer", chain, from = %calls.address(), "importer started");
+    let mut guardian = 0usize;
+    let mut handed: Option<u64> = None;
+    // Until the rollup can check BLS12-381 signatures (an op-stack rollup before Isthmus), a
+    // submit would only revert in its block: none is handed over.
+    let mut verifies_bls = false;
+    let mut waiting_logged = false;
+    loop {
+        tokio::time::sleep(poll).await;
+        let Some(certified) = latest_certificate(&guardians, &mut guardian).await else {
+            continue;
         };
-        let rollup = connect(&config.rpc)?;
-        let guardians: Vec<DynProvider> =
-            config.guardians.iter().map(|url| connect(url)).collect::<Result<_, _>>()?;
-        let chain = config.chain_id;
-        let poll = Duration::from_millis(config.poll_ms.max(1));
-        info!(target: "tephra::importer", chain, from = %calls.address(), "importer started");
-        let mut guardian = 0usize;
-        let mut handed: Option<u64> = None;
-        // Until the rollup can check BLS12-381 signatures (an op-stack rollup before Isthmus), a
-        // submit would only revert in its block: none is handed over.
-        let mut verifies_bls = false;
-        let mut waiting_logged = false;
-        loop {
-            tokio::time::sleep(poll).await;
-            let Some(certified) = latest_certificate(&guardians, &mut guardian).await else {
-                continue;
-            };
-            if handed.is_some_and(|epoch| certified.epoch <= epoch) {
-                continue;
-            }
-            let certificate = match certified.certificate() {
-                Ok(certificate) => certificate,
-                Err(err) => {
-                    warn!(target: "tephra::importer", chain, guardian, epoch = certified.epoch, %err,
-                        "a guardian served a malformed certificate");
-                    guardian = (guardian + 1) % guardians.len();
-                    continue;
-                }
-            };
-            if !verifies_bls {
-                match bls_active(&rollup).await {
-                    Ok(true) => {
-                        verifies_bls = true;
-                        if waiting_logged {
-                            info!(target: "tephra::importer", chain, "the rollup verifies BLS12-381 now: importing");
-                        }
-                    }
-                    Ok(false) => {
-                        if !waiting_logged {
-                            waiting_logged = true;
-                            info!(target: "tephra::importer", chain,
-                                "the rollup cannot verify BLS12-381 (EIP-2537) yet: waiting to import");
-                        }
-                        continue;
-                    }
-                    Err(err) => {
-                        debug!(target: "tephra::importer", chain, %err, "probing EIP-2537");
-                        continue;
-                    }
-                }
-            }
-            let set_id = match inbox_guardian_set(&rollup).await {
-                Ok(set_id) => set_id,
-                Err(err) => {
-                    debug!(target: "tephra::importer", chain, %err, "reading the inbox's guardian set");
-                    continue;
-                }
-            };
-            handed = Some(certified.epoch);
-            if certificate.checkpoint.guardian_set_id != set_id {
-                debug!(target: "tephra::importer", chain, epoch = certified.epoch,
-                    set = certificate.checkpoint.guardian_set_id, inbox_set = set_id,
-                    "skipping a certificate of another guardian set");
-                continue;
-            }
-            let call = SequencerCall {
-                to: predeploy::INBOX,
-                data: abi::submit_call(&certificate).abi_encode().into(),
-                gas: abi::SUBMIT_GAS,
-            };
-            let replaced = calls.put(call).is_some();
-            debug!(target: "tephra::importer", chain, epoch = certified.epoch,
-                root = %certificate.checkpoint.root, replaced, "certificate handed to the sequencer");
+        if handed.is_some_and(|epoch| certified.epoch <= epoch) {
+            continue;
         }
-    })
+        let certificate = match certified.certificate() {
+            Ok(certificate) => certificate,
+            Err(err) => {
+                warn!(target: "tephra::importer", chain, guardian, epoch = certified.epoch, %err,
+                    "a guardian served a malformed certificate");
+                guardian = (guardian + 1) % guardians.len();
+                continue;
+            }
+        };
+        if !verifies_bls {
+            match bls_active(&rollup).await {
+                Ok(true) => {
+                    verifies_bls = true;
+                    if waiting_logged {
+                        info!(target: "tephra::importer", chain, "the rollup verifies BLS12-381 now: importing");
+                    }
+                }
+                Ok(false) => {
+                    if !waiting_logged {
+                        waiting_logged = true;
+                        info!(target: "tephra::importer", chain,
+                            "the rollup cannot verify BLS12-381 (EIP-2537) yet: waiting to import");
+                    }
+                    continue;
+                }
+                Err(err) => {
+                    debug!(target: "tephra::importer", chain, %err, "probing EIP-2537");
+                    continue;
+                }
+            }
+        }
+        let set_id = match inbox_guardian_set(&rollup).await {
+            Ok(set_id) => set_id,
+            Err(err) => {
+                debug!(target: "tephra::importer", chain, %err, "reading the inbox's guardian set");
+                continue;
+            }
+        };
+        handed = Some(certified.epoch);
+        if certificate.checkpoint.guardian_set_id != set_id {
+            debug!(target: "tephra::importer", chain, epoch = certified.epoch,
+                set = certificate.checkpoint.guardian_set_id, inbox_set = set_id,
+                "skipping a certificate of another guardian set");
+            continue;
+        }
+        let call = SequencerCall {
+            to: predeploy::INBOX,
+            data: abi::submit_call(&certificate).abi_encode().into(),
+            gas: abi::SUBMIT_GAS,
+        };
+        let replaced = calls.put(call).is_some();
+        debug!(target: "tephra::importer", chain, epoch = certified.epoch,
+            root = %certificate.checkpoint.root, replaced, "certificate handed to the sequencer");
+    }
 }
 
 /// The newest certificate of the first guardian that answers, from `guardian` on (which moves

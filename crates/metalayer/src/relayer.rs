@@ -217,6 +217,19 @@ struct Destination {
     verifies_bls: AtomicBool,
 }
 
+impl Destination {
+    /// A destination reached through `client`, nothing about it read yet.
+    fn new(client: L1Client) -> Self {
+        Self {
+            client,
+            nonce: Mutex::new(u64::MAX),
+            certified: Mutex::new(HashSet::new()),
+            set: Mutex::new(0),
+            verifies_bls: AtomicBool::new(false),
+        }
+    }
+}
+
 /// A certificate as the relayer keeps it: with its root and when it was first seen.
 struct Known {
     certified: CertifiedCheckpoint,
@@ -228,216 +241,201 @@ struct Known {
 
 /// Runs the relayer until its task is aborted.
 pub fn run(config: RelayerConfig) -> BoxFuture<'static, Result<(), RelayerError>> {
-    Box::pin(async move {
-        if config.guardians.is_empty() {
-            return Err(RelayerError::Config("no guardians to take certificates from".into()));
+    Box::pin(relay(config))
+}
+
+async fn relay(config: RelayerConfig) -> Result<(), RelayerError> {
+    if config.guardians.is_empty() {
+        return Err(RelayerError::Config("no guardians to take certificates from".into()));
+    }
+    let mut providers: BTreeMap<u64, DynProvider> = BTreeMap::new();
+    let mut destinations = BTreeMap::new();
+    for chain in &config.chains {
+        let bad =
+            |what: &str| RelayerError::Config(format!("chain {}: bad {what}", chain.chain_id));
+        let url = chain.rpc.parse().map_err(|_| bad("rpc"))?;
+        providers.insert(chain.chain_id, ProviderBuilder::new().connect_http(url).erased());
+        let signer = PrivateKeySigner::from_bytes(&chain.key).map_err(|_| bad("key"))?;
+        let client = L1Client::new(&chain.rpc, signer).map_err(|_| bad("rpc"))?;
+        destinations.insert(chain.chain_id, Arc::new(Destination::new(client)));
+    }
+    let guardians: Vec<DynProvider> = config
+        .guardians
+        .iter()
+        .map(|url| {
+            url.parse()
+                .map(|url| ProviderBuilder::new().connect_http(url).erased())
+                .map_err(|_| RelayerError::Config(format!("guardian {url:?} is not a URL")))
+        })
+        .collect::<Result<_, _>>()?;
+    let providers = Arc::new(providers);
+    let mut origins: BTreeMap<u64, Origin> =
+        config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
+    let mut certificates: BTreeMap<u64, Known> = BTreeMap::new();
+    // The guardians' rotations, fetched again whenever a certificate of another set shows up.
+    let mut rotations: Arc<Vec<Rotation>> = Arc::default();
+    let mut rotations_for = 0u64;
+    // When the inboxes behind `rotations_for` are next asked to rotate.
+    let mut rotate_at = Instant::now();
+    // The oldest set any certificate came from (the guardians' first, for rotations).
+    let mut first_set = u64::MAX;
+    let mut guardian = 0usize;
+    // Messages handed to a delivery task, those done since the last poll, and those whose
+    // deliveries failed: how often, and when the next attempt may start.
+    let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
+    let failed: Arc<Mutex<HashMap<B256, (u32, Instant)>>> = Arc::default();
+    let done: Arc<Mutex<HashSet<B256>>> = Arc::default();
+    let poll = Duration::from_millis(config.poll_ms.max(1));
+    let submit_after = Duration::from_millis(config.submit_after_ms);
+    info!(target: "tephra::relayer", chains = config.chains.len(), guardians = guardians.len(), "relayer started");
+    loop {
+        // New certificates, from the first guardian that answers.
+        let after = certificates.last_key_value().map_or(0, |(epoch, _)| *epoch);
+        let now = Instant::now();
+        for _ in 0..guardians.len() {
+            let answer: Result<Vec<CertifiedCheckpoint>, _> = guardians[guardian]
+                .raw_request("metalayer_certificatesAfter".into(), (after, 256))
+                .await;
+            match answer {
+                Ok(list) => {
+                    for certified in list {
+                        let Ok(certificate) = certified.certificate() else { continue };
+                        let root = certificate.checkpoint.root;
+                        let set = certificate.checkpoint.guardian_set_id;
+                        first_set = first_set.min(set);
+                        let known = Known { certified, root, set, since: now };
+                        certificates.insert(known.certified.epoch, known);
+                    }
+                    break;
+                }
+                Err(err) => {
+                    debug!(target: "tephra::relayer", guardian, %err, "guardian unavailable");
+                    guardian = (guardian + 1) % guardians.len();
+                }
+            }
         }
-        let mut providers: BTreeMap<u64, DynProvider> = BTreeMap::new();
-        let mut destinations = BTreeMap::new();
-        for chain in &config.chains {
-            let bad =
-                |what: &str| RelayerError::Config(format!("chain {}: bad {what}", chain.chain_id));
-            let url = chain.rpc.parse().map_err(|_| bad("rpc"))?;
-            providers.insert(chain.chain_id, ProviderBuilder::new().connect_http(url).erased());
-            let signer = PrivateKeySigner::from_bytes(&chain.key).map_err(|_| bad("key"))?;
-            let client = L1Client::new(&chain.rpc, signer).map_err(|_| bad("rpc"))?;
-            destinations.insert(
-                chain.chain_id,
-                Arc::new(Destination {
-                    client,
-                    nonce: Mutex::new(u64::MAX),
-                    certified: Mutex::new(HashSet::new()),
-                    set: Mutex::new(0),
-                    verifies_bls: AtomicBool::new(false),
-                }),
-            );
+        if certificates.len() > 1024 {
+            while certificates.len() > 1024 {
+                certificates.pop_first();
+            }
+            // Only the roots of certificates still kept can be chosen.
+            let roots: HashSet<B256> = certificates.values().map(|known| known.root).collect();
+            for destination in destinations.values() {
+                destination.certified.lock().await.retain(|root| roots.contains(root));
+            }
         }
-        let guardians: Vec<DynProvider> = config
-            .guardians
-            .iter()
-            .map(|url| {
-                url.parse()
-                    .map(|url| ProviderBuilder::new().connect_http(url).erased())
-                    .map_err(|_| RelayerError::Config(format!("guardian {url:?} is not a URL")))
-            })
-            .collect::<Result<_, _>>()?;
-        let providers = Arc::new(providers);
-        let mut origins: BTreeMap<u64, Origin> =
-            config.chains.iter().map(|c| (c.chain_id, Origin::default())).collect();
-        let mut certificates: BTreeMap<u64, Known> = BTreeMap::new();
-        // The guardians' rotations, fetched again whenever a certificate of another set shows up.
-        let mut rotations: Arc<Vec<Rotation>> = Arc::default();
-        let mut rotations_for = 0u64;
-        // When the inboxes behind `rotations_for` are next asked to rotate.
-        let mut rotate_at = Instant::now();
-        // The oldest set any certificate came from (the guardians' first, for rotations).
-        let mut first_set = u64::MAX;
-        let mut guardian = 0usize;
-        // Messages handed to a delivery task, those done since the last poll, and those whose
-        // deliveries failed: how often, and when the next attempt may start.
-        let in_flight: Arc<Mutex<HashSet<B256>>> = Arc::default();
-        let failed: Arc<Mutex<HashMap<B256, (u32, Instant)>>> = Arc::default();
-        let done: Arc<Mutex<HashSet<B256>>> = Arc::default();
-        let poll = Duration::from_millis(config.poll_ms.max(1));
-        let submit_after = Duration::from_millis(config.submit_after_ms);
-        info!(target: "tephra::relayer", chains = config.chains.len(), guardians = guardians.len(), "relayer started");
-        loop {
-            // New certificates, from the first guardian that answers.
-            let after = certificates.last_key_value().map_or(0, |(epoch, _)| *epoch);
-            let now = Instant::now();
-            for _ in 0..guardians.len() {
-                let answer: Result<Vec<CertifiedCheckpoint>, _> = guardians[guardian]
-                    .raw_request("metalayer_certificatesAfter".into(), (after, 256))
-                    .await;
-                match answer {
-                    Ok(list) => {
-                        for certified in list {
-                            let Ok(certificate) = certified.certificate() else { continue };
-                            let root = certificate.checkpoint.root;
-                            let set = certificate.checkpoint.guardian_set_id;
-                            first_set = first_set.min(set);
-                            let known = Known { certified, root, set, since: now };
-                            certificates.insert(known.certified.epoch, known);
-                        }
-                        break;
+        let newest_set = certificates.last_key_value().map(|(_, known)| known.set);
+        if let Some(set) = newest_set.filter(|set| *set != rotations_for) {
+            let answer: Result<Vec<Rotation>, _> =
+                guardians[guardian].raw_request("metalayer_rotations".into(), ()).await;
+            match answer {
+                // A guardian that has not rotated to `set` yet answers short: asked again.
+                Ok(list)
+                    if list.last().and_then(|r| r.leaf().ok()).map(|l| l.block_number)
+                        >= Some(set) =>
+                {
+                    rotations = Arc::new(list);
+                    rotations_for = set;
+                    rotate_at = now;
+                }
+                Ok(_) => {
+                    debug!(target: "tephra::relayer", guardian, set, "rotations not there yet")
+                }
+                Err(err) => debug!(target: "tephra::relayer", guardian, %err, "no rotations"),
+            }
+        }
+        // Every inbox takes the newest set now, not only at its next delivery; one that could
+        // not (its chain unable to verify the certificate yet, say) is tried again later.
+        if rotations_for > 0 && now >= rotate_at {
+            rotate_at = now + ROTATION_RETRY;
+            for destination in destinations.values() {
+                // Locked: an attempt is under way.
+                if !destination.set.try_lock().is_ok_and(|set| *set < rotations_for) {
+                    continue;
+                }
+                let (destination, rotations) = (destination.clone(), rotations.clone());
+                tokio::spawn(async move {
+                    if let Err(err) = rotate_inbox(&destination, &rotations, rotations_for).await {
+                        debug!(target: "tephra::relayer", %err, "rotation deferred");
+                    }
+                });
+            }
+        }
+        // New messages, tree insertions and payments; what was delivered leaves `pending`.
+        let done_now: HashSet<B256> = done.lock().await.drain().collect();
+        let mut ready = Vec::new();
+        for (chain_id, origin) in &mut origins {
+            if let Err(err) = scan(&providers[chain_id], origin, &destinations[chain_id]).await {
+                debug!(target: "tephra::relayer", chain = chain_id, %err, "scan failed");
+            }
+            origin.pending.retain(|_, message| !done_now.contains(&message.id));
+            origin.collect(config.require_gas_payment);
+            ready.extend(origin.pending.values().cloned().map(|m| (*chain_id, m)));
+        }
+        for (origin_id, message) in ready {
+            let waiting = failed.lock().await.get(&message.id).is_some_and(|(_, at)| *at > now);
+            if waiting || in_flight.lock().await.contains(&message.id) {
+                continue;
+            }
+            let Some(destination) =
+                destinations.get(&u64::from(message.header.destination)).cloned()
+            else {
+                continue;
+            };
+            // The certificates whose leaf for the origin (its settled leaf, for a FINALIZED
+            // message) covers the message's block: the first the destination certified, else
+            // the first, once it waited `submit_after` for the destination to certify it.
+            let wanted = if message.finalized() { origin_id | FINALIZED } else { origin_id };
+            let mut covering = certificates.values().filter_map(|known| {
+                let leaf = known.certified.leaves.iter().find(|l| l.chain_id == wanted)?;
+                (leaf.block_number >= message.block).then_some((known, leaf))
+            });
+            let chosen = {
+                let certified_there = destination.certified.lock().await;
+                covering.clone().find(|(known, _)| certified_there.contains(&known.root)).or_else(
+                    || covering.next().filter(|(known, _)| known.since.elapsed() >= submit_after),
+                )
+            };
+            let Some((certified, leaf)) =
+                chosen.map(|(known, leaf)| (known.certified.clone(), *leaf))
+            else {
+                continue;
+            };
+            let ids: Vec<B256> = origins[&origin_id]
+                .ids
+                .iter()
+                .take_while(|(_, block)| *block <= leaf.block_number)
+                .map(|(id, _)| *id)
+                .collect();
+            in_flight.lock().await.insert(message.id);
+            let (in_flight, done, failed) = (in_flight.clone(), done.clone(), failed.clone());
+            let (providers, rotations) = (providers.clone(), rotations.clone());
+            tokio::spawn(async move {
+                let delivery = async {
+                    let set = certified.certificate().map_err(rpc)?.checkpoint.guardian_set_id;
+                    rotate_inbox(&destination, &rotations, set).await?;
+                    deliver(&destination, &providers, &message, &certified, &leaf, ids).await
+                };
+                match delivery.await {
+                    Ok(()) => {
+                        failed.lock().await.remove(&message.id);
+                        done.lock().await.insert(message.id);
                     }
                     Err(err) => {
-                        debug!(target: "tephra::relayer", guardian, %err, "guardian unavailable");
-                        guardian = (guardian + 1) % guardians.len();
+                        let mut failed = failed.lock().await;
+                        let (attempts, at) = failed.entry(message.id).or_insert((0, now));
+                        *attempts += 1;
+                        let delay = retry_delay(*attempts);
+                        *at = Instant::now() + delay;
+                        warn!(target: "tephra::relayer", id = %message.id, %err, attempts = *attempts,
+                            retry_in_ms = delay.as_millis() as u64, "delivery failed");
                     }
                 }
-            }
-            if certificates.len() > 1024 {
-                while certificates.len() > 1024 {
-                    certificates.pop_first();
-                }
-                // Only the roots of certificates still kept can be chosen.
-                let roots: HashSet<B256> = certificates.values().map(|known| known.root).collect();
-                for destination in destinations.values() {
-                    destination.certified.lock().await.retain(|root| roots.contains(root));
-                }
-            }
-            let newest_set = certificates.last_key_value().map(|(_, known)| known.set);
-            if let Some(set) = newest_set.filter(|set| *set != rotations_for) {
-                let answer: Result<Vec<Rotation>, _> =
-                    guardians[guardian].raw_request("metalayer_rotations".into(), ()).await;
-                match answer {
-                    // A guardian that has not rotated to `set` yet answers short: asked again.
-                    Ok(list)
-                        if list.last().and_then(|r| r.leaf().ok()).map(|l| l.block_number)
-                            >= Some(set) =>
-                    {
-                        rotations = Arc::new(list);
-                        rotations_for = set;
-                        rotate_at = now;
-                    }
-                    Ok(_) => {
-                        debug!(target: "tephra::relayer", guardian, set, "rotations not there yet")
-                    }
-                    Err(err) => debug!(target: "tephra::relayer", guardian, %err, "no rotations"),
-                }
-            }
-            // Every inbox takes the newest set now, not only at its next delivery; one that could
-            // not (its chain unable to verify the certificate yet, say) is tried again later.
-            if rotations_for > 0 && now >= rotate_at {
-                rotate_at = now + ROTATION_RETRY;
-                for destination in destinations.values() {
-                    // Locked: an attempt is under way.
-                    if !destination.set.try_lock().is_ok_and(|set| *set < rotations_for) {
-                        continue;
-                    }
-                    let (destination, rotations) = (destination.clone(), rotations.clone());
-                    tokio::spawn(async move {
-                        if let Err(err) =
-                            rotate_inbox(&destination, &rotations, rotations_for).await
-                        {
-                            debug!(target: "tephra::relayer", %err, "rotation deferred");
-                        }
-                    });
-                }
-            }
-            // New messages, tree insertions and payments; what was delivered leaves `pending`.
-            let done_now: HashSet<B256> = done.lock().await.drain().collect();
-            let mut ready = Vec::new();
-            for (chain_id, origin) in &mut origins {
-                if let Err(err) = scan(&providers[chain_id], origin, &destinations[chain_id]).await
-                {
-                    debug!(target: "tephra::relayer", chain = chain_id, %err, "scan failed");
-                }
-                origin.pending.retain(|_, message| !done_now.contains(&message.id));
-                origin.collect(config.require_gas_payment);
-                ready.extend(origin.pending.values().cloned().map(|m| (*chain_id, m)));
-            }
-            for (origin_id, message) in ready {
-                let waiting = failed.lock().await.get(&message.id).is_some_and(|(_, at)| *at > now);
-                if waiting || in_flight.lock().await.contains(&message.id) {
-                    continue;
-                }
-                let Some(destination) =
-                    destinations.get(&u64::from(message.header.destination)).cloned()
-                else {
-                    continue;
-                };
-                // The certificates whose leaf for the origin (its settled leaf, for a FINALIZED
-                // message) covers the message's block: the first the destination certified, else
-                // the first, once it waited `submit_after` for the destination to certify it.
-                let wanted = if message.finalized() { origin_id | FINALIZED } else { origin_id };
-                let mut covering = certificates.values().filter_map(|known| {
-                    let leaf = known.certified.leaves.iter().find(|l| l.chain_id == wanted)?;
-                    (leaf.block_number >= message.block).then_some((known, leaf))
-                });
-                let chosen = {
-                    let certified_there = destination.certified.lock().await;
-                    covering
-                        .clone()
-                        .find(|(known, _)| certified_there.contains(&known.root))
-                        .or_else(|| {
-                            covering
-                                .next()
-                                .filter(|(known, _)| known.since.elapsed() >= submit_after)
-                        })
-                };
-                let Some((certified, leaf)) =
-                    chosen.map(|(known, leaf)| (known.certified.clone(), *leaf))
-                else {
-                    continue;
-                };
-                let ids: Vec<B256> = origins[&origin_id]
-                    .ids
-                    .iter()
-                    .take_while(|(_, block)| *block <= leaf.block_number)
-                    .map(|(id, _)| *id)
-                    .collect();
-                in_flight.lock().await.insert(message.id);
-                let (in_flight, done, failed) = (in_flight.clone(), done.clone(), failed.clone());
-                let (providers, rotations) = (providers.clone(), rotations.clone());
-                tokio::spawn(async move {
-                    let delivery = async {
-                        let set = certified.certificate().map_err(rpc)?.checkpoint.guardian_set_id;
-                        rotate_inbox(&destination, &rotations, set).await?;
-                        deliver(&destination, &providers, &message, &certified, &leaf, ids).await
-                    };
-                    match delivery.await {
-                        Ok(()) => {
-                            failed.lock().await.remove(&message.id);
-                            done.lock().await.insert(message.id);
-                        }
-                        Err(err) => {
-                            let mut failed = failed.lock().await;
-                            let (attempts, at) = failed.entry(message.id).or_insert((0, now));
-                            *attempts += 1;
-                            let delay = retry_delay(*attempts);
-                            *at = Instant::now() + delay;
-                            warn!(target: "tephra::relayer", id = %message.id, %err, attempts = *attempts,
-                                retry_in_ms = delay.as_millis() as u64, "delivery failed");
-                        }
-                    }
-                    in_flight.lock().await.remove(&message.id);
-                });
-            }
-            tokio::time::sleep(poll).await;
+                in_flight.lock().await.remove(&message.id);
+            });
         }
-    })
+        tokio::time::sleep(poll).await;
+    }
 }
 
 /// How long a message waits after its `attempts`-th failed delivery: 100 ms, doubling up to
@@ -808,13 +806,7 @@ mod tests {
         let node = tephra_node::Node::open(config).unwrap();
         let server = tephra_rpc::serve(node.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
-        let destination = Destination {
-            client: L1Client::new(&server.http_url(), signer).unwrap(),
-            nonce: Mutex::new(0),
-            certified: Mutex::default(),
-            set: Mutex::new(0),
-            verifies_bls: AtomicBool::new(false),
-        };
+        let destination = Destination::new(L1Client::new(&server.http_url(), signer).unwrap());
         (destination, node, server)
     }
 

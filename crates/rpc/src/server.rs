@@ -84,7 +84,7 @@ impl RpcHandle {
 
     /// Resolves once the server has stopped.
     pub fn stopped(self) -> BoxFuture<'static, ()> {
-        Box::pin(async move { self.handle.stopped().await })
+        Box::pin(self.handle.stopped())
     }
 }
 
@@ -100,32 +100,37 @@ pub fn serve_with(
     addr: SocketAddr,
     config: RpcConfig,
 ) -> BoxFuture<'static, Result<RpcHandle, RpcError>> {
-    Box::pin(async move {
-        let ctx = Arc::new(RpcContext::new(node.clone(), config.clone()));
-        let module = methods(ctx.clone())?;
-        let server_config = ServerConfig::builder()
-            .max_request_body_size(config.max_request_bytes)
-            .max_response_body_size(config.max_response_bytes)
-            .max_connections(config.max_connections)
-            .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
-            .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
-            .set_id_provider(HexIdProvider)
-            .build();
-        let server = Server::builder()
-            .set_config(server_config)
-            .set_http_middleware(
-                tower::ServiceBuilder::new()
-                    .layer(RoutesLayer::new(node, config.max_request_bytes)),
-            )
-            .set_rpc_middleware(RpcServiceBuilder::new().layer(PreValidateLayer::new(ctx)))
-            .build(addr)
-            .await
-            .map_err(|source| RpcError::Bind { addr, source })?;
-        let addr = server.local_addr().map_err(|source| RpcError::Bind { addr, source })?;
-        let handle = server.start(module);
-        info!(target: "tephra::rpc", %addr, "JSON-RPC listening (HTTP and WebSocket)");
-        Ok(RpcHandle { addr, handle })
-    })
+    Box::pin(start(node, addr, config))
+}
+
+async fn start(
+    node: Arc<Node>,
+    addr: SocketAddr,
+    config: RpcConfig,
+) -> Result<RpcHandle, RpcError> {
+    let ctx = Arc::new(RpcContext::new(node.clone(), config.clone()));
+    let module = methods(ctx.clone())?;
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(config.max_response_bytes)
+        .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
+        .set_id_provider(HexIdProvider)
+        .build();
+    let server = Server::builder()
+        .set_config(server_config)
+        .set_http_middleware(
+            tower::ServiceBuilder::new().layer(RoutesLayer::new(node, config.max_request_bytes)),
+        )
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(PreValidateLayer::new(ctx)))
+        .build(addr)
+        .await
+        .map_err(|source| RpcError::Bind { addr, source })?;
+    let addr = server.local_addr().map_err(|source| RpcError::Bind { addr, source })?;
+    let handle = server.start(module);
+    info!(target: "tephra::rpc", %addr, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok(RpcHandle { addr, handle })
 }
 
 /// Every method, registered on one module.

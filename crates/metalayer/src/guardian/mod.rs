@@ -343,118 +343,119 @@ impl RunningGuardian {
 
 /// Starts the guardian of `config`.
 pub fn start(config: GuardianConfig) -> BoxFuture<'static, Result<RunningGuardian, GuardianError>> {
-    Box::pin(async move {
-        let bad = |what: &str, err: &dyn std::fmt::Display| {
-            GuardianError::Config(format!("{what}: {err}"))
-        };
-        let set = Arc::new(config.guardian_set.set()?);
-        let key = GuardianKey::from_bytes(config.key.as_slice())?;
-        let member = set.members().get(config.index).ok_or_else(|| {
-            GuardianError::Config(format!(
-                "index {} is outside the set of {}",
-                config.index,
-                set.members().len()
-            ))
-        })?;
-        if member.key != key.public() {
-            return Err(GuardianError::Config(format!(
-                "key is not member {}'s of the guardian set",
-                config.index
-            )));
-        }
-        if config.epoch_ms == 0 {
-            return Err(GuardianError::Config("epoch_ms must be positive".into()));
-        }
-        let listen = config.listen.parse().map_err(|e| bad("listen", &e))?;
-        let peers = config
-            .peers
-            .iter()
-            .map(|p| p.parse().map_err(|e| bad("peers", &e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        std::fs::create_dir_all(&config.datadir).map_err(|e| bad("datadir", &e))?;
+    Box::pin(run(config))
+}
 
-        let l1 = match &config.l1_rpc {
-            Some(url) => Some(
-                url.parse()
-                    .map(|url| ProviderBuilder::new().connect_http(url).erased())
-                    .map_err(|e| bad("l1_rpc", &e))?,
-            ),
-            None => None,
-        };
-        let heads = Arc::new(Heads::default());
-        let mut tasks = Vec::new();
-        for chain in &config.chains {
-            let framework = chain.framework()?;
-            let settlement = chain.settlement()?;
-            if let (Some(l1), Some(settles)) = (&l1, &settlement) {
-                tasks.push(tokio::spawn(heads::watch_settlement(
-                    chain.chain_id,
-                    l1.clone(),
-                    settles.core,
-                    heads.clone(),
-                )));
-            }
-            let commitment = settlement.map(|settles| settles.settlement);
-            let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
-            tasks.push(tokio::spawn(heads::follow(
-                chain.clone(),
-                framework,
-                commitment,
-                heads.clone(),
-                state,
-            )));
-        }
-        match (&l1, config.registry) {
-            (Some(l1), Some(registry)) => {
-                tasks.push(tokio::spawn(heads::watch_registry(l1.clone(), registry, heads.clone())))
-            }
-            (None, Some(_)) => return Err(GuardianError::Config("registry needs l1_rpc".into())),
-            _ => {}
-        }
-        let mut rounds = Rounds::new(config.index, key, set, config.domain);
-        let rotations = config.datadir.join("rotations.json");
-        if let Ok(text) = std::fs::read_to_string(&rotations) {
-            let kept: Vec<Rotation> =
-                serde_json::from_str(&text).map_err(|e| bad("datadir rotations.json", &e))?;
-            rounds.on_rotations(kept).map_err(|e| bad("datadir rotations.json", &e))?;
-        }
-        let watch = EquivocationWatch::for_set(config.domain, rounds.set());
-        let rounds = Arc::new(Mutex::new(rounds));
-        let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
-        let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
-        let handle = server.start(api(rounds.clone(), heads.clone(), config.index));
-
-        let (to_gossip, outgoing) = mpsc::unbounded_channel();
-        let (incoming_tx, incoming) = mpsc::unbounded_channel();
-        let domain = config.domain;
-        tasks.push(tokio::spawn(async move {
-            if let Err(err) = gossip::run(domain, listen, peers, outgoing, incoming_tx).await {
-                warn!(target: "tephra::guardian", %err, "gossip stopped");
-            }
-        }));
-        let slasher = match &config.slasher {
-            Some(slasher) => {
-                let signer = PrivateKeySigner::from_bytes(&slasher.key)
-                    .map_err(|e| bad("slasher.key", &e))?;
-                let client = L1Client::new(&slasher.l1_rpc, signer)
-                    .map_err(|e| bad("slasher.l1_rpc", &e))?;
-                Some((client, slasher.registry))
-            }
-            None => None,
-        };
-        let faults = Faults { equivocate: config.equivocate };
-        tasks.push(tokio::spawn(protocol(
-            rounds,
-            heads,
-            (config.epoch_ms, rotations),
-            (to_gossip, incoming),
-            (watch, slasher),
-            faults,
+async fn run(config: GuardianConfig) -> Result<RunningGuardian, GuardianError> {
+    let bad =
+        |what: &str, err: &dyn std::fmt::Display| GuardianError::Config(format!("{what}: {err}"));
+    let set = Arc::new(config.guardian_set.set()?);
+    let key = GuardianKey::from_bytes(config.key.as_slice())?;
+    let member = set.members().get(config.index).ok_or_else(|| {
+        GuardianError::Config(format!(
+            "index {} is outside the set of {}",
+            config.index,
+            set.members().len()
+        ))
+    })?;
+    if member.key != key.public() {
+        return Err(GuardianError::Config(format!(
+            "key is not member {}'s of the guardian set",
+            config.index
         )));
-        info!(target: "tephra::guardian", index = config.index, %rpc, chains = config.chains.len(),
-            "guardian started");
-        Ok(RunningGuardian { rpc, server: handle, tasks })
-    })
+    }
+    if config.epoch_ms == 0 {
+        return Err(GuardianError::Config("epoch_ms must be positive".into()));
+    }
+    let listen = config.listen.parse().map_err(|e| bad("listen", &e))?;
+    let peers = config
+        .peers
+        .iter()
+        .map(|p| p.parse().map_err(|e| bad("peers", &e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(&config.datadir).map_err(|e| bad("datadir", &e))?;
+
+    let l1 = match &config.l1_rpc {
+        Some(url) => Some(
+            url.parse()
+                .map(|url| ProviderBuilder::new().connect_http(url).erased())
+                .map_err(|e| bad("l1_rpc", &e))?,
+        ),
+        None => None,
+    };
+    let heads = Arc::new(Heads::default());
+    let mut tasks = Vec::new();
+    for chain in &config.chains {
+        let framework = chain.framework()?;
+        let settlement = chain.settlement()?;
+        if let (Some(l1), Some(settles)) = (&l1, &settlement) {
+            tasks.push(tokio::spawn(heads::watch_settlement(
+                chain.chain_id,
+                l1.clone(),
+                settles.core,
+                heads.clone(),
+            )));
+        }
+        let commitment = settlement.map(|settles| settles.settlement);
+        let state = config.datadir.join(format!("trusted-{}.json", chain.chain_id));
+        tasks.push(tokio::spawn(heads::follow(
+            chain.clone(),
+            framework,
+            commitment,
+            heads.clone(),
+            state,
+        )));
+    }
+    match (&l1, config.registry) {
+        (Some(l1), Some(registry)) => {
+            tasks.push(tokio::spawn(heads::watch_registry(l1.clone(), registry, heads.clone())))
+        }
+        (None, Some(_)) => return Err(GuardianError::Config("registry needs l1_rpc".into())),
+        _ => {}
+    }
+    let mut rounds = Rounds::new(config.index, key, set, config.domain);
+    let rotations = config.datadir.join("rotations.json");
+    if let Ok(text) = std::fs::read_to_string(&rotations) {
+        let kept: Vec<Rotation> =
+            serde_json::from_str(&text).map_err(|e| bad("datadir rotations.json", &e))?;
+        rounds.on_rotations(kept).map_err(|e| bad("datadir rotations.json", &e))?;
+    }
+    let watch = EquivocationWatch::for_set(config.domain, rounds.set());
+    let rounds = Arc::new(Mutex::new(rounds));
+    let server = Server::builder().build(config.rpc).await.map_err(|e| bad("rpc", &e))?;
+    let rpc = server.local_addr().map_err(|e| bad("rpc", &e))?;
+    let handle = server.start(api(rounds.clone(), heads.clone(), config.index));
+
+    let (to_gossip, outgoing) = mpsc::unbounded_channel();
+    let (incoming_tx, incoming) = mpsc::unbounded_channel();
+    let domain = config.domain;
+    tasks.push(tokio::spawn(async move {
+        if let Err(err) = gossip::run(domain, listen, peers, outgoing, incoming_tx).await {
+            warn!(target: "tephra::guardian", %err, "gossip stopped");
+        }
+    }));
+    let slasher = match &config.slasher {
+        Some(slasher) => {
+            let signer =
+                PrivateKeySigner::from_bytes(&slasher.key).map_err(|e| bad("slasher.key", &e))?;
+            let client =
+                L1Client::new(&slasher.l1_rpc, signer).map_err(|e| bad("slasher.l1_rpc", &e))?;
+            Some((client, slasher.registry))
+        }
+        None => None,
+    };
+    let faults = Faults { equivocate: config.equivocate };
+    tasks.push(tokio::spawn(protocol(
+        rounds,
+        heads,
+        (config.epoch_ms, rotations),
+        (to_gossip, incoming),
+        (watch, slasher),
+        faults,
+    )));
+    info!(target: "tephra::guardian", index = config.index, %rpc, chains = config.chains.len(),
+        "guardian started");
+    Ok(RunningGuardian { rpc, server: handle, tasks })
 }
 
 fn now_ms() -> u64 {
